@@ -1,0 +1,219 @@
+// The engine State: one contiguous region of fixed-capacity POD tables, laid out from the
+// config at start-up and never reallocated. The region holds no pointers (only offsets in its
+// header and indices in its records), so it can live in a heap buffer or, unchanged, in a
+// shared-memory segment. `State` is the process-local view over it: typed accessors computed
+// from the header's offsets.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "engine/config.hpp"
+#include "engine/records.hpp"
+#include "engine/result.hpp"
+
+namespace ose {
+
+inline constexpr uint64_t kStateMagic = 0x3130'4554'4154'5345ull;  // "ESTATE01" little-endian
+inline constexpr uint32_t kStateLayoutVersion = 1;
+
+struct StateCapacities {
+  uint32_t assets;
+  uint32_t instruments;
+  uint32_t accounts;
+  uint32_t strategies;
+  uint32_t clients;
+  uint32_t orders;
+  uint32_t trades;
+  uint32_t ledger;
+  uint32_t order_index;  // power of two ≥ 2 × orders
+  uint32_t trade_index;  // power of two ≥ 2 × trades
+};
+
+// Byte offsets of every table from the start of the region.
+struct StateOffsets {
+  uint64_t assets, instruments, accounts, balances, strategies, clients, positions,
+      strategy_positions, markets, trigger_books, orders, retire_ring, order_index, trades,
+      trade_index, ledger, end;
+};
+
+struct StateHeader {
+  uint64_t magic;
+  uint32_t layout_version;
+  uint32_t reserved0;
+  StateCapacities caps;
+  StateOffsets offsets;
+
+  // ---- dynamic part: everything below changes with inputs and is serialized ----
+  uint64_t seq;               // last applied input
+  int64_t last_ts;            // ts of the last applied input
+  uint32_t next_unused_slot;  // order slots [0, next_unused_slot) have been used at least once
+  uint32_t live_head;         // intrusive list of non-terminal orders, oldest first
+  uint32_t live_tail;
+  uint32_t live_count;
+  uint64_t retire_head;     // FIFO of terminal order slots, reclaimed oldest first when the never-
+  uint64_t retire_tail;     //   used slots run out; counters, position = counter % caps.orders
+  uint64_t trades_written;  // FIFO ring of applied trades (dedup window)
+  uint64_t ledger_written;  // ledger ring
+  int64_t next_expiry_ts;   // earliest expire_ts among live GTD orders; INT64_MAX if none
+  uint32_t gtd_count;
+  uint8_t halted_global;
+  uint8_t reserved1[3];
+  uint64_t inputs_applied;
+  uint64_t illegal_transitions;
+  uint64_t rejects[kRejectReasonCount];
+  uint64_t alerts[kAlertReasonCount];
+};
+static_assert(std::has_unique_object_representations_v<StateHeader>);
+
+// Owns a zeroed, 64-byte aligned heap region. (The shared-memory segment is the other owner.)
+struct AlignedFree {
+  void operator()(std::byte* p) const noexcept;
+};
+using RegionPtr = std::unique_ptr<std::byte[], AlignedFree>;
+
+class State {
+ public:
+  // Lays out and initializes a region for `config`: configured tables filled, initial balances
+  // posted as deposits (seq 0). Cold path: allocates once.
+  static Result<State> create(const EngineConfig& config);
+  // Size and layout for a config without allocating (the shared-memory segment uses it).
+  static StateCapacities capacities_for(const EngineConfig& config) noexcept;
+  static StateOffsets layout_for(const StateCapacities& caps) noexcept;
+
+  State(State&&) noexcept = default;
+  State& operator=(State&&) noexcept = default;
+
+  StateHeader& header() noexcept { return *reinterpret_cast<StateHeader*>(base_); }
+  const StateHeader& header() const noexcept {
+    return *reinterpret_cast<const StateHeader*>(base_);
+  }
+  const StateCapacities& caps() const noexcept { return header().caps; }
+  std::byte* region() noexcept { return base_; }
+  const std::byte* region() const noexcept { return base_; }
+  uint64_t region_size() const noexcept { return header().offsets.end; }
+
+  uint16_t asset_count() const noexcept { return static_cast<uint16_t>(caps().assets); }
+  uint16_t instrument_count() const noexcept { return static_cast<uint16_t>(caps().instruments); }
+  uint16_t account_count() const noexcept { return static_cast<uint16_t>(caps().accounts); }
+  uint16_t strategy_count() const noexcept { return static_cast<uint16_t>(caps().strategies); }
+  uint16_t client_count() const noexcept { return static_cast<uint16_t>(caps().clients); }
+
+  // Typed tables. Indices are trusted here: apply() checks them against the counts first.
+  AssetRecord& asset(uint16_t i) noexcept { return table<AssetRecord>(&StateOffsets::assets)[i]; }
+  InstrumentRecord& instrument(uint16_t i) noexcept {
+    return table<InstrumentRecord>(&StateOffsets::instruments)[i];
+  }
+  AccountRecord& account(uint16_t i) noexcept {
+    return table<AccountRecord>(&StateOffsets::accounts)[i];
+  }
+  BalanceRecord& balance(uint16_t account, uint16_t asset) noexcept {
+    return table<BalanceRecord>(&StateOffsets::balances)[account * caps().assets + asset];
+  }
+  StrategyRecord& strategy(uint16_t i) noexcept {
+    return table<StrategyRecord>(&StateOffsets::strategies)[i];
+  }
+  ClientRecord& client(uint16_t i) noexcept {
+    return table<ClientRecord>(&StateOffsets::clients)[i];
+  }
+  PositionRecord& position(uint16_t account, uint16_t instrument) noexcept {
+    return table<PositionRecord>(
+        &StateOffsets::positions)[account * caps().instruments + instrument];
+  }
+  PositionRecord& strategy_position(uint16_t strategy, uint16_t instrument) noexcept {
+    return table<PositionRecord>(
+        &StateOffsets::strategy_positions)[strategy * caps().instruments + instrument];
+  }
+  MarketRecord& market(uint16_t instrument) noexcept {
+    return table<MarketRecord>(&StateOffsets::markets)[instrument];
+  }
+  TriggerBookRecord& trigger_book(uint16_t instrument) noexcept {
+    return table<TriggerBookRecord>(&StateOffsets::trigger_books)[instrument];
+  }
+  OrderRecord& order_at(uint32_t slot) noexcept {
+    return table<OrderRecord>(&StateOffsets::orders)[slot];
+  }
+  uint32_t* retire_ring() noexcept { return table<uint32_t>(&StateOffsets::retire_ring); }
+  ClientOrderIndexEntry* order_index() noexcept {
+    return table<ClientOrderIndexEntry>(&StateOffsets::order_index);
+  }
+  TradeRecord* trades() noexcept { return table<TradeRecord>(&StateOffsets::trades); }
+  TradeIndexEntry* trade_index() noexcept {
+    return table<TradeIndexEntry>(&StateOffsets::trade_index);
+  }
+  LedgerEntry* ledger() noexcept { return table<LedgerEntry>(&StateOffsets::ledger); }
+
+  // Const overloads for readers (JSON output, invariant checks).
+  const AssetRecord& asset(uint16_t i) const noexcept { return mut().asset(i); }
+  const InstrumentRecord& instrument(uint16_t i) const noexcept { return mut().instrument(i); }
+  const AccountRecord& account(uint16_t i) const noexcept { return mut().account(i); }
+  const BalanceRecord& balance(uint16_t a, uint16_t s) const noexcept {
+    return mut().balance(a, s);
+  }
+  const StrategyRecord& strategy(uint16_t i) const noexcept { return mut().strategy(i); }
+  const ClientRecord& client(uint16_t i) const noexcept { return mut().client(i); }
+  const PositionRecord& position(uint16_t a, uint16_t i) const noexcept {
+    return mut().position(a, i);
+  }
+  const PositionRecord& strategy_position(uint16_t s, uint16_t i) const noexcept {
+    return mut().strategy_position(s, i);
+  }
+  const MarketRecord& market(uint16_t i) const noexcept { return mut().market(i); }
+  const OrderRecord& order_at(uint32_t slot) const noexcept { return mut().order_at(slot); }
+  const LedgerEntry* ledger() const noexcept { return mut().ledger(); }
+  const TradeRecord* trades() const noexcept { return mut().trades(); }
+
+  // Live order by engine id: nullptr if the slot is out of range or reused (generation differs).
+  OrderRecord* find_order(uint64_t id) noexcept;
+  // Order by (client, cl_id) while it is in the table.
+  OrderRecord* find_order(uint16_t client, uint64_t cl_id) noexcept;
+  const OrderRecord* find_order(uint64_t id) const noexcept { return mut().find_order(id); }
+
+  // Cold-path name lookups (scenario parsing, tools): kNoIndex if unknown.
+  uint16_t find_asset(std::string_view code) const noexcept;
+  uint16_t find_instrument(std::string_view symbol) const noexcept;
+  uint16_t find_account(std::string_view name) const noexcept;
+  uint16_t find_strategy(std::string_view name) const noexcept;
+  uint16_t find_client(std::string_view name) const noexcept;
+
+  // (client, cl_id) index maintenance; used by apply() and by restore.
+  bool index_insert(uint16_t client, uint64_t cl_id, uint32_t slot) noexcept;
+  void index_erase(uint16_t client, uint64_t cl_id) noexcept;
+  // Trade-id dedup window maintenance.
+  bool trade_seen(uint16_t instrument, uint64_t trade_id) noexcept;
+  void trade_remember(uint16_t instrument, uint64_t trade_id, uint64_t order_id) noexcept;
+
+  // Deep copy into a new region (tests, the persistence replica).
+  Result<State> clone() const;
+
+  // Canonical serialization: header + every table's used part, excluding the two hash indices,
+  // which are derived data and rebuilt on restore. Same inputs ⇒ same bytes.
+  std::string serialize() const;
+  // Restores into this State, whose capacities must match the serialized ones.
+  Result<bool> restore(std::string_view bytes);
+  // xxHash3-64 over serialize()'s bytes (streamed, nothing materialized).
+  uint64_t hash() const noexcept;
+
+  // Attaches to a region another owner laid out (the shared-memory segment).
+  static State view(std::byte* region) noexcept { return State(region, RegionPtr{}); }
+
+ private:
+  State(std::byte* base, RegionPtr owned) noexcept : base_(base), owned_(std::move(owned)) {}
+  template <typename T>
+  T* table(uint64_t StateOffsets::*field) noexcept {
+    return reinterpret_cast<T*>(base_ + header().offsets.*field);
+  }
+  State& mut() const noexcept { return *const_cast<State*>(this); }
+  void rebuild_indices() noexcept;
+
+  std::byte* base_ = nullptr;
+  RegionPtr owned_;
+};
+
+inline uint64_t state_hash(const State& s) noexcept {
+  return s.hash();
+}
+
+}  // namespace ose
