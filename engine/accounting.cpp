@@ -148,8 +148,8 @@ std::optional<Amount> unrealized_pnl(InstrumentKind kind, Rate multiplier, Qty s
   std::optional<int64_t> v;
   if (kind == InstrumentKind::kInverse) {
     // |q|·mult·(1/avg − 1/mark)·sign(q) = q·mult·(mark − avg) / (avg·mark).
-    auto num = mul128(static_cast<i128>(size.e8) * multiplier.e8,
-                      static_cast<i128>(mark.e8) - avg.e8);
+    auto num =
+        mul128(static_cast<i128>(size.e8) * multiplier.e8, static_cast<i128>(mark.e8) - avg.e8);
     if (!num) return std::nullopt;
     v = ratio_e8(*num, static_cast<i128>(avg.e8) * mark.e8);
   } else {

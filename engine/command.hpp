@@ -148,6 +148,10 @@ struct SetLeverageCmd {
 };
 
 struct Command {
+  // Zeroes every byte of the payload: two equal commands have equal journal bytes. (The union
+  // members' fixed-point fields have default initializers, so the union needs this spelled out.)
+  Command() noexcept : op(Op::kNone), reserved{}, bytes{} {}
+
   Op op;
   uint8_t reserved[7];
   union {

@@ -59,7 +59,6 @@ struct Event {
 static_assert(std::is_trivially_copyable_v<Event>);
 static_assert(sizeof(Event) == 88);
 
-
 // Receives every event apply() emits, in order. Implementations must not throw; the hot path
 // ones copy the event into a ring.
 class EventSink {

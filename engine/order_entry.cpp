@@ -216,9 +216,8 @@ void on_new_order(Ctx& c) noexcept {
       // Worst case if every working order on this side fills: |pos ± (open + qty)|.
       const PositionRecord& sp = s.strategy_position(n.strategy, n.instrument);
       const Qty open_same = o.side == Side::kBuy ? sp.open_buy_qty : sp.open_sell_qty;
-      const i128 projected =
-          static_cast<i128>(sp.size.e8) +
-          side_sign(o.side) * (static_cast<i128>(open_same.e8) + n.qty.e8);
+      const i128 projected = static_cast<i128>(sp.size.e8) +
+                             side_sign(o.side) * (static_cast<i128>(open_same.e8) + n.qty.e8);
       const i128 aproj = projected < 0 ? -projected : projected;
       if (aproj > st.max_position.e8) return RejectReason::kMaxPosition;
     }
