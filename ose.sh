@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# ose.sh — the two set-up commands of the README, and a convenience wrapper around `ose`.
+#
+#   ./ose.sh demo        install what is missing, build, run the built-in demo
+#   ./ose.sh test        install what is missing, build, run every test plainly and under
+#                        AddressSanitizer+UBSan (the command CI runs)
+#   ./ose.sh build       install what is missing and build (build/tools/ose)
+#   ./ose.sh ARGS...     build if needed, then run `ose ARGS...`
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+jobs="$(nproc 2>/dev/null || echo 2)"
+
+# Debian 12 packages the build and the tests need.
+packages=(cmake ninja-build g++ libboost-dev libfmt-dev liblmdb-dev libconcurrentqueue-dev
+          libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libtomlplusplus-dev
+          nlohmann-json3-dev libxxhash-dev)
+
+install_missing() {
+  local missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "ose.sh: installing missing Debian packages: ${missing[*]}" >&2
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+# build DIR [cmake args...]
+build() {
+  local dir="$1"; shift
+  cmake -S "$here" -B "$here/$dir" -G Ninja "$@" >/dev/null
+  cmake --build "$here/$dir" -j "$jobs"
+}
+
+run_suite() {
+  local dir="$1" label="$2"
+  echo "== ose tests: $label =="
+  (cd "$here/$dir" && ctest --output-on-failure -j "$jobs" --timeout 900)
+}
+
+cmd="${1:-demo}"
+case "$cmd" in
+  demo)
+    install_missing
+    build build -DCMAKE_BUILD_TYPE=Release
+    shift || true
+    exec "$here/build/tools/ose" demo "$@"
+    ;;
+  test)
+    install_missing
+    build build -DCMAKE_BUILD_TYPE=Release
+    run_suite build "plain (Release)"
+    build build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOSE_SANITIZE=address,undefined \
+      -DOSE_BUILD_BENCH=OFF
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+      run_suite build-asan "AddressSanitizer + UndefinedBehaviorSanitizer"
+    echo "ose.sh: all test suites passed"
+    ;;
+  build)
+    install_missing
+    build build -DCMAKE_BUILD_TYPE=Release
+    ;;
+  -h|--help|help)
+    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    ;;
+  *)
+    [ -x "$here/build/tools/ose" ] || { install_missing; build build -DCMAKE_BUILD_TYPE=Release; }
+    exec "$here/build/tools/ose" "$@"
+    ;;
+esac

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# `ose replay` and `ose demo` as a user runs them: exit codes, messages, output files.
+# Usage: replay_cli.sh PATH/TO/ose SOURCE_DIR
+set -uo pipefail
+ose="$1"
+src="$2"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+failures=0
+check() {  # check DESCRIPTION COMMAND...
+  local what="$1"; shift
+  if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; failures=$((failures + 1)); fi
+}
+contains() { grep -qF -- "$2" "$1"; }
+
+# Help on every command.
+check "ose --help exits 0" "$ose" --help >/dev/null
+check "ose replay --help exits 0" "$ose" replay --help >/dev/null
+check "ose demo --help exits 0" "$ose" demo --help >/dev/null
+"$ose" >/dev/null 2>&1; check "ose without a command exits non-zero" test $? -ne 0
+
+# Every bundled scenario replays without a malformed line (but the one meant to have them).
+for f in "$src"/config/scenarios/*.jsonl; do
+  [ "$(basename "$f")" = malformed.jsonl ] && continue
+  check "$(basename "$f") replays strictly" "$ose" replay --strict -q "$src/config/example.toml" "$f"
+done
+
+# Outputs: canonical state JSON and events JSONL.
+"$ose" replay "$src/config/example.toml" "$src/config/scenarios/demo.jsonl" \
+  --state-out "$work/state.json" --events-out "$work/events.jsonl" >"$work/summary.txt"
+check "replay writes the state JSON" contains "$work/state.json" '"state_hash"'
+check "state JSON has every section" bash -c "for k in balances orders positions strategy_positions strategies market seq; do grep -q \"\\\"\$k\\\"\" '$work/state.json' || exit 1; done"
+check "events JSONL has one object per line" bash -c "! grep -vq '^{.*}\$' '$work/events.jsonl'"
+check "events carry seq, ts and type" contains "$work/events.jsonl" '"type":"fill"'
+check "summary prints the state hash" contains "$work/summary.txt" "state_hash"
+hash1=$(grep -o 'state_hash [0-9a-f]*' "$work/summary.txt")
+hash2=$("$ose" replay "$src/config/example.toml" "$src/config/scenarios/demo.jsonl" | grep -o 'state_hash [0-9a-f]*')
+check "the same scenario gives the same hash" test "$hash1" = "$hash2"
+check "state JSON hash matches the summary" contains "$work/state.json" "\"state_hash\": \"${hash1#state_hash }\""
+
+# Malformed lines: reported with their line numbers, the rest applied, never a crash.
+"$ose" replay "$src/config/example.toml" "$src/config/scenarios/malformed.jsonl" \
+  >"$work/out.txt" 2>"$work/err.txt"
+check "malformed lines do not fail a lenient replay" test $? -eq 0
+check "a bad decimal is reported with its line" contains "$work/err.txt" "malformed.jsonl:3: rejected line: field \"amount\""
+check "bad JSON is reported with its line" contains "$work/err.txt" "malformed.jsonl:4: rejected line: not valid JSON"
+check "an unknown op is reported" contains "$work/err.txt" "malformed.jsonl:5: rejected line: unknown op 'teleport'"
+check "an unknown field is reported" contains "$work/err.txt" "unknown field \"colour\""
+check "good lines around bad ones are applied" contains "$work/out.txt" "replayed 2 inputs"
+"$ose" replay --strict -q "$src/config/example.toml" "$src/config/scenarios/malformed.jsonl" 2>/dev/null
+check "--strict fails on malformed lines" test $? -eq 3
+
+# Bad arguments and bad config: clear errors, non-zero exit.
+"$ose" replay "$work/nope.toml" "$src/config/scenarios/demo.jsonl" 2>"$work/err2.txt"
+check "a missing config fails" test $? -ne 0
+check "a missing config is named" contains "$work/err2.txt" "nope.toml"
+printf '[[assets]]\ncode = "USDT"\n[[instruments]]\nsymbol = "X"\nbase = "BTC"\nquote = "USDT"\ntick_size = "0.01"\nstep_size = "1"\n' >"$work/bad.toml"
+"$ose" replay "$work/bad.toml" "$src/config/scenarios/demo.jsonl" 2>"$work/err3.txt"
+check "a bad config fails" test $? -ne 0
+check "a bad config names file, line and key" contains "$work/err3.txt" "bad.toml:5: instruments.base: unknown asset 'BTC'"
+"$ose" replay "$src/config/example.toml" "$work/missing.jsonl" 2>"$work/err4.txt"
+check "a missing input is named" contains "$work/err4.txt" "missing.jsonl"
+printf '\x00\xff\xfe garbage \x01\n{"op":\n' >"$work/garbage.jsonl"
+"$ose" replay "$src/config/example.toml" "$work/garbage.jsonl" >/dev/null 2>&1
+check "binary garbage input does not crash" test $? -eq 0
+
+# The demo.
+"$ose" demo >"$work/demo.txt"
+check "demo exits 0" test $? -eq 0
+check "demo prints orders, positions and balances" bash -c "grep -q '^Orders' '$work/demo.txt' && grep -q '^Positions' '$work/demo.txt' && grep -q '^Balances' '$work/demo.txt'"
+"$ose" demo --json >"$work/demo.json" 2>/dev/null
+check "demo --json prints the state JSON" contains "$work/demo.json" '"state_hash"'
+
+[ "$failures" -eq 0 ]
