@@ -369,7 +369,12 @@ void check_capacities(Reader& r, const toml::table& root, EngineConfig& c) {
       static_cast<uint64_t>(c.accounts.size() + c.strategies.size()) * c.instruments.size();
   if (positions_needed > c.max_positions) {
     const toml::node* e = root.get("engine");
-    r.fail(e != nullptr ? e->source() : root.source(), "engine.max_positions",
+    const toml::node* key =
+        e != nullptr && e->is_table() ? e->as_table()->get("max_positions") : nullptr;
+    r.fail(key != nullptr ? key->source()
+           : e != nullptr ? e->source()
+                          : root.source(),
+           "engine.max_positions",
            fmt::format("{} is below (accounts + strategies) × instruments = {}", c.max_positions,
                        positions_needed));
   }

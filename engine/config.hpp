@@ -41,7 +41,7 @@ struct AccountConfig {
   AccountType type = AccountType::kSpot;
   int32_t leverage = 1;
   bool halted = false;
-  std::vector<std::pair<std::string, Amount>> balances;  // initial deposits, in file order
+  std::vector<std::pair<std::string, Amount>> balances;  // initial deposits, sorted by asset code
 };
 
 struct StrategyConfig {

@@ -112,9 +112,9 @@ TEST(FixedPoint, FormatsInt64MaxAndMin) {
 }
 
 TEST(FixedPoint, RoundTripsEveryFormattedValue) {
-  for (int64_t v : {int64_t{0}, int64_t{1}, int64_t{-1}, int64_t{10}, int64_t{99'999'999},
-                    int64_t{100'000'000}, int64_t{-123'456'789'012}, int64_t{3'000'050'000'000},
-                    kMax, kMin, kMax - 1, kMin + 1}) {
+  for (int64_t v :
+       {int64_t{0}, int64_t{1}, int64_t{-1}, int64_t{10}, int64_t{99'999'999}, int64_t{100'000'000},
+        int64_t{-123'456'789'012}, int64_t{3'000'050'000'000}, kMax, kMin, kMax - 1, kMin + 1}) {
     EXPECT_EQ(parse_decimal_e8(format_decimal_e8(v)), std::optional<int64_t>(v)) << v;
   }
   for (const char* text : {"30000.5", "-0.00000001", "0", "0.01", "92233720368.54775807",
@@ -159,11 +159,11 @@ TEST(FixedPoint, MulRoundsHalfToEvenOnTies) {
 
 TEST(FixedPoint, MulRoundsNegativeTiesHalfToEven) {
   const int64_t half = 50'000'000;
-  EXPECT_EQ(mul_e8(-3, half), std::optional<int64_t>(-2));   // -0.000000015 -> -0.00000002
-  EXPECT_EQ(mul_e8(-5, half), std::optional<int64_t>(-2));   // -0.000000025 -> -0.00000002
-  EXPECT_EQ(mul_e8(5, -half), std::optional<int64_t>(-2));   // sign on the other factor
-  EXPECT_EQ(mul_e8(-7, -half), std::optional<int64_t>(4));   // two negatives: +0.000000035
-  EXPECT_EQ(mul_e8(-1, half), std::optional<int64_t>(0));    // -0.000000005 -> 0
+  EXPECT_EQ(mul_e8(-3, half), std::optional<int64_t>(-2));  // -0.000000015 -> -0.00000002
+  EXPECT_EQ(mul_e8(-5, half), std::optional<int64_t>(-2));  // -0.000000025 -> -0.00000002
+  EXPECT_EQ(mul_e8(5, -half), std::optional<int64_t>(-2));  // sign on the other factor
+  EXPECT_EQ(mul_e8(-7, -half), std::optional<int64_t>(4));  // two negatives: +0.000000035
+  EXPECT_EQ(mul_e8(-1, half), std::optional<int64_t>(0));   // -0.000000005 -> 0
 }
 
 TEST(FixedPoint, MulRoundsNonTiesToTheNearest) {
@@ -264,7 +264,7 @@ TEST(FixedPoint, DivReportsOverflowAndDivisionByZeroAsNullopt) {
   EXPECT_EQ(div_e8(0, 0), std::nullopt);
   EXPECT_EQ(div_e8(kMax, 1), std::nullopt);  // INT64_MAX / 0.00000001
   EXPECT_EQ(div_e8(kMin, 1), std::nullopt);
-  EXPECT_EQ(div_e8(kMin, -kScale), std::nullopt);  // INT64_MIN / -1
+  EXPECT_EQ(div_e8(kMin, -kScale), std::nullopt);                 // INT64_MIN / -1
   EXPECT_EQ(div_e8(kMax, kScale), std::optional<int64_t>(kMax));  // / 1
   EXPECT_EQ(div_e8(kMin, kScale), std::optional<int64_t>(kMin));
 }
@@ -287,6 +287,9 @@ TEST(FixedPoint, FitsInt64ChecksBothBounds) {
 
 // ---- strong types --------------------------------------------------------------------------
 
+// Whether an expression between two types compiles. (clang-format 14 mangles
+// requires-expressions, e.g. into `a* b`, hence the off/on.)
+// clang-format off
 template <typename A, typename B>
 concept Addable = requires(A a, B b) { a + b; };
 template <typename A, typename B>
@@ -295,6 +298,7 @@ template <typename A, typename B>
 concept Multipliable = requires(A a, B b) { a * b; };
 template <typename A, typename B>
 concept Comparable = requires(A a, B b) { a < b; };
+// clang-format on
 
 TEST(FixedPoint, StrongTypesRefuseMixingUnits) {
   static_assert(!std::is_same_v<Price, Qty>);
