@@ -66,12 +66,14 @@ int trigger_direction(const OrderRecord& o) noexcept {
 void trigger_link(State& s, uint32_t slot) noexcept {
   OrderRecord& o = s.order_at(slot);
   TriggerBookRecord& tb = s.trigger_book(o.instrument);
+  const bool trailing = o.type == OrderType::kTrailingStop;
+  uint32_t& head = trailing ? tb.trail_head : tb.head;
   o.trig_prev = kNoSlot;
-  o.trig_next = tb.head;
-  if (tb.head != kNoSlot) s.order_at(tb.head).trig_prev = slot;
-  tb.head = slot;
+  o.trig_next = head;
+  if (head != kNoSlot) s.order_at(head).trig_prev = slot;
+  head = slot;
   ++tb.count;
-  if (o.type == OrderType::kTrailingStop) {
+  if (trailing) {
     ++tb.trailing_count;
   } else if (trigger_direction(o) > 0) {
     tb.min_up = min(tb.min_up, o.stop_price);
@@ -83,15 +85,16 @@ void trigger_link(State& s, uint32_t slot) noexcept {
 void trigger_unlink(State& s, uint32_t slot) noexcept {
   OrderRecord& o = s.order_at(slot);
   TriggerBookRecord& tb = s.trigger_book(o.instrument);
+  const bool trailing = o.type == OrderType::kTrailingStop;
   if (o.trig_prev != kNoSlot) {
     s.order_at(o.trig_prev).trig_next = o.trig_next;
   } else {
-    tb.head = o.trig_next;
+    (trailing ? tb.trail_head : tb.head) = o.trig_next;
   }
   if (o.trig_next != kNoSlot) s.order_at(o.trig_next).trig_prev = o.trig_prev;
   o.trig_prev = o.trig_next = kNoSlot;
   --tb.count;
-  if (o.type == OrderType::kTrailingStop) --tb.trailing_count;
+  if (trailing) --tb.trailing_count;
   // min_up / max_down stay as they are: conservative until the next scan recomputes them.
 }
 

@@ -140,14 +140,14 @@ struct MarketRecord {
   uint32_t reserved;
 };
 
-// Per instrument: untriggered conditional orders as an intrusive list, plus the nearest
-// thresholds so that most ticks skip the scan. Thresholds are conservative: a cancel leaves
-// them stale, which costs one extra scan that recomputes them.
+// Per instrument: untriggered conditional orders as two intrusive lists, plus the nearest
+// thresholds of the fixed-price list so that most ticks skip it. Thresholds are conservative: a
+// cancel leaves them stale, which costs one extra scan that recomputes them.
 struct TriggerBookRecord {
-  uint32_t head;  // first untriggered order slot, kNoSlot if none
-  uint32_t count;
-  uint32_t trailing_count;  // trailing stops need a visit on every tick
-  uint32_t reserved;
+  uint32_t head;        // stop / take-profit orders: visited only when a threshold is crossed
+  uint32_t trail_head;  // trailing stops: their level moves, so every tick visits them
+  uint32_t count;       // both lists
+  uint32_t trailing_count;
   Price min_up;    // lowest price at which an "at or above" order triggers; INT64_MAX if none
   Price max_down;  // highest price at which an "at or below" order triggers; INT64_MIN if none
 };

@@ -150,7 +150,7 @@ Result<State> State::create(const EngineConfig& c) {
     r.maintenance_margin = ic.maintenance_margin;
     r.price_band = ic.price_band;
     TriggerBookRecord& tb = s.trigger_book(i);
-    tb.head = kNoSlot;
+    tb.head = tb.trail_head = kNoSlot;
     tb.min_up = Price::from_e8(INT64_MAX);
     tb.max_down = Price::from_e8(INT64_MIN);
   }

@@ -55,35 +55,36 @@ bool trigger_order(Ctx& c, OrderRecord& o) noexcept {
   return true;
 }
 
+// Visits the trailing stops on every tick and the fixed-price orders only when `last` crosses
+// one of their cached thresholds. A triggered bracket exit cancels its OCO sibling, which may
+// be the saved next slot, so such a trigger restarts the pass (trailing updates are idempotent
+// for the same price; untouched orders are simply re-checked).
 void run_triggers(Ctx& c, uint16_t instrument, Price last) noexcept {
   State& s = c.s;
   TriggerBookRecord& tb = s.trigger_book(instrument);
-  if (tb.count == 0) return;
-  if (tb.trailing_count == 0 && last < tb.min_up && last > tb.max_down) return;
   bool restart = true;
   while (restart) {
     restart = false;
+    for (uint32_t slot = tb.trail_head; slot != kNoSlot && !restart;) {
+      OrderRecord& o = s.order_at(slot);
+      slot = o.trig_next;
+      restart = trailing_fires(o, last) && trigger_order(c, o);
+    }
+    if (restart || (last < tb.min_up && last > tb.max_down)) continue;
     Price min_up = Price::from_e8(INT64_MAX);
     Price max_down = Price::from_e8(INT64_MIN);
-    for (uint32_t slot = tb.head; slot != kNoSlot;) {
+    for (uint32_t slot = tb.head; slot != kNoSlot && !restart;) {
       OrderRecord& o = s.order_at(slot);
       slot = o.trig_next;
       bool fire = false;
-      if (o.type == OrderType::kTrailingStop) {
-        fire = trailing_fires(o, last);
-      } else if (fires_at_or_above(o)) {
+      if (fires_at_or_above(o)) {
         fire = last >= o.stop_price;
         if (!fire) min_up = min(min_up, o.stop_price);
       } else {
         fire = last <= o.stop_price;
         if (!fire) max_down = max(max_down, o.stop_price);
       }
-      // A cancelled sibling may be the saved next slot: start over (trailing updates are
-      // idempotent for the same price, untouched orders are simply re-checked).
-      if (fire && trigger_order(c, o)) {
-        restart = true;
-        break;
-      }
+      restart = fire && trigger_order(c, o);
     }
     if (!restart) {
       tb.min_up = min_up;
