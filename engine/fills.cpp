@@ -29,6 +29,7 @@ std::optional<PositionPlan> plan_position(const State& s, const InstrumentRecord
   PositionPlan p{};
   p.net = *net;
   // A spot fee paid in the base asset reduces the holding; the average stays.
+  if (!add_e8(p.net.size.e8, -base_fee.e8) || base_fee.e8 == INT64_MIN) return std::nullopt;
   p.net.size -= base_fee;
   if (p.net.size.is_zero()) p.net.avg = Price{};
   if (ins.kind != InstrumentKind::kSpot && !p.net.size.is_zero()) {
@@ -46,6 +47,53 @@ std::optional<PositionPlan> plan_position(const State& s, const InstrumentRecord
   }
   return p;
 }
+
+// Accumulates overflow checks over a series of int64 sums; the plan is dropped if any failed.
+struct Checked {
+  bool ok = true;
+  int64_t add(int64_t a, int64_t b) noexcept {
+    int64_t r = 0;
+    ok = ok && !__builtin_add_overflow(a, b, &r);
+    return r;
+  }
+  int64_t sub(int64_t a, int64_t b) noexcept {
+    int64_t r = 0;
+    ok = ok && !__builtin_sub_overflow(a, b, &r);
+    return r;
+  }
+};
+
+// The balance movements of one fill, checked against the current balances before any is
+// posted: the same asset may appear twice (a quote fee on a quote settlement).
+struct Postings {
+  struct Entry {
+    uint16_t asset;
+    LedgerKind kind;
+    Amount dfree;
+    Amount dlocked;
+  };
+  Entry entries[5];
+  int count = 0;
+
+  void add(uint16_t asset, LedgerKind kind, Amount dfree, Amount dlocked) noexcept {
+    entries[count++] = Entry{asset, kind, dfree, dlocked};
+  }
+  bool fit(const State& s, uint16_t account) const noexcept {
+    Checked c;
+    for (int i = 0; i < count; ++i) {
+      if (entries[i].asset == kNoIndex) continue;
+      int64_t free = s.balance(account, entries[i].asset).free.e8;
+      int64_t locked = s.balance(account, entries[i].asset).locked.e8;
+      for (int j = 0; j <= i; ++j) {
+        if (entries[j].asset != entries[i].asset) continue;
+        free = c.add(free, entries[j].dfree.e8);
+        locked = c.add(locked, entries[j].dlocked.e8);
+      }
+      c.add(free, locked);  // the total must stay representable too
+    }
+    return c.ok;
+  }
+};
 
 void commit_position(PositionRecord& pos, const PositionPlan& p, Amount fee_settle) noexcept {
   pos.size = p.net.size;
@@ -269,14 +317,15 @@ void on_fill(Ctx& c) noexcept {
   PositionRecord& spos = s.strategy_position(o.strategy, o.instrument);
   const int32_t leverage = apos.leverage;
 
-  std::optional<Amount> fee_settle = Amount{};
+  // The fee valued in the settle asset (DESIGN §4): as is, × price for base, else excluded.
+  bool fee_ok = true;
+  Amount fee_value{};
   if (f.fee_asset == ins.settle) {
-    fee_settle = fee;
+    fee_value = fee;
   } else if (f.fee_asset == ins.base) {
-    if (auto v = mul_e8(fee.e8, f.price.e8))
-      fee_settle = Amount::from_e8(*v);
-    else
-      fee_settle.reset();
+    const auto v = mul_e8(fee.e8, f.price.e8);
+    fee_ok = v.has_value();
+    fee_value = Amount::from_e8(v.value_or(0));
   }
   auto release = final_fill ? std::optional<Amount>(o.reserved) : pro_rata(o.reserved, f.qty, rem);
   auto notional = notional_quote(ins, f.qty, f.price);
@@ -284,41 +333,58 @@ void on_fill(Ctx& c) noexcept {
   auto strat = plan_position(s, ins, o.instrument, spos, signed_qty, f.price, base_fee, leverage);
   std::optional<NettingResult> order_avg =
       net_fill(ins.kind, ins.multiplier, o.filled_qty, o.avg_fill_price, f.qty, f.price);
-  if (!fee_settle || !release || !notional || !acct || !strat || !order_avg) {
+  if (!fee_ok || !release || !notional || !acct || !strat || !order_avg) {
+    return c.alert(AlertReason::kArithmeticOverflow, &o);
+  }
+
+  // Balance movements and running totals, all checked before anything changes.
+  const uint16_t lock_asset = o.lock_asset;
+  Checked ck;
+  Postings post;
+  if (spot) {
+    // Settlement: the released part of the lock pays for the fill; the difference (price
+    // improvement, or a price beyond the reservation) goes to free.
+    const Amount traded = Amount::from_e8(f.qty.e8);
+    const uint16_t paid = o.side == Side::kBuy ? ins.quote : ins.base;
+    const uint16_t got = o.side == Side::kBuy ? ins.base : ins.quote;
+    const Amount paid_amount = o.side == Side::kBuy ? *notional : traded;
+    const bool from_lock = lock_asset == paid;
+    post.add(paid, LedgerKind::kSettlement,
+             Amount::from_e8(ck.sub(from_lock ? release->e8 : 0, paid_amount.e8)),
+             from_lock ? -*release : Amount{});
+    post.add(got, LedgerKind::kSettlement, o.side == Side::kBuy ? traded : *notional, Amount{});
+  } else {
+    post.add(lock_asset, LedgerKind::kRelease, *release, -*release);
+    const Amount margin_delta = Amount::from_e8(ck.sub(acct->margin.e8, apos.margin.e8));
+    post.add(ins.settle, LedgerKind::kPositionMargin, -margin_delta, margin_delta);
+    post.add(ins.settle, LedgerKind::kRealizedPnl, acct->net.realized, Amount{});
+  }
+  if (f.fee_asset != kNoIndex) post.add(f.fee_asset, LedgerKind::kFee, -fee, Amount{});
+  StrategyRecord& st = s.strategy(o.strategy);
+  ck.add(apos.realized_pnl.e8, acct->net.realized.e8);
+  ck.add(apos.fees.e8, fee_value.e8);
+  ck.add(spos.realized_pnl.e8, strat->net.realized.e8);
+  ck.add(spos.fees.e8, fee_value.e8);
+  ck.add(o.fees.e8, fee.e8);
+  ck.add(st.volume.e8, notional->e8);
+  const int64_t st_fees = ck.add(st.fees.e8, fee_value.e8);
+  const int64_t st_realized = ck.add(st.realized_pnl.e8, strat->net.realized.e8);
+  const int64_t new_equity = ck.sub(st_realized, st_fees);
+  ck.sub(std::max(st.peak_equity.e8, new_equity), new_equity);
+  ck.sub(st.day_start_net.e8, new_equity);
+  if (!ck.ok || !post.fit(s, o.account) || fee.e8 == INT64_MIN) {
     return c.alert(AlertReason::kArithmeticOverflow, &o);
   }
 
   // ---- commit ---------------------------------------------------------------------------
   s.trade_remember(o.instrument, f.trade_id, o.id);
-  const uint16_t lock_asset = o.lock_asset;
   o.reserved -= *release;
-  if (spot) {
-    // Settlement: the released part of the lock pays for the fill; the difference (price
-    // improvement, or a price beyond the reservation) goes to free.
-    if (o.side == Side::kBuy) {
-      c.post(o.account, ins.quote, LedgerKind::kSettlement,
-             lock_asset == ins.quote ? *release - *notional : -*notional,
-             lock_asset == ins.quote ? -*release : Amount{}, o.id);
-      c.post(o.account, ins.base, LedgerKind::kSettlement, Amount::from_e8(f.qty.e8), Amount{},
-             o.id);
-    } else {
-      const Amount sold = Amount::from_e8(f.qty.e8);
-      c.post(o.account, ins.base, LedgerKind::kSettlement,
-             lock_asset == ins.base ? *release - sold : -sold,
-             lock_asset == ins.base ? -*release : Amount{}, o.id);
-      c.post(o.account, ins.quote, LedgerKind::kSettlement, *notional, Amount{}, o.id);
-    }
-  } else {
-    c.post(o.account, lock_asset, LedgerKind::kRelease, *release, -*release, o.id);
-    const Amount margin_delta = acct->margin - apos.margin;
-    c.post(o.account, ins.settle, LedgerKind::kPositionMargin, -margin_delta, margin_delta, o.id);
-    c.post(o.account, ins.settle, LedgerKind::kRealizedPnl, acct->net.realized, Amount{}, o.id);
+  for (int i = 0; i < post.count; ++i) {
+    const Postings::Entry& e = post.entries[i];
+    if (e.asset != kNoIndex) c.post(o.account, e.asset, e.kind, e.dfree, e.dlocked, o.id);
   }
-  if (f.fee_asset != kNoIndex)
-    c.post(o.account, f.fee_asset, LedgerKind::kFee, -fee, Amount{}, o.id);
-
-  commit_position(apos, *acct, *fee_settle);
-  commit_position(spos, *strat, *fee_settle);
+  commit_position(apos, *acct, fee_value);
+  commit_position(spos, *strat, fee_value);
   add_open_qty(s, o, -f.qty);
   o.filled_qty += f.qty;
   o.avg_fill_price = order_avg->avg;
@@ -327,12 +393,11 @@ void on_fill(Ctx& c) noexcept {
   o.status = next;
   o.updated_ts = c.ts();
 
-  StrategyRecord& st = s.strategy(o.strategy);
   roll_strategy_day(st, c.ts());
   ++st.fills;
   ++st.day_trades;
   st.volume += *notional;
-  st.fees += *fee_settle;
+  st.fees += fee_value;
   st.realized_pnl += strat->net.realized;
   if (strat->net.closed.is_positive()) {
     if (strat->net.realized.is_positive()) ++st.wins;
