@@ -39,6 +39,14 @@ bool well_formed(const State& s, const NewOrderCmd& n) noexcept {
   return true;
 }
 
+bool source_may_act_as(const Ctx& c, uint16_t client) noexcept {
+  const uint16_t src = c.in.source;
+  if (src == kEngineSource) return true;
+  if (src >= c.s.client_count()) return false;
+  const ClientRole role = c.s.client(src).role;
+  return role == ClientRole::kAdmin || (role == ClientRole::kStrategy && src == client);
+}
+
 bool account_permitted(const Ctx& c, const NewOrderCmd& n) noexcept {
   const State& s = c.s;
   const ClientRecord& cl = s.client(n.client);
@@ -48,11 +56,7 @@ bool account_permitted(const Ctx& c, const NewOrderCmd& n) noexcept {
   const bool spot_account = s.account(n.account).type == AccountType::kSpot;
   if (spot_instrument != spot_account) return false;
   // The source may only act as itself, unless it is the engine or an admin.
-  const uint16_t src = c.in.source;
-  if (src == kEngineSource) return true;
-  if (src >= s.client_count()) return false;
-  const ClientRole role = s.client(src).role;
-  return role == ClientRole::kAdmin || (role == ClientRole::kStrategy && src == n.client);
+  return source_may_act_as(c, n.client);
 }
 
 bool halted(const State& s, const NewOrderCmd& n) noexcept {
@@ -244,6 +248,12 @@ void on_new_order(Ctx& c) noexcept {
   };
 
   RejectReason reason = check();
+  if (reason != RejectReason::kNone && !source_may_act_as(c, n.client)) {
+    // Refused input from a source that may not act as this client: reported, but never stored
+    // under the client's (client, cl_id), which would block the client's own order.
+    c.reject(reason, n.client, n.cl_id);
+    return;
+  }
   const uint32_t slot = alloc_order_slot(s);
   if (slot == kNoSlot) {
     c.reject(reason == RejectReason::kNone ? RejectReason::kTableFull : reason, n.client, n.cl_id);
