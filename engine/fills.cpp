@@ -72,7 +72,7 @@ struct Postings {
     Amount dfree;
     Amount dlocked;
   };
-  Entry entries[5];
+  Entry entries[5] = {};
   int count = 0;
 
   void add(uint16_t asset, LedgerKind kind, Amount dfree, Amount dlocked) noexcept {
