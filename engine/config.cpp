@@ -399,8 +399,7 @@ Result<EngineConfig> load(const toml::table& root, const std::string& origin) {
   check_capacities(r, root, c);
   if (r.failed()) return Error{r.message()};
   if (c.max_trades == 0) c.max_trades = c.max_orders;
-  if (c.max_ledger == 0)
-    c.max_ledger = c.max_orders <= (1u << 28) ? c.max_orders * 4 : c.max_orders;
+  if (c.max_ledger == 0) c.max_ledger = c.max_orders;
   return c;
 }
 

@@ -67,7 +67,7 @@ struct EngineConfig {
   uint32_t max_orders = 1u << 20;
   uint32_t max_positions = 1u << 16;
   uint32_t max_trades = 0;  // remembered trade ids for dedup; 0 = max_orders
-  uint32_t max_ledger = 0;  // ledger ring entries; 0 = 4 × max_orders
+  uint32_t max_ledger = 0;  // ledger ring entries (64 B each); 0 = max_orders
   std::string durability = "async";
   std::string data_dir = "./ose-data";
   uint64_t snapshot_every = 1'000'000;

@@ -73,7 +73,7 @@ StateCapacities State::capacities_for(const EngineConfig& c) noexcept {
   caps.clients = static_cast<uint32_t>(c.clients.size());
   caps.orders = c.max_orders;
   caps.trades = c.max_trades != 0 ? c.max_trades : c.max_orders;
-  caps.ledger = c.max_ledger != 0 ? c.max_ledger : c.max_orders * 4;
+  caps.ledger = c.max_ledger != 0 ? c.max_ledger : c.max_orders;
   caps.order_index = pow2_at_least(uint64_t{caps.orders} * 2);
   caps.trade_index = pow2_at_least(uint64_t{caps.trades} * 2);
   return caps;

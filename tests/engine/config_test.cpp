@@ -171,7 +171,7 @@ TEST(Config, LoadsTheEngineSection) {
   EXPECT_EQ(c.data_dir, "/tmp/ose-test-data");
   EXPECT_EQ(c.snapshot_every, 5000u);
   EXPECT_EQ(c.max_trades, 1024u);      // default: max_orders
-  EXPECT_EQ(c.max_ledger, 4u * 1024);  // default: 4 × max_orders
+  EXPECT_EQ(c.max_ledger, 1024u);      // default: max_orders
 }
 
 TEST(Config, LoadsAssetsInFileOrder) {
@@ -301,7 +301,7 @@ TEST(Config, LoadsAnEmptyConfigWithDefaults) {
   EXPECT_EQ(r->data_dir, "./ose-data");
   EXPECT_EQ(r->snapshot_every, 1'000'000u);
   EXPECT_EQ(r->max_trades, 1u << 20);
-  EXPECT_EQ(r->max_ledger, 1u << 22);
+  EXPECT_EQ(r->max_ledger, 1u << 20);
   EXPECT_TRUE(r->assets.empty());
   EXPECT_TRUE(r->instruments.empty());
 }
