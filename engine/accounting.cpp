@@ -70,6 +70,12 @@ std::optional<Amount> pro_rata(Amount amount, Qty part, Qty whole) noexcept {
   return Amount::from_e8(*v);
 }
 
+std::optional<Amount> notional_scaled_up(Qty qty, Price price, Rate rate) noexcept {
+  auto v = mul3_div(qty.e8, price.e8, kE8 + rate.e8, kE16);
+  if (!v) return std::nullopt;
+  return Amount::from_e8(*v);
+}
+
 std::optional<Price> scale_up(Price price, Rate rate) noexcept {
   auto v = ratio_e8(static_cast<i128>(price.e8) * (kE8 + rate.e8), kE8);
   if (!v) return std::nullopt;

@@ -30,7 +30,10 @@ std::optional<Amount> margin_for(const InstrumentRecord& ins, Qty qty, Price pri
 // amount · part / whole, half-even: the pro-rata share of a reservation released by a fill.
 std::optional<Amount> pro_rata(Amount amount, Qty part, Qty whole) noexcept;
 
-// price · (1 + rate), half-even (market-buy reservations, trailing bounds).
+// qty · price · (1 + rate) with one rounding: a spot market buy's reservation (multiplier 1).
+std::optional<Amount> notional_scaled_up(Qty qty, Price price, Rate rate) noexcept;
+
+// price · (1 + rate), half-even (trailing bounds).
 std::optional<Price> scale_up(Price price, Rate rate) noexcept;
 std::optional<Price> scale_down(Price price, Rate rate) noexcept;  // price · (1 − rate)
 

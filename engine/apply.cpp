@@ -112,7 +112,7 @@ void on_set_leverage(Ctx& c) noexcept {
     liq = *l;
   }
   const Amount delta = margin - pos.margin;
-  if (delta > s.balance(cmd.account, ins.settle).free) {
+  if (delta.is_positive() && delta > s.balance(cmd.account, ins.settle).free) {
     return c.reject(RejectReason::kInsufficientMargin);
   }
   c.post(cmd.account, ins.settle, LedgerKind::kPositionMargin, -delta, delta, 0);

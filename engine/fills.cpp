@@ -28,10 +28,18 @@ std::optional<PositionPlan> plan_position(const State& s, const InstrumentRecord
   if (!net) return std::nullopt;
   PositionPlan p{};
   p.net = *net;
-  // A spot fee paid in the base asset reduces the holding; the average stays.
+  // A spot fee paid in the base asset reduces the holding; the average stays. If the fee
+  // leaves a holding of the other sign (a sell that closed the position, or a flat one), that
+  // residue was in effect sold at the fill price: it opens at that price, so closing it later
+  // realizes only real price moves, not the fee a second time.
   if (!add_e8(p.net.size.e8, -base_fee.e8) || base_fee.e8 == INT64_MIN) return std::nullopt;
+  const Qty before_fee = p.net.size;
   p.net.size -= base_fee;
-  if (p.net.size.is_zero()) p.net.avg = Price{};
+  if (p.net.size.is_zero()) {
+    p.net.avg = Price{};
+  } else if (before_fee.is_zero() || before_fee.is_positive() != p.net.size.is_positive()) {
+    p.net.avg = price;
+  }
   if (ins.kind != InstrumentKind::kSpot && !p.net.size.is_zero()) {
     auto m = margin_for(ins, abs(p.net.size), p.net.avg, leverage);
     auto l = liquidation_price(p.net.size, p.net.avg, leverage, ins.maintenance_margin);
@@ -150,9 +158,7 @@ void create_exit(Ctx& c, OrderRecord& entry, bool is_stop, Qty qty, uint32_t& sl
 std::optional<Amount> exit_lock(const State& s, const OrderRecord& entry, Qty qty) noexcept {
   const InstrumentRecord& ins = s.instrument(entry.instrument);
   if (entry.side == Side::kBuy) return Amount::from_e8(qty.e8);
-  auto up = scale_up(max(entry.stop_loss, entry.take_profit), ins.price_band);
-  if (!up) return std::nullopt;
-  return notional_quote(ins, qty, *up);
+  return notional_scaled_up(qty, max(entry.stop_loss, entry.take_profit), ins.price_band);
 }
 
 // Keeps the bracket exits of `entry` sized to its filled quantity (DESIGN §4 brackets).
@@ -423,8 +429,12 @@ void on_fill(Ctx& c) noexcept {
         break;
       }
     }
-  } else if (s.balance(o.account, ins.settle).free.is_negative()) {
-    c.alert(AlertReason::kMarginCall, &o);
+  } else {
+    if (s.balance(o.account, ins.settle).free.is_negative()) c.alert(AlertReason::kMarginCall, &o);
+    if (f.fee_asset != kNoIndex && f.fee_asset != ins.settle &&
+        s.balance(o.account, f.fee_asset).free.is_negative()) {
+      c.alert(AlertReason::kNegativeBalance, &o);
+    }
   }
 
   if (final_fill) finish_order(c, o, OrderStatus::kFilled);

@@ -116,15 +116,18 @@ std::optional<Reservation> reservation_for(State& s, const OrderRecord& o, Qty q
   if (!ref.is_positive()) return std::nullopt;
   if (ins.kind == InstrumentKind::kSpot) {
     if (o.side == Side::kSell) return Reservation{ins.base, Amount::from_e8(qty.e8)};
-    if (!has_limit_price(o.type)) {
-      // Executes at an unknown price: reserve up to the band above the reference, and for a
-      // trailing buy also the callback distance it may rise before triggering.
+    std::optional<Amount> amt;
+    if (has_limit_price(o.type)) {
+      amt = notional_quote(ins, qty, ref);
+    } else if (o.type != OrderType::kTrailingStop) {
+      // Executes at an unknown price: reserve up to the band above the reference.
+      amt = notional_scaled_up(qty, ref, ins.price_band);
+    } else {
+      // A trailing buy may also rise by its callback distance before triggering.
       auto up = scale_up(ref, ins.price_band);
-      if (up && o.type == OrderType::kTrailingStop) up = scale_up(*up, o.callback_rate);
-      if (!up) return std::nullopt;
-      ref = *up;
+      if (up) up = scale_up(*up, o.callback_rate);
+      if (up) amt = notional_quote(ins, qty, *up);
     }
-    auto amt = notional_quote(ins, qty, ref);
     if (!amt) return std::nullopt;
     return Reservation{ins.quote, *amt};
   }
@@ -240,7 +243,10 @@ void on_new_order(Ctx& c) noexcept {
     }
     reservation = reservation_for(s, o, n.qty);
     if (!reservation) return RejectReason::kMalformed;
-    if (reservation->amount > s.balance(n.account, reservation->asset).free) {
+    // A zero reservation (a reducing futures order) cannot be short of funds, even when a
+    // margin call left free negative: that is exactly when positions must be closable.
+    if (reservation->amount.is_positive() &&
+        reservation->amount > s.balance(n.account, reservation->asset).free) {
       return ins.kind == InstrumentKind::kSpot ? RejectReason::kInsufficientBalance
                                                : RejectReason::kInsufficientMargin;
     }
@@ -383,7 +389,7 @@ void on_amend(Ctx& c) noexcept {
   auto r = reservation_for(s, probe, new_qty - o.filled_qty);
   if (!r || r->asset != o.lock_asset) return refuse(RejectReason::kMalformed);
   const Amount delta = r->amount - o.reserved;
-  if (delta > s.balance(o.account, o.lock_asset).free) {
+  if (delta.is_positive() && delta > s.balance(o.account, o.lock_asset).free) {
     return refuse(ins.kind == InstrumentKind::kSpot ? RejectReason::kInsufficientBalance
                                                     : RejectReason::kInsufficientMargin);
   }

@@ -170,8 +170,8 @@ TEST(Config, LoadsTheEngineSection) {
   EXPECT_EQ(c.durability, "sync");
   EXPECT_EQ(c.data_dir, "/tmp/ose-test-data");
   EXPECT_EQ(c.snapshot_every, 5000u);
-  EXPECT_EQ(c.max_trades, 1024u);      // default: max_orders
-  EXPECT_EQ(c.max_ledger, 1024u);      // default: max_orders
+  EXPECT_EQ(c.max_trades, 1024u);  // default: max_orders
+  EXPECT_EQ(c.max_ledger, 1024u);  // default: max_orders
 }
 
 TEST(Config, LoadsAssetsInFileOrder) {

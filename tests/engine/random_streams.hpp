@@ -26,23 +26,19 @@
 namespace ose::streams {
 
 // DOGEUSDT's price band. With "0.025", ask × (1 + band) has 9 decimals, so a market buy's
-// reservation qty × ask × (1 + band) tells one rounding (0001 "Numbers") from two. The engine
-// rounds twice (suspected engine bug, see property_test.cpp); "0.02" keeps the product
-// exact so that the streams test everything else. Set it back to "0.025" once that is fixed.
-inline constexpr const char* kDogeBand = "0.02";
+// reservation qty × ask × (1 + band) tells one rounding (0001 "Numbers") from two. (The engine
+// once rounded twice; "0.02" would hide that again.)
+inline constexpr const char* kDogeBand = "0.025";
 
-// Futures fills charge fees in the settle asset only. A fee in another asset (BNB, the base of
-// a linear contract, USD) can drive that asset's free balance below zero, and the engine raises
-// no alert for it (suspected engine bug, see property_test.cpp). Set it to true once the
-// engine reports such balances.
-inline constexpr bool kFuturesFeesInOtherAssets = false;
+// Futures fills may charge fees in any asset (BNB, the base of a linear contract, USD), which
+// can drive that asset's free balance below zero: the engine must report it NEGATIVE_BALANCE.
+inline constexpr bool kFuturesFeesInOtherAssets = true;
 
-// While an account's free balance is negative (after MARGIN_CALL or NEGATIVE_BALANCE), the
-// streams top it up before sending it a new order, an amend or a leverage change. The engine
-// refuses inputs that need no extra lock while free < 0 (a fully reducing futures order, a
-// smaller amend, a leverage change that frees margin: suspected engine bug, see
-// property_test.cpp). Set it to false once the engine accepts them.
-inline constexpr bool kTopUpNegativeBalances = true;
+// When true, the streams top up a negative free balance before sending the account a new
+// order, an amend or a leverage change. False keeps the hard case: orders that need no extra
+// lock (a fully reducing futures order, a smaller amend, a leverage change that frees margin)
+// must be accepted while free < 0, or an account in a margin call could not close its position.
+inline constexpr bool kTopUpNegativeBalances = false;
 
 // Two spot markets (one with a 1e-6 tick, so that band reservations need real rounding), a
 // linear and an inverse perpetual; spot and futures accounts rich and poor; strategies with

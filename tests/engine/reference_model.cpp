@@ -826,9 +826,15 @@ void Model::on_fill(const FillCmd& f) {
     auto n = net(ins, before.size, before.avg, signed_q, p);
     if (!n) return std::nullopt;
     Plan pl{before, *n};
-    // "A fee in the base asset also reduces the position size (avg unchanged)."
+    // "A fee in the base asset also reduces the position size (avg unchanged)." A residue of
+    // the other sign (or from flat) opens at the fill price (0001 "Fees").
+    const int64_t before_fee = pl.net.size;
     pl.net.size -= base_fee;
-    if (pl.net.size == 0) pl.net.avg = 0;
+    if (pl.net.size == 0) {
+      pl.net.avg = 0;
+    } else if (before_fee == 0 || (before_fee > 0) != (pl.net.size > 0)) {
+      pl.net.avg = p;
+    }
     pl.pos.size = pl.net.size;
     pl.pos.avg = pl.net.avg;
     pl.pos.realized += pl.net.realized;
@@ -918,8 +924,13 @@ void Model::on_fill(const FillCmd& f) {
       if (asset != kNoIndex && balance(o.account, asset).free < 0) negative = true;
     }
     if (negative) alert(AlertReason::kNegativeBalance, o.id);
-  } else if (balance(o.account, ins.settle).free < 0) {
-    alert(AlertReason::kMarginCall, o.id);
+  } else {
+    if (balance(o.account, ins.settle).free < 0) alert(AlertReason::kMarginCall, o.id);
+    // A fee in another asset that leaves it negative is reported too (0001 "Fees").
+    if (f.fee_asset != kNoIndex && f.fee_asset != ins.settle &&
+        balance(o.account, f.fee_asset).free < 0) {
+      alert(AlertReason::kNegativeBalance, o.id);
+    }
   }
   if (final_fill) finish(o, OrderStatus::kFilled);
 }
