@@ -433,16 +433,119 @@ Result<bool> State::restore(std::string_view bytes) {
     return Error{
         fmt::format("snapshot is {} bytes, its header implies {}", bytes.size(), expected)};
   }
-  // Clear the dynamic tables, then lay the serialized ranges back in the same order.
-  std::memset(base_ + o.orders, 0, o.end - o.orders);
-  std::memcpy(base_, bytes.data(), sizeof(StateHeader));
+  // Lay the ranges out in a scratch copy and check every index in it before this State is
+  // touched: a snapshot of the right size can still carry garbage, and a bad slot index would
+  // only fail later, far from its cause.
+  auto scratch = clone();
+  if (!scratch) return Error{scratch.error()};
+  State& t = *scratch;
+  std::memset(t.base_ + o.orders, 0, o.end - o.orders);
+  std::memcpy(t.base_, bytes.data(), sizeof(StateHeader));
   size_t at = 0;
-  for_each_canonical_range(*this, [&](const std::byte* p, uint64_t n) {
+  for_each_canonical_range(t, [&](const std::byte* p, uint64_t n) {
     std::memcpy(const_cast<std::byte*>(p), bytes.data() + at, n);
     at += n;
   });
+  if (std::string problem = t.integrity_problem(); !problem.empty()) {
+    return Error{"snapshot is corrupt: " + problem};
+  }
+  std::memcpy(base_, t.base_, region_size());
   rebuild_indices();
   return true;
+}
+
+std::string State::integrity_problem() const {
+  const StateHeader& h = header();
+  const StateCapacities& c = h.caps;
+  const uint32_t used = h.next_unused_slot;
+  auto slot_ok = [&](uint32_t s) { return s == kNoSlot || s < used; };
+  auto index_ok = [](uint16_t i, uint32_t count) { return i == kNoIndex || i < count; };
+  if (used > c.orders) return "order count beyond capacity";
+  if (!slot_ok(h.live_head) || !slot_ok(h.live_tail)) return "live list head/tail";
+  if (h.retire_head > h.retire_tail || h.retire_tail - h.retire_head > c.orders) {
+    return "retire ring counters";
+  }
+  for (uint64_t k = h.retire_head; k < h.retire_tail; ++k) {
+    if (mut().retire_ring()[k % c.orders] >= used) return fmt::format("retire ring entry {}", k);
+  }
+  for (uint16_t i = 0; i < c.instruments; ++i) {
+    const InstrumentRecord& ins = instrument(i);
+    if (ins.base >= c.assets || ins.quote >= c.assets || ins.settle >= c.assets ||
+        static_cast<unsigned>(ins.kind) > 2 || !ins.tick_size.is_positive() ||
+        !ins.step_size.is_positive() || ins.max_leverage < 1) {
+      return fmt::format("instrument {}", i);
+    }
+    const TriggerBookRecord& tb = mut().trigger_book(i);
+    if (!slot_ok(tb.head) || !slot_ok(tb.trail_head)) return fmt::format("trigger book {}", i);
+  }
+  for (uint16_t k = 0; k < c.strategies; ++k) {
+    if (strategy(k).account >= c.accounts || static_cast<unsigned>(strategy(k).state) > 2) {
+      return fmt::format("strategy {}", k);
+    }
+  }
+  for (uint16_t a = 0; a < c.accounts; ++a) {
+    for (uint16_t i = 0; i < c.instruments; ++i) {
+      if (position(a, i).leverage < 1) return fmt::format("leverage of position {}/{}", a, i);
+    }
+  }
+  for (uint32_t slot = 0; slot < used; ++slot) {
+    const OrderRecord& o = order_at(slot);
+    if (o.id == 0) continue;
+    if (order_slot(o.id) != slot || static_cast<unsigned>(o.side) > 1 ||
+        static_cast<unsigned>(o.type) >= kOrderTypeCount || static_cast<unsigned>(o.tif) > 3 ||
+        static_cast<unsigned>(o.status) >= kOrderStatusCount ||
+        static_cast<unsigned>(o.reject_reason) >= kRejectReasonCount ||
+        !index_ok(o.lock_asset, c.assets) || !index_ok(o.fee_asset, c.assets) ||
+        !slot_ok(o.live_prev) || !slot_ok(o.live_next) || !slot_ok(o.trig_prev) ||
+        !slot_ok(o.trig_next)) {
+      return fmt::format("order in slot {}", slot);
+    }
+    // A working order must name real tables: apply() indexes them without checking again. (A
+    // rejected one keeps the indices it was sent with, and nothing indexes tables with them.)
+    if (!is_terminal(o.status) && (o.client >= c.clients || o.account >= c.accounts ||
+                                   o.strategy >= c.strategies || o.instrument >= c.instruments)) {
+      return fmt::format("working order in slot {} names no table", slot);
+    }
+  }
+  // The live list must be a chain of exactly live_count working orders: no cycle, no stray.
+  uint32_t seen = 0;
+  uint32_t prev = kNoSlot;
+  for (uint32_t slot = h.live_head; slot != kNoSlot; slot = order_at(slot).live_next) {
+    if (++seen > h.live_count || order_at(slot).live_prev != prev ||
+        is_terminal(order_at(slot).status)) {
+      return "live list";
+    }
+    prev = slot;
+  }
+  if (seen != h.live_count || prev != h.live_tail) return "live list length";
+  for (uint16_t i = 0; i < c.instruments; ++i) {
+    const TriggerBookRecord& tb = mut().trigger_book(i);
+    uint32_t n = 0;
+    for (uint32_t head : {tb.head, tb.trail_head}) {
+      uint32_t p = kNoSlot;
+      for (uint32_t slot = head; slot != kNoSlot; slot = order_at(slot).trig_next) {
+        const OrderRecord& o = order_at(slot);
+        if (++n > tb.count || o.trig_prev != p || o.instrument != i ||
+            o.status != OrderStatus::kUntriggered) {
+          return fmt::format("trigger list of instrument {}", i);
+        }
+        p = slot;
+      }
+    }
+    if (n != tb.count) return fmt::format("trigger list length of instrument {}", i);
+  }
+  const uint64_t trade_count = std::min<uint64_t>(h.trades_written, c.trades);
+  for (uint64_t k = 0; k < trade_count; ++k) {
+    if (trades()[k].instrument >= c.instruments) return fmt::format("trade {}", k);
+  }
+  const uint64_t entries = std::min<uint64_t>(h.ledger_written, c.ledger);
+  for (uint64_t k = 0; k < entries; ++k) {
+    const LedgerEntry& e = ledger()[k];
+    if (e.account >= c.accounts || e.asset >= c.assets || static_cast<unsigned>(e.kind) > 7) {
+      return fmt::format("ledger entry {}", k);
+    }
+  }
+  return {};
 }
 
 }  // namespace ose

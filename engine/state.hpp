@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "engine/config.hpp"
@@ -193,6 +194,9 @@ class State {
   std::string serialize() const;
   // Restores into this State, whose capacities must match the serialized ones.
   Result<bool> restore(std::string_view bytes);
+  // Empty when every index, enum and intrusive list in the State is consistent; otherwise what
+  // is wrong. restore() refuses a snapshot that fails it.
+  std::string integrity_problem() const;
   // xxHash3-64 over serialize()'s bytes (streamed, nothing materialized).
   uint64_t hash() const noexcept;
 
