@@ -133,8 +133,9 @@ class Checker {
     }
     if (same) return;
     std::string a, b;
-    for (const auto& e : got) a += " " + show(e);
-    for (const auto& e : want) b += " " + show(e);
+    // Appended in two steps: g++ 12 at -O3 misreads `" " + std::string&&` (-Wrestrict).
+    for (const auto& e : got) a.append(" ").append(show(e));
+    for (const auto& e : want) b.append(" ").append(show(e));
     fail("events differ:\n      engine:{}\n      model: {}", a, b);
   }
 
