@@ -65,7 +65,7 @@ case "$cmd" in
     build build -DCMAKE_BUILD_TYPE=Release
     ;;
   -h|--help|help)
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
     ;;
   *)
     [ -x "$here/build/tools/ose" ] || { install_missing; build build -DCMAKE_BUILD_TYPE=Release; }
