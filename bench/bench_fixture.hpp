@@ -360,4 +360,14 @@ inline std::string check_invariants(const State& s) {
   return {};
 }
 
+// Shared warm-up check of the fixtures: true while `sink` saw no reject or alert; otherwise
+// records the first one in `error` (kept from the first failing phase).
+inline bool expect_clean(std::string& error, const CountingSink& sink, const char* phase) {
+  if (!error.empty()) return false;
+  if (sink.bad() == 0) return true;
+  error = std::string(phase) + ": " + std::to_string(sink.bad()) +
+          " rejects/alerts, first: " + sink.describe_first_bad();
+  return false;
+}
+
 }  // namespace ose::bench

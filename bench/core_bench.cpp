@@ -119,13 +119,7 @@ class MixedFixture {
     for (const Input& in : inputs_) apply_now(in);
   }
 
-  bool expect_clean(const char* phase) {
-    if (!error_.empty()) return false;
-    if (sink_.bad() == 0) return true;
-    error_ = std::string(phase) + ": " + std::to_string(sink_.bad()) +
-             " rejects/alerts, first: " + sink_.describe_first_bad();
-    return false;
-  }
+  bool expect_clean(const char* phase) { return bench::expect_clean(error_, sink_, phase); }
 
   // A resting limit order: buys below the start mid, sells above, within 2% (the band is 5%).
   Working new_working() noexcept {
@@ -276,13 +270,7 @@ class TickFixture {
 
   void apply_now(const Input& in) noexcept { ose::apply(state_, in, sink_); }
 
-  bool expect_clean(const char* phase) {
-    if (!error_.empty()) return false;
-    if (sink_.bad() == 0) return true;
-    error_ = std::string(phase) + ": " + std::to_string(sink_.bad()) +
-             " rejects/alerts, first: " + sink_.describe_first_bad();
-    return false;
-  }
+  bool expect_clean(const char* phase) { return bench::expect_clean(error_, sink_, phase); }
 
   OrderType pick_type() noexcept {
     if (rng_.below(100) < trailing_pct_) return OrderType::kTrailingStop;

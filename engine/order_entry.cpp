@@ -151,7 +151,8 @@ void on_new_order(Ctx& c) noexcept {
   // Checks whose failure must not store the order.
   const bool client_ok = n.client < s.client_count() && n.cl_id != 0;
   const bool taken = client_ok && s.find_order(n.client, n.cl_id) != nullptr;
-  if (!well_formed(s, n)) {
+  const bool formed = well_formed(s, n);
+  if (!formed) {
     // MALFORMED comes first; it is stored only if (client, cl_id) can key it.
     if (!client_ok || taken) {
       c.reject(RejectReason::kMalformed, n.client, n.cl_id);
@@ -189,7 +190,7 @@ void on_new_order(Ctx& c) noexcept {
 
   std::optional<Reservation> reservation;
   auto check = [&]() -> RejectReason {
-    if (!well_formed(s, n)) return RejectReason::kMalformed;
+    if (!formed) return RejectReason::kMalformed;
     if (n.instrument >= s.instrument_count()) return RejectReason::kUnknownInstrument;
     if (n.account >= s.account_count()) return RejectReason::kUnknownAccount;
     if (n.strategy >= s.strategy_count()) return RejectReason::kUnknownStrategy;

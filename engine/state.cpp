@@ -346,14 +346,22 @@ void State::trade_remember(uint16_t instrument_index, uint64_t trade_id,
     }
   }
   slot = TradeRecord{trade_id, order_id, instrument_index, 0, 0};
+  trade_index_insert(instrument_index, trade_id, pos);
+  ++h.trades_written;
+}
+
+void State::trade_index_insert(uint16_t instrument_index, uint64_t trade_id,
+                               uint32_t ring_pos) noexcept {
+  // Load factor ≤ 1/2 (index capacity ≥ 2 × ring size), so a free entry exists.
+  const uint32_t mask = caps().trade_index - 1;
+  TradeIndexEntry* idx = trade_index();
   for (uint32_t i = static_cast<uint32_t>(pair_hash(instrument_index, trade_id)) & mask;;
        i = (i + 1) & mask) {
     if (idx[i].ring_pos == kNoSlot) {
-      idx[i] = TradeIndexEntry{trade_id, pos, instrument_index, 0};
-      break;
+      idx[i] = TradeIndexEntry{trade_id, ring_pos, instrument_index, 0};
+      return;
     }
   }
-  ++h.trades_written;
 }
 
 void State::rebuild_indices() noexcept {
@@ -371,16 +379,9 @@ void State::rebuild_indices() noexcept {
     }
   }
   const uint64_t n = std::min<uint64_t>(h.trades_written, h.caps.trades);
-  const uint32_t mask = h.caps.trade_index - 1;
   for (uint64_t pos = 0; pos < n; ++pos) {
     const TradeRecord& t = trades()[pos];
-    for (uint32_t i = static_cast<uint32_t>(pair_hash(t.instrument, t.trade_id)) & mask;;
-         i = (i + 1) & mask) {
-      if (trade_index()[i].ring_pos == kNoSlot) {
-        trade_index()[i] = TradeIndexEntry{t.trade_id, static_cast<uint32_t>(pos), t.instrument, 0};
-        break;
-      }
-    }
+    trade_index_insert(t.instrument, t.trade_id, static_cast<uint32_t>(pos));
   }
 }
 

@@ -211,6 +211,7 @@ class State {
   }
   State& mut() const noexcept { return *const_cast<State*>(this); }
   void rebuild_indices() noexcept;
+  void trade_index_insert(uint16_t instrument, uint64_t trade_id, uint32_t ring_pos) noexcept;
 
   std::byte* base_ = nullptr;
   RegionPtr owned_;
