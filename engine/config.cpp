@@ -74,6 +74,18 @@ class Reader {
     return *v;
   }
 
+  bool boolean(const toml::table& t, std::string_view section, std::string_view key,
+               bool fallback) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return fallback;
+    auto v = n->value_exact<bool>();
+    if (!v) {
+      fail(n->source(), fmt::format("{}.{}", section, key), "expected true or false");
+      return fallback;
+    }
+    return *v;
+  }
+
   // Decimals are strings ("0.01") or integers; floats are refused because they are inexact.
   int64_t decimal(const toml::node* n, std::string_view label, int64_t fallback) {
     if (n == nullptr) return fallback;
@@ -172,6 +184,18 @@ void read_engine(Reader& r, const toml::table& root, EngineConfig& c) {
   c.data_dir = r.str(*t, "engine", "data_dir", c.data_dir, false, 4096);
   c.snapshot_every = static_cast<uint64_t>(r.integer(
       *t, "engine", "snapshot_every", static_cast<int64_t>(c.snapshot_every), 1, INT64_MAX));
+  c.idle = r.str(*t, "engine", "idle", c.idle, false);
+  r.require(c.idle == "spin" || c.idle == "yield" || c.idle == "sleep", *t, "engine", "idle",
+            "must be \"spin\", \"yield\" or \"sleep\"");
+  const auto ring = [&](std::string_view key, uint32_t fallback) {
+    const auto v = static_cast<uint32_t>(r.integer(*t, "engine", key, fallback, 16, 1 << 24));
+    r.require((v & (v - 1)) == 0, *t, "engine", key, "must be a power of two");
+    return v;
+  };
+  c.command_ring = ring("command_ring", c.command_ring);
+  c.response_ring = ring("response_ring", c.response_ring);
+  c.broadcast_ring = ring("broadcast_ring", c.broadcast_ring);
+  c.batch = static_cast<uint32_t>(r.integer(*t, "engine", "batch", c.batch, 1, 1 << 20));
 }
 
 void read_assets(Reader& r, const toml::table& root, EngineConfig& c) {
@@ -334,7 +358,9 @@ void read_clients(Reader& r, const toml::table& root, EngineConfig& c) {
   for (const auto& node : *a) {
     const toml::table& t = *node.as_table();
     const char* s = "clients";
-    r.check_keys(t, s, {"name", "role", "accounts", "rate_limit"});
+    r.check_keys(t, s,
+                 {"name", "role", "accounts", "rate_limit", "cancel_on_disconnect",
+                  "heartbeat_timeout_ms", "mode", "quarantine_after"});
     ClientConfig cc;
     cc.name = r.str(t, s, "name", "", true, 15);
     r.require(!contains_name(c.clients, cc.name, &ClientConfig::name), t, s, "name",
@@ -359,6 +385,15 @@ void read_clients(Reader& r, const toml::table& root, EngineConfig& c) {
       }
     }
     cc.rate_limit = static_cast<uint32_t>(r.integer(t, s, "rate_limit", 0, 0, 100'000'000));
+    cc.cancel_on_disconnect =
+        r.boolean(t, s, "cancel_on_disconnect", cc.role == ClientRole::kStrategy);
+    cc.heartbeat_timeout_ms =
+        static_cast<uint32_t>(r.integer(t, s, "heartbeat_timeout_ms", 0, 0, 86'400'000));
+    cc.mode = static_cast<uint32_t>(r.integer(t, s, "mode", 0600, 0400, 0666));
+    r.require((cc.mode & 0600) == 0600 && (cc.mode & ~0666u) == 0, t, s, "mode",
+              "must give its owner read and write and nobody execute, e.g. 0o600 or 0o660");
+    cc.quarantine_after =
+        static_cast<uint32_t>(r.integer(t, s, "quarantine_after", 16, 1, 1'000'000));
     c.clients.push_back(std::move(cc));
   }
 }
@@ -383,6 +418,23 @@ void check_capacities(Reader& r, const toml::table& root, EngineConfig& c) {
   }
 }
 
+// An instrument's `venue` names a client of role venue; without it, the only venue client
+// routes the instrument (none: orders wait for a venue that never comes, which is fine for
+// replay and tests, and the engine says so at start).
+void check_venues(Reader& r, const toml::table& root, EngineConfig& c) {
+  for (const InstrumentConfig& ic : c.instruments) {
+    if (ic.venue.empty()) continue;
+    bool ok = false;
+    for (const ClientConfig& cc : c.clients) {
+      ok = ok || (cc.name == ic.venue && cc.role == ClientRole::kVenue);
+    }
+    if (!ok) {
+      r.fail(root.source(), "instruments.venue",
+             fmt::format("{}: '{}' is not a client with role \"venue\"", ic.symbol, ic.venue));
+    }
+  }
+}
+
 Result<EngineConfig> load(const toml::table& root, const std::string& origin) {
   Reader r(origin);
   EngineConfig c;
@@ -396,6 +448,7 @@ Result<EngineConfig> load(const toml::table& root, const std::string& origin) {
   read_strategies(r, root, c);
   read_clients(r, root, c);
   check_capacities(r, root, c);
+  check_venues(r, root, c);
   if (r.failed()) return Error{r.message()};
   if (c.max_trades == 0) c.max_trades = c.max_orders;
   if (c.max_ledger == 0) c.max_ledger = c.max_orders;

@@ -60,6 +60,11 @@ struct ClientConfig {
   ClientRole role = ClientRole::kStrategy;
   std::vector<std::string> accounts;
   uint32_t rate_limit = 0;  // new orders per second, 0 = unlimited
+  // Shared-memory engine only:
+  bool cancel_on_disconnect = true;   // default: true for strategies, false for venue/admin
+  uint32_t heartbeat_timeout_ms = 0;  // 0: liveness by pid only
+  uint32_t mode = 0600;               // permissions of its client segment
+  uint32_t quarantine_after = 16;     // protocol violations in a row before quarantine
 };
 
 struct EngineConfig {
@@ -71,6 +76,12 @@ struct EngineConfig {
   std::string durability = "async";
   std::string data_dir = "./ose-data";
   uint64_t snapshot_every = 1'000'000;
+  // Shared-memory engine (DESIGN §6):
+  std::string idle = "sleep";       // spin | yield | sleep: what the Runner does when idle
+  uint32_t command_ring = 1024;     // records per client command ring (power of two)
+  uint32_t response_ring = 4096;    // records per client response ring (power of two)
+  uint32_t broadcast_ring = 65536;  // records in the broadcast event ring (power of two)
+  uint32_t batch = 64;              // most inputs taken from one source per pass
 
   std::vector<AssetConfig> assets;
   std::vector<InstrumentConfig> instruments;

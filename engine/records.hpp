@@ -56,7 +56,7 @@ struct InstrumentRecord {
   Rate price_band;  // max |limit − mark| / mark
 };
 
-struct AccountRecord {
+struct alignas(8) AccountRecord {  // 8-aligned: readers copy it in 8-byte words
   char name[kNameLen];
   AccountType type;
   uint8_t halted;

@@ -241,6 +241,33 @@ OrderRecord* State::find_order(uint64_t id) noexcept {
   return o.id == id ? &o : nullptr;
 }
 
+const OrderRecord* State::find_order(uint64_t id) const noexcept {
+  const uint32_t slot = order_slot(id);
+  if (id == 0 || slot >= header().next_unused_slot) return nullptr;
+  const OrderRecord& o = order_at(slot);
+  return o.id == id ? &o : nullptr;
+}
+
+VersionLayout VersionLayout::for_caps(const StateCapacities& caps) noexcept {
+  VersionLayout l{};
+  uint32_t n = 0;
+  const auto put = [&](VersionedTable t, uint32_t count) {
+    l.base[static_cast<int>(t)] = n;
+    n += count;
+  };
+  put(VersionedTable::kHeader, 1);
+  put(VersionedTable::kInstruments, caps.instruments);
+  put(VersionedTable::kAccounts, caps.accounts);
+  put(VersionedTable::kBalances, caps.accounts * caps.assets);
+  put(VersionedTable::kStrategies, caps.strategies);
+  put(VersionedTable::kPositions, caps.accounts * caps.instruments);
+  put(VersionedTable::kStrategyPositions, caps.strategies * caps.instruments);
+  put(VersionedTable::kMarkets, caps.instruments);
+  put(VersionedTable::kOrders, caps.orders);
+  l.total = n;
+  return l;
+}
+
 OrderRecord* State::find_order(uint16_t client_index, uint64_t cl_id) noexcept {
   const uint32_t mask = caps().order_index - 1;
   ClientOrderIndexEntry* idx = order_index();
@@ -467,7 +494,8 @@ std::string State::integrity_problem() const {
     return "retire ring counters";
   }
   for (uint64_t k = h.retire_head; k < h.retire_tail; ++k) {
-    if (mut().retire_ring()[k % c.orders] >= used) return fmt::format("retire ring entry {}", k);
+    if (ctable<uint32_t>(&StateOffsets::retire_ring)[k % c.orders] >= used)
+      return fmt::format("retire ring entry {}", k);
   }
   for (uint16_t i = 0; i < c.instruments; ++i) {
     const InstrumentRecord& ins = instrument(i);
@@ -476,7 +504,7 @@ std::string State::integrity_problem() const {
         !ins.step_size.is_positive() || ins.max_leverage < 1) {
       return fmt::format("instrument {}", i);
     }
-    const TriggerBookRecord& tb = mut().trigger_book(i);
+    const TriggerBookRecord& tb = trigger_book(i);
     if (!slot_ok(tb.head) || !slot_ok(tb.trail_head)) return fmt::format("trigger book {}", i);
   }
   for (uint16_t k = 0; k < c.strategies; ++k) {
@@ -520,7 +548,7 @@ std::string State::integrity_problem() const {
   }
   if (seen != h.live_count || prev != h.live_tail) return "live list length";
   for (uint16_t i = 0; i < c.instruments; ++i) {
-    const TriggerBookRecord& tb = mut().trigger_book(i);
+    const TriggerBookRecord& tb = trigger_book(i);
     uint32_t n = 0;
     for (uint32_t head : {tb.head, tb.trail_head}) {
       uint32_t p = kNoSlot;

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "engine/config.hpp"
+#include "engine/record_versions.hpp"
 #include "engine/records.hpp"
 #include "engine/result.hpp"
 
@@ -105,35 +106,43 @@ class State {
   // Typed tables. Indices are trusted here: apply() checks them against the counts first.
   AssetRecord& asset(uint16_t i) noexcept { return table<AssetRecord>(&StateOffsets::assets)[i]; }
   InstrumentRecord& instrument(uint16_t i) noexcept {
+    touch(VersionedTable::kInstruments, i);
     return table<InstrumentRecord>(&StateOffsets::instruments)[i];
   }
   AccountRecord& account(uint16_t i) noexcept {
+    touch(VersionedTable::kAccounts, i);
     return table<AccountRecord>(&StateOffsets::accounts)[i];
   }
   BalanceRecord& balance(uint16_t account, uint16_t asset) noexcept {
+    touch(VersionedTable::kBalances, account * caps().assets + asset);
     return table<BalanceRecord>(&StateOffsets::balances)[account * caps().assets + asset];
   }
   StrategyRecord& strategy(uint16_t i) noexcept {
+    touch(VersionedTable::kStrategies, i);
     return table<StrategyRecord>(&StateOffsets::strategies)[i];
   }
   ClientRecord& client(uint16_t i) noexcept {
     return table<ClientRecord>(&StateOffsets::clients)[i];
   }
   PositionRecord& position(uint16_t account, uint16_t instrument) noexcept {
+    touch(VersionedTable::kPositions, account * caps().instruments + instrument);
     return table<PositionRecord>(
         &StateOffsets::positions)[account * caps().instruments + instrument];
   }
   PositionRecord& strategy_position(uint16_t strategy, uint16_t instrument) noexcept {
+    touch(VersionedTable::kStrategyPositions, strategy * caps().instruments + instrument);
     return table<PositionRecord>(
         &StateOffsets::strategy_positions)[strategy * caps().instruments + instrument];
   }
   MarketRecord& market(uint16_t instrument) noexcept {
+    touch(VersionedTable::kMarkets, instrument);
     return table<MarketRecord>(&StateOffsets::markets)[instrument];
   }
   TriggerBookRecord& trigger_book(uint16_t instrument) noexcept {
     return table<TriggerBookRecord>(&StateOffsets::trigger_books)[instrument];
   }
   OrderRecord& order_at(uint32_t slot) noexcept {
+    touch(VersionedTable::kOrders, slot);
     return table<OrderRecord>(&StateOffsets::orders)[slot];
   }
   uint32_t* retire_ring() noexcept { return table<uint32_t>(&StateOffsets::retire_ring); }
@@ -146,31 +155,49 @@ class State {
   }
   LedgerEntry* ledger() noexcept { return table<LedgerEntry>(&StateOffsets::ledger); }
 
-  // Const overloads for readers (JSON output, invariant checks).
-  const AssetRecord& asset(uint16_t i) const noexcept { return mut().asset(i); }
-  const InstrumentRecord& instrument(uint16_t i) const noexcept { return mut().instrument(i); }
-  const AccountRecord& account(uint16_t i) const noexcept { return mut().account(i); }
-  const BalanceRecord& balance(uint16_t a, uint16_t s) const noexcept {
-    return mut().balance(a, s);
+  // Const overloads for readers (JSON output, invariant checks, scans that decide before they
+  // write): they do not open seqlock versions.
+  const AssetRecord& asset(uint16_t i) const noexcept {
+    return ctable<AssetRecord>(&StateOffsets::assets)[i];
   }
-  const StrategyRecord& strategy(uint16_t i) const noexcept { return mut().strategy(i); }
-  const ClientRecord& client(uint16_t i) const noexcept { return mut().client(i); }
+  const InstrumentRecord& instrument(uint16_t i) const noexcept {
+    return ctable<InstrumentRecord>(&StateOffsets::instruments)[i];
+  }
+  const AccountRecord& account(uint16_t i) const noexcept {
+    return ctable<AccountRecord>(&StateOffsets::accounts)[i];
+  }
+  const BalanceRecord& balance(uint16_t a, uint16_t s) const noexcept {
+    return ctable<BalanceRecord>(&StateOffsets::balances)[a * caps().assets + s];
+  }
+  const StrategyRecord& strategy(uint16_t i) const noexcept {
+    return ctable<StrategyRecord>(&StateOffsets::strategies)[i];
+  }
+  const ClientRecord& client(uint16_t i) const noexcept {
+    return ctable<ClientRecord>(&StateOffsets::clients)[i];
+  }
   const PositionRecord& position(uint16_t a, uint16_t i) const noexcept {
-    return mut().position(a, i);
+    return ctable<PositionRecord>(&StateOffsets::positions)[a * caps().instruments + i];
   }
   const PositionRecord& strategy_position(uint16_t s, uint16_t i) const noexcept {
-    return mut().strategy_position(s, i);
+    return ctable<PositionRecord>(&StateOffsets::strategy_positions)[s * caps().instruments + i];
   }
-  const MarketRecord& market(uint16_t i) const noexcept { return mut().market(i); }
-  const OrderRecord& order_at(uint32_t slot) const noexcept { return mut().order_at(slot); }
-  const LedgerEntry* ledger() const noexcept { return mut().ledger(); }
-  const TradeRecord* trades() const noexcept { return mut().trades(); }
+  const MarketRecord& market(uint16_t i) const noexcept {
+    return ctable<MarketRecord>(&StateOffsets::markets)[i];
+  }
+  const TriggerBookRecord& trigger_book(uint16_t i) const noexcept {
+    return ctable<TriggerBookRecord>(&StateOffsets::trigger_books)[i];
+  }
+  const OrderRecord& order_at(uint32_t slot) const noexcept {
+    return ctable<OrderRecord>(&StateOffsets::orders)[slot];
+  }
+  const LedgerEntry* ledger() const noexcept { return ctable<LedgerEntry>(&StateOffsets::ledger); }
+  const TradeRecord* trades() const noexcept { return ctable<TradeRecord>(&StateOffsets::trades); }
 
   // Live order by engine id: nullptr if the slot is out of range or reused (generation differs).
   OrderRecord* find_order(uint64_t id) noexcept;
   // Order by (client, cl_id) while it is in the table.
   OrderRecord* find_order(uint16_t client, uint64_t cl_id) noexcept;
-  const OrderRecord* find_order(uint64_t id) const noexcept { return mut().find_order(id); }
+  const OrderRecord* find_order(uint64_t id) const noexcept;
 
   // Cold-path name lookups (scenario parsing, tools): kNoIndex if unknown.
   uint16_t find_asset(std::string_view code) const noexcept;
@@ -203,18 +230,29 @@ class State {
   // Attaches to a region another owner laid out (the shared-memory segment).
   static State view(std::byte* region) noexcept { return State(region, RegionPtr{}); }
 
+  // From now on every mutable accessor opens the record's seqlock version (record_versions.hpp);
+  // nullptr stops tracking. Only the shared-memory engine sets it.
+  void track_writes(RecordVersions* versions) noexcept { versions_ = versions; }
+
  private:
   State(std::byte* base, RegionPtr owned) noexcept : base_(base), owned_(std::move(owned)) {}
   template <typename T>
   T* table(uint64_t StateOffsets::*field) noexcept {
     return reinterpret_cast<T*>(base_ + header().offsets.*field);
   }
-  State& mut() const noexcept { return *const_cast<State*>(this); }
+  template <typename T>
+  const T* ctable(uint64_t StateOffsets::*field) const noexcept {
+    return reinterpret_cast<const T*>(base_ + header().offsets.*field);
+  }
+  void touch(VersionedTable t, uint32_t record) noexcept {
+    if (versions_ != nullptr) versions_->open(t, record);
+  }
   void rebuild_indices() noexcept;
   void trade_index_insert(uint16_t instrument, uint64_t trade_id, uint32_t ring_pos) noexcept;
 
   std::byte* base_ = nullptr;
   RegionPtr owned_;
+  RecordVersions* versions_ = nullptr;
 };
 
 inline uint64_t state_hash(const State& s) noexcept {

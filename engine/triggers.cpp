@@ -1,5 +1,7 @@
 // Ticks: market data, marks, conditional-order triggers (stop, take-profit, trailing, bracket
 // exits as OCO pairs) and GTD expiry, all driven by input timestamps and prices only.
+#include <utility>
+
 #include "engine/apply_context.hpp"
 
 namespace ose::detail {
@@ -74,7 +76,9 @@ void run_triggers(Ctx& c, uint16_t instrument, Price last) noexcept {
     Price min_up = Price::from_e8(INT64_MAX);
     Price max_down = Price::from_e8(INT64_MIN);
     for (uint32_t slot = tb.head; slot != kNoSlot && !restart;) {
-      OrderRecord& o = s.order_at(slot);
+      // Read through the const view: only an order that fires is opened for writing.
+      const uint32_t this_slot = slot;
+      const OrderRecord& o = std::as_const(s).order_at(slot);
       slot = o.trig_next;
       bool fire = false;
       if (fires_at_or_above(o)) {
@@ -84,7 +88,7 @@ void run_triggers(Ctx& c, uint16_t instrument, Price last) noexcept {
         fire = last <= o.stop_price;
         if (!fire) max_down = max(max_down, o.stop_price);
       }
-      restart = fire && trigger_order(c, o);
+      restart = fire && trigger_order(c, s.order_at(this_slot));
     }
     if (!restart) {
       tb.min_up = min_up;
@@ -149,13 +153,15 @@ void expire_due_orders(Ctx& c) noexcept {
   if (c.ts() < h.next_expiry_ts) return;
   int64_t next = INT64_MAX;
   for (uint32_t slot = h.live_head; slot != kNoSlot;) {
-    OrderRecord& o = s.order_at(slot);
-    slot = o.live_next;
-    if (o.tif != Tif::kGtd) continue;
-    if (o.expire_ts > c.ts()) {
-      next = std::min(next, o.expire_ts);
+    const uint32_t this_slot = slot;
+    const OrderRecord& seen = std::as_const(s).order_at(slot);
+    slot = seen.live_next;
+    if (seen.tif != Tif::kGtd) continue;
+    if (seen.expire_ts > c.ts()) {
+      next = std::min(next, seen.expire_ts);
       continue;
     }
+    OrderRecord& o = s.order_at(this_slot);
     finish_order(c, o, OrderStatus::kExpired);
     Event e = c.order_event(EventType::kExpired, o);
     c.emit(e);

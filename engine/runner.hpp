@@ -1,0 +1,95 @@
+// The Runner: the engine's single writer thread (DESIGN §6). One loop busy-polls the client
+// command rings round-robin in bounded batches, the in-process tick queue and the GTD timer;
+// stamps each input's seq and ts; applies it; publishes its events to the clients concerned
+// and to the broadcast ring; and hands it to the InputSink (the journal). Between passes it
+// writes the heartbeat, checks client liveness and publishes counters.
+#pragma once
+
+#include <concurrentqueue/concurrentqueue.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/client_segment.hpp"
+#include "engine/config.hpp"
+#include "engine/input_sink.hpp"
+#include "engine/result.hpp"
+#include "engine/state_segment.hpp"
+#include "shm/idle.hpp"
+#include "shm/segment.hpp"
+
+namespace ose {
+
+// Ticks from in-process feed threads (multi-producer; the Runner is the only consumer).
+using TickQueue = moodycamel::ConcurrentQueue<TickCmd>;
+
+// Cold-path messages for the operator (client attached, died, quarantined ...).
+using RunnerLog = std::function<void(const std::string&)>;
+
+class Runner {
+ public:
+  // Takes the engine's lock, replaces segments left by a crashed engine of the same name,
+  // creates the state segment and one client segment per configured client, and publishes
+  // them. Fails if an engine of this name is running.
+  static Result<std::unique_ptr<Runner>> create(const EngineConfig& config, RunnerLog log);
+  ~Runner();  // unlinks the segments
+
+  // Called before run(), from the thread that will call run().
+  void set_input_sink(InputSink* sink) noexcept { input_sink_ = sink; }
+  TickQueue& ticks() noexcept { return ticks_; }
+
+  // The loop. Returns after `stop` becomes true: then it stops accepting commands (readers see
+  // `accepting` = 0), applies what is already in the rings and the tick queue, and returns.
+  void run(const std::atomic<bool>& stop) noexcept;
+
+  // One pass of the loop; true when it did any work (tests drive the Runner with it).
+  bool poll_once() noexcept;
+
+  const State& state() const noexcept { return segment_.state(); }
+  StateSegmentWriter& segment() noexcept { return segment_; }
+  const std::string& engine_name() const noexcept { return config_.name; }
+
+ private:
+  class Router;
+  Runner(EngineConfig config, StateSegmentWriter segment, shm::OwnerLock lock, RunnerLog log);
+
+  void apply_input(uint16_t source, const Command& cmd, uint64_t request) noexcept;
+  bool poll_client(uint16_t client) noexcept;
+  bool poll_ticks() noexcept;
+  void housekeeping(int64_t now_mono) noexcept;
+  void check_client(uint16_t client, int64_t now_mono) noexcept;
+  void disconnect(uint16_t client, const char* why) noexcept;
+  void quarantine(uint16_t client, const char* why) noexcept;
+  void violation(uint16_t client, const char* why) noexcept;
+  void cancel_orders_of(uint16_t client) noexcept;
+  void publish_counters(int64_t now_mono) noexcept;
+
+  EngineConfig config_;
+  StateSegmentWriter segment_;
+  shm::OwnerLock lock_;
+  RunnerLog log_;
+  std::vector<ClientPort> ports_;
+  struct ClientRuntime {
+    int32_t pid = 0;  // claimed pid as last seen
+    ClientLink link = ClientLink::kDetached;
+    uint32_t strikes = 0;  // protocol violations since the last well-formed command
+    bool heartbeat_stale = false;
+  };
+  std::vector<ClientRuntime> runtime_;
+  std::unique_ptr<Router> router_;
+  TickQueue ticks_;
+  InputSink* input_sink_ = nullptr;
+  shm::IdleStrategy idle_;
+  uint16_t next_client_ = 0;
+  bool accepting_ = true;
+  int64_t next_housekeeping_ns_ = 0;
+  int64_t next_status_ns_ = 0;
+  uint64_t applied_at_last_status_ = 0;
+  uint64_t ticks_applied_ = 0;
+};
+
+}  // namespace ose

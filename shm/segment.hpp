@@ -1,0 +1,112 @@
+// Segment: a named POSIX shared-memory object (/dev/shm/<name>) mapped into this process,
+// read-write by its creator and by writers, PROT_READ by readers. Boost.Interprocess owns the
+// OS objects; this class adds the rules ose needs: exclusive creation, a header every attach
+// checks (magic, layout version, layout fingerprint), and error messages a person can act on.
+//
+// OwnerLock: a lock file beside the segments, held (fcntl) for as long as the owning process
+// lives. The kernel drops it when the process dies, however it dies, so a second engine of the
+// same name is refused while the first lives, and a crashed engine's segments can be told
+// apart from a live one's.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "shm/result.hpp"
+
+namespace ose::shm {
+
+enum class Access : uint8_t { kReadOnly, kReadWrite };
+
+// First bytes of every ose segment; never reorder. The creator fills it, then publishes
+// `magic` last with release, so an attacher that sees the magic sees an initialized segment.
+struct SegmentHeader {
+  std::atomic<uint64_t> magic;     // creator writes last; attach checks it
+  uint32_t layout_version;         // bump on any width/order/meaning change of a shared struct
+  uint32_t kind;                   // the user's tag for what this segment is
+  uint64_t layout_fingerprint;     // hash of sizeof/offsetof of every shared struct (layout.hpp)
+  uint64_t size;                   // bytes the creator mapped
+  int64_t created_wall_ns;         // creator's wall clock at creation
+  std::atomic<int32_t> owner_pid;  // creator writes; others judge liveness with it
+  uint32_t reserved0;
+  uint64_t reserved1[2];
+  // Owner writes (monotonic ns, system-wide clock) every loop pass; readers judge staleness.
+  alignas(64) std::atomic<int64_t> heartbeat_ns;
+  uint64_t reserved2[7];
+};
+static_assert(sizeof(SegmentHeader) == 128);
+static_assert(std::atomic<int32_t>::is_always_lock_free);
+
+struct SegmentIdentity {
+  uint64_t magic;
+  uint32_t layout_version;
+  uint32_t kind;
+  uint64_t layout_fingerprint;
+};
+
+class Segment {
+ public:
+  // Creates /dev/shm/<name> of `bytes` (zero-filled), mode `mode`, and maps it read-write. Fails
+  // if it exists. The header is written with `id` except for the magic, which publish() sets.
+  static Result<Segment> create(const std::string& name, size_t bytes, uint32_t mode,
+                                const SegmentIdentity& id);
+  // Maps an existing segment and checks its header against `expected`.
+  static Result<Segment> attach(const std::string& name, Access access,
+                                const SegmentIdentity& expected);
+  // Removes the name (existing mappings stay valid). False if there was nothing to remove.
+  static bool remove(const std::string& name) noexcept;
+  static bool exists(const std::string& name) noexcept;
+
+  Segment(Segment&&) noexcept;
+  Segment& operator=(Segment&&) noexcept;
+  ~Segment();
+
+  // Makes the segment visible to attachers: call once everything after the header is set up.
+  void publish() noexcept;
+
+  std::byte* data() noexcept { return base_; }
+  const std::byte* data() const noexcept { return base_; }
+  size_t size() const noexcept { return size_; }
+  const std::string& name() const noexcept { return name_; }
+  SegmentHeader& header() noexcept { return *reinterpret_cast<SegmentHeader*>(base_); }
+  const SegmentHeader& header() const noexcept {
+    return *reinterpret_cast<const SegmentHeader*>(base_);
+  }
+
+ private:
+  struct Impl;
+  Segment(std::unique_ptr<Impl> impl, const std::string& name);
+  std::unique_ptr<Impl> impl_;
+  std::byte* base_ = nullptr;
+  size_t size_ = 0;
+  std::string name_;
+  uint64_t magic_ = 0;
+};
+
+class OwnerLock {
+ public:
+  // Takes the lock file `path` (created if missing, mode 0600); fails while another live
+  // process holds it. fcntl locks belong to the process: take each path once per process.
+  static Result<OwnerLock> acquire(const std::string& path);
+  OwnerLock(OwnerLock&&) noexcept;
+  OwnerLock& operator=(OwnerLock&&) noexcept;
+  ~OwnerLock();
+
+ private:
+  struct Impl;
+  explicit OwnerLock(std::unique_ptr<Impl> impl) noexcept;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The directory POSIX shared memory names live in on Linux; lock files go beside them.
+inline constexpr const char* kShmDir = "/dev/shm";
+
+// Bytes rounded up to a multiple of 64 (cache line).
+inline constexpr size_t align64(size_t n) noexcept {
+  return (n + 63) & ~size_t{63};
+}
+
+}  // namespace ose::shm
