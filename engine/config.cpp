@@ -160,9 +160,10 @@ void read_engine(Reader& r, const toml::table& root, EngineConfig& c) {
   if (n == nullptr) return;
   const toml::table* t = n->as_table();
   if (t == nullptr) return r.fail(n->source(), "engine", "expected a table");
-  r.check_keys(*t, "engine",
-               {"name", "max_orders", "max_positions", "max_trades", "max_ledger", "durability",
-                "data_dir", "snapshot_every"});
+  r.check_keys(
+      *t, "engine",
+      {"name", "max_orders", "max_positions", "max_trades", "max_ledger", "durability", "data_dir",
+       "snapshot_every", "idle", "command_ring", "response_ring", "broadcast_ring", "batch"});
   c.name = r.str(*t, "engine", "name", c.name, false, 32);
   for (char ch : c.name) {
     if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_')) {

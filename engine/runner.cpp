@@ -53,8 +53,11 @@ class Runner::Router final : public EventSink {
  private:
   bool is_client(uint16_t c) const noexcept { return c < r_.ports_.size(); }
 
+  // Sends to clients that are not (yet) attached too: a venue may attach and wait before the
+  // engine's next liveness pass has seen it. Only a quarantined client gets nothing.
   void send(uint16_t client, const Event& e, uint64_t request, uint8_t flags) noexcept {
-    if (r_.runtime_[client].link != ClientLink::kAttached) return;
+    const ClientLink link = r_.runtime_[client].link;
+    if (link == ClientLink::kQuarantined) return;
     Response rsp{};
     rsp.request = request;
     rsp.flags = flags;
@@ -63,6 +66,8 @@ class Runner::Router final : public EventSink {
       case shm::RingStatus::kOk:
         return;
       case shm::RingStatus::kFull: {
+        // Nobody is reading a detached client's ring: it skips the backlog when it attaches.
+        if (link != ClientLink::kAttached) return;
         // Never block: the client is lagging and resyncs from the tables.
         ClientSegmentHeader& h = r_.ports_[client].header();
         // Relaxed: monitoring words, each read on its own.
