@@ -267,6 +267,8 @@ bool Runner::poll_once() noexcept {
     }
   }
   const int64_t mono = shm::monotonic_ns();
+  // Relaxed: a liveness figure on the segment header's own cache line, read on its own.
+  segment_.segment_header().heartbeat_ns.store(mono, std::memory_order_relaxed);
   if (mono >= next_housekeeping_ns_) housekeeping(mono);
   return did_work;
 }
@@ -288,8 +290,6 @@ void Runner::run(const std::atomic<bool>& stop) noexcept {
 
 void Runner::housekeeping(int64_t now_mono) noexcept {
   next_housekeeping_ns_ = now_mono + 1'000'000;  // every millisecond
-  // Relaxed: liveness figure, read on its own.
-  segment_.segment_header().heartbeat_ns.store(now_mono, std::memory_order_relaxed);
   if (now_mono < next_status_ns_) return;
   for (uint16_t c = 0; c < ports_.size(); ++c) check_client(c, now_mono);
   publish_counters(now_mono);
