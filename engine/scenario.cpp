@@ -142,6 +142,24 @@ class Fields {
   std::string error_;
 };
 
+bool decode_hex(const std::string& hex, void* out, size_t bytes) {
+  if (hex.size() != 2 * bytes) return false;
+  const auto digit = [](char ch) -> int {
+    if (ch >= '0' && ch <= '9') return ch - '0';
+    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+    return -1;
+  };
+  auto* b = static_cast<unsigned char*>(out);
+  for (size_t i = 0; i < bytes; ++i) {
+    const int hi = digit(hex[2 * i]);
+    const int lo = digit(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    b[i] = static_cast<unsigned char>(hi * 16 + lo);
+  }
+  return true;
+}
+
 OrderRef parse_ref(Fields& f, const State& s) {
   OrderRef r{};
   if (f.has("order_id")) {
@@ -318,6 +336,14 @@ Result<ScenarioLine> parse_scenario_line(const State& s, std::string_view line, 
   } else if (op == "timer") {
     c = make_command(Op::kTimer);
     f.allow({});
+  } else if (op == "raw") {
+    // A command exactly as it arrived, byte for byte (the input log's form for records that
+    // the vocabulary above cannot express, e.g. a client's garbage): 224 hex digits.
+    f.allow({"command"});
+    const std::string hex = f.str("command");
+    if (f.ok() && !decode_hex(hex, &c, sizeof(Command))) {
+      f.fail(fmt::format("\"command\" must be {} hex digits", 2 * sizeof(Command)));
+    }
   } else {
     return Error{fmt::format("unknown op '{}'", op)};
   }

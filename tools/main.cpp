@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "engine/config.hpp"
+#include "tools/commands.hpp"
 #include "tools/embedded.hpp"
 #include "tools/replay.hpp"
 
@@ -73,7 +74,14 @@ int main(int argc, char** argv) {
   bool demo_json = false;
   demo->add_flag("--json", demo_json, "Print the canonical state JSON instead of tables");
 
+  const ose::tools::Run engine = ose::tools::add_engine_command(app);
+  const ose::tools::Run send = ose::tools::add_send_command(app);
+  const ose::tools::Run inspect = ose::tools::add_inspect_command(app);
+
   CLI11_PARSE(app, argc, argv);
+  for (const auto* run : {&engine, &send, &inspect}) {
+    if (const int rc = (*run)(); rc >= 0) return rc;
+  }
   if (replay->parsed()) return replay_main(config_path, input_path, options);
   if (demo->parsed()) return demo_main(demo_json);
   return 0;

@@ -7,9 +7,18 @@
 
 namespace ose::tools {
 
-void print_orders(std::ostream& out, const State& s);
-void print_positions(std::ostream& out, const State& s);
-void print_balances(std::ostream& out, const State& s);
-void print_strategies(std::ostream& out, const State& s);
+// Row filters (`ose inspect --account --strategy --symbol --open`); kNoIndex = any.
+struct TableFilter {
+  uint16_t account = kNoIndex;
+  uint16_t strategy = kNoIndex;
+  uint16_t instrument = kNoIndex;
+  bool open_only = false;  // orders: non-terminal only
+};
+
+void print_orders(std::ostream& out, const State& s, const TableFilter& f = {});
+void print_positions(std::ostream& out, const State& s, const TableFilter& f = {});
+void print_balances(std::ostream& out, const State& s, const TableFilter& f = {});
+void print_strategies(std::ostream& out, const State& s, const TableFilter& f = {});
+void print_market(std::ostream& out, const State& s, const TableFilter& f = {});
 
 }  // namespace ose::tools
