@@ -205,5 +205,49 @@ TEST(GarbageInput, RandomCommandBytesNeverCrashOrBreakInvariants) {
             0u);  // most inputs are answered (ticks and empty cancel_alls need not be)
 }
 
+// Found by the ring fuzzer under UBSan: a fill whose fee is INT64_MIN was negated when posted.
+// It is malformed now, and changes nothing.
+TEST(GarbageInput, FillWithAnUnnegatableFeeIsMalformedAndChangesNothing) {
+  auto config = load_config_string(kConfig, "<garbage>");
+  ASSERT_TRUE(config) << config.error();
+  auto state = State::create(*config);
+  ASSERT_TRUE(state) << state.error();
+  State& s = *state;
+  Discard sink;
+  Input in{};
+  in.seq = 1;
+  in.ts = 1'000'000;
+  in.source = kEngineSource;
+  in.cmd = make_command(Op::kNewOrder);
+  NewOrderCmd& n = in.cmd.new_order;
+  n.client = 0;
+  n.account = 0;
+  n.strategy = 0;
+  n.instrument = 0;
+  n.side = static_cast<uint8_t>(Side::kBuy);
+  n.type = static_cast<uint8_t>(OrderType::kLimit);
+  n.tif = static_cast<uint8_t>(Tif::kGtc);
+  n.cl_id = 1;
+  n.qty = Qty::from_units(1);
+  n.price = Price::from_units(100);
+  apply(s, in, sink);
+  ASSERT_NE(s.find_order(0, 1), nullptr);
+  const uint64_t id = s.find_order(0, 1)->id;
+  in.seq = 2;
+  in.cmd = make_command(Op::kFill);
+  in.cmd.fill.ref.order_id = id;
+  in.cmd.fill.trade_id = 1;
+  in.cmd.fill.qty = Qty::from_units(1);
+  in.cmd.fill.price = Price::from_units(100);
+  in.cmd.fill.fee = Amount::from_e8(INT64_MIN);
+  in.cmd.fill.fee_asset = 0;
+  const std::string before = s.serialize().substr(sizeof(StateHeader));
+  const uint64_t malformed = s.header().rejects[static_cast<int>(RejectReason::kMalformed)];
+  apply(s, in, sink);
+  EXPECT_EQ(s.header().rejects[static_cast<int>(RejectReason::kMalformed)], malformed + 1);
+  EXPECT_EQ(s.find_order(id)->filled_qty, Qty{});
+  EXPECT_EQ(s.serialize().substr(sizeof(StateHeader)), before);
+}
+
 }  // namespace
 }  // namespace ose
