@@ -3,7 +3,7 @@
 #
 #   ./ose.sh demo        install what is missing, build, run the built-in demo
 #   ./ose.sh test        install what is missing, build, run every test plainly and under
-#                        AddressSanitizer+UBSan (the command CI runs)
+#                        ASan+UBSan, and the shm and stress tests under TSan (what CI runs)
 #   ./ose.sh build       install what is missing and build (build/tools/ose)
 #   ./ose.sh ARGS...     build if needed, then run `ose ARGS...`
 set -euo pipefail
@@ -58,6 +58,13 @@ case "$cmd" in
       -DOSE_BUILD_BENCH=OFF
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
       run_suite build-asan "AddressSanitizer + UndefinedBehaviorSanitizer"
+    # ThreadSanitizer: the shm primitives and the thread/process stress tests only (a race
+    # report makes the test process exit non-zero).
+    cmake -S "$here" -B "$here/build-tsan" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DOSE_SANITIZE=thread -DOSE_BUILD_BENCH=OFF >/dev/null
+    cmake --build "$here/build-tsan" -j "$jobs" --target ose_shm_tests ose_stress_tests
+    echo "== ose tests: ThreadSanitizer (shm, stress) =="
+    ctest --test-dir "$here/build-tsan" -L 'shm|stress' --output-on-failure --timeout 900
     echo "ose.sh: all test suites passed"
     ;;
   build)

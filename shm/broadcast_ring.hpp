@@ -10,6 +10,7 @@
 #pragma once
 
 #include <atomic>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 
@@ -48,11 +49,13 @@ class BroadcastWriter {
   BroadcastWriter() = default;
   BroadcastWriter(BroadcastRingData* data, uint64_t capacity) noexcept
       : data_(data), mask_(capacity - 1) {
+    assert(is_power_of_two(capacity));
     head_ = data->writer_head.load(std::memory_order_relaxed);
   }
 
   // `bytes` must be a multiple of 8 and ≤ kRecordPayload.
   void publish(const void* payload, size_t bytes) noexcept {
+    assert(bytes % 8 == 0 && bytes <= kRecordPayload);
     RingRecord& r = data_->records()[head_ & mask_];
     // Relaxed + release fence: the busy mark is ordered before the payload stores, so a reader
     // whose copy saw any of them sees seq != expected on its second look (seqlock.hpp).
@@ -81,6 +84,7 @@ class BroadcastReader {
   BroadcastReader() = default;
   BroadcastReader(const BroadcastRingData* data, uint64_t capacity, Start start) noexcept
       : data_(data), mask_(capacity - 1), capacity_(capacity) {
+    assert(is_power_of_two(capacity));
     // Acquire: pairs with the writer's release of writer_head.
     const uint64_t head = data->writer_head.load(std::memory_order_acquire);
     cursor_ = start == Start::kNewest ? head : (head > capacity ? head - capacity : 0);

@@ -41,7 +41,8 @@ class IdleStrategy {
       idle_passes_ = 0;
       return;
     }
-    ++idle_passes_;
+    // Saturates past the last step, so a long idle stretch never wraps back into spinning.
+    if (idle_passes_ < kSpinPasses + kYieldPasses + 64) ++idle_passes_;
     if (mode_ == IdleMode::kSpin || idle_passes_ < kSpinPasses) {
       pause();
     } else if (mode_ == IdleMode::kSpinYield || idle_passes_ < kSpinPasses + kYieldPasses) {

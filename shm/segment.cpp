@@ -7,7 +7,7 @@
 #include <boost/interprocess/shared_memory_object.hpp>
 #include <boost/interprocess/sync/file_lock.hpp>
 #include <cerrno>
-#include <csignal>
+#include <utility>
 #include <cstring>
 #include <string_view>
 
@@ -42,12 +42,30 @@ Segment::Segment(std::unique_ptr<Impl> impl, const std::string& name)
   base_ = static_cast<std::byte*>(impl_->region.get_address());
   size_ = impl_->region.get_size();
 }
-Segment::Segment(Segment&&) noexcept = default;
-Segment& Segment::operator=(Segment&&) noexcept = default;
+Segment::Segment(Segment&& o) noexcept
+    : impl_(std::move(o.impl_)),
+      base_(std::exchange(o.base_, nullptr)),
+      size_(std::exchange(o.size_, 0)),
+      name_(std::move(o.name_)),
+      magic_(o.magic_) {}
+
+Segment& Segment::operator=(Segment&& o) noexcept {
+  impl_ = std::move(o.impl_);
+  base_ = std::exchange(o.base_, nullptr);
+  size_ = std::exchange(o.size_, 0);
+  name_ = std::move(o.name_);
+  magic_ = o.magic_;
+  return *this;
+}
 Segment::~Segment() = default;
 
 Result<Segment> Segment::create(const std::string& name, size_t bytes, uint32_t mode,
                                 const SegmentIdentity& id) {
+  if (bytes < sizeof(SegmentHeader)) {
+    return Error{"cannot create shared memory " + std::string(kShmDir) + "/" + name + ": " +
+                 std::to_string(bytes) + " bytes cannot hold the " +
+                 std::to_string(sizeof(SegmentHeader)) + "-byte segment header"};
+  }
   try {
     auto impl = std::make_unique<Impl>();
     bi::permissions perms(static_cast<int>(mode));
@@ -170,9 +188,5 @@ Result<OwnerLock> OwnerLock::acquire(const std::string& path) {
   }
 }
 
-bool process_alive(int32_t pid) noexcept {
-  if (pid <= 0) return false;
-  return ::kill(pid, 0) == 0 || errno == EPERM;
-}
 
 }  // namespace ose::shm

@@ -39,15 +39,19 @@ static_assert(std::atomic<uint32_t>::is_always_lock_free);
 static_assert(std::atomic<uint64_t>::is_always_lock_free);
 
 // Word-wise relaxed atomic copies. Records guarded by seqlocks are a whole number of 8-byte
-// words and 8-byte aligned, which the callers' static_asserts prove.
+// words and 8-byte aligned, which the callers' static_asserts prove. The words are accessed
+// through a may_alias type, so reading a record of any type this way is not a strict-aliasing
+// violation.
+using AliasingWord = uint64_t __attribute__((__may_alias__));
+
 inline void relaxed_copy_in(void* dst, const void* src, size_t bytes) noexcept {
-  auto* d = static_cast<uint64_t*>(dst);
-  const auto* s = static_cast<const uint64_t*>(src);
+  auto* d = static_cast<AliasingWord*>(dst);
+  const auto* s = static_cast<const AliasingWord*>(src);
   for (size_t i = 0; i < bytes / 8; ++i) __atomic_store_n(&d[i], s[i], __ATOMIC_RELAXED);
 }
 inline void relaxed_copy_out(void* dst, const void* src, size_t bytes) noexcept {
-  auto* d = static_cast<uint64_t*>(dst);
-  const auto* s = static_cast<const uint64_t*>(src);
+  auto* d = static_cast<AliasingWord*>(dst);
+  const auto* s = static_cast<const AliasingWord*>(src);
   for (size_t i = 0; i < bytes / 8; ++i) d[i] = __atomic_load_n(&s[i], __ATOMIC_RELAXED);
 }
 

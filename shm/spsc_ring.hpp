@@ -18,6 +18,7 @@
 #pragma once
 
 #include <atomic>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -33,11 +34,13 @@ struct alignas(64) RingRecord {
 };
 static_assert(sizeof(RingRecord) == kRecordSize);
 
+// The two positions are 128 bytes apart, not 64: the adjacent-line prefetcher pairs 64-byte
+// lines, and each side writes its position on every message.
 struct SpscRingData {
-  alignas(64) std::atomic<uint64_t> producer_head;  // producer writes: records published
-  alignas(64) std::atomic<uint64_t> consumer_tail;  // consumer writes: records consumed
-  alignas(64) uint64_t capacity;                    // set once at creation (informational)
-  uint64_t reserved[7];
+  alignas(128) std::atomic<uint64_t> producer_head;  // producer writes: records published
+  alignas(128) std::atomic<uint64_t> consumer_tail;  // consumer writes: records consumed
+  alignas(128) uint64_t capacity;                    // set once at creation (informational)
+  uint64_t reserved[15];
   // RingRecord records[capacity] follow.
 
   RingRecord* records() noexcept { return reinterpret_cast<RingRecord*>(this + 1); }
@@ -56,7 +59,7 @@ struct SpscRingData {
     return d;
   }
 };
-static_assert(offsetof(SpscRingData, consumer_tail) - offsetof(SpscRingData, producer_head) >= 64);
+static_assert(offsetof(SpscRingData, consumer_tail) - offsetof(SpscRingData, producer_head) >= 128);
 static_assert(sizeof(SpscRingData) % 64 == 0);
 
 inline constexpr bool is_power_of_two(uint64_t v) noexcept {
@@ -76,8 +79,10 @@ class SpscProducer {
   // `capacity` comes from the producer's own configuration, never from the segment.
   SpscProducer(SpscRingData* data, uint64_t capacity) noexcept
       : data_(data), mask_(capacity - 1), capacity_(capacity) {
-    // Relaxed: positions at attach time; a re-attaching producer continues after the last
-    // record its predecessor published (it may have died between the record and the head).
+    assert(is_power_of_two(capacity));
+    // Acquire: positions at attach time, ordered after whatever the previous producer wrote. A
+    // re-attaching producer continues after the last record its predecessor published (it may
+    // have died between publishing the record and the head).
     head_ = data->producer_head.load(std::memory_order_acquire);
     while (data_->records()[head_ & mask_].seq.load(std::memory_order_acquire) == head_ + 1) {
       ++head_;
@@ -87,6 +92,7 @@ class SpscProducer {
 
   // Copies `bytes` (≤ kRecordPayload) into the next record and publishes it.
   RingStatus try_push(const void* payload, size_t bytes) noexcept {
+    assert(bytes <= kRecordPayload);
     if (head_ - cached_tail_ >= capacity_) {
       // SYNC(spsc.reuse): acquire. Pairs with SYNC(spsc.consumed): the consumer's copy of the
       // record we are about to overwrite happened before.
@@ -125,6 +131,7 @@ class SpscConsumer {
   // re-attaching consumer skips what its predecessor left unread (`skip_backlog`).
   SpscConsumer(SpscRingData* data, uint64_t capacity, bool skip_backlog = false) noexcept
       : data_(data), mask_(capacity - 1), capacity_(capacity) {
+    assert(is_power_of_two(capacity));
     tail_ = data->consumer_tail.load(std::memory_order_acquire);
     if (skip_backlog) {
       const uint64_t head = data->producer_head.load(std::memory_order_acquire);
@@ -133,8 +140,9 @@ class SpscConsumer {
     }
   }
 
-  // Copies the next record's first `bytes` bytes into `out` and consumes it.
+  // Copies the next record's first `bytes` (≤ kRecordPayload) into `out` and consumes it.
   RingStatus poll(void* out, size_t bytes) noexcept {
+    assert(bytes <= kRecordPayload);
     const RingRecord& r = data_->records()[tail_ & mask_];
     // SYNC(spsc.poll): acquire. Pairs with SYNC(spsc.publish).
     const uint64_t seq = r.seq.load(std::memory_order_acquire);
