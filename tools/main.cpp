@@ -77,9 +77,10 @@ int main(int argc, char** argv) {
   const ose::tools::Run engine = ose::tools::add_engine_command(app);
   const ose::tools::Run send = ose::tools::add_send_command(app);
   const ose::tools::Run inspect = ose::tools::add_inspect_command(app);
+  const ose::tools::Run bench = ose::tools::add_bench_command(app);
 
   CLI11_PARSE(app, argc, argv);
-  for (const auto* run : {&engine, &send, &inspect}) {
+  for (const auto* run : {&engine, &send, &inspect, &bench}) {
     if (const int rc = (*run)(); rc >= 0) return rc;
   }
   if (replay->parsed()) return replay_main(config_path, input_path, options);
