@@ -24,7 +24,7 @@ check() {  # check DESCRIPTION COMMAND...
 contains() { grep -qF -- "$2" "$1"; }
 to() { local out="$1"; shift; "$@" >"$out"; }  # to FILE COMMAND...: stdout into FILE
 
-for sub in engine send inspect; do
+for sub in engine send inspect bench; do
   check "ose $sub --help exits 0" to /dev/null "$ose" "$sub" --help
 done
 "$ose" inspect --engine "$name" >"$work/none.out" 2>"$work/none.err"
