@@ -40,7 +40,15 @@ class Runner {
 
   // Called before run(), from the thread that will call run().
   void set_input_sink(InputSink* sink) noexcept { input_sink_ = sink; }
-  TickQueue& ticks() noexcept { return ticks_; }
+  // Feed threads hand ticks in here (any thread, many at once). Returns false only when the
+  // queue cannot allocate, and the tick is then not taken.
+  bool submit_tick(const TickCmd& tick) noexcept {
+    if (!ticks_.enqueue(tick)) return false;
+    // Release: pairs with the Runner's acquire load in poll_ticks(); the tick is in the queue
+    // before the count says so.
+    ticks_submitted_.fetch_add(1, std::memory_order_release);
+    return true;
+  }
 
   // The loop. Returns after `stop` becomes true: then it stops accepting commands (readers see
   // `accepting` = 0), applies what is already in the rings and the tick queue, and returns.
@@ -57,7 +65,8 @@ class Runner {
   class Router;
   Runner(EngineConfig config, StateSegmentWriter segment, shm::OwnerLock lock, RunnerLog log);
 
-  void apply_input(uint16_t source, const Command& cmd, uint64_t request) noexcept;
+  // `now`: wall clock ns when the input was taken; the ts stamped is never below the last one.
+  void apply_input(uint16_t source, const Command& cmd, uint64_t request, int64_t now) noexcept;
   bool poll_client(uint16_t client) noexcept;
   bool poll_ticks() noexcept;
   void housekeeping(int64_t now_mono) noexcept;
@@ -82,6 +91,11 @@ class Runner {
   std::vector<ClientRuntime> runtime_;
   std::unique_ptr<Router> router_;
   TickQueue ticks_;
+  // An empty moodycamel queue still costs a scan of its producers per look; the Runner looks
+  // only when this count has moved past what it has taken.
+  alignas(64) std::atomic<uint64_t> ticks_submitted_{0};
+  uint64_t ticks_taken_ = 0;
+  uint32_t passes_ = 0;
   InputSink* input_sink_ = nullptr;
   shm::IdleStrategy idle_;
   uint16_t next_client_ = 0;

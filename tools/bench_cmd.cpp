@@ -32,7 +32,9 @@ namespace ose::tools {
 namespace {
 
 std::atomic<bool> g_engine_stop{false};
-extern "C" void on_engine_stop(int) { g_engine_stop.store(true, std::memory_order_release); }
+extern "C" void on_engine_stop(int) {
+  g_engine_stop.store(true, std::memory_order_release);
+}
 
 std::string bench_config(const std::string& name, int clients) {
   std::string c = fmt::format(R"(
@@ -68,7 +70,7 @@ price_band = "0"
 [[accounts]]
 name = "main"
 type = "spot"
-balances = {{ USDT = "1000000000000", BTC = "1000" }}
+balances = {{ USDT = "1000000000", BTC = "1000" }}
 )",
                               name);
   for (int i = 0; i < clients; ++i) {
@@ -102,9 +104,8 @@ pid_t start_engine(const EngineConfig& config, int cpu) {
   if (pid == 0) {
     pin_to(cpu);
     std::signal(SIGTERM, on_engine_stop);
-    auto runner = Runner::create(config, [](const std::string& m) {
-      fmt::print(stderr, "bench engine: {}\n", m);
-    });
+    auto runner = Runner::create(
+        config, [](const std::string& m) { fmt::print(stderr, "bench engine: {}\n", m); });
     if (!runner) {
       fmt::print(stderr, "ose bench: cannot start the engine: {}\n", runner.error());
       _exit(1);
@@ -158,7 +159,7 @@ NewOrderCmd far_stop_order(const Client& c, int strategy) {
   n.side = static_cast<uint8_t>(Side::kBuy);
   n.type = static_cast<uint8_t>(OrderType::kStopLimit);
   n.tif = static_cast<uint8_t>(Tif::kGtc);
-  n.qty = Qty::from_e8(100'000);              // 0.001 BTC
+  n.qty = Qty::from_e8(100'000);                // 0.001 BTC
   n.price = Price::from_e8(9'000'000'000'000);  // 90000: never triggered by this run
   n.stop_price = n.price;
   return n;
@@ -221,7 +222,8 @@ int run_roundtrip(const BenchOptions& o) {
       bench::flag_pingpong(o.floor_round_trips, pin ? 0 : -1, pin ? 1 : -1);
   const bench::LatencyStats ring =
       bench::spsc_ring_pingpong(o.floor_round_trips, pin ? 0 : -1, pin ? 1 : -1);
-  const bench::LatencyStats mq = bench::message_queue_pingpong(o.mq_round_trips);
+  const bench::LatencyStats mq =
+      bench::message_queue_pingpong(o.mq_round_trips, pin ? 0 : -1, pin ? 1 : -1);
 
   fmt::print("\n  {:<34} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10}\n", "round trip (ns)", "p50", "p90",
              "p99", "p99.9", "max", "samples");
