@@ -12,21 +12,33 @@ namespace {
 
 using nlohmann::json;
 
-// Names that the parser maps back to the same index: a kNoIndex or out-of-range index has no
-// name, and the caller then falls back to the raw form.
+// Names that the parser maps back to the same index. kNoIndex is written "?", which the parser
+// resolves to kNoIndex again where it accepts unknown names (the exactness check in
+// scenario_line_of() catches the places it does not). Any other out-of-range index has no
+// name: the command is written raw.
 struct Namer {
   const State& s;
   bool ok = true;
   std::string instrument(uint16_t i) {
-    return name(i < s.instrument_count(), instrument_name(s, i));
+    return name(i, i < s.instrument_count(), [&] { return instrument_name(s, i); });
   }
-  std::string account(uint16_t i) { return name(i < s.account_count(), account_name(s, i)); }
-  std::string strategy(uint16_t i) { return name(i < s.strategy_count(), strategy_name(s, i)); }
-  std::string asset(uint16_t i) { return name(i < s.asset_count(), asset_name(s, i)); }
-  std::string client(uint16_t i) { return name(i < s.client_count(), client_name(s, i)); }
-  std::string name(bool valid, std::string n) {
+  std::string account(uint16_t i) {
+    return name(i, i < s.account_count(), [&] { return account_name(s, i); });
+  }
+  std::string strategy(uint16_t i) {
+    return name(i, i < s.strategy_count(), [&] { return strategy_name(s, i); });
+  }
+  std::string asset(uint16_t i) {
+    return name(i, i < s.asset_count(), [&] { return asset_name(s, i); });
+  }
+  std::string client(uint16_t i) {
+    return name(i, i < s.client_count(), [&] { return client_name(s, i); });
+  }
+  template <typename F>
+  std::string name(uint16_t i, bool valid, F named) {
+    if (i == kNoIndex) return "?";
     ok = ok && valid;
-    return n;
+    return valid ? named() : std::string("?");
   }
 };
 
@@ -64,7 +76,7 @@ json readable(const State& s, const Command& c, bool& ok) {
       j["symbol"] = n.instrument(o.instrument);
       j["side"] = to_string(static_cast<Side>(o.side));
       j["type"] = to_string(static_cast<OrderType>(o.type));
-      j["tif"] = to_string(static_cast<Tif>(o.tif));
+      if (o.tif != static_cast<uint8_t>(Tif::kGtc)) j["tif"] = to_string(static_cast<Tif>(o.tif));
       put_decimal(j, "qty", o.qty.e8, true);
       put_decimal(j, "price", o.price.e8);
       put_decimal(j, "stop_price", o.stop_price.e8);
@@ -88,6 +100,7 @@ json readable(const State& s, const Command& c, bool& ok) {
       put_ref(j, n, c.amend.ref);
       put_decimal(j, "qty", c.amend.qty.e8);
       put_decimal(j, "price", c.amend.price.e8);
+      if (c.amend.qty.is_zero() && c.amend.price.is_zero()) j["qty"] = "0";  // parser needs one
       break;
     case Op::kCancelAll:
       j["op"] = "cancel_all";
