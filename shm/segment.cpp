@@ -7,9 +7,9 @@
 #include <boost/interprocess/shared_memory_object.hpp>
 #include <boost/interprocess/sync/file_lock.hpp>
 #include <cerrno>
-#include <utility>
 #include <cstring>
 #include <string_view>
+#include <utility>
 
 #include "shm/clock.hpp"
 
@@ -187,6 +187,5 @@ Result<OwnerLock> OwnerLock::acquire(const std::string& path) {
     return Error{"cannot lock " + path + ": " + why(e)};
   }
 }
-
 
 }  // namespace ose::shm
