@@ -38,7 +38,8 @@ struct InspectOptions {
 };
 
 bool is_terminal_word(const std::string& status) {
-  return status == "filled" || status == "cancelled" || status == "rejected" || status == "expired";
+  const auto parsed = parse_order_status(status);
+  return parsed.has_value() && is_terminal(*parsed);
 }
 
 // Keeps the rows of the canonical JSON that pass the filters (names compared as shown).

@@ -67,6 +67,14 @@ class Discard final : public EventSink {
   uint64_t by_type[kEventTypeCount] = {};
 };
 
+State make_state() {
+  auto config = load_config_string(kConfig, "<garbage>");
+  EXPECT_TRUE(config) << config.error();
+  auto state = State::create(*config);
+  EXPECT_TRUE(state) << state.error();
+  return std::move(*state);
+}
+
 // Small values hit real tables and real orders often enough to get past the first checks.
 int64_t plausible(std::mt19937_64& rng) {
   switch (rng() % 4) {
@@ -82,11 +90,7 @@ int64_t plausible(std::mt19937_64& rng) {
 }
 
 TEST(GarbageInput, RandomCommandBytesNeverCrashOrBreakInvariants) {
-  auto config = load_config_string(kConfig, "<garbage>");
-  ASSERT_TRUE(config) << config.error();
-  auto state = State::create(*config);
-  ASSERT_TRUE(state) << state.error();
-  State& s = *state;
+  State s = make_state();
   Discard sink;
   std::mt19937_64 rng(20261121);
   for (uint64_t seq = 1; seq <= 200'000; ++seq) {
@@ -208,11 +212,7 @@ TEST(GarbageInput, RandomCommandBytesNeverCrashOrBreakInvariants) {
 // Found by the ring fuzzer under UBSan: a fill whose fee is INT64_MIN was negated when posted.
 // It is malformed now, and changes nothing.
 TEST(GarbageInput, FillWithAnUnnegatableFeeIsMalformedAndChangesNothing) {
-  auto config = load_config_string(kConfig, "<garbage>");
-  ASSERT_TRUE(config) << config.error();
-  auto state = State::create(*config);
-  ASSERT_TRUE(state) << state.error();
-  State& s = *state;
+  State s = make_state();
   Discard sink;
   Input in{};
   in.seq = 1;
