@@ -129,6 +129,18 @@ void on_set_leverage(Ctx& c) noexcept {
   c.emit(e);
 }
 
+// Only the Runner issues it (source = engine): a client cannot switch the journal's verdict.
+void on_persistence(Ctx& c) noexcept {
+  if (c.in.source != kEngineSource) return c.reject(RejectReason::kMalformed);
+  const uint8_t available = c.in.cmd.persistence.available;
+  if (available > 1) return c.reject(RejectReason::kMalformed);
+  const uint8_t stopped = available == 0 ? 1 : 0;
+  if (c.s.header().persistence_stopped == stopped) return;  // no change, no alert
+  c.s.header().persistence_stopped = stopped;
+  c.alert(stopped != 0 ? AlertReason::kPersistenceStopped : AlertReason::kPersistenceResumed,
+          nullptr);
+}
+
 }  // namespace
 }  // namespace detail
 
@@ -178,6 +190,8 @@ void apply(State& state, const Input& input, EventSink& sink) noexcept {
       return on_set_leverage(c);
     case Op::kTimer:
       return;  // its work, expiry at ts, is done above
+    case Op::kPersistence:
+      return on_persistence(c);
     case Op::kNone:
     default:
       return c.reject(RejectReason::kMalformed);

@@ -31,9 +31,10 @@ enum class Op : uint8_t {
   kHalt = 14,
   kResume = 15,
   kSetLeverage = 16,
-  kTimer = 17,  // engine-generated: runs GTD expiry at its ts and nothing else
+  kTimer = 17,        // engine-generated: runs GTD expiry at its ts and nothing else
+  kPersistence = 18,  // engine-generated: the journal stopped or resumed (PersistenceCmd)
 };
-inline constexpr int kOpCount = 18;
+inline constexpr int kOpCount = 19;
 std::string_view to_string(Op op) noexcept;
 
 // Names an existing order: by engine id when order_id != 0, else by (client, cl_id).
@@ -141,6 +142,13 @@ struct HaltCmd {  // halt, resume
   uint32_t reserved2;
 };
 
+// The Runner's record that the journal stopped (or resumed) taking writes. It is an input, not a
+// side channel, so that the PERSISTENCE_STOPPED rejects it causes replay exactly.
+struct PersistenceCmd {
+  uint8_t available;  // 0: journal failing, new orders rejected; 1: journal writing again
+  uint8_t reserved[7];
+};
+
 struct SetLeverageCmd {
   uint16_t account;
   uint16_t instrument;
@@ -169,6 +177,7 @@ struct Command {
     SetStrategyCmd set_strategy;
     HaltCmd halt;
     SetLeverageCmd set_leverage;
+    PersistenceCmd persistence;
     uint8_t bytes[104];
   };
 };

@@ -160,10 +160,27 @@ void read_engine(Reader& r, const toml::table& root, EngineConfig& c) {
   if (n == nullptr) return;
   const toml::table* t = n->as_table();
   if (t == nullptr) return r.fail(n->source(), "engine", "expected a table");
-  r.check_keys(
-      *t, "engine",
-      {"name", "max_orders", "max_positions", "max_trades", "max_ledger", "durability", "data_dir",
-       "snapshot_every", "idle", "command_ring", "response_ring", "broadcast_ring", "batch"});
+  r.check_keys(*t, "engine",
+               {"name",
+                "max_orders",
+                "max_positions",
+                "max_trades",
+                "max_ledger",
+                "durability",
+                "data_dir",
+                "snapshot_every",
+                "idle",
+                "command_ring",
+                "response_ring",
+                "broadcast_ring",
+                "batch",
+                "journal",
+                "snapshots_keep",
+                "journal_batch",
+                "journal_batch_us",
+                "journal_map_mb",
+                "on_journal_failure",
+                "journal_retry_ms"});
   c.name = r.str(*t, "engine", "name", c.name, false, 32);
   for (char ch : c.name) {
     if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_')) {
@@ -185,6 +202,20 @@ void read_engine(Reader& r, const toml::table& root, EngineConfig& c) {
   c.data_dir = r.str(*t, "engine", "data_dir", c.data_dir, false, 4096);
   c.snapshot_every = static_cast<uint64_t>(r.integer(
       *t, "engine", "snapshot_every", static_cast<int64_t>(c.snapshot_every), 1, INT64_MAX));
+  c.journal = r.boolean(*t, "engine", "journal", c.journal);
+  c.snapshots_keep =
+      static_cast<uint32_t>(r.integer(*t, "engine", "snapshots_keep", c.snapshots_keep, 1, 1000));
+  c.journal_batch =
+      static_cast<uint32_t>(r.integer(*t, "engine", "journal_batch", c.journal_batch, 1, 1 << 20));
+  c.journal_batch_us = static_cast<uint32_t>(
+      r.integer(*t, "engine", "journal_batch_us", c.journal_batch_us, 0, 1'000'000));
+  c.journal_map_mb = static_cast<uint32_t>(
+      r.integer(*t, "engine", "journal_map_mb", c.journal_map_mb, 1, 1 << 22));
+  c.journal_retry_ms = static_cast<uint32_t>(
+      r.integer(*t, "engine", "journal_retry_ms", c.journal_retry_ms, 1, 600'000));
+  c.on_journal_failure = r.str(*t, "engine", "on_journal_failure", c.on_journal_failure, false);
+  r.require(c.on_journal_failure == "reject" || c.on_journal_failure == "stop", *t, "engine",
+            "on_journal_failure", "must be \"reject\" or \"stop\"");
   c.idle = r.str(*t, "engine", "idle", c.idle, false);
   r.require(c.idle == "spin" || c.idle == "yield" || c.idle == "sleep", *t, "engine", "idle",
             "must be \"spin\", \"yield\" or \"sleep\"");

@@ -76,6 +76,14 @@ struct EngineConfig {
   std::string durability = "async";
   std::string data_dir = "./ose-data";
   uint64_t snapshot_every = 1'000'000;
+  // Persistence (DESIGN §7, docs/DURABILITY.md).
+  bool journal = true;                        // false: no journal, nothing survives a restart
+  uint32_t snapshots_keep = 3;                // newest snapshots kept; older journal is pruned
+  uint32_t journal_batch = 4096;              // most inputs per write transaction
+  uint32_t journal_batch_us = 1000;           // most time spent gathering one batch
+  uint32_t journal_map_mb = 64;               // initial LMDB map; doubled on MDB_MAP_FULL
+  uint32_t journal_retry_ms = 200;            // between attempts while commits fail
+  std::string on_journal_failure = "reject";  // reject (new orders) | stop (the engine)
   // Shared-memory engine (DESIGN §6):
   std::string idle = "sleep";       // spin | yield | sleep: what the Runner does when idle
   uint32_t command_ring = 1024;     // records per client command ring (power of two)

@@ -70,15 +70,18 @@ constexpr std::array<std::string_view, 3> kClientRoleNames = {"strategy", "venue
 constexpr std::array<std::string_view, 2> kLiquidityNames = {"maker", "taker"};
 constexpr std::array<std::string_view, 4> kHaltScopeNames = {"global", "account", "strategy",
                                                              "instrument"};
-constexpr std::array<std::string_view, 9> kAlertReasonNames = {"NONE",
-                                                               "OVERFILL",
-                                                               "ILLEGAL_TRANSITION",
-                                                               "MARGIN_CALL",
-                                                               "NEGATIVE_BALANCE",
-                                                               "DUPLICATE_TRADE",
-                                                               "ARITHMETIC_OVERFLOW",
-                                                               "LEDGER_WRAPPED",
-                                                               "BRACKET_FAILED"};
+constexpr std::array<std::string_view, kAlertReasonCount> kAlertReasonNames = {
+    "NONE",
+    "OVERFILL",
+    "ILLEGAL_TRANSITION",
+    "MARGIN_CALL",
+    "NEGATIVE_BALANCE",
+    "DUPLICATE_TRADE",
+    "ARITHMETIC_OVERFLOW",
+    "LEDGER_WRAPPED",
+    "BRACKET_FAILED",
+    "PERSISTENCE_STOPPED",
+    "PERSISTENCE_RESUMED"};
 
 }  // namespace
 

@@ -86,14 +86,16 @@ enum class AlertReason : uint16_t {
   kNone = 0,
   kOverfill = 1,
   kIllegalTransition = 2,
-  kMarginCall = 3,          // a futures fill left the settle asset's free balance negative
-  kNegativeBalance = 4,     // a spot fee or fill price beyond the lock drove free below zero
-  kDuplicateTrade = 5,      // a fill with a trade id already applied was ignored
-  kArithmeticOverflow = 6,  // an input would overflow int64 money; not applied
-  kLedgerWrapped = 7,       // reserved: the ledger ring overwrote entries a reader had not seen
-  kBracketFailed = 8,       // bracket exits could not be created (order table full)
+  kMarginCall = 3,           // a futures fill left the settle asset's free balance negative
+  kNegativeBalance = 4,      // a spot fee or fill price beyond the lock drove free below zero
+  kDuplicateTrade = 5,       // a fill with a trade id already applied was ignored
+  kArithmeticOverflow = 6,   // an input would overflow int64 money; not applied
+  kLedgerWrapped = 7,        // reserved: the ledger ring overwrote entries a reader had not seen
+  kBracketFailed = 8,        // bracket exits could not be created (order table full)
+  kPersistenceStopped = 9,   // the journal cannot write: new orders are rejected until it can
+  kPersistenceResumed = 10,  // the journal writes again: new orders are accepted
 };
-inline constexpr int kAlertReasonCount = 9;
+inline constexpr int kAlertReasonCount = 11;
 
 std::string_view to_string(Side v) noexcept;
 std::string_view to_string(OrderType v) noexcept;

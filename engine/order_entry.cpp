@@ -196,6 +196,7 @@ void on_new_order(Ctx& c) noexcept {
     if (n.strategy >= s.strategy_count()) return RejectReason::kUnknownStrategy;
     if (!account_permitted(c, n)) return RejectReason::kAccountNotPermitted;
     if (halted(s, n)) return RejectReason::kHalted;
+    if (s.header().persistence_stopped != 0) return RejectReason::kPersistenceStopped;
     StrategyRecord& st = s.strategy(n.strategy);
     if (st.state != StrategyState::kRunning) return RejectReason::kStrategyNotRunning;
     if (!take_rate_token(s.client(n.client), c.ts())) return RejectReason::kRateLimited;

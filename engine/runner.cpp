@@ -53,33 +53,14 @@ class Runner::Router final : public EventSink {
  private:
   bool is_client(uint16_t c) const noexcept { return c < r_.ports_.size(); }
 
-  // Sends to clients that are not (yet) attached too: a venue may attach and wait before the
-  // engine's next liveness pass has seen it. Only a quarantined client gets nothing.
   void send(uint16_t client, const Event& e, uint64_t request, uint8_t flags) noexcept {
-    const ClientLink link = r_.runtime_[client].link;
-    if (link == ClientLink::kQuarantined) return;
     Response rsp{};
     rsp.request = request;
     rsp.flags = flags;
     rsp.event = e;
-    switch (r_.ports_[client].responses().try_push(&rsp, sizeof rsp)) {
-      case shm::RingStatus::kOk:
-        return;
-      case shm::RingStatus::kFull: {
-        // Nobody is reading a detached client's ring: it skips the backlog when it attaches.
-        if (link != ClientLink::kAttached) return;
-        // Never block: the client is lagging and resyncs from the tables.
-        ClientSegmentHeader& h = r_.ports_[client].header();
-        // Relaxed: monitoring words, each read on its own.
-        h.lagging.store(1, std::memory_order_relaxed);
-        h.responses_dropped.fetch_add(1, std::memory_order_relaxed);
-        r_.segment_.client_status(client).responses_dropped.fetch_add(1, std::memory_order_relaxed);
-        return;
-      }
-      default:
-        r_.violation(client, "its response ring's consumer position is impossible");
-        return;
-    }
+    if (!r_.sync_ || r_.input_sink_ == nullptr) return r_.deliver(client, rsp);
+    // Sync: the client hears of the input only once it is durable (release_held()).
+    if (!r_.held_.push(client, rsp)) r_.mark_lagging(client);
   }
 
   Runner& r_;
@@ -109,7 +90,8 @@ std::vector<std::string> remove_stale_segments(const std::string& engine) {
 
 }  // namespace
 
-Result<std::unique_ptr<Runner>> Runner::create(const EngineConfig& config, RunnerLog log) {
+Result<std::unique_ptr<Runner>> Runner::create(const EngineConfig& config, RunnerLog log,
+                                               const State* recovered) {
   auto lock = shm::OwnerLock::acquire(engine_lock_path(config.name));
   if (!lock) {
     return Error{fmt::format("engine '{}' is already running ({})", config.name, lock.error())};
@@ -129,7 +111,7 @@ Result<std::unique_ptr<Runner>> Runner::create(const EngineConfig& config, Runne
     remove_stale_segments(config.name);
   }
 
-  auto segment = StateSegmentWriter::create(config);
+  auto segment = StateSegmentWriter::create(config, recovered);
   if (!segment) return Error{segment.error()};
   std::unique_ptr<Runner> r(
       new Runner(config, std::move(*segment), std::move(*lock), std::move(log)));
@@ -141,6 +123,13 @@ Result<std::unique_ptr<Runner>> Runner::create(const EngineConfig& config, Runne
     r->ports_.push_back(std::move(*port));
   }
   r->runtime_.resize(config.clients.size());
+  r->sync_ = config.durability == "sync";
+  if (r->sync_) {
+    // Room for every response ring to be full twice over while the journal commits.
+    uint64_t cap = 4096;
+    while (cap < 2ull * config.response_ring * std::max<size_t>(config.clients.size(), 1)) cap *= 2;
+    r->held_ = HeldResponses(static_cast<uint32_t>(cap));
+  }
   // Venue routing: the instrument's `venue`, else the only client with role venue.
   uint16_t only_venue = kNoIndex;
   int venues = 0;
@@ -163,6 +152,62 @@ Result<std::unique_ptr<Runner>> Runner::create(const EngineConfig& config, Runne
   }
   r->segment_.publish();
   return r;
+}
+
+// Sends to clients that are not (yet) attached too: a venue may attach and wait before the
+// engine's next liveness pass has seen it. Only a quarantined client gets nothing.
+void Runner::deliver(uint16_t client, const Response& rsp) noexcept {
+  const ClientLink link = runtime_[client].link;
+  if (link == ClientLink::kQuarantined) return;
+  switch (ports_[client].responses().try_push(&rsp, sizeof rsp)) {
+    case shm::RingStatus::kOk:
+      return;
+    case shm::RingStatus::kFull:
+      // Nobody is reading a detached client's ring: it skips the backlog when it attaches.
+      if (link == ClientLink::kAttached) mark_lagging(client);
+      return;
+    default:
+      violation(client, "its response ring's consumer position is impossible");
+      return;
+  }
+}
+
+// Never block: the client is lagging and resyncs from the tables.
+void Runner::mark_lagging(uint16_t client) noexcept {
+  ClientSegmentHeader& h = ports_[client].header();
+  // Relaxed: monitoring words, each read on its own.
+  h.lagging.store(1, std::memory_order_relaxed);
+  h.responses_dropped.fetch_add(1, std::memory_order_relaxed);
+  segment_.client_status(client).responses_dropped.fetch_add(1, std::memory_order_relaxed);
+}
+
+// Hands held responses whose input is now durable to their rings, oldest first.
+void Runner::release_held() noexcept {
+  // Acquire: pairs with the journal's release store after its commit returned.
+  const uint64_t durable = segment_.header().journal.durable_seq.load(std::memory_order_acquire);
+  while (!held_.empty() && held_.front().response.event.seq <= durable) {
+    deliver(held_.front().client, held_.front().response);
+    held_.pop();
+  }
+}
+
+// The journal's verdict becomes an input (so replay sees the same rejects): PERSISTENCE_STOPPED
+// from the first failed commit until one succeeds again.
+void Runner::watch_journal(int64_t now) noexcept {
+  // Relaxed: a status word read on its own; what it says is acted on through an input.
+  const auto js =
+      static_cast<JournalState>(segment_.header().journal.state.load(std::memory_order_relaxed));
+  const bool stopped = segment_.state().header().persistence_stopped != 0;
+  const bool failing = js == JournalState::kFailing || js == JournalState::kHalting;
+  if (failing != stopped) {
+    Command c = make_command(Op::kPersistence);
+    c.persistence.available = failing ? 0 : 1;
+    apply_input(kEngineSource, c, 0, now);
+    log_(failing ? "journal failing: new orders are rejected (PERSISTENCE_STOPPED) until it writes "
+                   "again; cancels and venue reports still apply"
+                 : "journal writing again: new orders accepted");
+  }
+  if (js == JournalState::kHalting) halted_by_journal_ = true;
 }
 
 Runner::Runner(EngineConfig config, StateSegmentWriter segment, shm::OwnerLock lock, RunnerLog log)
@@ -257,6 +302,7 @@ bool Runner::poll_ticks() noexcept {
 
 bool Runner::poll_once() noexcept {
   bool did_work = false;
+  if (!held_.empty()) release_held();
   if (accepting_) {
     const auto clients = static_cast<uint16_t>(ports_.size());
     // Round-robin start so no client is always served first.
@@ -277,6 +323,7 @@ bool Runner::poll_once() noexcept {
       apply_input(kEngineSource, make_command(Op::kTimer), 0, now);
       did_work = true;
     }
+    if (input_sink_ != nullptr) watch_journal(now);
     const int64_t mono = shm::monotonic_ns();
     // Relaxed: a liveness figure on the segment header's own cache line, read on its own.
     segment_.segment_header().heartbeat_ns.store(mono, std::memory_order_relaxed);
@@ -287,7 +334,7 @@ bool Runner::poll_once() noexcept {
 
 void Runner::run(const std::atomic<bool>& stop) noexcept {
   // Acquire: pairs with the signal handler's / controller's release store of `stop`.
-  while (!stop.load(std::memory_order_acquire)) idle_.idle(poll_once());
+  while (!stop.load(std::memory_order_acquire) && !halted_by_journal_) idle_.idle(poll_once());
   // Stop accepting: readers see it; then apply what is already queued and return.
   accepting_ = false;
   segment_.header().accepting.store(0, std::memory_order_release);
@@ -296,6 +343,13 @@ void Runner::run(const std::atomic<bool>& stop) noexcept {
     for (uint16_t c = 0; c < ports_.size(); ++c) work = poll_client(c) || work;
     work = poll_ticks() || work;
     quiet = work ? 0 : quiet + 1;
+  }
+  // Sync: what was applied is answered once the journal has it. The journal keeps running until
+  // run() returns; a failing journal gets two seconds before the held responses are given up.
+  const int64_t give_up = shm::monotonic_ns() + 2'000'000'000;
+  while (!held_.empty() && shm::monotonic_ns() < give_up) {
+    release_held();
+    idle_.idle(false);
   }
   housekeeping(shm::monotonic_ns());
 }

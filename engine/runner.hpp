@@ -16,6 +16,7 @@
 
 #include "engine/client_segment.hpp"
 #include "engine/config.hpp"
+#include "engine/held_responses.hpp"
 #include "engine/input_sink.hpp"
 #include "engine/result.hpp"
 #include "engine/state_segment.hpp"
@@ -35,11 +36,23 @@ class Runner {
   // Takes the engine's lock, replaces segments left by a crashed engine of the same name,
   // creates the state segment and one client segment per configured client, and publishes
   // them. Fails if an engine of this name is running.
-  static Result<std::unique_ptr<Runner>> create(const EngineConfig& config, RunnerLog log);
+  // `recovered`: the State recovery rebuilt from the journal (persistence/recovery.hpp), laid out
+  // for this config; the segments are published only once it is in place. nullptr: a fresh
+  // State from the config.
+  static Result<std::unique_ptr<Runner>> create(const EngineConfig& config, RunnerLog log,
+                                                const State* recovered = nullptr);
   ~Runner();  // unlinks the segments
 
-  // Called before run(), from the thread that will call run().
+  // Called before run(), from the thread that will call run(). With a sink the Runner also
+  // watches the journal's status in the segment header: new orders are rejected while it
+  // fails, and in durability "sync" responses are held until their seq is durable.
   void set_input_sink(InputSink* sink) noexcept { input_sink_ = sink; }
+  // Where the journal publishes its progress (the segment header's own line for it).
+  JournalStatus& journal_status() noexcept { return segment_.header().journal; }
+  // True once run() returned because the journal failed and the config says to stop.
+  bool halted_by_journal() const noexcept { return halted_by_journal_; }
+  // Responses waiting for durability (sync mode); what a stop could not deliver.
+  size_t held_responses() const noexcept { return held_.size(); }
   // Feed threads hand ticks in here (any thread, many at once). Returns false only when the
   // queue cannot allocate, and the tick is then not taken.
   bool submit_tick(const TickCmd& tick) noexcept {
@@ -76,6 +89,10 @@ class Runner {
   void violation(uint16_t client, const char* why) noexcept;
   void cancel_orders_of(uint16_t client) noexcept;
   void publish_counters(int64_t now_mono) noexcept;
+  void watch_journal(int64_t now) noexcept;
+  void release_held() noexcept;
+  void deliver(uint16_t client, const Response& rsp) noexcept;
+  void mark_lagging(uint16_t client) noexcept;
 
   EngineConfig config_;
   StateSegmentWriter segment_;
@@ -97,6 +114,9 @@ class Runner {
   uint64_t ticks_taken_ = 0;
   uint32_t passes_ = 0;
   InputSink* input_sink_ = nullptr;
+  bool sync_ = false;  // durability "sync": responses wait in held_ for their seq to be durable
+  bool halted_by_journal_ = false;
+  HeldResponses held_;
   shm::IdleStrategy idle_;
   uint16_t next_client_ = 0;
   bool accepting_ = true;

@@ -113,8 +113,11 @@ class Fields {
     return x;
   }
 
-  bool boolean(const char* key) {
-    if (!has(key)) return false;
+  bool boolean(const char* key, bool required = false) {
+    if (!has(key)) {
+      if (required) fail(fmt::format("missing field \"{}\"", key));
+      return false;
+    }
     if (!j_[key].is_boolean()) {
       fail(fmt::format("field \"{}\" must be true or false", key));
       return false;
@@ -336,6 +339,11 @@ Result<ScenarioLine> parse_scenario_line(const State& s, std::string_view line, 
   } else if (op == "timer") {
     c = make_command(Op::kTimer);
     f.allow({});
+  } else if (op == "persistence") {
+    // The Runner's record of the journal stopping (available = false) or resuming.
+    c = make_command(Op::kPersistence);
+    f.allow({"available"});
+    c.persistence.available = f.boolean("available", true) ? 1 : 0;
   } else if (op == "raw") {
     // A command exactly as it arrived, byte for byte (the input log's form for records that
     // the vocabulary above cannot express, e.g. a client's garbage): 224 hex digits.

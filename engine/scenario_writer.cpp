@@ -164,6 +164,14 @@ json readable(const State& s, const Command& c, bool& ok) {
     case Op::kTimer:
       j["op"] = "timer";
       break;
+    case Op::kPersistence:
+      if (c.persistence.available > 1) {
+        ok = false;
+        return j;
+      }
+      j["op"] = "persistence";
+      j["available"] = c.persistence.available == 1;
+      break;
     default:
       ok = false;
       return j;

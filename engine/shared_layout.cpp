@@ -47,7 +47,10 @@ uint64_t shared_layout_fingerprint() noexcept {
   OSE_LAYOUT_FIELD(fp, StateSegmentHeader, region_offset);
   OSE_LAYOUT_FIELD(fp, StateSegmentHeader, applied_seq);
   OSE_LAYOUT_FIELD(fp, StateSegmentHeader, broadcast_published);
-  OSE_LAYOUT_FIELD(fp, StateSegmentHeader, durable_seq);
+  OSE_LAYOUT_FIELD(fp, StateSegmentHeader, journal);
+  OSE_LAYOUT_SIZE(fp, JournalStatus);
+  OSE_LAYOUT_FIELD(fp, JournalStatus, durable_seq);
+  OSE_LAYOUT_FIELD(fp, JournalStatus, snapshots_taken);
   OSE_LAYOUT_SIZE(fp, ClientStatus);
   OSE_LAYOUT_SIZE(fp, ClientSegmentHeader);
   OSE_LAYOUT_FIELD(fp, ClientSegmentHeader, client_pid);

@@ -57,6 +57,27 @@ struct alignas(64) ClientStatus {
 };
 static_assert(sizeof(ClientStatus) == 64);
 
+// What the journal thread publishes, on its own cache line: written only by that thread, so the
+// Runner's line never bounces when the journal commits. Every word is read on its own.
+enum class JournalState : uint32_t {
+  kNone = 0,     // no journal (persistence disabled, or not started yet)
+  kWriting = 1,  // commits succeed
+  kFailing = 2,  // the last commit failed; retrying. The Runner rejects new orders meanwhile
+  kHalting = 3,  // failed, and configured to stop the engine (on_journal_failure = "stop")
+};
+
+struct alignas(64) JournalStatus {
+  std::atomic<uint64_t> durable_seq;      // last input committed (release: see the journal)
+  std::atomic<uint32_t> state;            // JournalState
+  std::atomic<int32_t> error;             // the last failure's LMDB code or errno; 0 if none
+  std::atomic<uint64_t> commits;          // write transactions committed
+  std::atomic<uint64_t> max_lag_ns;       // worst input ts → its commit (the async loss window)
+  std::atomic<uint64_t> last_lag_ns;      //   … and that of the last commit
+  std::atomic<uint64_t> snapshot_seq;     // the newest snapshot's seq; 0 if none
+  std::atomic<uint64_t> snapshots_taken;  // since the engine started
+};
+static_assert(sizeof(JournalStatus) == 64);
+
 struct StateSegmentHeader {
   // ---- immutable once the segment is published (engine writes before publish) ----
   char engine_name[32];
@@ -84,12 +105,10 @@ struct StateSegmentHeader {
   std::atomic<uint64_t> broadcast_published;
 
   // ---- persistence thread writes ----
-  alignas(64) std::atomic<uint64_t> durable_seq;  // last input known durable in the journal
-  uint64_t reserved1[7];
+  JournalStatus journal;
 };
-static_assert(offsetof(StateSegmentHeader, durable_seq) % 64 == 0);
-static_assert(offsetof(StateSegmentHeader, durable_seq) -
-                  offsetof(StateSegmentHeader, applied_seq) >=
+static_assert(offsetof(StateSegmentHeader, journal) % 64 == 0);
+static_assert(offsetof(StateSegmentHeader, journal) - offsetof(StateSegmentHeader, applied_seq) >=
               64);
 
 // A response record: the events of an input, one per record, to the clients concerned.

@@ -62,7 +62,8 @@ struct StateHeader {
   int64_t next_expiry_ts;   // earliest expire_ts among live GTD orders; INT64_MAX if none
   uint32_t gtd_count;
   uint8_t halted_global;
-  uint8_t reserved1[3];
+  uint8_t persistence_stopped;  // set and cleared by kPersistence inputs
+  uint8_t reserved1[2];
   uint64_t inputs_applied;
   uint64_t illegal_transitions;
   uint64_t rejects[kRejectReasonCount];

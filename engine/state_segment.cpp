@@ -45,9 +45,17 @@ constexpr void assert_seqlockable() {
 
 }  // namespace
 
-Result<StateSegmentWriter> StateSegmentWriter::create(const EngineConfig& config) {
+Result<StateSegmentWriter> StateSegmentWriter::create(const EngineConfig& config,
+                                                      const State* recovered) {
   auto heap = State::create(config);
   if (!heap) return Error{heap.error()};
+  if (recovered != nullptr) {
+    if (recovered->region_size() != heap->region_size() ||
+        std::memcmp(&recovered->caps(), &heap->caps(), sizeof(StateCapacities)) != 0) {
+      return Error{"the recovered state was laid out for a different config"};
+    }
+  }
+  const State& initial = recovered != nullptr ? *recovered : *heap;
   const StateCapacities caps = heap->caps();
   const VersionLayout layout = VersionLayout::for_caps(caps);
   const Placement p = place(caps.clients, layout.total, config.broadcast_ring, heap->region_size());
@@ -60,7 +68,7 @@ Result<StateSegmentWriter> StateSegmentWriter::create(const EngineConfig& config
   for (size_t off = kPage; off < p.total; off += kPage) {
     *reinterpret_cast<volatile std::byte*>(base + off) = std::byte{0};
   }
-  std::memcpy(base + p.region, heap->region(), heap->region_size());
+  std::memcpy(base + p.region, initial.region(), initial.region_size());
 
   StateSegmentWriter w(std::move(*segment), State::view(base + p.region));
   w.header_ = new (base + p.header) StateSegmentHeader{};
@@ -78,6 +86,8 @@ Result<StateSegmentWriter> StateSegmentWriter::create(const EngineConfig& config
   h.response_ring = config.response_ring;
   // Relaxed: published with the segment's magic (release) in publish().
   h.accepting.store(1, std::memory_order_relaxed);
+  h.applied_seq.store(initial.header().seq, std::memory_order_relaxed);
+  h.journal.durable_seq.store(initial.header().seq, std::memory_order_relaxed);
 
   w.clients_ = reinterpret_cast<ClientStatus*>(base + p.clients);
   for (uint64_t i = 0; i < caps.clients; ++i) new (&w.clients_[i]) ClientStatus{};

@@ -26,7 +26,10 @@ class StateSegmentWriter {
   // Creates the segment for `config` (which must not exist: the caller removes stale ones),
   // with the State laid out and initialized inside it and every page touched once, so the
   // engine takes no page faults later. Not yet visible to attachers: call publish().
-  static Result<StateSegmentWriter> create(const EngineConfig& config);
+  // `recovered`, when given, is the State to start from (recovery's result, laid out for the
+  // same config); its seq is durable, so applied and durable seq both start there.
+  static Result<StateSegmentWriter> create(const EngineConfig& config,
+                                           const State* recovered = nullptr);
 
   StateSegmentWriter(StateSegmentWriter&&) noexcept = default;
   StateSegmentWriter& operator=(StateSegmentWriter&&) noexcept = default;

@@ -81,6 +81,44 @@ Result<TableFilter> resolve_filter(const State& names, const InspectOptions& o) 
   return f;
 }
 
+std::string_view journal_state_name(uint32_t state) {
+  switch (static_cast<JournalState>(state)) {
+    case JournalState::kWriting:
+      return "writing";
+    case JournalState::kFailing:
+      return "FAILING";
+    case JournalState::kHalting:
+      return "HALTING";
+    case JournalState::kNone:
+    default:
+      return "off";
+  }
+}
+
+nlohmann::json journal_status_json(const JournalStatus& js) {
+  // Relaxed: monitoring words, each read on its own.
+  nlohmann::json j;
+  j["state"] = std::string(journal_state_name(js.state.load(std::memory_order_relaxed)));
+  j["error"] = js.error.load(std::memory_order_relaxed);
+  j["commits"] = js.commits.load(std::memory_order_relaxed);
+  j["max_lag_ns"] = js.max_lag_ns.load(std::memory_order_relaxed);
+  j["last_lag_ns"] = js.last_lag_ns.load(std::memory_order_relaxed);
+  j["snapshot_seq"] = js.snapshot_seq.load(std::memory_order_relaxed);
+  j["snapshots_taken"] = js.snapshots_taken.load(std::memory_order_relaxed);
+  return j;
+}
+
+std::string journal_status_line(const nlohmann::json& j) {
+  return fmt::format(
+      "journal {}{}  {} commits  loss window last {:.1f} µs, worst {:.1f} µs  newest snapshot "
+      "seq {}\n",
+      j["state"].get<std::string>(),
+      j["error"].get<int>() != 0 ? fmt::format(" (error {})", j["error"].get<int>()) : "",
+      j["commits"].get<uint64_t>(), static_cast<double>(j["last_lag_ns"].get<uint64_t>()) / 1e3,
+      static_cast<double>(j["max_lag_ns"].get<uint64_t>()) / 1e3,
+      j["snapshot_seq"].get<uint64_t>());
+}
+
 std::string render_status(const StateReader& r, bool json) {
   const shm::SegmentHeader& sh = r.segment_header();
   const StateSegmentHeader& h = r.header();
@@ -97,7 +135,8 @@ std::string render_status(const StateReader& r, bool json) {
   j["heartbeat_age_ms"] = age_ns / 1'000'000;
   j["accepting"] = h.accepting.load(std::memory_order_relaxed) != 0;
   j["applied_seq"] = h.applied_seq.load(std::memory_order_relaxed);
-  j["durable_seq"] = h.durable_seq.load(std::memory_order_relaxed);
+  j["durable_seq"] = h.journal.durable_seq.load(std::memory_order_relaxed);
+  j["journal"] = journal_status_json(h.journal);
   j["inputs_per_sec"] = h.inputs_per_sec.load(std::memory_order_relaxed);
   j["ticks_applied"] = h.ticks_applied.load(std::memory_order_relaxed);
   j["events_published"] = h.broadcast_published.load(std::memory_order_relaxed);
@@ -147,6 +186,7 @@ std::string render_status(const StateReader& r, bool json) {
       j["durable_seq"].get<uint64_t>(), j["inputs_per_sec"].get<uint64_t>(),
       j["inputs_applied"].get<uint64_t>(), j["live_orders"].get<uint64_t>(),
       j["ticks_applied"].get<uint64_t>());
+  out += journal_status_line(j["journal"]);
   if (!rejects.empty()) {
     out += "rejects:";
     for (auto& [k, v] : rejects.items()) out += fmt::format(" {}={}", k, v.get<uint64_t>());

@@ -1,0 +1,293 @@
+#include "persistence/journal.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <thread>
+
+#include "engine/apply.hpp"
+#include "persistence/journal_format.hpp"
+#include "shm/clock.hpp"
+
+namespace ose {
+
+JournalOptions JournalOptions::from(const EngineConfig& c) noexcept {
+  JournalOptions o;
+  o.batch = c.journal_batch;
+  o.batch_us = c.journal_batch_us;
+  o.snapshot_every = c.snapshot_every;
+  o.snapshots_keep = c.snapshots_keep;
+  o.retry_ms = c.journal_retry_ms;
+  o.halt_on_failure = c.on_journal_failure == "stop";
+  return o;
+}
+
+Result<std::unique_ptr<Journal>> Journal::start(Store store, State replica,
+                                                const JournalOptions& options,
+                                                JournalStatus* status, Log log) {
+  if (store.read_only()) return Error{"the journal needs a writable store"};
+  auto last = store.last_seq();
+  if (!last) return Error{last.error()};
+  if (*last != replica.header().seq) {
+    return Error{fmt::format("the journal ends at seq {} but the state to continue from is at {}",
+                             *last, replica.header().seq)};
+  }
+  auto summary = store.summary(false);
+  if (!summary) return Error{summary.error()};
+  std::unique_ptr<Journal> j(
+      new Journal(std::move(store), std::move(replica), options, status, std::move(log)));
+  // Relaxed: published to other threads by the thread start (and read on their own).
+  status->durable_seq.store(j->replica_.header().seq, std::memory_order_release);
+  status->snapshot_seq.store(summary->snapshots.empty() ? 0 : summary->snapshots.back().seq,
+                             std::memory_order_relaxed);
+  j->publish_state(JournalState::kWriting, 0);
+  j->thread_ = std::thread([p = j.get()] { p->run(); });
+  return j;
+}
+
+Journal::Journal(Store store, State replica, const JournalOptions& options, JournalStatus* status,
+                 Log log)
+    : store_(std::move(store)),
+      replica_(std::move(replica)),
+      options_(options),
+      status_(status),
+      log_(std::move(log)),
+      // Blocks for a few batches up front, so the steady state never allocates.
+      queue_(size_t{8} * std::max<uint32_t>(options.batch, 1024)),
+      producer_(queue_) {
+  pending_.reserve(size_t{2} * options_.batch);
+}
+
+Journal::~Journal() {
+  if (thread_.joinable()) (void)stop(0);
+}
+
+void Journal::on_input(const Input& input) noexcept {
+  // A failed enqueue means memory is exhausted: nothing sane is left to do with the input.
+  if (!queue_.enqueue(producer_, input)) std::terminate();
+}
+
+void Journal::publish_state(JournalState s, int error) noexcept {
+  // Relaxed: status words the Runner and monitors read on their own (the Runner acts on them
+  // through an input; nothing else is published through them).
+  status_->error.store(error, std::memory_order_relaxed);
+  status_->state.store(static_cast<uint32_t>(s), std::memory_order_relaxed);
+}
+
+// Moves what the queue holds into pending_, up to a batch: more keeps arriving while a commit
+// runs, so a busy engine gets large batches without the journal waiting for them.
+size_t Journal::gather() noexcept {
+  Input buf[128];
+  const int64_t deadline = shm::monotonic_ns() + int64_t{options_.batch_us} * 1000;
+  size_t got = 0;
+  while (pending_.size() - pending_head_ < options_.batch) {
+    const size_t want =
+        std::min<size_t>(std::size(buf), options_.batch - (pending_.size() - pending_head_));
+    const size_t n = queue_.try_dequeue_bulk_from_producer(producer_, buf, want);
+    if (n == 0) break;
+    pending_.insert(pending_.end(), buf, buf + n);
+    got += n;
+    if (shm::monotonic_ns() > deadline) break;
+  }
+  return got;
+}
+
+int Journal::prune(MDB_txn* txn) noexcept {
+  MDB_stat st{};
+  if (int rc = mdb_stat(txn, store_.snapshots_db(), &st); rc != 0) return rc;
+  if (st.ms_entries <= options_.snapshots_keep) return 0;
+  uint64_t drop = st.ms_entries - options_.snapshots_keep;
+  MDB_cursor* cur = nullptr;
+  if (int rc = mdb_cursor_open(txn, store_.snapshots_db(), &cur); rc != 0) return rc;
+  MDB_val k{}, v{};
+  int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+  for (; rc == 0 && drop > 0; --drop) {
+    if ((rc = mdb_cursor_del(cur, 0)) != 0) break;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT);
+  }
+  // The cursor now rests on the oldest snapshot kept: the journal up to its seq is not needed.
+  const uint64_t oldest_kept = rc == 0 ? decode_seq_key(lmdb::view(k)).value_or(0) : 0;
+  mdb_cursor_close(cur);
+  if (rc != 0 && rc != MDB_NOTFOUND) return rc;
+  if (oldest_kept == 0) return 0;
+  if ((rc = mdb_cursor_open(txn, store_.journal_db(), &cur)) != 0) return rc;
+  for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+       rc = mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT)) {
+    if (decode_seq_key(lmdb::view(k)).value_or(UINT64_MAX) > oldest_kept) break;
+    if ((rc = mdb_cursor_del(cur, 0)) != 0) break;
+  }
+  mdb_cursor_close(cur);
+  return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int Journal::write_txn(size_t count, const std::string* snapshot, uint64_t skip_through) noexcept {
+  MDB_txn* txn = nullptr;
+  if (int rc = mdb_txn_begin(store_.env().get(), nullptr, 0, &txn); rc != 0) return rc;
+  unsigned char key[8];
+  for (size_t i = 0; i < count; ++i) {
+    const Input& in = pending_[pending_head_ + i];
+    if (in.seq <= skip_through) continue;  // a commit reported as failed had in fact landed
+    JournalRecord rec = encode_journal_record(in);
+    encode_seq_key(in.seq, key);
+    MDB_val k{sizeof key, key}, v{sizeof rec, &rec};
+    if (int rc = mdb_put(txn, store_.journal_db(), &k, &v, MDB_APPEND); rc != 0) {
+      mdb_txn_abort(txn);
+      return rc;
+    }
+  }
+  if (snapshot != nullptr) {
+    encode_seq_key(replica_.header().seq, key);
+    MDB_val k{sizeof key, key}, v{snapshot->size(), const_cast<char*>(snapshot->data())};
+    int rc = mdb_put(txn, store_.snapshots_db(), &k, &v, 0);
+    if (rc == 0) rc = prune(txn);
+    if (rc != 0) {
+      mdb_txn_abort(txn);
+      return rc;
+    }
+  }
+  return mdb_txn_commit(txn);
+}
+
+// Commits pending_[head, head + count) (and the snapshot) until it lands, growing the map on
+// MDB_MAP_FULL and retrying every retry_ms on anything else. False: given up (stopping).
+bool Journal::commit(size_t count, const std::string* snapshot) noexcept {
+  uint64_t skip_through = 0;
+  bool failing = false;
+  for (;;) {
+    const int rc = write_txn(count, snapshot, skip_through);
+    if (rc == 0) break;
+    if (rc == MDB_MAP_FULL) {
+      const uint64_t grown = store_.env().map_size() * 2;
+      if (grown <= options_.max_map_size && store_.env().set_map_size(grown)) {
+        log_(fmt::format("journal map full: grown to {} MiB, retrying the batch", grown >> 20));
+        continue;
+      }
+    }
+    if (!failing) {
+      failing = true;
+      log_(fmt::format(
+          "journal commit failed: {}. Durable seq stays at {}; {} inputs held in "
+          "memory; retrying every {} ms{}",
+          mdb_strerror(rc), durable_seq(), pending_.size() - pending_head_, options_.retry_ms,
+          options_.halt_on_failure ? "; the engine stops (on_journal_failure = stop)"
+                                   : "; new orders are rejected meanwhile"));
+    }
+    publish_state(options_.halt_on_failure ? JournalState::kHalting : JournalState::kFailing, rc);
+    // Wait, still taking inputs off the queue so the Runner's queue does not grow without end.
+    const int64_t until = shm::monotonic_ns() + int64_t{options_.retry_ms} * 1'000'000;
+    while (shm::monotonic_ns() < until) {
+      if (stopping_.load(std::memory_order_acquire) &&
+          shm::monotonic_ns() > give_up_at_.load(std::memory_order_relaxed)) {
+        return false;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    // After a failed commit LMDB may hold the environment unusable (MDB_PANIC): reopen it from
+    // its last committed meta page, and skip whatever the "failed" commit did write.
+    if (auto r = store_.reopen(); !r) {
+      log_("journal reopen failed: " + r.error());
+      continue;
+    }
+    auto last = store_.last_seq();
+    skip_through = last ? *last : 0;
+  }
+  const uint64_t durable = count > 0 ? pending_[pending_head_ + count - 1].seq : durable_seq();
+  const int64_t lag =
+      count > 0 ? std::max<int64_t>(0, shm::wall_clock_ns() - pending_[pending_head_].ts) : 0;
+  pending_head_ += count;
+  if (pending_head_ == pending_.size()) {
+    pending_.clear();
+    pending_head_ = 0;
+  } else if (pending_head_ > pending_.size() / 2) {
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<ptrdiff_t>(pending_head_));
+    pending_head_ = 0;
+  }
+  // Release: a reader (the Runner releasing held responses) that sees this seq knows the
+  // inputs up to it are on disk.
+  status_->durable_seq.store(durable, std::memory_order_release);
+  // Relaxed: monitoring figures.
+  status_->commits.fetch_add(1, std::memory_order_relaxed);
+  status_->last_lag_ns.store(static_cast<uint64_t>(lag), std::memory_order_relaxed);
+  if (static_cast<uint64_t>(lag) > status_->max_lag_ns.load(std::memory_order_relaxed)) {
+    status_->max_lag_ns.store(static_cast<uint64_t>(lag), std::memory_order_relaxed);
+  }
+  if (snapshot != nullptr) {
+    status_->snapshot_seq.store(replica_.header().seq, std::memory_order_relaxed);
+    status_->snapshots_taken.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (failing || status_->state.load(std::memory_order_relaxed) !=
+                     static_cast<uint32_t>(JournalState::kWriting)) {
+    log_(fmt::format("journal writing again; durable seq {}", durable));
+    publish_state(JournalState::kWriting, 0);
+  }
+  return true;
+}
+
+void Journal::run() noexcept {
+  NullEventSink sink;
+  bool want_snapshot = false;
+  uint32_t idle = 0;
+  int64_t next_reader_check = 0;
+  for (;;) {
+    gather();
+    // Exchange: each request is taken once.
+    want_snapshot = snapshot_requested_.exchange(false, std::memory_order_relaxed) || want_snapshot;
+    const size_t available = pending_.size() - pending_head_;
+    if (available == 0 && !want_snapshot) {
+      if (stopping_.load(std::memory_order_acquire) && queue_.size_approx() == 0) return;
+      // Back off: spin briefly (sync mode waits on us), then sleep so a 2-core host breathes.
+      if (++idle < 64) {
+        std::this_thread::yield();
+      } else {
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+      }
+      const int64_t now = shm::monotonic_ns();
+      if (now > next_reader_check) {
+        store_.env().clear_stale_readers();
+        next_reader_check = now + 10'000'000'000;
+      }
+      continue;
+    }
+    idle = 0;
+    // The batch ends at a snapshot boundary, so the snapshot commits with its journal position.
+    size_t count = 0;
+    bool boundary = false;
+    while (count < available) {
+      const Input& in = pending_[pending_head_ + count];
+      if (in.seq == replica_.header().seq + 1) apply(replica_, in, sink);
+      ++count;
+      if (in.seq % options_.snapshot_every == 0) {
+        boundary = true;
+        break;
+      }
+    }
+    std::string snapshot;
+    if (boundary || want_snapshot) {
+      const std::string bytes = replica_.serialize();
+      snapshot =
+          encode_snapshot(replica_.header().seq, replica_.hash(), shm::wall_clock_ns(), bytes);
+    }
+    if (!commit(count, snapshot.empty() ? nullptr : &snapshot)) return;
+    want_snapshot = false;
+  }
+}
+
+Result<uint64_t> Journal::stop(uint32_t grace_ms) {
+  give_up_at_.store(shm::monotonic_ns() + int64_t{grace_ms} * 1'000'000, std::memory_order_relaxed);
+  // Release: pairs with the journal thread's acquire; the give-up time is visible with it.
+  stopping_.store(true, std::memory_order_release);
+  if (thread_.joinable()) thread_.join();
+  const uint64_t durable = durable_seq();
+  if (durable != replica_.header().seq) {
+    return Error{
+        fmt::format("the journal could not write inputs {}..{} ({} applied inputs are not durable)",
+                    durable + 1, replica_.header().seq, replica_.header().seq - durable)};
+  }
+  const uint64_t unseen = queue_.size_approx();
+  if (unseen != 0) return Error{fmt::format("{} inputs were still queued at stop", unseen)};
+  if (auto c = store_.write_checkpoint({durable, replica_.hash()}); !c) return Error{c.error()};
+  return durable;
+}
+
+}  // namespace ose
