@@ -13,8 +13,7 @@
 
 #include "engine/config.hpp"
 #include "engine/runner.hpp"
-#include "persistence/journal.hpp"
-#include "persistence/recovery.hpp"
+#include "persistence/durable_engine.hpp"
 #include "shm/idle.hpp"
 #include "tools/commands.hpp"
 #include "tools/input_log.hpp"
@@ -36,20 +35,6 @@ extern "C" void on_snapshot_signal(int) {
   // Acquire: pairs with the release store that publishes the started journal.
   if (Journal* j = g_journal.load(std::memory_order_acquire)) j->request_snapshot();
 }
-
-// The input log and the journal both see every input.
-class TeeSink final : public InputSink {
- public:
-  TeeSink(InputSink* a, InputSink* b) noexcept : a_(a), b_(b) {}
-  void on_input(const Input& in) noexcept override {
-    if (a_ != nullptr) a_->on_input(in);
-    if (b_ != nullptr) b_->on_input(in);
-  }
-
- private:
-  InputSink* a_;
-  InputSink* b_;
-};
 
 void log_line(const std::string& engine, const std::string& message) {
   const auto now = std::chrono::system_clock::now();
@@ -93,67 +78,32 @@ int run_engine(const EngineOptions& o) {
   const std::string name = config->name;
   const auto log = [name](const std::string& m) { log_line(name, m); };
 
-  // Recovery first: the segments are published only with the recovered state in them.
-  std::optional<Store> store;
-  std::optional<Recovered> recovered;
-  if (config->journal) {
-    auto opened = Store::open(config->data_dir, {uint64_t{config->journal_map_mb} << 20, false});
-    if (!opened) {
-      fmt::print(stderr, "ose engine: {}\n", opened.error());
-      return 1;
-    }
-    store.emplace(std::move(*opened));
-    auto rec = recover(*config, *store, RecoverOptions{.log = log});
-    if (!rec) {
-      fmt::print(stderr, "ose engine: recovery failed: {}\n", rec.error());
-      return 1;
-    }
-    recovered.emplace(std::move(*rec));
-    log(fmt::format(
-        "recovered seq {} from {} + {} journal records in {:.1f} ms (state hash {:016x})",
-        recovered->state.header().seq,
-        recovered->snapshot_seq == 0
-            ? std::string("the config's initial state")
-            : fmt::format("the snapshot at seq {}", recovered->snapshot_seq),
-        recovered->replayed, static_cast<double>(recovered->elapsed_ns) / 1e6,
-        recovered->state_hash));
-  } else {
-    log("journal = false: nothing this engine applies survives it");
-  }
-
-  auto runner = Runner::create(*config, log, recovered ? &recovered->state : nullptr);
-  if (!runner) {
-    fmt::print(stderr, "ose engine: {}\n", runner.error());
+  // Names come from the config's initial state (they never change while the engine runs); it
+  // outlives the log, which reads them.
+  auto names = State::create(*config);
+  if (!names) {
+    fmt::print(stderr, "ose engine: {}\n", names.error());
     return 1;
-  }
-  Runner& r = **runner;
-  std::unique_ptr<Journal> journal;
-  if (recovered) {
-    if (r.state().hash() != recovered->state_hash) {
-      fmt::print(stderr, "ose engine: the state segment does not hold the recovered state\n");
-      return 1;
-    }
-    auto j = Journal::start(std::move(*store), std::move(recovered->state),
-                            JournalOptions::from(*config), &r.journal_status(), log);
-    if (!j) {
-      fmt::print(stderr, "ose engine: {}\n", j.error());
-      return 1;
-    }
-    journal = std::move(*j);
-    // Release: pairs with the SIGUSR1 handler's acquire load.
-    g_journal.store(journal.get(), std::memory_order_release);
   }
   std::unique_ptr<InputLog> input_log;
   if (!o.input_log.empty()) {
-    auto opened = InputLog::open(o.input_log, r.state());
+    auto opened = InputLog::open(o.input_log, *names);
     if (!opened) {
       fmt::print(stderr, "ose engine: {}\n", opened.error());
       return 1;
     }
     input_log = std::move(*opened);
   }
-  TeeSink tee(journal.get(), input_log.get());
-  if (journal || input_log) r.set_input_sink(&tee);
+  // Recovery first: the segments are published only with the recovered state in them.
+  auto engine = DurableEngine::open(*config, log, input_log.get());
+  if (!engine) {
+    fmt::print(stderr, "ose engine: {}\n", engine.error());
+    return 1;
+  }
+  if (!config->journal) log("journal = false: nothing this engine applies survives it");
+  Runner& r = (*engine)->runner();
+  // Release: pairs with the SIGUSR1 handler's acquire load.
+  g_journal.store((*engine)->journal(), std::memory_order_release);
 
   struct sigaction sa {};
   sa.sa_handler = on_stop_signal;
@@ -185,29 +135,21 @@ int run_engine(const EngineOptions& o) {
       while (!cv.wait_for(lock, every, [&] { return done; })) log_line(name, status_line(r));
     });
   }
-  r.run(g_stop);
+  auto durable = (*engine)->run(g_stop);
   {
     std::lock_guard lock(mu);
     done = true;
   }
   cv.notify_all();
   if (status.joinable()) status.join();
+  g_journal.store(nullptr, std::memory_order_release);
   int exit_code = 0;
-  if (journal) {
-    g_journal.store(nullptr, std::memory_order_release);
-    auto durable = journal->stop();
-    if (!durable) {
-      log("journal: " + durable.error());
-      exit_code = 2;
-    } else if (journal->replica_hash() != r.state().hash()) {
-      // Same inputs, same bytes: a difference is a determinism bug, never to be ignored.
-      log(fmt::format("journal replica hash {:016x} differs from the engine's {:016x}",
-                      journal->replica_hash(), r.state().hash()));
-      exit_code = 2;
-    } else {
-      log(fmt::format("journal durable through seq {}; checkpoint hash {:016x}", *durable,
-                      journal->replica_hash()));
-    }
+  if (!durable) {
+    log(durable.error());
+    exit_code = 2;
+  } else if ((*engine)->journal() != nullptr) {
+    log(fmt::format("journal durable through seq {}; checkpoint hash {:016x}", *durable,
+                    r.state().hash()));
   }
   if (r.halted_by_journal()) {
     log("stopped because the journal failed (on_journal_failure = \"stop\")");

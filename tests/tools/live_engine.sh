@@ -33,7 +33,8 @@ check "... saying it is not running" contains "$work/none.err" "is not running"
 "$ose" send --engine "$name" --client ema1 '{"op":"cancel","cl_id":1}' 2>"$work/none.err"
 check "send to a missing engine fails" test $? -ne 0
 
-sed "s/^name = \"demo\"/name = \"$name\"/" "$src/config/example.toml" >"$work/config.toml"
+sed -e "s/^name = \"demo\"/name = \"$name\"/" -e "s|^data_dir = .*|data_dir = \"$work/data\"|" \
+  "$src/config/example.toml" >"$work/config.toml"
 "$ose" engine --config "$work/config.toml" --input-log "$work/inputs.jsonl" --status-every 0.2 \
   2>"$work/engine.log" &
 pid=$!

@@ -1,0 +1,83 @@
+#include "persistence/durable_engine.hpp"
+
+#include <fmt/format.h>
+
+#include <optional>
+
+namespace ose {
+
+// The journal and the input log both see every input.
+class DurableEngine::Tee final : public InputSink {
+ public:
+  Tee(InputSink* a, InputSink* b) noexcept : a_(a), b_(b) {}
+  void on_input(const Input& in) noexcept override {
+    if (a_ != nullptr) a_->on_input(in);
+    if (b_ != nullptr) b_->on_input(in);
+  }
+
+ private:
+  InputSink* a_;
+  InputSink* b_;
+};
+
+Result<std::unique_ptr<DurableEngine>> DurableEngine::open(const EngineConfig& config, Log log,
+                                                           InputSink* extra_sink) {
+  std::unique_ptr<DurableEngine> e(new DurableEngine());
+  e->log_ = log;
+  std::optional<Store> store;
+  std::optional<Recovered> recovered;
+  if (config.journal) {
+    auto opened = Store::open(config.data_dir, {uint64_t{config.journal_map_mb} << 20, false});
+    if (!opened) return Error{opened.error()};
+    store.emplace(std::move(*opened));
+    auto rec = recover(config, *store, RecoverOptions{.log = log});
+    if (!rec) return Error{"recovery failed: " + rec.error()};
+    recovered.emplace(std::move(*rec));
+    e->recovered_seq_ = recovered->state.header().seq;
+    e->snapshot_seq_ = recovered->snapshot_seq;
+    e->replayed_ = recovered->replayed;
+    log(fmt::format(
+        "recovered seq {} from {} + {} journal records in {:.1f} ms (state hash {:016x})",
+        e->recovered_seq_,
+        e->snapshot_seq_ == 0 ? std::string("the config's initial state")
+                              : fmt::format("the snapshot at seq {}", e->snapshot_seq_),
+        e->replayed_, static_cast<double>(recovered->elapsed_ns) / 1e6, recovered->state_hash));
+  }
+  auto runner = Runner::create(config, log, recovered ? &recovered->state : nullptr);
+  if (!runner) return Error{runner.error()};
+  e->runner_ = std::move(*runner);
+  if (recovered) {
+    if (e->runner_->state().hash() != recovered->state_hash) {
+      return Error{"the state segment does not hold the recovered state"};
+    }
+    auto j = Journal::start(std::move(*store), std::move(recovered->state),
+                            JournalOptions::from(config), &e->runner_->journal_status(), log);
+    if (!j) return Error{j.error()};
+    e->journal_ = std::move(*j);
+  }
+  if (e->journal_ || extra_sink != nullptr) {
+    e->tee_ = std::make_unique<Tee>(e->journal_.get(), extra_sink);
+    e->runner_->set_input_sink(e->tee_.get());
+  }
+  return e;
+}
+
+DurableEngine::~DurableEngine() {
+  if (journal_) (void)journal_->stop(0);
+}
+
+Result<uint64_t> DurableEngine::run(const std::atomic<bool>& stop) {
+  runner_->run(stop);
+  const uint64_t applied = runner_->state().header().seq;
+  if (!journal_) return applied;
+  auto durable = journal_->stop();
+  if (!durable) return Error{"journal: " + durable.error()};
+  // Same inputs, same bytes: a difference is a determinism bug, never to be ignored.
+  if (journal_->replica_hash() != runner_->state().hash()) {
+    return Error{fmt::format("the journal's replica hash {:016x} differs from the engine's {:016x}",
+                             journal_->replica_hash(), runner_->state().hash())};
+  }
+  return *durable;
+}
+
+}  // namespace ose

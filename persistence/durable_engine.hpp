@@ -1,0 +1,52 @@
+// The engine with its journal: recovery, then the Runner (segments published with the recovered
+// state), then the journal thread fed by the Runner. `ose engine` runs one; the process and
+// crash tests fork one. Without [engine].journal it is the bare Runner.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "engine/config.hpp"
+#include "engine/result.hpp"
+#include "engine/runner.hpp"
+#include "persistence/journal.hpp"
+#include "persistence/recovery.hpp"
+
+namespace ose {
+
+class DurableEngine {
+ public:
+  using Log = std::function<void(const std::string&)>;
+
+  // `extra_sink`: another InputSink fed after the journal (the input log), or nullptr.
+  static Result<std::unique_ptr<DurableEngine>> open(const EngineConfig& config, Log log,
+                                                     InputSink* extra_sink = nullptr);
+  ~DurableEngine();
+
+  Runner& runner() noexcept { return *runner_; }
+  Journal* journal() noexcept { return journal_.get(); }
+  // What recovery did (seq 0 and nothing replayed for a fresh data_dir or journal = false).
+  uint64_t recovered_seq() const noexcept { return recovered_seq_; }
+  uint64_t recovered_from_snapshot() const noexcept { return snapshot_seq_; }
+  uint64_t replayed() const noexcept { return replayed_; }
+
+  // Runs the Runner until `stop`, then stops the journal: everything applied is written (or the
+  // error says what could not be) and the replica's hash is checked against the engine's.
+  Result<uint64_t> run(const std::atomic<bool>& stop);
+
+ private:
+  class Tee;
+  DurableEngine() = default;
+
+  Log log_;
+  std::unique_ptr<Runner> runner_;
+  std::unique_ptr<Journal> journal_;
+  std::unique_ptr<Tee> tee_;
+  uint64_t recovered_seq_ = 0;
+  uint64_t snapshot_seq_ = 0;
+  uint64_t replayed_ = 0;
+};
+
+}  // namespace ose
