@@ -1,5 +1,5 @@
-// The `ose` subcommands that talk to a live engine through shared memory. Each registers its
-// options on the CLI11 app and returns a function that runs it once parsed.
+// The `ose` subcommands that talk to a live engine (shared memory) or its journal (LMDB). Each
+// registers its options on the CLI11 app and returns a function that runs it once parsed.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -10,9 +10,13 @@ namespace ose::tools {
 
 using Run = std::function<int()>;
 
-Run add_engine_command(CLI::App& app);   // ose engine --config FILE
-Run add_send_command(CLI::App& app);     // ose send --engine E --client C 'JSON'
-Run add_inspect_command(CLI::App& app);  // ose inspect --engine E status|orders|...
-Run add_bench_command(CLI::App& app);    // ose bench roundtrip|throughput
+Run add_engine_command(CLI::App& app);    // ose engine --config FILE
+Run add_send_command(CLI::App& app);      // ose send --engine E --client C 'JSON'
+Run add_inspect_command(CLI::App& app);   // ose inspect --engine E status|orders|...
+Run add_bench_command(CLI::App& app);     // ose bench roundtrip|throughput
+Run add_journal_command(CLI::App& app);   // ose journal stats|dump|verify|truncate
+Run add_snapshot_command(CLI::App& app);  // ose snapshot list|take
+Run add_recover_command(CLI::App& app);   // ose recover --check
+Run add_backup_command(CLI::App& app);    // ose backup DEST
 
 }  // namespace ose::tools

@@ -78,9 +78,14 @@ int main(int argc, char** argv) {
   const ose::tools::Run send = ose::tools::add_send_command(app);
   const ose::tools::Run inspect = ose::tools::add_inspect_command(app);
   const ose::tools::Run bench = ose::tools::add_bench_command(app);
+  const ose::tools::Run journal = ose::tools::add_journal_command(app);
+  const ose::tools::Run snapshot = ose::tools::add_snapshot_command(app);
+  const ose::tools::Run recover = ose::tools::add_recover_command(app);
+  const ose::tools::Run backup = ose::tools::add_backup_command(app);
 
   CLI11_PARSE(app, argc, argv);
-  for (const auto* run : {&engine, &send, &inspect, &bench}) {
+  for (const auto* run :
+       {&engine, &send, &inspect, &bench, &journal, &snapshot, &recover, &backup}) {
     if (const int rc = (*run)(); rc >= 0) return rc;
   }
   if (replay->parsed()) return replay_main(config_path, input_path, options);
