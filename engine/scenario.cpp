@@ -25,7 +25,8 @@ class Fields {
 
   void allow(std::initializer_list<std::string_view> keys) {
     for (auto it = j_.begin(); it != j_.end(); ++it) {
-      bool known = it.key() == "op" || it.key() == "ts" || it.key() == "source";
+      bool known =
+          it.key() == "op" || it.key() == "ts" || it.key() == "source" || it.key() == "seq";
       for (auto k : keys) known = known || it.key() == k;
       if (!known) fail(fmt::format("unknown field \"{}\"", it.key()));
     }
@@ -185,6 +186,8 @@ Result<ScenarioLine> parse_scenario_line(const State& s, std::string_view line, 
   ScenarioLine out;
   out.ts = prev_ts + kDefaultTsStepNs;
   if (f.has("ts")) out.ts = f.integer("ts", true, 0, INT64_MAX);
+  // Informative only (`ose journal dump --json` carries it): the engine stamps its own seq.
+  if (f.has("seq")) f.integer("seq", true, 1, INT64_MAX);
   if (f.has("source")) {
     const std::string src = f.str("source");
     out.source = s.find_client(src);
@@ -197,8 +200,8 @@ Result<ScenarioLine> parse_scenario_line(const State& s, std::string_view line, 
   auto ref_keys_ok = [&](std::initializer_list<std::string_view> extra) {
     for (auto it = j.begin(); it != j.end(); ++it) {
       const std::string& k = it.key();
-      bool known = k == "op" || k == "ts" || k == "source" || k == "client" || k == "cl_id" ||
-                   k == "order_id";
+      bool known = k == "op" || k == "ts" || k == "source" || k == "seq" || k == "client" ||
+                   k == "cl_id" || k == "order_id";
       for (auto e : extra) known = known || k == e;
       if (!known) f.fail(fmt::format("unknown field \"{}\"", k));
     }

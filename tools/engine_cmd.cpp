@@ -94,17 +94,7 @@ int run_engine(const EngineOptions& o) {
     }
     input_log = std::move(*opened);
   }
-  // Recovery first: the segments are published only with the recovered state in them.
-  auto engine = DurableEngine::open(*config, log, input_log.get());
-  if (!engine) {
-    fmt::print(stderr, "ose engine: {}\n", engine.error());
-    return 1;
-  }
-  if (!config->journal) log("journal = false: nothing this engine applies survives it");
-  Runner& r = (*engine)->runner();
-  // Release: pairs with the SIGUSR1 handler's acquire load.
-  g_journal.store((*engine)->journal(), std::memory_order_release);
-
+  // Handlers first: a SIGTERM that arrives once the segments are visible must stop cleanly.
   struct sigaction sa {};
   sa.sa_handler = on_stop_signal;
   sigemptyset(&sa.sa_mask);
@@ -115,6 +105,16 @@ int run_engine(const EngineOptions& o) {
   sigemptyset(&snap.sa_mask);
   snap.sa_flags = SA_RESTART;
   sigaction(SIGUSR1, &snap, nullptr);
+  // Recovery first: the segments are published only with the recovered state in them.
+  auto engine = DurableEngine::open(*config, log, input_log.get());
+  if (!engine) {
+    fmt::print(stderr, "ose engine: {}\n", engine.error());
+    return 1;
+  }
+  if (!config->journal) log("journal = false: nothing this engine applies survives it");
+  Runner& r = (*engine)->runner();
+  // Release: pairs with the SIGUSR1 handler's acquire load.
+  g_journal.store((*engine)->journal(), std::memory_order_release);
 
   log(
       fmt::format("running: state {}/{} ({} MiB), {} clients, idle {}, journal {} ({}); "
