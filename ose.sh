@@ -65,6 +65,14 @@ case "$cmd" in
     cmake --build "$here/build-tsan" -j "$jobs" --target ose_shm_tests ose_stress_tests
     echo "== ose tests: ThreadSanitizer (shm, stress) =="
     ctest --test-dir "$here/build-tsan" -L 'shm|stress' --output-on-failure --timeout 900
+    # A Debug (-O0) build of the tool: it and the sanitized build must replay the journal the
+    # Release engine wrote to the same state hash.
+    cmake -S "$here" -B "$here/build-debug" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DOSE_BUILD_TESTS=OFF \
+      -DOSE_BUILD_BENCH=OFF >/dev/null
+    cmake --build "$here/build-debug" -j "$jobs" --target ose
+    echo "== ose tests: Debug and Release replay the same journal to the same hash =="
+    bash "$here/tests/cross_build/replay_across_builds.sh" "$here" "$here/build/tools/ose" \
+      "$here/build-debug/tools/ose" "$here/build-asan/tools/ose"
     echo "ose.sh: all test suites passed"
     ;;
   build)
