@@ -41,13 +41,15 @@ constexpr int kSkip = 77;
     }                                                                 \
   } while (0)
 
-std::string config_text(const std::string& name, const std::string& data_dir) {
+std::string config_text(const std::string& name, const std::string& data_dir,
+                        const char* on_failure = "reject") {
   return fmt::format(R"(
 [engine]
 name = "{}"
-max_orders = 4096
+max_orders = 65536
 max_positions = 16
 data_dir = "{}"
+on_journal_failure = "{}"
 journal_retry_ms = 20
 snapshot_every = 1000000
 idle = "sleep"
@@ -84,7 +86,7 @@ max_open_orders = 100000
 name = "ema1"
 accounts = ["main"]
 )",
-                     name, data_dir);
+                     name, data_dir, on_failure);
 }
 
 // Submits one command and drives the Runner until its last response; returns that response.
@@ -262,6 +264,43 @@ TEST(DiskFull, AFileSizeLimitStopsNewOrdersAndResumesWhenLifted) {
           CHILD_CHECK(setrlimit(RLIMIT_FSIZE, &tight) == 0, "setrlimit");
         },
         [&] { CHILD_CHECK(setrlimit(RLIMIT_FSIZE, &original) == 0, "setrlimit"); });
+  }
+  expect_child_passes(pid);
+}
+
+// on_journal_failure = "stop": the engine stops instead of rejecting, and says what it lost.
+TEST(DiskFull, StopPolicyStopsTheEngine) {
+  TempDir dir;
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    std::signal(SIGXFSZ, SIG_IGN);
+    const std::string data = dir.sub("data");
+    const std::string name = fmt::format("ds{}", getpid());
+    auto config = load_config_string(config_text(name, data, "stop"), "<disk full test>");
+    CHILD_CHECK(config.ok(), "%s", config.error().c_str());
+    auto engine = DurableEngine::open(*config, [](const std::string&) {});
+    CHILD_CHECK(engine.ok(), "%s", engine.error().c_str());
+    DurableEngine& e = **engine;
+    auto client = Client::attach(name, "ema1");
+    CHILD_CHECK(client.ok(), "%s", client.error().c_str());
+    buy(e, *client, 1);
+    rlimit tight{};
+    getrlimit(RLIMIT_FSIZE, &tight);
+    tight.rlim_cur = std::filesystem::file_size(data + "/data.mdb");
+    CHILD_CHECK(setrlimit(RLIMIT_FSIZE, &tight) == 0, "setrlimit");
+    const int64_t deadline = shm::monotonic_ns() + 20'000'000'000;
+    for (uint64_t cl_id = 2; journal_state(e) != JournalState::kHalting; ++cl_id) {
+      CHILD_CHECK(shm::monotonic_ns() < deadline, "the journal never failed");
+      buy(e, *client, cl_id);
+    }
+    std::atomic<bool> stop{false};  // run() must return on its own
+    auto durable = e.run(stop);
+    CHILD_CHECK(e.runner().halted_by_journal(), "the Runner did not stop");
+    CHILD_CHECK(!durable.ok(), "a full disk cannot have written everything");
+    CHILD_CHECK(durable.error().find("not durable") != std::string::npos, "%s",
+                durable.error().c_str());
+    _exit(0);
   }
   expect_child_passes(pid);
 }
