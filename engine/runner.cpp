@@ -58,7 +58,7 @@ class Runner::Router final : public EventSink {
     rsp.request = request;
     rsp.flags = flags;
     rsp.event = e;
-    if (!r_.sync_ || r_.input_sink_ == nullptr) return r_.deliver(client, rsp);
+    if (!r_.hold_responses_) return r_.deliver(client, rsp);
     // Sync: the client hears of the input only once it is durable (release_held()).
     if (!r_.held_.push(client, rsp)) r_.mark_lagging(client);
   }

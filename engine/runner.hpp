@@ -46,7 +46,14 @@ class Runner {
   // Called before run(), from the thread that will call run(). With a sink the Runner also
   // watches the journal's status in the segment header: new orders are rejected while it
   // fails, and in durability "sync" responses are held until their seq is durable.
-  void set_input_sink(InputSink* sink) noexcept { input_sink_ = sink; }
+  // Sync holding applies only when a journal reports (its status is not kNone) by then.
+  void set_input_sink(InputSink* sink) noexcept {
+    input_sink_ = sink;
+    // Relaxed: the journal published its state before the Runner thread was handed the sink.
+    hold_responses_ = sync_ && sink != nullptr &&
+                      journal_status().state.load(std::memory_order_relaxed) !=
+                          static_cast<uint32_t>(JournalState::kNone);
+  }
   // Where the journal publishes its progress (the segment header's own line for it).
   JournalStatus& journal_status() noexcept { return segment_.header().journal; }
   // True once run() returned because the journal failed and the config says to stop.
@@ -114,7 +121,8 @@ class Runner {
   uint64_t ticks_taken_ = 0;
   uint32_t passes_ = 0;
   InputSink* input_sink_ = nullptr;
-  bool sync_ = false;  // durability "sync": responses wait in held_ for their seq to be durable
+  bool sync_ = false;            // durability = "sync"
+  bool hold_responses_ = false;  // sync with a journal: responses wait in held_ until durable
   bool halted_by_journal_ = false;
   HeldResponses held_;
   shm::IdleStrategy idle_;

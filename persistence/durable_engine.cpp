@@ -55,6 +55,9 @@ Result<std::unique_ptr<DurableEngine>> DurableEngine::open(const EngineConfig& c
     if (!j) return Error{j.error()};
     e->journal_ = std::move(*j);
   }
+  if (!config.journal && config.durability == "sync") {
+    log("durability = \"sync\" without a journal: responses are not held (nothing is durable)");
+  }
   if (e->journal_ || extra_sink != nullptr) {
     e->tee_ = std::make_unique<Tee>(e->journal_.get(), extra_sink);
     e->runner_->set_input_sink(e->tee_.get());
@@ -62,9 +65,8 @@ Result<std::unique_ptr<DurableEngine>> DurableEngine::open(const EngineConfig& c
   return e;
 }
 
-DurableEngine::~DurableEngine() {
-  if (journal_) (void)journal_->stop(0);
-}
+// The journal (if run() did not stop it) stops in its own destructor, before the Runner goes.
+DurableEngine::~DurableEngine() = default;
 
 Result<uint64_t> DurableEngine::run(const std::atomic<bool>& stop) {
   runner_->run(stop);

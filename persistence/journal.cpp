@@ -102,9 +102,10 @@ int Journal::prune(MDB_txn* txn) noexcept {
   if (int rc = mdb_cursor_open(txn, store_.snapshots_db(), &cur); rc != 0) return rc;
   MDB_val k{}, v{};
   int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+  // After mdb_cursor_del the cursor rests on the next entry; MDB_NEXT then returns it.
   for (; rc == 0 && drop > 0; --drop) {
     if ((rc = mdb_cursor_del(cur, 0)) != 0) break;
-    rc = mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT);
+    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
   }
   // The cursor now rests on the oldest snapshot kept: the journal up to its seq is not needed.
   const uint64_t oldest_kept = rc == 0 ? decode_seq_key(lmdb::view(k)).value_or(0) : 0;
@@ -113,7 +114,7 @@ int Journal::prune(MDB_txn* txn) noexcept {
   if (oldest_kept == 0) return 0;
   if ((rc = mdb_cursor_open(txn, store_.journal_db(), &cur)) != 0) return rc;
   for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-       rc = mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT)) {
+       rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
     if (decode_seq_key(lmdb::view(k)).value_or(UINT64_MAX) > oldest_kept) break;
     if ((rc = mdb_cursor_del(cur, 0)) != 0) break;
   }

@@ -2,6 +2,7 @@
 // for people, the canonical JSON of DESIGN §8 for programs. Nothing here can write to the
 // engine: the mapping is PROT_READ.
 #include <fmt/format.h>
+#include <lmdb.h>
 
 #include <atomic>
 #include <chrono>
@@ -100,6 +101,8 @@ nlohmann::json journal_status_json(const JournalStatus& js) {
   nlohmann::json j;
   j["state"] = std::string(journal_state_name(js.state.load(std::memory_order_relaxed)));
   j["error"] = js.error.load(std::memory_order_relaxed);
+  // LMDB's words for its own codes and for errno values alike.
+  j["error_text"] = j["error"].get<int>() != 0 ? mdb_strerror(j["error"].get<int>()) : "";
   j["commits"] = js.commits.load(std::memory_order_relaxed);
   j["max_lag_ns"] = js.max_lag_ns.load(std::memory_order_relaxed);
   j["last_lag_ns"] = js.last_lag_ns.load(std::memory_order_relaxed);
@@ -113,7 +116,7 @@ std::string journal_status_line(const nlohmann::json& j) {
       "journal {}{}  {} commits  loss window last {:.1f} µs, worst {:.1f} µs  newest snapshot "
       "seq {}\n",
       j["state"].get<std::string>(),
-      j["error"].get<int>() != 0 ? fmt::format(" (error {})", j["error"].get<int>()) : "",
+      j["error"].get<int>() != 0 ? fmt::format(" ({})", j["error_text"].get<std::string>()) : "",
       j["commits"].get<uint64_t>(), static_cast<double>(j["last_lag_ns"].get<uint64_t>()) / 1e3,
       static_cast<double>(j["max_lag_ns"].get<uint64_t>()) / 1e3,
       j["snapshot_seq"].get<uint64_t>());

@@ -68,8 +68,8 @@ struct InProcessEngine {
     auto r = Runner::create(*config, [](const std::string&) {});
     EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error());
     runner = std::move(*r);
-    runner->set_input_sink(&sink);
     runner->journal_status().state.store(static_cast<uint32_t>(JournalState::kWriting));
+    runner->set_input_sink(&sink);
     auto c = Client::attach(name, "ema1");
     EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error());
     client.emplace(std::move(*c));
