@@ -180,7 +180,8 @@ void read_engine(Reader& r, const toml::table& root, EngineConfig& c) {
                 "journal_batch_us",
                 "journal_map_mb",
                 "on_journal_failure",
-                "journal_retry_ms"});
+                "journal_retry_ms",
+                "journal_max_behind"});
   c.name = r.str(*t, "engine", "name", c.name, false, 32);
   for (char ch : c.name) {
     if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_')) {
@@ -213,6 +214,8 @@ void read_engine(Reader& r, const toml::table& root, EngineConfig& c) {
       r.integer(*t, "engine", "journal_map_mb", c.journal_map_mb, 1, 1 << 22));
   c.journal_retry_ms = static_cast<uint32_t>(
       r.integer(*t, "engine", "journal_retry_ms", c.journal_retry_ms, 1, 600'000));
+  c.journal_max_behind = static_cast<uint32_t>(
+      r.integer(*t, "engine", "journal_max_behind", c.journal_max_behind, 0, 1 << 30));
   c.on_journal_failure = r.str(*t, "engine", "on_journal_failure", c.on_journal_failure, false);
   r.require(c.on_journal_failure == "reject" || c.on_journal_failure == "stop", *t, "engine",
             "on_journal_failure", "must be \"reject\" or \"stop\"");

@@ -17,9 +17,9 @@ std::string_view lookup(E v, const std::array<std::string_view, N>& names) noexc
 }
 
 constexpr std::array<std::string_view, kOpCount> kOpNames = {
-    "none",       "deposit",      "withdraw",     "new_order", "cancel",       "amend",
-    "cancel_all", "ack",          "venue_reject", "fill",      "cancel_ack",   "expired",
-    "tick",       "set_strategy", "halt",         "resume",    "set_leverage", "timer", "persistence"};
+    "none", "deposit",      "withdraw",     "new_order",  "cancel",     "amend", "cancel_all",
+    "ack",  "venue_reject", "fill",         "cancel_ack", "expired",    "tick",  "set_strategy",
+    "halt", "resume",       "set_leverage", "timer",      "persistence"};
 constexpr std::array<std::string_view, kEventTypeCount> kEventTypeNames = {
     "accepted", "rejected",  "acked",    "fill",   "cancel_requested", "cancelled",
     "expired",  "triggered", "amended",  "alert",  "balance",          "strategy_state",

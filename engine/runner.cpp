@@ -300,10 +300,24 @@ bool Runner::poll_ticks() noexcept {
   return n > 0;
 }
 
+// True while a writing journal is journal_max_behind inputs or more behind: the Runner then
+// leaves commands in the rings and ticks in their queue (backpressure), which bounds what an
+// async crash can lose. A failing journal does not stop the Runner: cancels and venue reports
+// keep being applied (DURABILITY.md), and memory holds what the disk cannot.
+bool Runner::journal_behind() const noexcept {
+  if (input_sink_ == nullptr || config_.journal_max_behind == 0) return false;
+  const JournalStatus& js = segment_.header().journal;
+  // Relaxed: a throttle; being a pass late either way is harmless.
+  const uint64_t durable = js.durable_seq.load(std::memory_order_relaxed);
+  if (segment_.state().header().seq - durable < config_.journal_max_behind) return false;
+  return js.state.load(std::memory_order_relaxed) == static_cast<uint32_t>(JournalState::kWriting);
+}
+
 bool Runner::poll_once() noexcept {
   bool did_work = false;
   if (!held_.empty()) release_held();
-  if (accepting_) {
+  const bool behind = journal_behind();
+  if (accepting_ && !behind) {
     const auto clients = static_cast<uint16_t>(ports_.size());
     // Round-robin start so no client is always served first.
     for (uint16_t k = 0; k < clients; ++k) {
@@ -312,7 +326,7 @@ bool Runner::poll_once() noexcept {
     }
     if (clients > 0) next_client_ = static_cast<uint16_t>((next_client_ + 1) % clients);
   }
-  did_work = poll_ticks() || did_work;
+  if (!behind) did_work = poll_ticks() || did_work;
   // Clock reads cost 25 ns or more (perf put them at a quarter of an idle engine's samples), so
   // the GTD timer and the heartbeat are looked at every 64th pass: a few µs apart when
   // spinning, at most 64 idle sleeps (≤ 13 ms) apart when idle. Any input runs due expiries

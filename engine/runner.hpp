@@ -123,6 +123,7 @@ class Runner {
   InputSink* input_sink_ = nullptr;
   bool sync_ = false;            // durability = "sync"
   bool hold_responses_ = false;  // sync with a journal: responses wait in held_ until durable
+  bool journal_behind() const noexcept;
   bool halted_by_journal_ = false;
   HeldResponses held_;
   shm::IdleStrategy idle_;

@@ -43,6 +43,7 @@ class StateSegmentWriter {
   RecordVersions& versions() noexcept { return *versions_; }
   shm::BroadcastWriter& broadcast() noexcept { return broadcast_; }
   StateSegmentHeader& header() noexcept { return *header_; }
+  const StateSegmentHeader& header() const noexcept { return *header_; }
   shm::SegmentHeader& segment_header() noexcept { return segment_.header(); }
   ClientStatus& client_status(uint16_t client) noexcept { return clients_[client]; }
   const std::string& name() const noexcept { return segment_.name(); }

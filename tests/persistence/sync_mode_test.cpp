@@ -10,7 +10,7 @@
 namespace ose::test {
 namespace {
 
-std::string sync_config(const std::string& name, const char* durability) {
+std::string sync_config(const std::string& name, const char* durability, uint32_t max_behind) {
   return fmt::format(R"(
 [engine]
 name = "{}"
@@ -18,6 +18,8 @@ max_orders = 64
 max_positions = 16
 durability = "{}"
 journal = false
+journal_max_behind = {}
+batch = 1
 
 [[assets]]
 code = "USDT"
@@ -50,7 +52,7 @@ account = "main"
 name = "ema1"
 accounts = ["main"]
 )",
-                     name, durability);
+                     name, durability, max_behind);
 }
 
 // Counts what it is handed; durability is whatever the test writes into the status line.
@@ -61,9 +63,9 @@ class CountingSink final : public InputSink {
 };
 
 struct InProcessEngine {
-  explicit InProcessEngine(const char* durability)
+  explicit InProcessEngine(const char* durability, uint32_t max_behind = 65536)
       : name(fmt::format("sy{}x{}", getpid(), ++counter)) {
-    auto config = load_config_string(sync_config(name, durability), "<sync test>");
+    auto config = load_config_string(sync_config(name, durability, max_behind), "<sync test>");
     EXPECT_TRUE(config.ok()) << (config.ok() ? "" : config.error());
     auto r = Runner::create(*config, [](const std::string&) {});
     EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error());
@@ -157,6 +159,24 @@ TEST(SyncMode, AFailingJournalBecomesAnInputThatRejectsNewOrders) {
   auto again = e.drain();
   ASSERT_EQ(again.size(), 1u);
   EXPECT_EQ(again[0].event.type, EventType::kAccepted);
+}
+
+// The async loss window is bounded: with the journal 3 inputs behind the Runner takes no more.
+// (The check is per pass, so the bound is journal_max_behind + one pass's batches; batch = 1.)
+TEST(SyncMode, AJournalTooFarBehindHoldsNewCommandsInTheRings) {
+  InProcessEngine e("async", 3);
+  for (uint64_t cl_id = 1; cl_id <= 5; ++cl_id) e.buy(cl_id);
+  EXPECT_EQ(e.drain().size(), 3u);
+  EXPECT_EQ(e.runner->state().header().seq, 3u);
+  e.set_durable(2);
+  EXPECT_EQ(e.drain().size(), 2u);
+  EXPECT_EQ(e.runner->state().header().seq, 5u);
+  // A failing journal does not hold them: cancels and venue reports must still apply.
+  e.runner->journal_status().state.store(static_cast<uint32_t>(JournalState::kFailing));
+  e.buy(6);
+  const auto during_failure = e.drain();
+  ASSERT_FALSE(during_failure.empty());
+  EXPECT_GT(e.runner->state().header().seq, 5u);
 }
 
 }  // namespace
