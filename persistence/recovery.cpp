@@ -20,11 +20,9 @@ void note(const RecoverOptions& o, const std::string& line) {
 
 // Tries the snapshots newest first; returns the state of the first that verifies, or the
 // genesis state when none does.
-Result<Recovered> from_newest_snapshot(const EngineConfig& config, Store& store,
-                                       const lmdb::Txn& txn, const RecoverOptions& o) {
-  auto genesis = genesis_state(config);
-  if (!genesis) return Error{genesis.error()};
-  Recovered r{std::move(*genesis)};
+Result<Recovered> from_newest_snapshot(State genesis, Store& store, const lmdb::Txn& txn,
+                                       const RecoverOptions& o) {
+  Recovered r{std::move(genesis)};
   if (!o.use_snapshots) return r;
   auto cur = lmdb::Cursor::open(txn, store.snapshots_db());
   if (!cur) return Error{cur.error()};
@@ -58,14 +56,12 @@ Result<Recovered> from_newest_snapshot(const EngineConfig& config, Store& store,
 
 Result<Recovered> recover(const EngineConfig& config, Store& store, const RecoverOptions& o) {
   const int64_t t0 = shm::monotonic_ns();
-  {
-    auto genesis = genesis_state(config);
-    if (!genesis) return Error{genesis.error()};
-    if (auto b = store.bind_genesis(genesis->hash()); !b) return Error{b.error()};
-  }
+  auto genesis = genesis_state(config);
+  if (!genesis) return Error{genesis.error()};
+  if (auto b = store.bind_genesis(genesis->hash()); !b) return Error{b.error()};
   auto txn = lmdb::Txn::begin(store.env(), true);
   if (!txn) return Error{txn.error()};
-  auto start = from_newest_snapshot(config, store, *txn, o);
+  auto start = from_newest_snapshot(std::move(*genesis), store, *txn, o);
   if (!start) return Error{start.error()};
   Recovered r = std::move(*start);
 

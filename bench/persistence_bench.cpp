@@ -1,0 +1,1179 @@
+// Benchmarks of persistence (DESIGN §7): what the LMDB journal costs the engine, how fast it makes
+// inputs durable, how fast recovery replays them, and whether a snapshot stalls the engine.
+//
+//   BM_Journal_GroupCommit          inputs pushed into the Journal as fast as one thread can, timed
+//                                   until durable_seq covers the last one: durable inputs/s and
+//                                   the average group-commit batch.
+//   BM_Engine_AsyncJournal_vs_None  apply() over the same stream on three States in rotating
+//                                   rounds: alone, handing each input to a queue that is only
+//                                   drained, and handing it to the Journal (async durability):
+//                                   the engine thread's time per input in each, and the journal's
+//                                   cost in % (flat out and paced).
+//   BM_Recovery                     N records written straight into the journal DB, then
+//                                   recover() from seq 1 without snapshots: records replayed/s,
+//                                   with the file in the page cache (warm) or evicted (cold).
+//   BM_SnapshotStall                1M live orders; the engine thread applies a paced stream
+//                                   while the journal snapshots its replica: the longest gap
+//                                   between consecutive inputs, against a window without one.
+//   BM_Journal_DurableLatency       "input handed to on_input → durable_seq covers it": one input
+//                                   at a time, each waited for (sync style), then a paced stream
+//                                   that never waits (async), in the same process.
+//
+// Every comparison runs its baseline in the same process, interleaved where it can be: the
+// development machine has 2 cores and is shared, so only figures measured side by side mean much,
+// and single-threaded phases are also reported in thread CPU time. Each benchmark builds its own
+// LMDB environment in a fresh directory under /tmp (mkdtemp) and removes it afterwards. The
+// streams are proven valid (no reject, no alert) by the engine-side State or the recovered one,
+// and every journal's replica must end on the engine's state hash.
+#include <benchmark/benchmark.h>
+#include <concurrentqueue/concurrentqueue.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "bench/bench_fixture.hpp"
+#include "persistence/journal.hpp"
+#include "persistence/journal_format.hpp"
+#include "persistence/recovery.hpp"
+#include "persistence/store.hpp"
+#include "shm/clock.hpp"
+
+namespace ose::bench {
+namespace {
+
+using shm::monotonic_ns;
+
+// Periodic snapshots off: seq % snapshot_every is never 0 below it. Only BM_SnapshotStall takes
+// one, on request; the others measure the journal alone.
+constexpr uint64_t kNoSnapshots = std::numeric_limits<uint64_t>::max();
+// The order-flow benchmarks keep 10k orders working in a table of 64k slots (the rest hold
+// terminal orders for (client, cl_id) dedup until reused).
+constexpr uint32_t kFlowWorking = 10'000;
+constexpr uint32_t kFlowMaxOrders = 1u << 16;
+constexpr uint64_t kGiB = 1ull << 30;
+constexpr double kWaitTimeoutS = 120;
+
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__)
+  __builtin_ia32_pause();
+#endif
+}
+
+void log_line(const std::string& line) {
+  std::fprintf(stderr, "  [journal] %s\n", line.c_str());
+}
+
+// CPU time of the calling thread: what a single-threaded phase costs, net of the time the
+// scheduler gave other processes on this shared machine (a syscall, ~0.3 µs: per batch only).
+int64_t thread_cpu_ns() noexcept {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
+}
+
+// CPU time of the whole process (every thread).
+int64_t process_cpu_ns() noexcept {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
+}
+
+double seconds(int64_t ns) noexcept {
+  return static_cast<double>(ns) * 1e-9;
+}
+
+// Millions of inputs per second.
+double mips(uint64_t inputs, int64_t ns) noexcept {
+  return ns > 0 ? static_cast<double>(inputs) * 1e3 / static_cast<double>(ns) : 0.0;
+}
+
+// The q-quantile of sorted samples (nearest rank below), 0 when there are none.
+template <typename T>
+double quantile(const std::vector<T>& sorted, double q) {
+  if (sorted.empty()) return 0.0;
+  const auto k =
+      std::min(sorted.size() - 1, static_cast<size_t>(q * static_cast<double>(sorted.size())));
+  return static_cast<double>(sorted[k]);
+}
+
+// ---- scratch LMDB directories -----------------------------------------------------------------
+
+class ScratchDir {
+ public:
+  ScratchDir() {
+    char path[] = "/tmp/ose-pbench-XXXXXX";
+    if (mkdtemp(path) == nullptr) {
+      std::perror("bench: mkdtemp /tmp/ose-pbench-XXXXXX");
+      std::abort();
+    }
+    path_ = path;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+
+  const std::string& path() const noexcept { return path_; }
+  std::string data_file() const { return path_ + "/data.mdb"; }
+
+ private:
+  std::string path_;
+};
+
+// Drops a file's pages from the page cache. LMDB's committed pages are clean (written and
+// fdatasync'ed; no MDB_WRITEMAP), so POSIX_FADV_DONTNEED evicts them without root.
+bool evict_from_page_cache(const std::string& file) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// The fraction of a file's pages in the page cache (mincore over a fresh read-only mapping).
+double resident_fraction(const std::string& file) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1.0;
+  struct stat st {};
+  double fraction = -1.0;
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) {
+    const auto size = static_cast<size_t>(st.st_size);
+    void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+    if (map != MAP_FAILED) {
+      const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+      std::vector<unsigned char> in_core((size + page - 1) / page);
+      if (::mincore(map, size, in_core.data()) == 0) {
+        const auto resident = std::count_if(in_core.begin(), in_core.end(),
+                                            [](unsigned char c) { return (c & 1) != 0; });
+        fraction = static_cast<double>(resident) / static_cast<double>(in_core.size());
+      }
+      ::munmap(map, size);
+    }
+  }
+  ::close(fd);
+  return fraction;
+}
+
+// ---- the order flow ---------------------------------------------------------------------------
+
+// A state-free generator of the steady-state order flow of core_bench's mixed fixture: per cycle
+// an order enters and is acked, the oldest working one leaves by two maker fills (60%) or by
+// cancel + cancel_ack, and a top-of-book tick moves one instrument's mark within ±0.5% of its
+// start price. Venue reports and cancels name orders by (client, cl_id), as a venue echoing the
+// client order id would, so no State is needed to generate the stream: it can be written into a
+// journal faster than it could be applied. Limit prices lie within 2% of the start mid, inside
+// the 5% band around any mark the ticks set; nothing matches, so every order rests until the
+// flow retires it.
+class OrderFlow {
+ public:
+  static constexpr uint32_t kFillPathPct = 60;
+
+  OrderFlow(uint32_t working, uint64_t seed) : rng_(seed), working_(working) {}
+
+  // The opening: a mark on every instrument, then `working` orders entered and acked.
+  size_t opening_size() const noexcept { return kInstruments + 2 * working_.size(); }
+
+  Input next() noexcept {
+    if (pos_ == count_) refill();
+    return unit_[pos_++];
+  }
+
+  void take(size_t n, std::vector<Input>& out) {
+    out.reserve(out.size() + n);
+    for (size_t k = 0; k < n; ++k) out.push_back(next());
+  }
+
+ private:
+  struct Working {
+    uint64_t cl_id;
+    uint16_t strategy;  // also its client
+    uint16_t instrument;
+    Side side;
+    Qty qty;
+    Price price;
+  };
+
+  static Qty book_qty() noexcept { return Qty::from_units(10); }
+
+  void push(uint16_t source, const Command& c) noexcept {
+    unit_[count_++] = stamper_.make(source, c);
+  }
+
+  void refill() noexcept {
+    pos_ = 0;
+    count_ = 0;
+    if (marks_ < kInstruments) {
+      const auto i = static_cast<uint16_t>(marks_++);
+      push(kVenueClient, tick(i, Price::from_e8(start_mid_e8(i)), book_qty()));
+      return;
+    }
+    const Working fresh = new_working();
+    enter(fresh);
+    if (opened_ < working_.size()) {
+      working_[opened_++] = fresh;
+      return;
+    }
+    Working& old = working_[head_];
+    const OrderRef ref = ref_by_cl_id(old.strategy, old.cl_id);
+    if (rng_.percent(kFillPathPct)) {
+      const Qty half = Qty::from_e8(old.qty.e8 / 2 / kStepE8 * kStepE8);
+      push(kVenueClient, fill(ref, ++trade_id_, half, old.price, true));
+      push(kVenueClient, fill(ref, ++trade_id_, old.qty - half, old.price, true));
+    } else {
+      push(old.strategy, cancel(ref));
+      push(kVenueClient, cancel_ack(ref));
+    }
+    old = fresh;
+    head_ = (head_ + 1) % working_.size();
+    const auto i = static_cast<uint16_t>(rng_.below(kInstruments));
+    const double mid = static_cast<double>(start_mid_e8(i));
+    const double last = mid * (1.0 + 0.005 * (2.0 * rng_.unit() - 1.0));
+    push(kVenueClient, tick(i, Price::from_e8(round_to(last, kTickE8)), book_qty()));
+  }
+
+  Working new_working() noexcept {
+    Working w{};
+    w.instrument = static_cast<uint16_t>(rng_.below(kInstruments));
+    w.strategy = pick_strategy(rng_, w.instrument);
+    w.cl_id = ++cl_ids_[w.strategy];
+    w.side = rng_.percent(50) ? Side::kBuy : Side::kSell;
+    const double offset = 0.02 * rng_.unit() * (w.side == Side::kBuy ? -1.0 : 1.0);
+    const double mid = static_cast<double>(start_mid_e8(w.instrument));
+    w.price = Price::from_e8(round_to(mid * (1.0 + offset), kTickE8));
+    w.qty = pick_qty(rng_, w.price);
+    return w;
+  }
+
+  void enter(const Working& w) noexcept {
+    Command c = new_order(w.strategy, w.instrument, w.side, OrderType::kLimit, w.cl_id, w.qty);
+    c.new_order.price = w.price;
+    push(w.strategy, c);
+    push(kVenueClient, ack(ref_by_cl_id(w.strategy, w.cl_id), ++venue_order_id_));
+  }
+
+  Rng rng_;
+  Stamper stamper_;
+  std::vector<Working> working_;  // FIFO ring, oldest at head_ once the opening is done
+  size_t opened_ = 0;
+  size_t head_ = 0;
+  int marks_ = 0;
+  std::array<Input, 5> unit_{};
+  size_t pos_ = 0;
+  size_t count_ = 0;
+  std::array<uint64_t, kSpotStrategies + kPerpStrategies> cl_ids_{};
+  uint64_t trade_id_ = 0;
+  uint64_t venue_order_id_ = 0;
+};
+
+// Applies `inputs`; what was refused (empty when nothing was).
+std::string apply_clean(State& s, const std::vector<Input>& inputs, CountingSink& sink) {
+  const Health before = Health::of(s);
+  for (const Input& in : inputs) ose::apply(s, in, sink);
+  const uint64_t bad = Health::of(s).bad_since(before);
+  if (bad == 0) return {};
+  return std::to_string(bad) + " inputs refused; first: " + sink.describe_first_bad();
+}
+
+// ---- journals ---------------------------------------------------------------------------------
+
+// Writes inputs into the journal DB exactly as the journal thread does (encoded record, big-endian
+// seq key, MDB_APPEND), 256k records to a transaction: setup for benchmarks that need a journal
+// already holding a history. Returns what failed, empty on success.
+std::string append_records(Store& store, const Input* in, size_t n) {
+  constexpr size_t kPerTxn = size_t{1} << 18;
+  for (size_t done = 0; done < n;) {
+    MDB_txn* txn = nullptr;
+    if (int rc = mdb_txn_begin(store.env().get(), nullptr, 0, &txn); rc != 0) {
+      return lmdb::describe("mdb_txn_begin", rc);
+    }
+    for (const size_t end = std::min(n, done + kPerTxn); done < end; ++done) {
+      JournalRecord rec = encode_journal_record(in[done]);
+      SeqKey key;
+      encode_seq_key(in[done].seq, key);
+      MDB_val k{sizeof key, key}, v{sizeof rec, &rec};
+      if (int rc = mdb_put(txn, store.journal_db(), &k, &v, MDB_APPEND); rc != 0) {
+        mdb_txn_abort(txn);
+        return lmdb::describe("mdb_put", rc);
+      }
+    }
+    if (int rc = mdb_txn_commit(txn); rc != 0) return lmdb::describe("mdb_txn_commit", rc);
+  }
+  return {};
+}
+
+// A running Journal on a scratch store that already holds `history`, which `replica` has applied
+// (the engine's position: what recovery would hand the journal).
+class JournalRig {
+ public:
+  JournalRig(State replica, const std::vector<Input>& history, const JournalOptions& options,
+             uint64_t map_size) {
+    auto store = Store::open(dir_.path(), {map_size, false});
+    if (!store) {
+      error_ = "Store::open: " + store.error();
+      return;
+    }
+    error_ = append_records(*store, history.data(), history.size());
+    if (!error_.empty()) return;
+    auto j =
+        Journal::start(std::move(*store), std::move(replica), options, status_.get(), log_line);
+    if (!j) {
+      error_ = "Journal::start: " + j.error();
+      return;
+    }
+    journal_ = std::move(*j);
+  }
+  ~JournalRig() {
+    if (journal_ && !stopped_) (void)journal_->stop(0);
+  }
+  JournalRig(const JournalRig&) = delete;
+  JournalRig& operator=(const JournalRig&) = delete;
+
+  const std::string& error() const noexcept { return error_; }
+  Journal& journal() noexcept { return *journal_; }
+  // Relaxed: monitoring counters. The journal counts a commit just after publishing its durable
+  // seq, so while it runs the count may lag the durable seq by one; after stop() it is exact.
+  uint64_t commits() const noexcept { return status_->commits.load(std::memory_order_relaxed); }
+  uint64_t snapshots_taken() const noexcept {
+    return status_->snapshots_taken.load(std::memory_order_relaxed);
+  }
+
+  // Yields until the journal has committed `seq`; false after the timeout.
+  bool wait_durable(uint64_t seq) const noexcept {
+    const int64_t give_up = monotonic_ns() + static_cast<int64_t>(kWaitTimeoutS * 1e9);
+    while (journal_->durable_seq() < seq) {
+      if (monotonic_ns() > give_up) return false;
+      std::this_thread::yield();
+    }
+    return true;
+  }
+
+  // Stops the journal (everything written, checkpoint recorded) and checks that its replica
+  // reproduced the engine's state. What went wrong, empty when nothing did.
+  std::string stop_and_check(uint64_t engine_hash) {
+    stopped_ = true;
+    auto r = journal_->stop();
+    if (!r) return "journal stop: " + r.error();
+    if (journal_->replica_hash() != engine_hash) {
+      return "the journal's replica hash differs from the engine's";
+    }
+    return {};
+  }
+
+ private:
+  ScratchDir dir_;  // first member: removed after the journal has closed its environment
+  std::unique_ptr<JournalStatus> status_ = std::make_unique<JournalStatus>();
+  std::unique_ptr<Journal> journal_;
+  bool stopped_ = false;
+  std::string error_;
+};
+
+JournalOptions bench_options(uint32_t batch = JournalOptions{}.batch) {
+  JournalOptions o;
+  o.batch = batch;
+  o.snapshot_every = kNoSnapshots;
+  return o;
+}
+
+// An engine State after the flow's opening, with a journal whose replica is its clone.
+struct FlowRig {
+  EngineConfig config;
+  OrderFlow flow;
+  State engine;
+  CountingSink sink;
+  std::unique_ptr<JournalRig> rig;
+  std::string error;
+
+  FlowRig(uint32_t max_orders, uint32_t working, uint64_t seed, const JournalOptions& options,
+          uint64_t map_size)
+      : config(make_config(max_orders)), flow(working, seed), engine(create_state_or_die(config)) {
+    std::vector<Input> history;
+    flow.take(flow.opening_size(), history);
+    if (error = apply_clean(engine, history, sink); !error.empty()) {
+      error = "opening: " + error;
+      return;
+    }
+    if (engine.header().live_count != working) {
+      error = "opening: live_count " + std::to_string(engine.header().live_count) + ", expected " +
+              std::to_string(working);
+      return;
+    }
+    auto replica = engine.clone();
+    if (!replica) {
+      error = "State::clone: " + replica.error();
+      return;
+    }
+    rig = std::make_unique<JournalRig>(std::move(*replica), history, options, map_size);
+    error = rig->error();
+  }
+};
+
+// ---- BM_Journal_GroupCommit -------------------------------------------------------------------
+
+// Arguments: inputs, JournalOptions::batch (most inputs per write transaction), working orders
+// (10k in a 64k-slot table, or 1M in 2^20 slots: the replica the journal applies to is then
+// ~370 MB, and its apply() misses caches). One thread pushes the whole pre-generated stream (the
+// enqueue rate far exceeds the journal's, so the queue runs deep, as behind a bursting engine);
+// the time runs from the first push until durable_seq covers the last input. The journal thread
+// applies every input to its replica as well: that is part of its throughput.
+//   journal_cpu_ns: the journal thread's CPU time per input (time blocked in fsync excluded):
+//   1e9 / journal_cpu_ns is its throughput were the disk free, and how much core it needs.
+void BM_Journal_GroupCommit(benchmark::State& bs) {
+  const auto n = static_cast<size_t>(bs.range(0));
+  const auto working = static_cast<uint32_t>(bs.range(2));
+  const uint32_t max_orders = working <= kFlowWorking ? kFlowMaxOrders : 1u << 20;
+  FlowRig r(max_orders, working, 0x6c0, bench_options(static_cast<uint32_t>(bs.range(1))),
+            4 * kGiB);
+  if (!r.error.empty()) {
+    bs.SkipWithError(r.error.c_str());
+    return;
+  }
+  std::vector<Input> inputs;
+  r.flow.take(n, inputs);
+  // The engine's side, untimed: proves the stream valid and gives the hash the replica must reach.
+  if (std::string e = apply_clean(r.engine, inputs, r.sink); !e.empty()) {
+    bs.SkipWithError(e.c_str());
+    return;
+  }
+  Journal& j = r.rig->journal();
+  const uint64_t commits_before = r.rig->commits();
+  for (auto _ : bs) {
+    const int64_t process_cpu0 = process_cpu_ns();
+    const int64_t thread_cpu0 = thread_cpu_ns();
+    const int64_t t0 = monotonic_ns();
+    for (const Input& in : inputs) j.on_input(in);
+    const int64_t pushed = monotonic_ns();
+    // Waits on the durable seq, never on the commit count: the next push is timed from here.
+    if (!r.rig->wait_durable(inputs.back().seq)) {
+      bs.SkipWithError("the journal did not catch up");
+      return;
+    }
+    const int64_t t1 = monotonic_ns();
+    // The process's CPU time less this thread's: the journal thread's, fsync waits excluded.
+    const int64_t journal_cpu = (process_cpu_ns() - process_cpu0) - (thread_cpu_ns() - thread_cpu0);
+    bs.SetIterationTime(seconds(t1 - t0));
+    bs.counters["durable_Minputs_per_s"] = mips(n, t1 - t0);
+    bs.counters["enqueue_ns"] = static_cast<double>(pushed - t0) / static_cast<double>(n);
+    bs.counters["journal_cpu_ns"] = static_cast<double>(journal_cpu) / static_cast<double>(n);
+  }
+  if (std::string e = r.rig->stop_and_check(r.engine.hash()); !e.empty()) {
+    bs.SkipWithError(e.c_str());
+    return;
+  }
+  const uint64_t commits = r.rig->commits() - commits_before;
+  bs.counters["commits"] = static_cast<double>(commits);
+  bs.counters["avg_batch"] = static_cast<double>(n) / static_cast<double>(commits);
+}
+BENCHMARK(BM_Journal_GroupCommit)
+    ->ArgNames({"inputs", "batch", "working"})
+    ->Args({1'000'000, 4096, kFlowWorking})
+    ->Args({1'000'000, 256, kFlowWorking})
+    ->Args({1'000'000, 4096, 1'000'000})
+    ->UseManualTime()
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+// ---- BM_Engine_AsyncJournal_vs_None -----------------------------------------------------------
+
+// The journal's hand-off without the journal's work: the same queue type, producer token, bulk
+// dequeue and idle back-off as Journal, but the consumer drops what it takes. Separates what the
+// cross-core hand-off costs the engine thread from what the journal's own work (replica apply,
+// LMDB writes, fsync) costs it by competing for the machine.
+class DrainOnly final : public InputSink {
+ public:
+  DrainOnly() : queue_(size_t{8} * 4096), producer_(queue_), thread_([this] { run(); }) {}
+  ~DrainOnly() {
+    // Release: pairs with the consumer's acquire; it exits at its next look.
+    stop_.store(true, std::memory_order_release);
+    thread_.join();
+  }
+  DrainOnly(const DrainOnly&) = delete;
+  DrainOnly& operator=(const DrainOnly&) = delete;
+
+  void on_input(const Input& input) noexcept override {
+    if (!queue_.enqueue(producer_, input)) std::terminate();
+    ++sent_;
+  }
+  // Producer thread: yields until the consumer has taken everything sent.
+  void wait_drained() const noexcept {
+    // Acquire: pairs with the consumer's release of its count.
+    while (taken_.load(std::memory_order_acquire) < sent_) std::this_thread::yield();
+  }
+
+ private:
+  void run() noexcept {
+    Input buf[128];
+    uint32_t idle = 0;
+    while (!stop_.load(std::memory_order_acquire)) {
+      const size_t n = queue_.try_dequeue_bulk_from_producer(producer_, buf, std::size(buf));
+      if (n > 0) {
+        benchmark::DoNotOptimize(buf[n - 1]);
+        taken_.fetch_add(n, std::memory_order_release);
+        idle = 0;
+      } else if (++idle < 64) {
+        std::this_thread::yield();
+      } else {
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+      }
+    }
+  }
+
+  moodycamel::ConcurrentQueue<Input> queue_;
+  moodycamel::ProducerToken producer_;
+  uint64_t sent_ = 0;  // producer thread only
+  alignas(64) std::atomic<uint64_t> taken_{0};
+  std::atomic<bool> stop_{false};
+  std::thread thread_;  // last: started once everything it uses is built
+};
+
+// Applies `chunk` to `s`, handing each input to `sink` too unless it is null (through the
+// InputSink interface, as the Runner does). period_ns = 0: flat out. Otherwise paced at one input
+// per period_ns in batches of 64 (a Runner draining a ring under a steady load), spinning between
+// batches; only the batches are timed. Returns the busy time in thread CPU time, so that time
+// slices the scheduler hands to other processes on this shared machine do not count (the journal
+// thread has a core of its own on a dedicated 2-core host).
+int64_t run_chunk(State& s, CountingSink& events, InputSink* sink, const std::vector<Input>& chunk,
+                  int64_t period_ns) {
+  constexpr size_t kBatch = 64;
+  auto apply_range = [&](size_t from, size_t to) {
+    if (sink == nullptr) {
+      for (size_t k = from; k < to; ++k) ose::apply(s, chunk[k], events);
+    } else {
+      for (size_t k = from; k < to; ++k) {
+        ose::apply(s, chunk[k], events);
+        sink->on_input(chunk[k]);
+      }
+    }
+  };
+  if (period_ns == 0) {
+    const int64_t c0 = thread_cpu_ns();
+    apply_range(0, chunk.size());
+    return thread_cpu_ns() - c0;
+  }
+  int64_t busy = 0;
+  int64_t due = monotonic_ns();
+  for (size_t i = 0; i < chunk.size(); i += kBatch, due += period_ns * int64_t{kBatch}) {
+    int64_t t0 = monotonic_ns();
+    while (t0 < due) {
+      cpu_relax();
+      t0 = monotonic_ns();
+    }
+    const int64_t c0 = thread_cpu_ns();
+    apply_range(i, std::min(chunk.size(), i + kBatch));
+    busy += thread_cpu_ns() - c0;
+  }
+  return busy;
+}
+
+// Argument: the engine's input rate (inputs/s); 0 = flat out. Three States run the same stream
+// in rounds (10 rounds of 200k inputs flat out, of 0.2 s paced), one after another in an order
+// that rotates every round:
+//   none      applies each input and nothing else;
+//   handoff   also hands it to DrainOnly (the journal's queue, nothing done with the inputs);
+//   journal   also hands it to the Journal, as the Runner does in async durability, while the
+//             journal thread applies it to its replica and commits it on the other core.
+// Before each timed arm the journal and the drain are idle (caught up), so an arm pays only for
+// what its own consumer does meanwhile: the enqueue, the queue's cache lines crossing cores, and
+// for the journal its competition for caches, memory bandwidth and the kernel.
+//   *_busy_ns: engine-thread time per input (apply + hand-off);
+//   cost_pct: the journal arm's extra busy time per input, in % of none's, over all rounds
+//   (cost_pct_median: the median round's); handoff_cost_pct: the same for the bare hand-off.
+//   durable_Minputs_per_s: inputs / (journal arm's start → durable_seq covers its last input).
+void BM_Engine_AsyncJournal_vs_None(benchmark::State& bs) {
+  constexpr int kRounds = 10;
+  const int64_t rate = bs.range(0);
+  const int64_t period_ns = rate == 0 ? 0 : 1'000'000'000 / rate;
+  const auto chunk_size = static_cast<size_t>(rate == 0 ? 200'000 : rate / 5);
+  FlowRig r(kFlowMaxOrders, kFlowWorking, 0xa5c, bench_options(), kGiB);
+  if (!r.error.empty()) {
+    bs.SkipWithError(r.error.c_str());
+    return;
+  }
+  auto bare = r.engine.clone();
+  auto drained = r.engine.clone();
+  if (!bare || !drained) {
+    bs.SkipWithError("State::clone failed");
+    return;
+  }
+  CountingSink bare_events;
+  CountingSink drained_events;
+  State& journaled = r.engine;
+  CountingSink& journaled_events = r.sink;
+  Journal& j = r.rig->journal();
+  DrainOnly drain;
+  const Health health[3] = {Health::of(*bare), Health::of(*drained), Health::of(journaled)};
+  const uint64_t commits_before = r.rig->commits();
+  std::vector<Input> chunk;
+  chunk.reserve(chunk_size);
+  std::vector<double> round_cost;
+  std::array<int64_t, 3> busy_ns{};  // none, handoff, journal
+  int64_t durable_ns = 0;
+  for (auto _ : bs) {
+    for (int round = 0; round < kRounds; ++round) {
+      chunk.clear();
+      r.flow.take(chunk_size, chunk);
+      std::array<int64_t, 3> busy{};
+      bool caught_up = true;
+      for (int k = 0; k < 3; ++k) {
+        switch ((round + k) % 3) {
+          case 0:
+            busy[0] = run_chunk(*bare, bare_events, nullptr, chunk, period_ns);
+            break;
+          case 1:
+            busy[1] = run_chunk(*drained, drained_events, &drain, chunk, period_ns);
+            drain.wait_drained();
+            break;
+          default: {
+            const int64_t t0 = monotonic_ns();
+            busy[2] = run_chunk(journaled, journaled_events, &j, chunk, period_ns);
+            caught_up = r.rig->wait_durable(chunk.back().seq) && caught_up;
+            durable_ns += monotonic_ns() - t0;
+          }
+        }
+      }
+      if (!caught_up) {
+        bs.SkipWithError("the journal did not catch up");
+        return;
+      }
+      for (int k = 0; k < 3; ++k) busy_ns[k] += busy[k];
+      round_cost.push_back((static_cast<double>(busy[2]) / static_cast<double>(busy[0]) - 1.0) *
+                           100.0);
+    }
+    bs.SetIterationTime(seconds(busy_ns[2]));
+  }
+  const uint64_t total = uint64_t{kRounds} * chunk_size;
+  const auto per_input = [&](int arm) {
+    return static_cast<double>(busy_ns[arm]) / static_cast<double>(total);
+  };
+  std::sort(round_cost.begin(), round_cost.end());
+  bs.counters["none_busy_ns"] = per_input(0);
+  bs.counters["handoff_busy_ns"] = per_input(1);
+  bs.counters["journal_busy_ns"] = per_input(2);
+  bs.counters["none_Minputs_per_s"] = mips(total, busy_ns[0]);
+  bs.counters["journal_Minputs_per_s"] = mips(total, busy_ns[2]);
+  bs.counters["handoff_cost_pct"] = (per_input(1) / per_input(0) - 1.0) * 100.0;
+  bs.counters["cost_pct"] = (per_input(2) / per_input(0) - 1.0) * 100.0;
+  bs.counters["cost_pct_median"] = quantile(round_cost, 0.5);
+  bs.counters["durable_Minputs_per_s"] = mips(total, durable_ns);
+  const uint64_t bad = Health::of(*bare).bad_since(health[0]) +
+                       Health::of(*drained).bad_since(health[1]) +
+                       Health::of(journaled).bad_since(health[2]);
+  bs.counters["rejects"] = static_cast<double>(bad);
+  if (bad != 0) {
+    bs.SkipWithError(("refused inputs; first: " + journaled_events.describe_first_bad()).c_str());
+    return;
+  }
+  if (bare->hash() != journaled.hash() || drained->hash() != journaled.hash()) {
+    bs.SkipWithError("the engine States diverged");
+    return;
+  }
+  if (std::string e = r.rig->stop_and_check(journaled.hash()); !e.empty()) {
+    bs.SkipWithError(e.c_str());
+    return;
+  }
+  bs.counters["avg_batch"] =
+      static_cast<double>(total) / static_cast<double>(r.rig->commits() - commits_before);
+}
+BENCHMARK(BM_Engine_AsyncJournal_vs_None)
+    ->ArgName("inputs_per_s")
+    ->Arg(0)
+    ->Arg(500'000)
+    ->UseManualTime()
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+// ---- BM_Recovery ------------------------------------------------------------------------------
+
+// A journal of `records` inputs of the order flow, written straight into the journal DB. Kept
+// between BM_Recovery's runs with the same count (the warm and the cold run replay the same
+// store: writing 10M records takes seconds); removed when the next count or the process's exit
+// replaces it.
+class RecoveryJournal {
+ public:
+  static RecoveryJournal& get(uint64_t records) {
+    static std::unique_ptr<RecoveryJournal> cached;
+    if (!cached || cached->records_ != records) {
+      cached.reset();
+      cached.reset(new RecoveryJournal(records));
+    }
+    return *cached;
+  }
+
+  const ScratchDir& dir() const noexcept { return dir_; }
+  uint64_t map_size() const noexcept { return map_size_; }
+  int64_t write_ns() const noexcept { return write_ns_; }
+  const std::string& error() const noexcept { return error_; }
+
+ private:
+  // ~170 B of leaf page per record (MDB_APPEND fills pages); 256 B leaves room for the branches.
+  explicit RecoveryJournal(uint64_t records)
+      : records_(records), map_size_(std::max<uint64_t>(kGiB, records * 256)) {
+    auto store = Store::open(dir_.path(), {map_size_, false});
+    if (!store) {
+      error_ = "Store::open: " + store.error();
+      return;
+    }
+    OrderFlow flow(kFlowWorking, 0x2ec0);
+    std::vector<Input> chunk;
+    constexpr uint64_t kChunk = uint64_t{1} << 20;
+    for (uint64_t done = 0; done < records && error_.empty(); done += kChunk) {
+      chunk.clear();
+      flow.take(std::min(kChunk, records - done), chunk);
+      const int64_t t0 = monotonic_ns();
+      error_ = append_records(*store, chunk.data(), chunk.size());
+      write_ns_ += monotonic_ns() - t0;
+    }
+  }
+
+  uint64_t records_;
+  uint64_t map_size_;
+  ScratchDir dir_;
+  int64_t write_ns_ = 0;
+  std::string error_;
+};
+
+// Walks the journal as recovery does (cursor, key decode, checksum and seq check) without applying
+// anything: the storage side of recovery's cost. Returns the records read; 0 on a problem.
+uint64_t scan_journal(Store& store) {
+  auto txn = lmdb::Txn::begin(store.env(), true);
+  if (!txn) return 0;
+  auto cur = lmdb::Cursor::open(*txn, store.journal_db());
+  if (!cur) return 0;
+  MDB_val k{}, v{};
+  Input in;
+  uint64_t n = 0;
+  for (int rc = cur->get(k, v, MDB_FIRST); rc == 0; rc = cur->get(k, v, MDB_NEXT)) {
+    const auto seq = decode_seq_key(lmdb::view(k));
+    if (!seq || decode_journal_record(lmdb::view(v), *seq, in) != RecordProblem::kNone) return 0;
+    benchmark::DoNotOptimize(in);
+    ++n;
+  }
+  return n;
+}
+
+// Arguments: journal records, cold (1: the data file is evicted from the page cache before
+// recovery; 0: it stays cached). The store is opened as the engine opens it and recover() replays
+// it from seq 1 without snapshots: genesis check, cursor walk, checksum, apply, final hash and
+// checkpoint check. "Cold" is cold for the guest only: the VM's host may still cache the disk.
+//   Minputs_per_s, recover_s: wall clock; cpu_*: the thread's CPU time (no I/O waits, no time
+//   slices lost to other processes);
+//   scan_Minputs_per_s: the same walk without apply() (scan_journal), afterwards, warm, CPU time;
+//   write_Minputs_per_s: writing the records (MDB_APPEND, 256k per transaction).
+void BM_Recovery(benchmark::State& bs) {
+  const auto n = static_cast<uint64_t>(bs.range(0));
+  const bool cold = bs.range(1) != 0;
+  const EngineConfig config = make_config(kFlowMaxOrders);
+  const RecoveryJournal& journal = RecoveryJournal::get(n);
+  if (!journal.error().empty()) {
+    bs.SkipWithError(journal.error().c_str());
+    return;
+  }
+  const std::string data_file = journal.dir().data_file();
+  if (cold && !evict_from_page_cache(data_file)) {
+    bs.SkipWithError("posix_fadvise(POSIX_FADV_DONTNEED) failed");
+    return;
+  }
+  const double resident = resident_fraction(data_file);
+  std::error_code ec;
+  const auto file_bytes = std::filesystem::file_size(data_file, ec);
+  auto store = Store::open(journal.dir().path(), {journal.map_size(), false});
+  if (!store) {
+    bs.SkipWithError(store.error().c_str());
+    return;
+  }
+  RecoverOptions options;
+  options.use_snapshots = false;
+  for (auto _ : bs) {
+    const int64_t c0 = thread_cpu_ns();
+    const int64_t t0 = monotonic_ns();
+    auto rec = recover(config, *store, options);
+    const int64_t t1 = monotonic_ns();
+    const int64_t c1 = thread_cpu_ns();
+    if (!rec) {
+      bs.SkipWithError(rec.error().c_str());
+      return;
+    }
+    bs.SetIterationTime(seconds(t1 - t0));
+    const uint64_t bad = Health::of(rec->state).bad_since(Health{});
+    bs.counters["Minputs_per_s"] = mips(n, t1 - t0);
+    bs.counters["recover_s"] = seconds(t1 - t0);
+    bs.counters["cpu_Minputs_per_s"] = mips(n, c1 - c0);
+    bs.counters["cpu_s"] = seconds(c1 - c0);
+    bs.counters["rejects"] = static_cast<double>(bad);
+    if (rec->replayed != n || rec->state.header().seq != n) {
+      bs.SkipWithError("recovery did not replay every record");
+      return;
+    }
+    if (bad != 0) {
+      bs.SkipWithError("the replayed stream has refused inputs");
+      return;
+    }
+  }
+  const int64_t s0 = thread_cpu_ns();
+  const uint64_t scanned = scan_journal(*store);
+  const int64_t s1 = thread_cpu_ns();
+  if (scanned != n) {
+    bs.SkipWithError("the scan did not read every record");
+    return;
+  }
+  bs.counters["scan_Minputs_per_s"] = mips(n, s1 - s0);
+  bs.counters["write_Minputs_per_s"] = mips(n, journal.write_ns());
+  bs.counters["file_MB"] = static_cast<double>(ec ? 0 : file_bytes) / 1e6;
+  bs.counters["resident_before"] = resident;
+}
+BENCHMARK(BM_Recovery)
+    ->ArgNames({"inputs", "cold"})
+    ->Args({1'000'000, 0})
+    ->Args({1'000'000, 1})
+    ->Args({10'000'000, 0})
+    ->Args({10'000'000, 1})
+    ->UseManualTime()
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+// ---- paced engine loop ------------------------------------------------------------------------
+
+// Context switches (voluntary and not) and minor page faults of the calling thread so far.
+struct ThreadUsage {
+  long switches = 0;
+  long minor_faults = 0;
+
+  static ThreadUsage now() noexcept {
+    rusage ru{};
+    ::getrusage(RUSAGE_THREAD, &ru);
+    return {ru.ru_nvcsw + ru.ru_nivcsw, ru.ru_minflt};
+  }
+};
+
+// What one paced window saw: the gap between the completions of consecutive inputs (the pace
+// plus any stall), split by whether the engine thread was switched out during the gap: on a
+// shared 2-core machine the scheduler's time slices (milliseconds) dwarf anything the journal
+// can cause, so the "clean" gaps are the ones that show the journal's own effect (cache and
+// memory contention, queue growth, page faults, TLB shootdowns).
+struct Window {
+  std::vector<uint32_t> gaps_ns;        // every gap, saturating at 4.29 s
+  std::vector<uint32_t> clean_gaps_ns;  // gaps without a context switch
+  int64_t max_fault_gap_ns = 0;         // longest gap with a page fault but no switch
+  int64_t max_busy_ns = 0;              // longest apply() + on_input()
+  int64_t elapsed_ns = 0;
+  long switches = 0;
+  long minor_faults = 0;
+  bool overflowed = false;
+
+  explicit Window(size_t capacity) {
+    gaps_ns.reserve(capacity);
+    clean_gaps_ns.reserve(capacity);
+  }
+
+  void report(benchmark::State& bs, const char* prefix) {
+    std::sort(gaps_ns.begin(), gaps_ns.end());
+    std::sort(clean_gaps_ns.begin(), clean_gaps_ns.end());
+    const auto over = [](const std::vector<uint32_t>& v, uint32_t limit_ns) {
+      return static_cast<double>(v.end() - std::upper_bound(v.begin(), v.end(), limit_ns));
+    };
+    const std::string p(prefix);
+    bs.counters[p + "max_gap_us"] = quantile(gaps_ns, 1.0) * 1e-3;
+    bs.counters[p + "p99.9_gap_us"] = quantile(gaps_ns, 0.999) * 1e-3;
+    bs.counters[p + "gaps_over_50us"] = over(gaps_ns, 50'000);
+    bs.counters[p + "clean_max_gap_us"] = quantile(clean_gaps_ns, 1.0) * 1e-3;
+    bs.counters[p + "clean_p99.99_gap_us"] = quantile(clean_gaps_ns, 0.9999) * 1e-3;
+    bs.counters[p + "clean_gaps_over_50us"] = over(clean_gaps_ns, 50'000);
+    bs.counters[p + "fault_max_gap_us"] = static_cast<double>(max_fault_gap_ns) * 1e-3;
+    bs.counters[p + "max_busy_us"] = static_cast<double>(max_busy_ns) * 1e-3;
+    bs.counters[p + "switches"] = static_cast<double>(switches);
+    bs.counters[p + "minor_faults"] = static_cast<double>(minor_faults);
+    bs.counters[p + "window_s"] = seconds(elapsed_ns);
+  }
+};
+
+// The engine thread at a fixed input rate, as a spinning Runner under a steady load: wait for the
+// next input's due time (spinning), apply it, hand it to the journal, then read the thread's
+// context-switch count (one getrusage, ~1 µs, outside apply + hand-off but inside every gap
+// alike). Runs until `done(now)`. Inputs are generated inside the loop (~50 ns, in every gap).
+template <typename Done>
+void run_paced(State& s, CountingSink& events, OrderFlow& flow, Journal& j, int64_t period_ns,
+               Window& w, Done done) {
+  const ThreadUsage usage0 = ThreadUsage::now();
+  ThreadUsage last = usage0;
+  const int64_t start = monotonic_ns();
+  int64_t due = start;
+  int64_t prev = start;
+  for (int64_t now = start; !done(now); due += period_ns) {
+    while (now < due) {
+      cpu_relax();
+      now = monotonic_ns();
+    }
+    const Input in = flow.next();
+    ose::apply(s, in, events);
+    j.on_input(in);
+    const int64_t end = monotonic_ns();
+    w.max_busy_ns = std::max(w.max_busy_ns, end - now);
+    if (w.gaps_ns.size() == w.gaps_ns.capacity()) {
+      w.overflowed = true;
+      break;
+    }
+    const auto gap =
+        static_cast<uint32_t>(std::min<int64_t>(end - prev, std::numeric_limits<uint32_t>::max()));
+    w.gaps_ns.push_back(gap);
+    const ThreadUsage usage = ThreadUsage::now();
+    if (usage.switches == last.switches) {
+      w.clean_gaps_ns.push_back(gap);
+      if (usage.minor_faults != last.minor_faults) {
+        w.max_fault_gap_ns = std::max<int64_t>(w.max_fault_gap_ns, gap);
+      }
+    }
+    last = usage;
+    prev = end;
+    now = monotonic_ns();
+  }
+  const ThreadUsage usage1 = ThreadUsage::now();
+  w.elapsed_ns = monotonic_ns() - start;
+  w.switches = usage1.switches - usage0.switches;
+  w.minor_faults = usage1.minor_faults - usage0.minor_faults;
+}
+
+// ---- BM_SnapshotStall -------------------------------------------------------------------------
+
+// Argument: the engine's input rate (inputs/s). The State holds 1M live orders (1M working in the
+// flow, 2^20 slots) and the journal's replica is its clone. After a 0.5 s warm-up the engine
+// thread keeps applying the paced stream while the journal, on request, serializes its replica,
+// checksums it and commits it with its next batch; meanwhile the journal takes no input off its
+// queue, which grows (on_input allocates blocks) and is drained afterwards.
+//   snap_*: the window from the request until 0.5 s after the snapshot's commit (the catch-up
+//     load and the release of the snapshot's buffers included);
+//   base_*: a window of the same length once the journal has caught up, without a snapshot.
+//   snap_ms: request → snapshots_taken moved (serialize + checksum + write + fsync);
+//   drain_ms: the journal's backlog at the end of the snapshot window, drained with the engine
+//     idle.
+void BM_SnapshotStall(benchmark::State& bs) {
+  constexpr uint32_t kLive = 1'000'000;
+  constexpr uint32_t kMaxOrders = 1u << 20;
+  constexpr int64_t kMaxWindowNs = 30'000'000'000;
+  constexpr int64_t kAfterCommitNs = 500'000'000;
+  const int64_t rate = bs.range(0);
+  const int64_t period_ns = 1'000'000'000 / rate;
+  const int64_t setup0 = monotonic_ns();
+  FlowRig r(kMaxOrders, kLive, 0x57a1, bench_options(), 4 * kGiB);
+  if (!r.error.empty()) {
+    bs.SkipWithError(r.error.c_str());
+    return;
+  }
+  const double setup_s = seconds(monotonic_ns() - setup0);
+  Journal& j = r.rig->journal();
+  const Health before = Health::of(r.engine);
+  const auto capacity = static_cast<size_t>(rate * (kMaxWindowNs / 1'000'000'000 + 2));
+  Window warm(capacity);
+  Window snap(capacity);
+  Window base(capacity);
+  int64_t snap_ns = 0;
+  int64_t drain_ns = 0;
+  for (auto _ : bs) {
+    const int64_t w0 = monotonic_ns();
+    run_paced(r.engine, r.sink, r.flow, j, period_ns, warm,
+              [&](int64_t now) { return now - w0 > 500'000'000; });
+    if (!r.rig->wait_durable(r.engine.header().seq)) {
+      bs.SkipWithError("the journal did not catch up after the warm-up");
+      return;
+    }
+    const uint64_t taken = r.rig->snapshots_taken();
+    const int64_t requested = monotonic_ns();
+    j.request_snapshot();
+    int64_t committed = 0;
+    run_paced(r.engine, r.sink, r.flow, j, period_ns, snap, [&](int64_t now) {
+      if (committed == 0 && r.rig->snapshots_taken() != taken) committed = now;
+      return (committed != 0 && now - committed > kAfterCommitNs) || now - requested > kMaxWindowNs;
+    });
+    if (committed == 0 || snap.overflowed) {
+      bs.SkipWithError("the snapshot did not complete within 30 s");
+      return;
+    }
+    snap_ns = committed - requested;
+    const int64_t d0 = monotonic_ns();
+    if (!r.rig->wait_durable(r.engine.header().seq)) {
+      bs.SkipWithError("the journal did not catch up after the snapshot");
+      return;
+    }
+    drain_ns = monotonic_ns() - d0;
+    const int64_t b0 = monotonic_ns();
+    run_paced(r.engine, r.sink, r.flow, j, period_ns, base,
+              [&](int64_t now) { return now - b0 >= snap.elapsed_ns; });
+    bs.SetIterationTime(seconds(snap.elapsed_ns));
+  }
+  snap.report(bs, "snap_");
+  base.report(bs, "base_");
+  bs.counters["period_ns"] = static_cast<double>(period_ns);
+  bs.counters["snap_ms"] = static_cast<double>(snap_ns) * 1e-6;
+  bs.counters["drain_ms"] = static_cast<double>(drain_ns) * 1e-6;
+  bs.counters["live_orders"] = static_cast<double>(r.engine.header().live_count);
+  bs.counters["state_MB"] = static_cast<double>(r.engine.region_size()) / 1e6;
+  bs.counters["snapshot_MB"] = static_cast<double>(r.engine.serialize().size()) / 1e6;
+  bs.counters["setup_s"] = setup_s;
+  const uint64_t bad = Health::of(r.engine).bad_since(before);
+  bs.counters["rejects"] = static_cast<double>(bad);
+  if (bad != 0) {
+    bs.SkipWithError(("refused inputs; first: " + r.sink.describe_first_bad()).c_str());
+    return;
+  }
+  if (std::string e = r.rig->stop_and_check(r.engine.hash()); !e.empty()) {
+    bs.SkipWithError(e.c_str());
+  }
+}
+BENCHMARK(BM_SnapshotStall)
+    ->ArgName("inputs_per_s")
+    ->Arg(100'000)
+    ->UseManualTime()
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+// ---- BM_Journal_DurableLatency ----------------------------------------------------------------
+
+// Argument: the async stream's rate (inputs/s). Latency = on_input() called → durable_seq covers
+// the input, on the engine thread's clock.
+//   sync_*: one input at a time, the engine spinning on durable_seq until it is covered (a lone
+//     sync client: every commit carries one input, so this is the commit + fsync latency plus
+//     the journal thread's wake-up from its idle back-off). At most 2000 inputs or 3 s.
+//   async_*: 1 s of a paced stream; the engine never waits, and notes when durable_seq passes
+//     each input while it spins for the next due time (resolution: the loop, well under 1 µs).
+//     handoff_*: the on_input() call itself.
+void BM_Journal_DurableLatency(benchmark::State& bs) {
+  constexpr size_t kSyncSamples = 2'000;
+  constexpr int64_t kSyncBudgetNs = 3'000'000'000;
+  const int64_t rate = bs.range(0);
+  const int64_t period_ns = 1'000'000'000 / rate;
+  const auto async_samples = static_cast<size_t>(rate);
+  FlowRig r(kFlowMaxOrders, kFlowWorking, 0xd1a, bench_options(), kGiB);
+  if (!r.error.empty()) {
+    bs.SkipWithError(r.error.c_str());
+    return;
+  }
+  Journal& j = r.rig->journal();
+  const Health before = Health::of(r.engine);
+  std::vector<int64_t> sync_lat;
+  sync_lat.reserve(kSyncSamples);
+  std::vector<int64_t> handed(async_samples);
+  std::vector<int64_t> async_lat(async_samples);
+  std::vector<int64_t> handoff(async_samples);
+  int64_t sync_ns = 0;
+  uint64_t sync_commits = 0;
+  uint64_t async_commits = 0;
+  for (auto _ : bs) {
+    // Sync: wait for each input.
+    const uint64_t c0 = r.rig->commits();
+    const int64_t s0 = monotonic_ns();
+    for (size_t k = 0; k < kSyncSamples && monotonic_ns() - s0 < kSyncBudgetNs; ++k) {
+      const Input in = r.flow.next();
+      ose::apply(r.engine, in, r.sink);
+      const int64_t t0 = monotonic_ns();
+      j.on_input(in);
+      while (j.durable_seq() < in.seq) {
+        cpu_relax();
+        if (monotonic_ns() - t0 > static_cast<int64_t>(kWaitTimeoutS * 1e9)) {
+          bs.SkipWithError("the journal did not commit");
+          return;
+        }
+      }
+      sync_lat.push_back(monotonic_ns() - t0);
+    }
+    sync_ns = monotonic_ns() - s0;
+    sync_commits = r.rig->commits() - c0;
+
+    // Async: a paced stream, never waiting.
+    const uint64_t c1 = r.rig->commits();
+    const uint64_t first_seq = r.engine.header().seq + 1;
+    size_t sent = 0;
+    size_t seen = 0;  // inputs whose durability has been noted
+    auto observe = [&](int64_t now) {
+      const uint64_t durable = j.durable_seq();
+      while (seen < sent && first_seq + seen <= durable) {
+        async_lat[seen] = now - handed[seen];
+        ++seen;
+      }
+    };
+    int64_t due = monotonic_ns();
+    for (; sent < async_samples; due += period_ns) {
+      int64_t now = monotonic_ns();
+      while (now < due) {
+        observe(now);
+        cpu_relax();
+        now = monotonic_ns();
+      }
+      const Input in = r.flow.next();
+      ose::apply(r.engine, in, r.sink);
+      const int64_t h0 = monotonic_ns();
+      j.on_input(in);
+      const int64_t h1 = monotonic_ns();
+      handed[sent] = h0;
+      handoff[sent] = h1 - h0;
+      ++sent;
+      observe(h1);
+    }
+    const int64_t give_up = monotonic_ns() + static_cast<int64_t>(kWaitTimeoutS * 1e9);
+    while (seen < sent) {
+      const int64_t now = monotonic_ns();
+      if (now > give_up) {
+        bs.SkipWithError("the journal did not catch up");
+        return;
+      }
+      observe(now);
+      cpu_relax();
+    }
+    async_commits = r.rig->commits() - c1;
+    bs.SetIterationTime(seconds(sync_ns));
+  }
+  std::sort(sync_lat.begin(), sync_lat.end());
+  std::sort(async_lat.begin(), async_lat.end());
+  std::sort(handoff.begin(), handoff.end());
+  bs.counters["sync_samples"] = static_cast<double>(sync_lat.size());
+  bs.counters["sync_p50_us"] = quantile(sync_lat, 0.50) * 1e-3;
+  bs.counters["sync_p99_us"] = quantile(sync_lat, 0.99) * 1e-3;
+  bs.counters["sync_max_us"] = quantile(sync_lat, 1.0) * 1e-3;
+  bs.counters["sync_inputs_per_s"] = static_cast<double>(sync_lat.size()) / seconds(sync_ns);
+  bs.counters["sync_commits"] = static_cast<double>(sync_commits);
+  bs.counters["async_p50_us"] = quantile(async_lat, 0.50) * 1e-3;
+  bs.counters["async_p99_us"] = quantile(async_lat, 0.99) * 1e-3;
+  bs.counters["async_max_us"] = quantile(async_lat, 1.0) * 1e-3;
+  bs.counters["async_avg_batch"] =
+      static_cast<double>(async_samples) / static_cast<double>(async_commits);
+  bs.counters["handoff_p50_ns"] = quantile(handoff, 0.50);
+  bs.counters["handoff_p99_ns"] = quantile(handoff, 0.99);
+  const uint64_t bad = Health::of(r.engine).bad_since(before);
+  bs.counters["rejects"] = static_cast<double>(bad);
+  if (bad != 0) {
+    bs.SkipWithError(("refused inputs; first: " + r.sink.describe_first_bad()).c_str());
+    return;
+  }
+  if (std::string e = r.rig->stop_and_check(r.engine.hash()); !e.empty()) {
+    bs.SkipWithError(e.c_str());
+  }
+}
+BENCHMARK(BM_Journal_DurableLatency)
+    ->ArgName("async_inputs_per_s")
+    ->Arg(100'000)
+    ->UseManualTime()
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace ose::bench
+
+BENCHMARK_MAIN();
