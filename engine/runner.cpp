@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <thread>
 
 #include "engine/apply.hpp"
 #include "shm/clock.hpp"
@@ -317,6 +318,9 @@ bool Runner::poll_once() noexcept {
   bool did_work = false;
   if (!held_.empty()) release_held();
   const bool behind = journal_behind();
+  // Waiting for the journal: give up the core, which the journal thread may be sharing (a
+  // spinning Runner would otherwise take its time slices). Only ever while throttled.
+  if (behind) std::this_thread::yield();
   if (accepting_ && !behind) {
     const auto clients = static_cast<uint16_t>(ports_.size());
     // Round-robin start so no client is always served first.
