@@ -79,13 +79,14 @@ struct EngineConfig {
   // Persistence (DESIGN §7, docs/DURABILITY.md).
   bool journal = true;               // false: no journal, nothing survives a restart
   uint32_t snapshots_keep = 3;       // newest snapshots kept; older journal is pruned
-  uint32_t journal_batch = 4096;     // most inputs per write transaction
+  uint32_t journal_batch = 32768;    // most inputs per write transaction
   uint32_t journal_batch_us = 1000;  // most time spent gathering one batch
   uint32_t journal_map_mb = 64;      // initial LMDB map; doubled on MDB_MAP_FULL
-  uint32_t journal_retry_ms = 200;
+  uint32_t journal_retry_ms = 200;   // between attempts while commits fail
   // The async loss window's bound: while the journal writes, the Runner takes no new commands
-  // or ticks when this many applied inputs are not yet durable (0: no bound).
-  uint32_t journal_max_behind = 65536;        // between attempts while commits fail
+  // or ticks when this many applied inputs are not yet durable (0: no bound). At least a few
+  // batches, so the Runner fills the next batch while the journal commits the last.
+  uint32_t journal_max_behind = 131072;
   std::string on_journal_failure = "reject";  // reject (new orders) | stop (the engine)
   // Shared-memory engine (DESIGN §6):
   std::string idle = "sleep";       // spin | yield | sleep: what the Runner does when idle
