@@ -43,50 +43,13 @@ constexpr int kSkip = 77;
 
 std::string config_text(const std::string& name, const std::string& data_dir,
                         const char* on_failure = "reject") {
-  return fmt::format(R"(
-[engine]
-name = "{}"
-max_orders = 65536
-max_positions = 16
+  return one_market_config(name, fmt::format(R"(max_orders = 65536
 data_dir = "{}"
 on_journal_failure = "{}"
 journal_retry_ms = 20
 snapshot_every = 1000000
-idle = "sleep"
-
-[[assets]]
-code = "USDT"
-[[assets]]
-code = "BTC"
-
-[[instruments]]
-symbol = "BTCUSDT"
-kind = "spot"
-base = "BTC"
-quote = "USDT"
-tick_size = "0.01"
-step_size = "0.00001"
-min_qty = "0.00001"
-max_qty = "9000"
-min_notional = "5"
-maker_fee = "0.001"
-taker_fee = "0.001"
-
-[[accounts]]
-name = "main"
-type = "spot"
-balances = {{ USDT = "100000000", BTC = "100" }}
-
-[[strategies]]
-name = "ema1"
-account = "main"
-max_open_orders = 100000
-
-[[clients]]
-name = "ema1"
-accounts = ["main"]
-)",
-                     name, data_dir, on_failure);
+idle = "sleep")",
+                                             data_dir, on_failure));
 }
 
 // Submits one command and drives the Runner until its last response; returns that response.

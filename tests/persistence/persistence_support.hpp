@@ -56,6 +56,50 @@ inline const EngineConfig& stream_config() {
   return c;
 }
 
+// One spot market, one rich account, one strategy and its client (ema1): the engine tests'
+// world. `engine_lines` are extra [engine] keys, one per line.
+inline std::string one_market_config(const std::string& name, const std::string& engine_lines) {
+  return fmt::format(R"(
+[engine]
+name = "{}"
+max_positions = 16
+{}
+
+[[assets]]
+code = "USDT"
+[[assets]]
+code = "BTC"
+
+[[instruments]]
+symbol = "BTCUSDT"
+kind = "spot"
+base = "BTC"
+quote = "USDT"
+tick_size = "0.01"
+step_size = "0.00001"
+min_qty = "0.00001"
+max_qty = "9000"
+min_notional = "5"
+maker_fee = "0.001"
+taker_fee = "0.001"
+
+[[accounts]]
+name = "main"
+type = "spot"
+balances = {{ USDT = "100000000", BTC = "100" }}
+
+[[strategies]]
+name = "ema1"
+account = "main"
+max_open_orders = 100000
+
+[[clients]]
+name = "ema1"
+accounts = ["main"]
+)",
+                     name, engine_lines);
+}
+
 inline Store open_store(const std::string& dir, bool read_only, uint64_t map_size = 64ull << 20) {
   auto s = Store::open(dir, {map_size, read_only});
   if (!s) throw std::runtime_error(s.error());

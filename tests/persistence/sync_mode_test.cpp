@@ -11,48 +11,12 @@ namespace ose::test {
 namespace {
 
 std::string sync_config(const std::string& name, const char* durability, uint32_t max_behind) {
-  return fmt::format(R"(
-[engine]
-name = "{}"
-max_orders = 64
-max_positions = 16
+  return one_market_config(name, fmt::format(R"(max_orders = 64
 durability = "{}"
 journal = false
 journal_max_behind = {}
-batch = 1
-
-[[assets]]
-code = "USDT"
-[[assets]]
-code = "BTC"
-
-[[instruments]]
-symbol = "BTCUSDT"
-kind = "spot"
-base = "BTC"
-quote = "USDT"
-tick_size = "0.01"
-step_size = "0.00001"
-min_qty = "0.00001"
-max_qty = "9000"
-min_notional = "5"
-maker_fee = "0.001"
-taker_fee = "0.001"
-
-[[accounts]]
-name = "main"
-type = "spot"
-balances = {{ USDT = "100000", BTC = "1" }}
-
-[[strategies]]
-name = "ema1"
-account = "main"
-
-[[clients]]
-name = "ema1"
-accounts = ["main"]
-)",
-                     name, durability, max_behind);
+batch = 1)",
+                                             durability, max_behind));
 }
 
 // Counts what it is handed; durability is whatever the test writes into the status line.
