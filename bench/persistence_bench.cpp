@@ -4,11 +4,12 @@
 //   BM_Journal_GroupCommit          inputs pushed into the Journal as fast as one thread can, timed
 //                                   until durable_seq covers the last one: durable inputs/s and
 //                                   the average group-commit batch.
-//   BM_Engine_AsyncJournal_vs_None  apply() over the same stream on three States in rotating
-//                                   rounds: alone, handing each input to a queue that is only
-//                                   drained, and handing it to the Journal (async durability):
-//                                   the engine thread's time per input in each, and the journal's
-//                                   cost in % (flat out and paced).
+//   BM_Engine_AsyncJournal_vs_None  apply() over the same stream on four States in rotating
+//                                   rounds: alone, handing each input to the journal's kind of
+//                                   queue (drained later, or chased by a consumer), and handing
+//                                   it to the Journal (async durability): the engine thread's
+//                                   time per input in each, the journal's cost in % (flat out and
+//                                   paced).
 //   BM_Recovery                     N records written straight into the journal DB, then
 //                                   recover() from seq 1 without snapshots: records replayed/s,
 //                                   with the file in the page cache (warm) or evicted (cold).
@@ -44,6 +45,7 @@
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -495,27 +497,41 @@ BENCHMARK(BM_Journal_GroupCommit)
 
 // ---- BM_Engine_AsyncJournal_vs_None -----------------------------------------------------------
 
-// The journal's hand-off without the journal's work: the same queue type, producer token, bulk
-// dequeue and idle back-off as Journal, but the consumer drops what it takes. Separates what the
-// cross-core hand-off costs the engine thread from what the journal's own work (replica apply,
-// LMDB writes, fsync) costs it by competing for the machine.
-class DrainOnly final : public InputSink {
+// The journal's hand-off without the journal's work: the same queue type, capacity, producer
+// token and bulk dequeue as Journal, and nothing done with what is taken. Two ways of draining:
+//   kLater:   nobody takes anything while the engine runs; the engine thread drains the queue
+//             itself afterwards (untimed). The enqueue alone, its lines never leaving the core.
+//   kChasing: a thread takes inputs as soon as they are in (the journal's idle back-off when
+//             there are none), so it reads the lines the engine thread is writing: the worst case
+//             of cross-core traffic, which a working journal (that falls behind) mostly avoids.
+class QueueOnly final : public InputSink {
  public:
-  DrainOnly() : queue_(size_t{8} * 4096), producer_(queue_), thread_([this] { run(); }) {}
-  ~DrainOnly() {
+  enum class Drain { kLater, kChasing };
+
+  explicit QueueOnly(Drain drain) : queue_(size_t{8} * 4096), producer_(queue_) {
+    if (drain == Drain::kChasing) thread_ = std::thread([this] { run(); });
+  }
+  ~QueueOnly() {
     // Release: pairs with the consumer's acquire; it exits at its next look.
     stop_.store(true, std::memory_order_release);
-    thread_.join();
+    if (thread_.joinable()) thread_.join();
   }
-  DrainOnly(const DrainOnly&) = delete;
-  DrainOnly& operator=(const DrainOnly&) = delete;
+  QueueOnly(const QueueOnly&) = delete;
+  QueueOnly& operator=(const QueueOnly&) = delete;
 
   void on_input(const Input& input) noexcept override {
     if (!queue_.enqueue(producer_, input)) std::terminate();
     ++sent_;
   }
-  // Producer thread: yields until the consumer has taken everything sent.
-  void wait_drained() const noexcept {
+
+  // Producer thread, after a timed run: everything sent has been taken.
+  void drain() noexcept {
+    if (!thread_.joinable()) {
+      Input buf[128];
+      while (queue_.try_dequeue_bulk_from_producer(producer_, buf, std::size(buf)) > 0) {
+      }
+      return;
+    }
     // Acquire: pairs with the consumer's release of its count.
     while (taken_.load(std::memory_order_acquire) < sent_) std::this_thread::yield();
   }
@@ -543,7 +559,7 @@ class DrainOnly final : public InputSink {
   uint64_t sent_ = 0;  // producer thread only
   alignas(64) std::atomic<uint64_t> taken_{0};
   std::atomic<bool> stop_{false};
-  std::thread thread_;  // last: started once everything it uses is built
+  std::thread thread_;  // started last, once everything it uses is built
 };
 
 // Applies `chunk` to `s`, handing each input to `sink` too unless it is null (through the
@@ -585,22 +601,24 @@ int64_t run_chunk(State& s, CountingSink& events, InputSink* sink, const std::ve
   return busy;
 }
 
-// Argument: the engine's input rate (inputs/s); 0 = flat out. Three States run the same stream
-// in rounds (10 rounds of 200k inputs flat out, of 0.2 s paced), one after another in an order
-// that rotates every round:
+// Argument: the engine's input rate (inputs/s); 0 = flat out. Four States run the same stream in
+// rounds (10 rounds of 200k inputs flat out, of 0.2 s paced), one after another in an order that
+// rotates every round:
 //   none      applies each input and nothing else;
-//   handoff   also hands it to DrainOnly (the journal's queue, nothing done with the inputs);
+//   enqueue   also hands it to QueueOnly(kLater): the enqueue's own cost;
+//   chasing   also hands it to QueueOnly(kChasing): the enqueue with a consumer on its heels;
 //   journal   also hands it to the Journal, as the Runner does in async durability, while the
 //             journal thread applies it to its replica and commits it on the other core.
-// Before each timed arm the journal and the drain are idle (caught up), so an arm pays only for
-// what its own consumer does meanwhile: the enqueue, the queue's cache lines crossing cores, and
-// for the journal its competition for caches, memory bandwidth and the kernel.
-//   *_busy_ns: engine-thread time per input (apply + hand-off);
+// Before each timed arm every consumer is idle (caught up), so an arm pays only for what its own
+// consumer does meanwhile: for the journal, the queue's cache lines crossing cores and its
+// competition for the shared L3, memory bandwidth and the kernel.
+//   *_busy_ns: engine-thread CPU time per input (apply + hand-off);
 //   cost_pct: the journal arm's extra busy time per input, in % of none's, over all rounds
-//   (cost_pct_median: the median round's); handoff_cost_pct: the same for the bare hand-off.
+//   (cost_pct_median: the median round's); enqueue_/chasing_cost_pct: the same for those arms.
 //   durable_Minputs_per_s: inputs / (journal arm's start → durable_seq covers its last input).
 void BM_Engine_AsyncJournal_vs_None(benchmark::State& bs) {
   constexpr int kRounds = 10;
+  constexpr int kArms = 4;  // none, enqueue, chasing, journal
   const int64_t rate = bs.range(0);
   const int64_t period_ns = rate == 0 ? 0 : 1'000'000'000 / rate;
   const auto chunk_size = static_cast<size_t>(rate == 0 ? 200'000 : rate / 5);
@@ -609,43 +627,49 @@ void BM_Engine_AsyncJournal_vs_None(benchmark::State& bs) {
     bs.SkipWithError(r.error.c_str());
     return;
   }
-  auto bare = r.engine.clone();
-  auto drained = r.engine.clone();
-  if (!bare || !drained) {
-    bs.SkipWithError("State::clone failed");
-    return;
+  std::array<std::optional<State>, kArms> states;
+  for (int a = 0; a < kArms - 1; ++a) {
+    auto c = r.engine.clone();
+    if (!c) {
+      bs.SkipWithError(("State::clone: " + c.error()).c_str());
+      return;
+    }
+    states[a].emplace(std::move(*c));
   }
-  CountingSink bare_events;
-  CountingSink drained_events;
-  State& journaled = r.engine;
-  CountingSink& journaled_events = r.sink;
+  std::array<CountingSink, kArms - 1> events;
+  std::array<Health, kArms> health{};
+  for (int a = 0; a < kArms - 1; ++a) health[a] = Health::of(*states[a]);
+  health[kArms - 1] = Health::of(r.engine);
   Journal& j = r.rig->journal();
-  DrainOnly drain;
-  const Health health[3] = {Health::of(*bare), Health::of(*drained), Health::of(journaled)};
+  QueueOnly later(QueueOnly::Drain::kLater);
+  QueueOnly chasing(QueueOnly::Drain::kChasing);
   const uint64_t commits_before = r.rig->commits();
   std::vector<Input> chunk;
   chunk.reserve(chunk_size);
   std::vector<double> round_cost;
-  std::array<int64_t, 3> busy_ns{};  // none, handoff, journal
+  std::array<int64_t, kArms> busy_ns{};
   int64_t durable_ns = 0;
   for (auto _ : bs) {
     for (int round = 0; round < kRounds; ++round) {
       chunk.clear();
       r.flow.take(chunk_size, chunk);
-      std::array<int64_t, 3> busy{};
+      std::array<int64_t, kArms> busy{};
       bool caught_up = true;
-      for (int k = 0; k < 3; ++k) {
-        switch ((round + k) % 3) {
+      for (int k = 0; k < kArms; ++k) {
+        switch (const int arm = (round + k) % kArms; arm) {
           case 0:
-            busy[0] = run_chunk(*bare, bare_events, nullptr, chunk, period_ns);
+            busy[arm] = run_chunk(*states[arm], events[arm], nullptr, chunk, period_ns);
             break;
           case 1:
-            busy[1] = run_chunk(*drained, drained_events, &drain, chunk, period_ns);
-            drain.wait_drained();
+          case 2: {
+            QueueOnly& q = arm == 1 ? later : chasing;
+            busy[arm] = run_chunk(*states[arm], events[arm], &q, chunk, period_ns);
+            q.drain();
             break;
+          }
           default: {
             const int64_t t0 = monotonic_ns();
-            busy[2] = run_chunk(journaled, journaled_events, &j, chunk, period_ns);
+            busy[arm] = run_chunk(r.engine, r.sink, &j, chunk, period_ns);
             caught_up = r.rig->wait_durable(chunk.back().seq) && caught_up;
             durable_ns += monotonic_ns() - t0;
           }
@@ -655,39 +679,43 @@ void BM_Engine_AsyncJournal_vs_None(benchmark::State& bs) {
         bs.SkipWithError("the journal did not catch up");
         return;
       }
-      for (int k = 0; k < 3; ++k) busy_ns[k] += busy[k];
-      round_cost.push_back((static_cast<double>(busy[2]) / static_cast<double>(busy[0]) - 1.0) *
+      for (int a = 0; a < kArms; ++a) busy_ns[a] += busy[a];
+      round_cost.push_back((static_cast<double>(busy[3]) / static_cast<double>(busy[0]) - 1.0) *
                            100.0);
     }
-    bs.SetIterationTime(seconds(busy_ns[2]));
+    bs.SetIterationTime(seconds(busy_ns[3]));
   }
   const uint64_t total = uint64_t{kRounds} * chunk_size;
   const auto per_input = [&](int arm) {
     return static_cast<double>(busy_ns[arm]) / static_cast<double>(total);
   };
+  const auto cost_pct = [&](int arm) { return (per_input(arm) / per_input(0) - 1.0) * 100.0; };
   std::sort(round_cost.begin(), round_cost.end());
   bs.counters["none_busy_ns"] = per_input(0);
-  bs.counters["handoff_busy_ns"] = per_input(1);
-  bs.counters["journal_busy_ns"] = per_input(2);
+  bs.counters["enqueue_busy_ns"] = per_input(1);
+  bs.counters["chasing_busy_ns"] = per_input(2);
+  bs.counters["journal_busy_ns"] = per_input(3);
   bs.counters["none_Minputs_per_s"] = mips(total, busy_ns[0]);
-  bs.counters["journal_Minputs_per_s"] = mips(total, busy_ns[2]);
-  bs.counters["handoff_cost_pct"] = (per_input(1) / per_input(0) - 1.0) * 100.0;
-  bs.counters["cost_pct"] = (per_input(2) / per_input(0) - 1.0) * 100.0;
+  bs.counters["journal_Minputs_per_s"] = mips(total, busy_ns[3]);
+  bs.counters["enqueue_cost_pct"] = cost_pct(1);
+  bs.counters["chasing_cost_pct"] = cost_pct(2);
+  bs.counters["cost_pct"] = cost_pct(3);
   bs.counters["cost_pct_median"] = quantile(round_cost, 0.5);
   bs.counters["durable_Minputs_per_s"] = mips(total, durable_ns);
-  const uint64_t bad = Health::of(*bare).bad_since(health[0]) +
-                       Health::of(*drained).bad_since(health[1]) +
-                       Health::of(journaled).bad_since(health[2]);
+  uint64_t bad = Health::of(r.engine).bad_since(health[kArms - 1]);
+  for (int a = 0; a < kArms - 1; ++a) bad += Health::of(*states[a]).bad_since(health[a]);
   bs.counters["rejects"] = static_cast<double>(bad);
   if (bad != 0) {
-    bs.SkipWithError(("refused inputs; first: " + journaled_events.describe_first_bad()).c_str());
+    bs.SkipWithError(("refused inputs; first: " + r.sink.describe_first_bad()).c_str());
     return;
   }
-  if (bare->hash() != journaled.hash() || drained->hash() != journaled.hash()) {
-    bs.SkipWithError("the engine States diverged");
-    return;
+  for (int a = 0; a < kArms - 1; ++a) {
+    if (states[a]->hash() != r.engine.hash()) {
+      bs.SkipWithError("the engine States diverged");
+      return;
+    }
   }
-  if (std::string e = r.rig->stop_and_check(journaled.hash()); !e.empty()) {
+  if (std::string e = r.rig->stop_and_check(r.engine.hash()); !e.empty()) {
     bs.SkipWithError(e.c_str());
     return;
   }
@@ -856,12 +884,13 @@ BENCHMARK(BM_Recovery)
 // Context switches (voluntary and not) and minor page faults of the calling thread so far.
 struct ThreadUsage {
   long switches = 0;
+  long voluntary = 0;  // of which the thread blocked (a lock, I/O) rather than being preempted
   long minor_faults = 0;
 
   static ThreadUsage now() noexcept {
     rusage ru{};
     ::getrusage(RUSAGE_THREAD, &ru);
-    return {ru.ru_nvcsw + ru.ru_nivcsw, ru.ru_minflt};
+    return {ru.ru_nvcsw + ru.ru_nivcsw, ru.ru_nvcsw, ru.ru_minflt};
   }
 };
 
@@ -874,7 +903,12 @@ struct Window {
   std::vector<uint32_t> gaps_ns;        // every gap, saturating at 4.29 s
   std::vector<uint32_t> clean_gaps_ns;  // gaps without a context switch
   int64_t max_fault_gap_ns = 0;         // longest gap with a page fault but no switch
-  int64_t max_busy_ns = 0;              // longest apply() + on_input()
+  int64_t max_clean_gap_ns = 0;
+  int64_t max_clean_gap_end_ns = 0;  // monotonic time the longest clean gap ended
+  int64_t max_gap_ns = 0;
+  int64_t max_gap_end_ns = 0;
+  long voluntary = 0;
+  int64_t max_busy_ns = 0;  // longest apply() + on_input()
   int64_t elapsed_ns = 0;
   long switches = 0;
   long minor_faults = 0;
@@ -901,6 +935,7 @@ struct Window {
     bs.counters[p + "fault_max_gap_us"] = static_cast<double>(max_fault_gap_ns) * 1e-3;
     bs.counters[p + "max_busy_us"] = static_cast<double>(max_busy_ns) * 1e-3;
     bs.counters[p + "switches"] = static_cast<double>(switches);
+    bs.counters[p + "voluntary_switches"] = static_cast<double>(voluntary);
     bs.counters[p + "minor_faults"] = static_cast<double>(minor_faults);
     bs.counters[p + "window_s"] = seconds(elapsed_ns);
   }
@@ -935,9 +970,17 @@ void run_paced(State& s, CountingSink& events, OrderFlow& flow, Journal& j, int6
     const auto gap =
         static_cast<uint32_t>(std::min<int64_t>(end - prev, std::numeric_limits<uint32_t>::max()));
     w.gaps_ns.push_back(gap);
+    if (gap > w.max_gap_ns) {
+      w.max_gap_ns = gap;
+      w.max_gap_end_ns = end;
+    }
     const ThreadUsage usage = ThreadUsage::now();
     if (usage.switches == last.switches) {
       w.clean_gaps_ns.push_back(gap);
+      if (gap > w.max_clean_gap_ns) {
+        w.max_clean_gap_ns = gap;
+        w.max_clean_gap_end_ns = end;
+      }
       if (usage.minor_faults != last.minor_faults) {
         w.max_fault_gap_ns = std::max<int64_t>(w.max_fault_gap_ns, gap);
       }
@@ -949,6 +992,7 @@ void run_paced(State& s, CountingSink& events, OrderFlow& flow, Journal& j, int6
   const ThreadUsage usage1 = ThreadUsage::now();
   w.elapsed_ns = monotonic_ns() - start;
   w.switches = usage1.switches - usage0.switches;
+  w.voluntary = usage1.voluntary - usage0.voluntary;
   w.minor_faults = usage1.minor_faults - usage0.minor_faults;
 }
 
@@ -963,8 +1007,13 @@ void run_paced(State& s, CountingSink& events, OrderFlow& flow, Journal& j, int6
 //     load and the release of the snapshot's buffers included);
 //   base_*: a window of the same length once the journal has caught up, without a snapshot.
 //   snap_ms: request → snapshots_taken moved (serialize + checksum + write + fsync);
+//   snap_max_gap_at_ms, snap_clean_max_gap_at_ms: when the longest gaps ended, from the request;
 //   drain_ms: the journal's backlog at the end of the snapshot window, drained with the engine
 //     idle.
+// *_voluntary_switches: times the engine thread blocked. Seen so far (strace): on_input() growing
+// the queue (malloc → brk) while the journal thread maps or unmaps the snapshot's buffers of a
+// few hundred MB; both need the process's mmap lock, and the engine thread waits 10-25 ms for it,
+// blocked or spinning on the lock (then the gap counts as clean: no switch, no fault).
 void BM_SnapshotStall(benchmark::State& bs) {
   constexpr uint32_t kLive = 1'000'000;
   constexpr uint32_t kMaxOrders = 1u << 20;
@@ -987,6 +1036,7 @@ void BM_SnapshotStall(benchmark::State& bs) {
   Window base(capacity);
   int64_t snap_ns = 0;
   int64_t drain_ns = 0;
+  int64_t requested_at = 0;
   for (auto _ : bs) {
     const int64_t w0 = monotonic_ns();
     run_paced(r.engine, r.sink, r.flow, j, period_ns, warm,
@@ -997,6 +1047,7 @@ void BM_SnapshotStall(benchmark::State& bs) {
     }
     const uint64_t taken = r.rig->snapshots_taken();
     const int64_t requested = monotonic_ns();
+    requested_at = requested;
     j.request_snapshot();
     int64_t committed = 0;
     run_paced(r.engine, r.sink, r.flow, j, period_ns, snap, [&](int64_t now) {
@@ -1023,6 +1074,11 @@ void BM_SnapshotStall(benchmark::State& bs) {
   base.report(bs, "base_");
   bs.counters["period_ns"] = static_cast<double>(period_ns);
   bs.counters["snap_ms"] = static_cast<double>(snap_ns) * 1e-6;
+  // When the longest gaps ended, from the snapshot request (snap_ms later it was committed).
+  bs.counters["snap_max_gap_at_ms"] =
+      static_cast<double>(snap.max_gap_end_ns - requested_at) * 1e-6;
+  bs.counters["snap_clean_max_gap_at_ms"] =
+      static_cast<double>(snap.max_clean_gap_end_ns - requested_at) * 1e-6;
   bs.counters["drain_ms"] = static_cast<double>(drain_ns) * 1e-6;
   bs.counters["live_orders"] = static_cast<double>(r.engine.header().live_count);
   bs.counters["state_MB"] = static_cast<double>(r.engine.region_size()) / 1e6;
@@ -1047,6 +1103,17 @@ BENCHMARK(BM_SnapshotStall)
 
 // ---- BM_Journal_DurableLatency ----------------------------------------------------------------
 
+// The median cost of reading monotonic_ns() twice in a row: what every bracketed sample includes.
+double clock_overhead_ns() {
+  std::vector<int64_t> d(10'001);
+  for (int64_t& x : d) {
+    const int64_t t0 = monotonic_ns();
+    x = monotonic_ns() - t0;
+  }
+  std::sort(d.begin(), d.end());
+  return quantile(d, 0.5);
+}
+
 // Argument: the async stream's rate (inputs/s). Latency = on_input() called → durable_seq covers
 // the input, on the engine thread's clock.
 //   sync_*: one input at a time, the engine spinning on durable_seq until it is covered (a lone
@@ -1054,7 +1121,8 @@ BENCHMARK(BM_SnapshotStall)
 //     the journal thread's wake-up from its idle back-off). At most 2000 inputs or 3 s.
 //   async_*: 1 s of a paced stream; the engine never waits, and notes when durable_seq passes
 //     each input while it spins for the next due time (resolution: the loop, well under 1 µs).
-//     handoff_*: the on_input() call itself.
+//     handoff_*: the on_input() call itself, a clock read included (clock_ns: the median cost of
+//     one, measured here).
 void BM_Journal_DurableLatency(benchmark::State& bs) {
   constexpr size_t kSyncSamples = 2'000;
   constexpr int64_t kSyncBudgetNs = 3'000'000'000;
@@ -1155,6 +1223,7 @@ void BM_Journal_DurableLatency(benchmark::State& bs) {
   bs.counters["async_avg_batch"] =
       static_cast<double>(async_samples) / static_cast<double>(async_commits);
   bs.counters["handoff_p50_ns"] = quantile(handoff, 0.50);
+  bs.counters["clock_ns"] = clock_overhead_ns();
   bs.counters["handoff_p99_ns"] = quantile(handoff, 0.99);
   const uint64_t bad = Health::of(r.engine).bad_since(before);
   bs.counters["rejects"] = static_cast<double>(bad);
