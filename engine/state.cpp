@@ -421,10 +421,14 @@ Result<State> State::clone() const {
 
 std::string State::serialize() const {
   std::string out;
+  serialize_into(out);
+  return out;
+}
+
+void State::serialize_into(std::string& out) const {
   for_each_canonical_range(*this, [&](const std::byte* p, uint64_t n) {
     out.append(reinterpret_cast<const char*>(p), n);
   });
-  return out;
 }
 
 uint64_t State::hash() const noexcept {

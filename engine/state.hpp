@@ -220,6 +220,8 @@ class State {
   // Canonical serialization: header + every table's used part, excluding the two hash indices,
   // which are derived data and rebuilt on restore. Same inputs ⇒ same bytes.
   std::string serialize() const;
+  // The same bytes appended to `out` (whose capacity a caller can keep between snapshots).
+  void serialize_into(std::string& out) const;
   // Restores into this State, whose capacities must match the serialized ones.
   Result<bool> restore(std::string_view bytes);
   // Empty when every index, enum and intrusive list in the State is consistent; otherwise what

@@ -19,6 +19,7 @@ JournalOptions JournalOptions::from(const EngineConfig& c) noexcept {
   o.snapshot_every = c.snapshot_every;
   o.snapshots_keep = c.snapshots_keep;
   o.retry_ms = c.journal_retry_ms;
+  o.max_behind = c.journal_max_behind;
   o.halt_on_failure = c.on_journal_failure == "stop";
   return o;
 }
@@ -53,10 +54,31 @@ Journal::Journal(Store store, State replica, const JournalOptions& options, Jour
       options_(options),
       status_(status),
       log_(std::move(log)),
-      // Blocks for a few batches up front, so the steady state never allocates.
-      queue_(size_t{8} * std::max<uint32_t>(options.batch, 1024)),
+      // Room for everything the Runner may run ahead (journal_max_behind) and two batches more,
+      // up front: the Runner's enqueue then never allocates while the journal keeps up. (An
+      // allocation there can wait milliseconds on the process's mmap lock while the journal
+      // thread frees snapshot-sized memory.)
+      queue_(size_t{options.max_behind} + size_t{4} * options.batch),
       producer_(queue_) {
   pending_.reserve(size_t{2} * options_.batch);
+  // The largest snapshot this State can serialize to, reserved once: growing the buffer by
+  // doubling would map and unmap hundreds of MB per snapshot (each munmap holds the process's
+  // mmap lock for milliseconds, which any page fault of the Runner then waits for).
+  snapshot_.reserve(sizeof(SnapshotHeader) + replica_.region_size());
+  prefault_queue();
+}
+
+// One lap through the preallocated blocks, so the Runner never takes a first-touch page fault
+// (which also waits on the mmap lock) in them later.
+void Journal::prefault_queue() noexcept {
+  const size_t lap = size_t{options_.max_behind} + size_t{2} * options_.batch;
+  Input blank{};
+  for (size_t i = 0; i < lap; ++i) {
+    if (!queue_.try_enqueue(producer_, blank)) break;  // try_: never allocate for this
+  }
+  Input buf[128];
+  while (queue_.try_dequeue_bulk_from_producer(producer_, buf, std::size(buf)) > 0) {
+  }
 }
 
 Journal::~Journal() {
@@ -263,13 +285,13 @@ void Journal::run() noexcept {
         break;
       }
     }
-    std::string snapshot;
-    if (boundary || want_snapshot) {
-      const std::string bytes = replica_.serialize();
-      snapshot =
-          encode_snapshot(replica_.header().seq, replica_.hash(), shm::wall_clock_ns(), bytes);
+    const bool take_snapshot = boundary || want_snapshot;
+    if (take_snapshot) {
+      snapshot_.assign(sizeof(SnapshotHeader), '\0');  // keeps the buffer's capacity
+      replica_.serialize_into(snapshot_);
+      seal_snapshot(snapshot_, replica_.header().seq, shm::wall_clock_ns());
     }
-    if (!commit(count, snapshot.empty() ? nullptr : &snapshot)) return;
+    if (!commit(count, take_snapshot ? &snapshot_ : nullptr)) return;
     want_snapshot = false;
   }
 }

@@ -35,6 +35,7 @@ struct JournalOptions {
   uint64_t snapshot_every = 1'000'000;
   uint32_t snapshots_keep = 3;
   uint32_t retry_ms = 200;
+  uint32_t max_behind = 131072;  // the Runner's bound: the queue is sized to hold it
   bool halt_on_failure = false;  // on_journal_failure = "stop"
   uint64_t max_map_size = 1ull << 40;
 
@@ -82,6 +83,7 @@ class Journal final : public InputSink {
   size_t gather() noexcept;
   bool commit(size_t count, const std::string* snapshot) noexcept;
   int write_txn(size_t count, const std::string* snapshot, uint64_t skip_through) noexcept;
+  void prefault_queue() noexcept;
   int prune(MDB_txn* txn) noexcept;
   void publish_state(JournalState s, int error) noexcept;
 
@@ -93,6 +95,7 @@ class Journal final : public InputSink {
   moodycamel::ConcurrentQueue<Input> queue_;
   moodycamel::ProducerToken producer_;
   std::vector<Input> pending_;  // taken from the queue, not yet committed (journal thread only)
+  std::string snapshot_;        // the last snapshot's buffer, reused: no large free per snapshot
   size_t pending_head_ = 0;
   std::atomic<bool> snapshot_requested_{false};
   std::atomic<bool> stopping_{false};

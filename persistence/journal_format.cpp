@@ -97,6 +97,19 @@ std::string encode_snapshot(uint64_t seq, uint64_t state_hash, int64_t wall_ns,
   return out;
 }
 
+void seal_snapshot(std::string& value, uint64_t seq, int64_t wall_ns) {
+  const std::string_view bytes = std::string_view(value).substr(sizeof(SnapshotHeader));
+  SnapshotHeader h{};
+  h.magic = kSnapshotMagic;
+  h.version = kSnapshotFormatVersion;
+  h.seq = seq;
+  h.state_hash = XXH3_64bits(bytes.data(), bytes.size());
+  h.size = bytes.size();
+  h.taken_wall_ns = wall_ns;
+  h.checksum = snapshot_checksum(h, bytes);
+  std::memcpy(value.data(), &h, sizeof h);
+}
+
 std::optional<SnapshotView> decode_snapshot(std::string_view value, std::string* why) {
   SnapshotView v{};
   if (value.size() < sizeof(SnapshotHeader)) {

@@ -57,6 +57,9 @@ static_assert(sizeof(SnapshotHeader) == 48);
 // Header + bytes, ready to store.
 std::string encode_snapshot(uint64_t seq, uint64_t state_hash, int64_t wall_ns,
                             std::string_view state_bytes);
+// In place: `value` holds sizeof(SnapshotHeader) bytes of room, then the state bytes; the
+// header is filled in (its state_hash is XXH3-64 of those bytes, which is State::hash()).
+void seal_snapshot(std::string& value, uint64_t seq, int64_t wall_ns);
 struct SnapshotView {
   SnapshotHeader header;
   std::string_view state_bytes;
