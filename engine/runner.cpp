@@ -352,7 +352,13 @@ bool Runner::poll_once() noexcept {
 
 void Runner::run(const std::atomic<bool>& stop) noexcept {
   // Acquire: pairs with the signal handler's / controller's release store of `stop`.
-  while (!stop.load(std::memory_order_acquire) && !halted_by_journal_) idle_.idle(poll_once());
+  while (!stop.load(std::memory_order_acquire) && !halted_by_journal_) {
+    const bool work = poll_once();
+    // Idle with responses waiting for the journal (sync): give up the core, which the journal
+    // thread may share, even when the idle strategy is to spin.
+    if (!work && !held_.empty()) std::this_thread::yield();
+    idle_.idle(work);
+  }
   // Stop accepting: readers see it; then apply what is already queued and return.
   accepting_ = false;
   segment_.header().accepting.store(0, std::memory_order_release);
