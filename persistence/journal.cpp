@@ -38,8 +38,10 @@ Result<std::unique_ptr<Journal>> Journal::start(Store store, State replica,
   if (!summary) return Error{summary.error()};
   std::unique_ptr<Journal> j(
       new Journal(std::move(store), std::move(replica), options, status, std::move(log)));
-  // Relaxed: published to other threads by the thread start (and read on their own).
+  // Release: pairs with the Runner's acquire loads of the durable seq (the recovered seq is
+  // durable by definition).
   status->durable_seq.store(j->replica_.header().seq, std::memory_order_release);
+  // Relaxed: a monitoring figure, read on its own.
   status->snapshot_seq.store(summary->snapshots.empty() ? 0 : summary->snapshots.back().seq,
                              std::memory_order_relaxed);
   j->publish_state(JournalState::kWriting, 0);
@@ -54,7 +56,7 @@ Journal::Journal(Store store, State replica, const JournalOptions& options, Jour
       options_(options),
       status_(status),
       log_(std::move(log)),
-      // Room for everything the Runner may run ahead (journal_max_behind) and two batches more,
+      // Room for everything the Runner may run ahead (journal_max_behind) and four batches more,
       // up front: the Runner's enqueue then never allocates while the journal keeps up. (An
       // allocation there can wait milliseconds on the process's mmap lock while the journal
       // thread frees snapshot-sized memory.)
