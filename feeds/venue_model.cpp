@@ -1,0 +1,141 @@
+#include "feeds/venue_model.hpp"
+
+#include <algorithm>
+
+#include "engine/accounting.hpp"
+
+namespace ose {
+
+bool trades_as_market(OrderType t) noexcept {
+  return t == OrderType::kMarket || t == OrderType::kStopMarket ||
+         t == OrderType::kTakeProfitMarket || t == OrderType::kTrailingStop;
+}
+
+Amount venue_fee(const InstrumentRecord& ins, Qty qty, Price price, Liquidity liquidity) noexcept {
+  const auto value = settle_value(ins, qty, price);
+  if (!value) return Amount{};
+  const Rate rate = liquidity == Liquidity::kMaker ? ins.maker_fee : ins.taker_fee;
+  const auto product = mul128(value->e8, rate.e8);
+  if (!product) return Amount{};
+  return Amount::from_e8(ratio_e8(*product, kScale).value_or(0));
+}
+
+namespace {
+
+bool marketable(const VenueOrder& o, const VenueQuote& q) noexcept {
+  if (trades_as_market(o.type)) return o.side == Side::kBuy ? q.has_ask : q.has_bid;
+  return o.side == Side::kBuy ? q.has_ask && o.price >= q.ask : q.has_bid && o.price <= q.bid;
+}
+
+// A resting order the market has reached: the ask (or a trade) at or through a buy's price.
+bool reached(const VenueOrder& o, const VenueQuote& q) noexcept {
+  if (o.side == Side::kBuy) {
+    return (q.has_ask && q.ask <= o.price) || (q.has_last && q.last <= o.price);
+  }
+  return (q.has_bid && q.bid >= o.price) || (q.has_last && q.last >= o.price);
+}
+
+Qty remaining(const VenueOrder& o) noexcept {
+  return o.qty - o.filled;
+}
+
+}  // namespace
+
+Qty VenueModel::take(VenueOrder& o, const VenueQuote& q, std::vector<VenueAction>& out) {
+  const Price touch = o.side == Side::kBuy ? q.ask : q.bid;
+  Qty qty = remaining(o);
+  if (options_.partial_fills) {
+    const Qty shown = o.side == Side::kBuy ? q.ask_qty : q.bid_qty;
+    if (shown.is_positive()) qty = std::min(qty, shown);
+  }
+  if (!qty.is_positive()) return Qty{};
+  o.filled = o.filled + qty;
+  out.push_back(
+      {VenueActionKind::kFill, o.order_id, qty, touch, Liquidity::kTaker, RejectReason::kNone});
+  return qty;
+}
+
+// After the taking part: done, rests, or the rest expires (IOC, FOK, market). True if it rests.
+bool VenueModel::rest_or_finish(VenueOrder& o, std::vector<VenueAction>& out) {
+  if (!remaining(o).is_positive()) return false;
+  if (trades_as_market(o.type) || o.tif == Tif::kIoc || o.tif == Tif::kFok) {
+    out.push_back({VenueActionKind::kExpired, o.order_id, Qty{}, Price{}, Liquidity::kTaker,
+                   RejectReason::kNone});
+    return false;
+  }
+  resting_[o.order_id] = o;
+  return true;
+}
+
+void VenueModel::on_new(VenueOrder o, const VenueQuote& q, std::vector<VenueAction>& out) {
+  auto reject = [&](RejectReason why) {
+    out.push_back({VenueActionKind::kReject, o.order_id, Qty{}, Price{}, Liquidity::kTaker, why});
+  };
+  if (options_.reject_per_million != 0 && rng_() % 1'000'000 < options_.reject_per_million) {
+    return reject(RejectReason::kVenueRejected);
+  }
+  const bool takes = marketable(o, q);
+  if (trades_as_market(o.type) && !takes) return reject(RejectReason::kNoMarketData);
+  if (takes && o.post_only) return reject(RejectReason::kVenueRejected);  // would take
+  if (takes && o.tif == Tif::kFok && options_.partial_fills) {
+    const Qty shown = o.side == Side::kBuy ? q.ask_qty : q.bid_qty;
+    if (shown.is_positive() && shown < remaining(o)) {
+      out.push_back({VenueActionKind::kAck, o.order_id, Qty{}, Price{}, Liquidity::kTaker,
+                     RejectReason::kNone});
+      out.push_back({VenueActionKind::kExpired, o.order_id, Qty{}, Price{}, Liquidity::kTaker,
+                     RejectReason::kNone});
+      return;
+    }
+  }
+  out.push_back(
+      {VenueActionKind::kAck, o.order_id, Qty{}, Price{}, Liquidity::kTaker, RejectReason::kNone});
+  if (takes) take(o, q, out);
+  rest_or_finish(o, out);
+}
+
+void VenueModel::on_cancel(uint64_t order_id, std::vector<VenueAction>& out) {
+  if (resting_.erase(order_id) == 0) return;  // filled or never here: nothing to cancel
+  out.push_back({VenueActionKind::kCancelAck, order_id, Qty{}, Price{}, Liquidity::kTaker,
+                 RejectReason::kNone});
+}
+
+void VenueModel::on_amend(uint64_t order_id, Qty qty, Price price, const VenueQuote& q,
+                          std::vector<VenueAction>& out) {
+  auto it = resting_.find(order_id);
+  if (it == resting_.end()) return;
+  VenueOrder& o = it->second;
+  if (qty.is_positive()) o.qty = qty;
+  if (price.is_positive()) o.price = price;
+  if (!remaining(o).is_positive()) {
+    resting_.erase(it);
+    return;
+  }
+  if (marketable(o, q)) {
+    VenueOrder copy = o;
+    resting_.erase(it);
+    take(copy, q, out);
+    rest_or_finish(copy, out);
+  }
+}
+
+void VenueModel::on_market(uint16_t instrument, const VenueQuote& q,
+                           std::vector<VenueAction>& out) {
+  for (auto it = resting_.begin(); it != resting_.end();) {
+    VenueOrder& o = it->second;
+    if (o.instrument != instrument || !reached(o, q)) {
+      ++it;
+      continue;
+    }
+    Qty qty = remaining(o);
+    if (options_.partial_fills) {
+      const Qty shown = o.side == Side::kBuy ? q.ask_qty : q.bid_qty;
+      if (shown.is_positive()) qty = std::min(qty, shown);
+    }
+    o.filled = o.filled + qty;
+    out.push_back(
+        {VenueActionKind::kFill, o.order_id, qty, o.price, Liquidity::kMaker, RejectReason::kNone});
+    it = remaining(o).is_positive() ? std::next(it) : resting_.erase(it);
+  }
+}
+
+}  // namespace ose

@@ -1,0 +1,101 @@
+// The simulated venue's matching rules (no I/O): what an exchange does with the orders the
+// engine releases, given the market the engine's table shows. The `ose venue` process feeds it
+// the orders and cancels it receives and the market it reads, and sends back the actions.
+//
+//   market order          fills at once at the touch (buy at the ask, sell at the bid), taker;
+//                         no touch on that side: rejected (NO_MARKET_DATA)
+//   limit, marketable     (buy price ≥ ask, sell price ≤ bid) fills at the touch as taker;
+//                         post-only: rejected instead
+//   limit, not marketable IOC and FOK expire; GTC and GTD rest, and fill at their own price as
+//                         maker once the market touches or trades through them (buy: ask ≤
+//                         price or last ≤ price)
+//   partial fills         optional: a fill takes at most the quantity quoted at the touch; FOK
+//                         then expires unless the whole quantity is there, IOC expires the rest
+//   cancel                a resting order is cancelled (cancel_ack); an order already filled
+//                         gets nothing (the engine's fill arrived first: a cancel racing a fill)
+//   amend                 a resting order takes the new quantity and price, and fills at once
+//                         if the new price is marketable
+// Conditional orders reach the venue only when the engine triggers them; stop and take-profit
+// market types and trailing stops then trade as market orders, the limit types as limits.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/command.hpp"
+#include "engine/enums.hpp"
+#include "engine/fixed_point.hpp"
+#include "engine/records.hpp"
+
+namespace ose {
+
+// has_last only when a new trade printed since the previous quote (the venue process compares
+// with the market record it saw before): an old last price is not a trade through anything.
+struct VenueQuote {
+  Price bid, ask, last;
+  Qty bid_qty, ask_qty;
+  bool has_bid = false, has_ask = false, has_last = false;
+};
+
+struct VenueOrder {
+  uint64_t order_id = 0;
+  uint16_t instrument = 0;
+  Side side = Side::kBuy;
+  OrderType type = OrderType::kLimit;
+  Tif tif = Tif::kGtc;
+  bool post_only = false;
+  Qty qty;     // total
+  Qty filled;  // so far
+  Price price;
+};
+
+enum class VenueActionKind : uint8_t { kAck, kReject, kFill, kCancelAck, kExpired };
+
+struct VenueAction {
+  VenueActionKind kind;
+  uint64_t order_id;
+  Qty qty;      // fill
+  Price price;  // fill
+  Liquidity liquidity = Liquidity::kTaker;
+  RejectReason reason = RejectReason::kNone;  // reject
+};
+
+struct VenueModelOptions {
+  bool partial_fills = false;       // a fill takes at most the quantity quoted at the touch
+  uint32_t reject_per_million = 0;  // share of new orders rejected at random (VENUE_REJECTED)
+  uint64_t seed = 1;
+};
+
+class VenueModel {
+ public:
+  explicit VenueModel(VenueModelOptions options) : options_(options), rng_(options.seed) {}
+
+  void on_new(VenueOrder order, const VenueQuote& quote, std::vector<VenueAction>& out);
+  void on_cancel(uint64_t order_id, std::vector<VenueAction>& out);
+  void on_amend(uint64_t order_id, Qty qty, Price price, const VenueQuote& quote,
+                std::vector<VenueAction>& out);
+  // The market of `instrument` moved: resting orders it reaches fill.
+  void on_market(uint16_t instrument, const VenueQuote& quote, std::vector<VenueAction>& out);
+
+  size_t resting() const noexcept { return resting_.size(); }
+
+ private:
+  // Fills what the quote allows at the touch as taker; returns the quantity filled.
+  Qty take(VenueOrder& o, const VenueQuote& q, std::vector<VenueAction>& out);
+  bool rest_or_finish(VenueOrder& o, std::vector<VenueAction>& out);
+
+  VenueModelOptions options_;
+  std::mt19937_64 rng_;
+  std::unordered_map<uint64_t, VenueOrder> resting_;  // cold-ish: the venue is not the engine
+};
+
+// Market-like types trade as market orders once released.
+bool trades_as_market(OrderType t) noexcept;
+
+// The fee the venue charges for a fill, in the instrument's settle asset (the quote for spot
+// and linear, the base for inverse): value · rate, half-even.
+Amount venue_fee(const InstrumentRecord& ins, Qty qty, Price price, Liquidity liquidity) noexcept;
+
+}  // namespace ose
