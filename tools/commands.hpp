@@ -18,5 +18,6 @@ Run add_journal_command(CLI::App& app);   // ose journal stats|dump|verify|trunc
 Run add_snapshot_command(CLI::App& app);  // ose snapshot list|take
 Run add_recover_command(CLI::App& app);   // ose recover --check
 Run add_backup_command(CLI::App& app);    // ose backup DEST
+Run add_venue_command(CLI::App& app);     // ose venue --engine E --client C
 
 }  // namespace ose::tools

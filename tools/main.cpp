@@ -82,10 +82,11 @@ int main(int argc, char** argv) {
   const ose::tools::Run snapshot = ose::tools::add_snapshot_command(app);
   const ose::tools::Run recover = ose::tools::add_recover_command(app);
   const ose::tools::Run backup = ose::tools::add_backup_command(app);
+  const ose::tools::Run venue = ose::tools::add_venue_command(app);
 
   CLI11_PARSE(app, argc, argv);
   for (const auto* run :
-       {&engine, &send, &inspect, &bench, &journal, &snapshot, &recover, &backup}) {
+       {&engine, &send, &inspect, &bench, &journal, &snapshot, &recover, &backup, &venue}) {
     if (const int rc = (*run)(); rc >= 0) return rc;
   }
   if (replay->parsed()) return replay_main(config_path, input_path, options);

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# `ose venue` as a separate process against a real engine: a marketable limit fills at the ask
+# as taker, a resting limit fills at its own price as maker when the ask comes down to it, and
+# the balances are what the fees say (worked by hand below).
+# Usage: venue_cli.sh PATH/TO/ose SOURCE_DIR
+set -uo pipefail
+ose="$1"
+src="$2"
+work="$(mktemp -d)"
+name="vc$$"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  rm -rf "$work"; rm -f /dev/shm/ose."$name".*
+}
+trap cleanup EXIT
+failures=0
+check() {
+  local what="$1"; shift
+  if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; failures=$((failures + 1)); fi
+}
+contains() { grep -qF -- "$2" "$1"; }
+send() { echo "$2" | "$ose" send --engine "$name" --client "$1" - >>"$work/answers.txt"; }
+
+check "ose venue --help exits 0" "$ose" venue --help >/dev/null
+sed -e "s/^name = \"demo\"/name = \"$name\"/" -e "s|^data_dir = .*|data_dir = \"$work/data\"|" \
+  "$src/config/example.toml" >"$work/config.toml"
+"$ose" engine --config "$work/config.toml" -q 2>"$work/engine.log" &
+pids+=($!)
+for _ in $(seq 200); do "$ose" inspect --engine "$name" status >/dev/null 2>&1 && break; sleep 0.05; done
+"$ose" venue --engine "$name" --client sim 2>"$work/venue.log" &
+pids+=($!)
+sleep 0.3
+
+send ops '{"op":"tick","symbol":"BTCUSDT","bid":"29990","ask":"30010","bid_qty":"1","ask_qty":"1","last":"30000"}'
+send ema1 '{"op":"new_order","cl_id":1,"account":"main","strategy":"ema1","symbol":"BTCUSDT","side":"buy","type":"limit","tif":"gtc","qty":"0.01","price":"30020"}'
+send ema1 '{"op":"new_order","cl_id":2,"account":"main","strategy":"ema1","symbol":"BTCUSDT","side":"buy","type":"limit","tif":"gtc","qty":"0.01","price":"29000"}'
+sleep 0.3
+send ops '{"op":"tick","symbol":"BTCUSDT","bid":"28990","ask":"29000","last":"29000"}'
+for _ in $(seq 100); do
+  "$ose" inspect --engine "$name" orders --json >"$work/orders.json"
+  [ "$(grep -o '"status": *"filled"' "$work/orders.json" | wc -l)" -eq 2 ] && break
+  sleep 0.05
+done
+"$ose" inspect --engine "$name" --json >"$work/state.json"
+check "both orders filled" test "$(grep -o '"status": *"filled"' "$work/orders.json" | wc -l)" -eq 2
+check "the marketable one at the ask (30010)" contains "$work/orders.json" '"avg_fill_price": "30010"'
+check "the resting one at its own price (29000)" contains "$work/orders.json" '"avg_fill_price": "29000"'
+# USDT: 100000 − 0.01×30010 − 0.001×300.10 (taker) − 0.01×29000 − 0.001×290 (maker)
+#     = 100000 − 300.10 − 0.3001 − 290 − 0.29 = 99409.3099
+check "USDT balance after both fills and fees" contains "$work/state.json" '"free": "99409.3099"'
+check "BTC balance: 1 + 0.02" contains "$work/state.json" '"free": "1.02"'
+
+kill -TERM "${pids[1]}"; wait "${pids[1]}"   # the venue first, then the engine
+kill -TERM "${pids[0]}"; wait "${pids[0]}"
+pids=()
+check "the venue logged its fills" contains "$work/venue.log" "stopped after 2 fills"
+if [ "$failures" -ne 0 ]; then
+  echo "--- engine log"; cat "$work/engine.log"; echo "--- venue log"; cat "$work/venue.log"
+  echo "$failures check(s) failed"; exit 1
+fi
+echo "all checks passed"
