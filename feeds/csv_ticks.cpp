@@ -339,22 +339,13 @@ bool CsvTickReader::parse_book_ticker(std::span<const std::string_view> f) {
                  quote_field(f[7]));
     ts_ns = *ns;
   }
-  if (ts_ns < last_ts_ns_) {
-    return bad("time goes backwards: " + std::to_string(ts_ns) + " ns after " +
-               std::to_string(last_ts_ns_) + " ns");
-  }
-  TimedTick& t = pending_[0];
-  t = TimedTick{};
-  t.ts_ns = ts_ns;
-  t.tick.instrument = instrument_;
-  t.tick.fields = kTickBid | kTickAsk | kTickBidQty | kTickAskQty;
-  t.tick.bid = bid;
-  t.tick.ask = ask;
-  t.tick.bid_qty = bid_qty;
-  t.tick.ask_qty = ask_qty;
-  pending_count_ = 1;
-  last_ts_ns_ = ts_ns;
-  return true;
+  TickCmd tick{};
+  tick.fields = kTickBid | kTickAsk | kTickBidQty | kTickAskQty;
+  tick.bid = bid;
+  tick.ask = ask;
+  tick.bid_qty = bid_qty;
+  tick.ask_qty = ask_qty;
+  return emit_one(ts_ns, tick);
 }
 
 bool CsvTickReader::parse_trade(std::span<const std::string_view> f) {
@@ -369,17 +360,22 @@ bool CsvTickReader::parse_trade(std::span<const std::string_view> f) {
   const auto ms = parse_ms(f[4]);
   if (!ms) return bad("bad time " + quote_field(f[4]));
   const int64_t ts_ns = *ms * kNsPerMs;
+  TickCmd tick{};
+  tick.fields = kTickLast | kTickVolume;
+  tick.last = price;
+  tick.volume = qty;
+  return emit_one(ts_ns, tick);
+}
+
+bool CsvTickReader::emit_one(int64_t ts_ns, const TickCmd& tick) {
   if (ts_ns < last_ts_ns_) {
     return bad("time goes backwards: " + std::to_string(ts_ns) + " ns after " +
                std::to_string(last_ts_ns_) + " ns");
   }
   TimedTick& t = pending_[0];
-  t = TimedTick{};
   t.ts_ns = ts_ns;
+  t.tick = tick;
   t.tick.instrument = instrument_;
-  t.tick.fields = kTickLast | kTickVolume;
-  t.tick.last = price;
-  t.tick.volume = qty;
   pending_count_ = 1;
   last_ts_ns_ = ts_ns;
   return true;

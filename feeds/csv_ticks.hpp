@@ -89,6 +89,8 @@ class CsvTickReader {
   bool parse_kline(std::span<const std::string_view> f);
   bool parse_book_ticker(std::span<const std::string_view> f);
   bool parse_trade(std::span<const std::string_view> f);
+  // One tick from one row: refused (a bad row) if its time goes backwards.
+  bool emit_one(int64_t ts_ns, const TickCmd& tick);
   bool bad(std::string_view what);  // records a bad row at line_no_; returns false
 
   std::ifstream in_;
