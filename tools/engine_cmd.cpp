@@ -16,6 +16,7 @@
 #include "persistence/durable_engine.hpp"
 #include "shm/idle.hpp"
 #include "tools/commands.hpp"
+#include "tools/engine_feed.hpp"
 #include "tools/input_log.hpp"
 
 namespace ose::tools {
@@ -48,6 +49,7 @@ struct EngineOptions {
   std::string input_log;
   double status_every_s = 5;
   bool quiet = false;
+  FeedOptions feed;
 };
 
 std::string status_line(Runner& r) {
@@ -123,6 +125,37 @@ int run_engine(const EngineOptions& o) {
                   r.state().client_count(), config->idle,
                   config->journal ? config->data_dir : "off", config->durability));
 
+  // Market data from a feed thread inside this process, into the Runner's tick queue.
+  std::unique_ptr<EngineFeed> feed;
+  if (!o.feed.empty()) {
+    auto opened = EngineFeed::open(o.feed, r);
+    if (!opened) {
+      fmt::print(stderr, "ose engine: {}\n", opened.error());
+      return 1;
+    }
+    feed = std::move(*opened);
+    log("feed: " + feed->describe());
+  }
+  // The feed stops first on SIGINT/SIGTERM, so the Runner's drain reaches an empty tick queue.
+  std::thread feed_watch;
+  if (feed) {
+    feed->start();
+    feed_watch = std::thread([&] {
+      bool reported = false;
+      // Acquire: pairs with the signal handler's release store.
+      while (!g_stop.load(std::memory_order_acquire)) {
+        if (feed->finished() && !reported) {
+          log(fmt::format("feed finished after {} ticks ({} bad rows)", feed->ticks(),
+                          feed->bad_rows()));
+          for (const std::string& e : feed->errors()) log("feed: " + e);
+          reported = true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      feed->stop();
+    });
+  }
+
   // The status line comes from its own thread, reading the engine's published counters.
   std::mutex mu;
   std::condition_variable cv;
@@ -136,6 +169,8 @@ int run_engine(const EngineOptions& o) {
     });
   }
   auto durable = (*engine)->run(g_stop);
+  if (feed_watch.joinable()) feed_watch.join();
+  feed.reset();
   {
     std::lock_guard lock(mu);
     done = true;
@@ -174,6 +209,15 @@ Run add_engine_command(CLI::App& app) {
   cmd->add_option("--input-log", o->input_log,
                   "Write every applied input as a scenario line (replayable with ose replay)");
   cmd->add_flag("-q,--quiet", o->quiet, "No status lines");
+  cmd->add_option("--synthetic", o->feed.synthetic,
+                  "Feed a synthetic market: SYMBOL=MID (repeat for more symbols)");
+  cmd->add_option("--rate", o->feed.rate, "Synthetic ticks per second, all symbols (default 1000)");
+  cmd->add_option("--seed", o->feed.seed, "Seed of the synthetic market");
+  cmd->add_option("--replay", o->feed.replay,
+                  "Replay Binance CSVs (klines, bookTicker, trades) merged by time: FILE[@SYMBOL]; "
+                  "the symbol defaults to the file name's first part");
+  cmd->add_option("--speed", o->feed.speed, "Replay speed: 1 real time, 10 faster, 0 full speed")
+      ->check(CLI::NonNegativeNumber);
   return [cmd, o]() { return cmd->parsed() ? run_engine(*o) : -1; };
 }
 
