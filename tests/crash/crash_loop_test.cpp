@@ -325,17 +325,17 @@ std::optional<Client> attach_client(const std::string& engine, const char* name)
   if (!c) _exit(10);
   const uint16_t me = c->index();
   const uint16_t usdt = c->asset("USDT");
-  std::deque<Command> todo;
+  std::deque<Command> outbox;
   auto ack = [&](uint64_t order_id) {
     Command a = make_command(Op::kAck);
     a.ack.ref.order_id = order_id;
     a.ack.venue_order_id = order_id;
-    todo.push_back(a);
+    outbox.push_back(a);
   };
   auto cancel_ack = [&](uint64_t order_id) {
     Command a = make_command(Op::kCancelAck);
     a.cancel_ack.order_id = order_id;
-    todo.push_back(a);
+    outbox.push_back(a);
   };
   StateHeader h{};
   if (c->state().read_state_header(h)) {
@@ -348,8 +348,8 @@ std::optional<Client> attach_client(const std::string& engine, const char* name)
   }
   Response r;
   for (;;) {
-    while (!todo.empty() && c->submit(todo.front()) != 0) todo.pop_front();
-    if (!c->wait(r, WaitMode::kPark, todo.empty() ? 100'000'000 : 1'000'000)) {
+    while (!outbox.empty() && c->submit(outbox.front()) != 0) outbox.pop_front();
+    if (!c->wait(r, WaitMode::kPark, outbox.empty() ? 100'000'000 : 1'000'000)) {
       if (c->lagging()) c->clear_lagging();
       continue;
     }
@@ -368,7 +368,7 @@ std::optional<Client> attach_client(const std::string& engine, const char* name)
         f.fill.fee = *parse_fixed<Amount>("0.05");
         f.fill.fee_asset = usdt;
         f.fill.liquidity = static_cast<uint8_t>(Liquidity::kMaker);
-        todo.push_back(f);
+        outbox.push_back(f);
       }
     } else if (e.type == EventType::kCancelRequested && e.status == OrderStatus::kPendingCancel) {
       cancel_ack(e.order_id);
