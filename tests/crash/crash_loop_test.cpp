@@ -55,6 +55,7 @@
 #include "persistence/store.hpp"
 #include "shm/clock.hpp"
 #include "shm/segment.hpp"
+#include "tests/support/btcusdt_spot.hpp"
 
 namespace ose::test {
 namespace {
@@ -99,24 +100,7 @@ data_dir = "{}"
 snapshot_every = {}
 snapshots_keep = {}
 
-[[assets]]
-code = "USDT"
-[[assets]]
-code = "BTC"
-
-[[instruments]]
-symbol = "BTCUSDT"
-kind = "spot"
-base = "BTC"
-quote = "USDT"
-tick_size = "0.01"
-step_size = "0.00001"
-min_qty = "0.00001"
-max_qty = "9000"
-min_notional = "5"
-maker_fee = "0.001"
-taker_fee = "0.001"
-price_band = "0.05"
+{}
 
 [[accounts]]
 name = "main"
@@ -146,7 +130,8 @@ name = "sim"
 role = "venue"
 accounts = ["main"]
 )",
-                     name, o.max_orders, o.durability, data_dir, kSnapshotEvery, o.snapshots_keep);
+                     name, o.max_orders, o.durability, data_dir, kSnapshotEvery, o.snapshots_keep,
+                     test::kBtcUsdtSpot);
 }
 
 // ---- what the client processes saw (a MAP_SHARED mapping made before any fork) -------------

@@ -8,6 +8,7 @@
 #include "feeds/synthetic_walk.hpp"
 #include "feeds/tick_pump.hpp"
 #include "shm/clock.hpp"
+#include "tests/support/btcusdt_spot.hpp"
 
 namespace ose {
 namespace {
@@ -19,23 +20,7 @@ max_orders = 64
 max_positions = 16
 journal = false
 
-[[assets]]
-code = "USDT"
-[[assets]]
-code = "BTC"
-
-[[instruments]]
-symbol = "BTCUSDT"
-kind = "spot"
-base = "BTC"
-quote = "USDT"
-tick_size = "0.01"
-step_size = "0.00001"
-min_qty = "0.00001"
-max_qty = "9000"
-min_notional = "5"
-maker_fee = "0.001"
-taker_fee = "0.001"
+{}
 )";
 
 class WalkSource final : public TickSource {
@@ -54,7 +39,8 @@ class WalkSource final : public TickSource {
 
 TEST(PumpIntoRunner, EveryTickIsAppliedAndTheMarketEndsOnTheLastOne) {
   const std::string name = fmt::format("pf{}", getpid());
-  auto config = load_config_string(fmt::format(fmt::runtime(kConfig), name), "<pump test>");
+  auto config = load_config_string(fmt::format(fmt::runtime(kConfig), name, test::kBtcUsdtSpot),
+                                   "<pump test>");
   ASSERT_TRUE(config.ok()) << config.error();
   auto runner = Runner::create(*config, [](const std::string&) {});
   ASSERT_TRUE(runner.ok()) << runner.error();

@@ -18,6 +18,7 @@
 #include "persistence/store.hpp"
 #include "tests/engine/random_streams.hpp"
 #include "tests/engine/reference_model.hpp"
+#include "tests/support/btcusdt_spot.hpp"
 
 namespace ose::test {
 
@@ -65,23 +66,7 @@ name = "{}"
 max_positions = 16
 {}
 
-[[assets]]
-code = "USDT"
-[[assets]]
-code = "BTC"
-
-[[instruments]]
-symbol = "BTCUSDT"
-kind = "spot"
-base = "BTC"
-quote = "USDT"
-tick_size = "0.01"
-step_size = "0.00001"
-min_qty = "0.00001"
-max_qty = "9000"
-min_notional = "5"
-maker_fee = "0.001"
-taker_fee = "0.001"
+{}
 
 [[accounts]]
 name = "main"
@@ -97,7 +82,7 @@ max_open_orders = 100000
 name = "ema1"
 accounts = ["main"]
 )",
-                     name, engine_lines);
+                     name, engine_lines, kBtcUsdtSpot);
 }
 
 inline Store open_store(const std::string& dir, bool read_only, uint64_t map_size = 64ull << 20) {

@@ -20,6 +20,7 @@
 #include "engine/runner.hpp"
 #include "engine/state_segment.hpp"
 #include "shm/clock.hpp"
+#include "tests/support/btcusdt_spot.hpp"
 
 namespace ose::test {
 
@@ -42,24 +43,7 @@ command_ring = 64
 response_ring = 256
 broadcast_ring = 1024
 
-[[assets]]
-code = "USDT"
-[[assets]]
-code = "BTC"
-
-[[instruments]]
-symbol = "BTCUSDT"
-kind = "spot"
-base = "BTC"
-quote = "USDT"
-tick_size = "0.01"
-step_size = "0.00001"
-min_qty = "0.00001"
-max_qty = "9000"
-min_notional = "5"
-maker_fee = "0.001"
-taker_fee = "0.001"
-price_band = "0.05"
+{}
 
 [[accounts]]
 name = "main"
@@ -95,7 +79,7 @@ name = "ops"
 role = "admin"
 accounts = ["main"]
 )",
-                     name, mm1_keeps ? "false" : "true");
+                     name, kBtcUsdtSpot, mm1_keeps ? "false" : "true");
 }
 
 inline std::string unique_engine_name() {
