@@ -20,6 +20,21 @@ Amount venue_fee(const InstrumentRecord& ins, Qty qty, Price price, Liquidity li
   return Amount::from_e8(ratio_e8(*product, kScale).value_or(0));
 }
 
+VenueQuote with_touch_from_last(VenueQuote q) noexcept {
+  if (!q.last.is_positive()) return q;
+  if (!q.has_bid) {
+    q.bid = q.last;
+    q.bid_qty = q.last_qty;
+    q.has_bid = true;
+  }
+  if (!q.has_ask) {
+    q.ask = q.last;
+    q.ask_qty = q.last_qty;
+    q.has_ask = true;
+  }
+  return q;
+}
+
 namespace {
 
 bool marketable(const VenueOrder& o, const VenueQuote& q) noexcept {
@@ -67,7 +82,8 @@ bool VenueModel::rest_or_finish(VenueOrder& o, std::vector<VenueAction>& out) {
   return true;
 }
 
-void VenueModel::on_new(VenueOrder o, const VenueQuote& q, std::vector<VenueAction>& out) {
+void VenueModel::on_new(VenueOrder o, const VenueQuote& quote, std::vector<VenueAction>& out) {
+  const VenueQuote q = with_touch_from_last(quote);
   auto reject = [&](RejectReason why) {
     out.push_back({VenueActionKind::kReject, o.order_id, Qty{}, Price{}, Liquidity::kTaker, why});
   };
@@ -99,8 +115,9 @@ void VenueModel::on_cancel(uint64_t order_id, std::vector<VenueAction>& out) {
                  RejectReason::kNone});
 }
 
-void VenueModel::on_amend(uint64_t order_id, Qty qty, Price price, const VenueQuote& q,
+void VenueModel::on_amend(uint64_t order_id, Qty qty, Price price, const VenueQuote& quote,
                           std::vector<VenueAction>& out) {
+  const VenueQuote q = with_touch_from_last(quote);
   auto it = resting_.find(order_id);
   if (it == resting_.end()) return;
   VenueOrder& o = it->second;
@@ -118,8 +135,9 @@ void VenueModel::on_amend(uint64_t order_id, Qty qty, Price price, const VenueQu
   }
 }
 
-void VenueModel::on_market(uint16_t instrument, const VenueQuote& q,
+void VenueModel::on_market(uint16_t instrument, const VenueQuote& quote,
                            std::vector<VenueAction>& out) {
+  const VenueQuote q = with_touch_from_last(quote);
   for (auto it = resting_.begin(); it != resting_.end();) {
     VenueOrder& o = it->second;
     if (o.instrument != instrument || !reached(o, q)) {
@@ -128,7 +146,10 @@ void VenueModel::on_market(uint16_t instrument, const VenueQuote& q,
     }
     Qty qty = remaining(o);
     if (options_.partial_fills) {
-      const Qty shown = o.side == Side::kBuy ? q.ask_qty : q.bid_qty;
+      // Reached by the quote: what is quoted there; else by a trade print: what printed.
+      const bool by_quote =
+          o.side == Side::kBuy ? q.has_ask && q.ask <= o.price : q.has_bid && q.bid >= o.price;
+      const Qty shown = by_quote ? (o.side == Side::kBuy ? q.ask_qty : q.bid_qty) : q.last_qty;
       if (shown.is_positive()) qty = std::min(qty, shown);
     }
     o.filled = o.filled + qty;

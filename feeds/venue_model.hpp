@@ -9,8 +9,12 @@
 //   limit, not marketable IOC and FOK expire; GTC and GTD rest, and fill at their own price as
 //                         maker once the market touches or trades through them (buy: ask ≤
 //                         price or last ≤ price)
-//   partial fills         optional: a fill takes at most the quantity quoted at the touch; FOK
-//                         then expires unless the whole quantity is there, IOC expires the rest
+//   partial fills         optional: a taking fill takes at most the quantity quoted at the
+//                         touch (FOK then expires unless the whole quantity is there, IOC
+//                         expires the rest); a resting order reached by a trade print takes at
+//                         most the quantity that printed
+//   no book               a market with a last price but no bid or ask (kline replays) trades
+//                         at the last price on the missing side: it stands in for the touch
 //   cancel                a resting order is cancelled (cancel_ack); an order already filled
 //                         gets nothing (the engine's fill arrived first: a cancel racing a fill)
 //   amend                 a resting order takes the new quantity and price, and fills at once
@@ -33,9 +37,10 @@ namespace ose {
 
 // has_last only when a new trade printed since the previous quote (the venue process compares
 // with the market record it saw before): an old last price is not a trade through anything.
+// `last` is set whenever the market has one (the no-book touch); last_qty is what printed.
 struct VenueQuote {
   Price bid, ask, last;
-  Qty bid_qty, ask_qty;
+  Qty bid_qty, ask_qty, last_qty;
   bool has_bid = false, has_ask = false, has_last = false;
 };
 
@@ -90,6 +95,10 @@ class VenueModel {
   std::mt19937_64 rng_;
   std::unordered_map<uint64_t, VenueOrder> resting_;  // cold-ish: the venue is not the engine
 };
+
+// The quote with the last price (and the quantity that printed) standing in for a missing bid
+// or ask.
+VenueQuote with_touch_from_last(VenueQuote q) noexcept;
 
 // Market-like types trade as market orders once released.
 bool trades_as_market(OrderType t) noexcept;

@@ -130,7 +130,8 @@ class SimVenue {
     q.ask_qty = m.ask_qty;
     q.has_bid = m.has_bid != 0;
     q.has_ask = m.has_ask != 0;
-    q.last = m.last;
+    q.last = m.has_last != 0 ? m.last : Price{};
+    q.last_qty = m.volume;  // the feeds put the printed quantity in each trade tick's volume
     q.has_last = trades && m.has_last != 0;
     return q;
   }

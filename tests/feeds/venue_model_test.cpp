@@ -173,6 +173,60 @@ TEST(VenueModel, PartialFillsTakeOnlyWhatIsQuoted) {
   }
 }
 
+TEST(VenueModel, PartialFillsOfARestingOrderTakeOnlyWhatATradePrinted) {
+  // A 2 BTC bid resting at 30000 under a 30001 ask; trades of 0.3 and then 5 BTC print at
+  // 29999 (through it) while the ask stays at 30001: 0.3 fills, then the remaining 1.7.
+  VenueRun r(true);
+  r.model.on_new(order(1, Side::kBuy, OrderType::kLimit, Tif::kGtc, 200'000'000, 30'000),
+                 quote(29'999, 30'001), r.out);
+  expect_kinds(r.take(), {VenueActionKind::kAck});
+  VenueQuote q = quote(29'999, 30'001);
+  q.last = px(29'999);
+  q.last_qty = qty_e8(30'000'000);
+  q.has_last = true;
+  r.model.on_market(0, q, r.out);
+  auto a = r.take();
+  expect_kinds(a, {VenueActionKind::kFill});
+  EXPECT_EQ(a[0].qty, qty_e8(30'000'000));
+  EXPECT_EQ(a[0].price, px(30'000));
+  EXPECT_EQ(a[0].liquidity, Liquidity::kMaker);
+  q.last_qty = qty_e8(500'000'000);
+  r.model.on_market(0, q, r.out);
+  auto b = r.take();
+  expect_kinds(b, {VenueActionKind::kFill});
+  EXPECT_EQ(b[0].qty, qty_e8(170'000'000));
+  EXPECT_EQ(r.model.resting(), 0u);
+}
+
+TEST(VenueModel, WithoutABookTheLastPriceStandsInForTheTouch) {
+  // Kline replays give only a last price (30000). A market buy takes it as taker; a limit sell
+  // at 30010 is not marketable against it and rests, then fills as maker when 30010 prints.
+  VenueQuote q;
+  q.last = px(30'000);
+  q.last_qty = qty_e8(100'000'000);
+  VenueRun r;
+  r.model.on_new(order(1, Side::kBuy, OrderType::kMarket, Tif::kGtc, 10'000'000), q, r.out);
+  auto a = r.take();
+  expect_kinds(a, {VenueActionKind::kAck, VenueActionKind::kFill});
+  EXPECT_EQ(a[1].price, px(30'000));
+  EXPECT_EQ(a[1].liquidity, Liquidity::kTaker);
+  r.model.on_new(order(2, Side::kSell, OrderType::kLimit, Tif::kGtc, 10'000'000, 30'010), q, r.out);
+  expect_kinds(r.take(), {VenueActionKind::kAck});
+  q.last = px(30'010);
+  q.has_last = true;
+  r.model.on_market(0, q, r.out);
+  auto b = r.take();
+  expect_kinds(b, {VenueActionKind::kFill});
+  EXPECT_EQ(b[0].price, px(30'010));
+  EXPECT_EQ(b[0].liquidity, Liquidity::kMaker);
+  // No last price either: still no market.
+  r.model.on_new(order(3, Side::kBuy, OrderType::kMarket, Tif::kGtc, 10'000'000), VenueQuote{},
+                 r.out);
+  auto c = r.take();
+  expect_kinds(c, {VenueActionKind::kReject});
+  EXPECT_EQ(c[0].reason, RejectReason::kNoMarketData);
+}
+
 TEST(VenueModel, CancelOfARestingOrderIsAckedAndACancelRacingAFillGetsNothing) {
   VenueRun r;
   r.model.on_new(order(1, Side::kBuy, OrderType::kLimit, Tif::kGtc, 10'000'000, 29'000),
