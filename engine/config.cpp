@@ -475,7 +475,8 @@ Result<EngineConfig> load(const toml::table& root, const std::string& origin) {
   EngineConfig c;
   c.source = origin;
   r.check_keys(root, "config",
-               {"engine", "assets", "instruments", "accounts", "strategies", "clients"});
+               {"engine", "assets", "instruments", "accounts", "strategies", "clients",
+                "bot"});  // [bot]: the sample strategy's (ose strategy); not the engine's
   read_engine(r, root, c);
   read_assets(r, root, c);
   read_instruments(r, root, c);

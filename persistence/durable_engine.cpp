@@ -30,7 +30,9 @@ Result<std::unique_ptr<DurableEngine>> DurableEngine::open(const EngineConfig& c
     auto opened = Store::open(config.data_dir, {uint64_t{config.journal_map_mb} << 20, false});
     if (!opened) return Error{opened.error()};
     store.emplace(std::move(*opened));
-    auto rec = recover(config, *store, RecoverOptions{.log = log});
+    RecoverOptions options;
+    options.log = log;
+    auto rec = recover(config, *store, options);
     if (!rec) return Error{"recovery failed: " + rec.error()};
     recovered.emplace(std::move(*rec));
     e->recovered_seq_ = recovered->state.header().seq;

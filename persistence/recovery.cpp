@@ -71,7 +71,8 @@ Result<Recovered> recover(const EngineConfig& config, Store& store, const Recove
   unsigned char kb[8];
   encode_seq_key(expected, kb);
   MDB_val k{8, kb}, v{};
-  NullEventSink sink;
+  NullEventSink null_sink;
+  EventSink& sink = o.sink != nullptr ? *o.sink : null_sink;
   Input in;
   int rc = cur->get(k, v, MDB_SET_RANGE);
   for (; rc == 0 && expected <= o.up_to_seq; rc = cur->get(k, v, MDB_NEXT), ++expected) {
@@ -94,6 +95,7 @@ Result<Recovered> recover(const EngineConfig& config, Store& store, const Recove
           expected, describe(p), expected - 1, expected)};
     }
     apply(r.state, in, sink);
+    if (o.after_input) o.after_input(in, r.state);
     ++r.replayed;
   }
   if (rc != 0 && rc != MDB_NOTFOUND) return Error{lmdb::describe("mdb_cursor_get", rc)};

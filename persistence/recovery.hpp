@@ -10,6 +10,7 @@
 #include <string>
 
 #include "engine/config.hpp"
+#include "engine/event.hpp"
 #include "engine/result.hpp"
 #include "engine/state.hpp"
 #include "persistence/store.hpp"
@@ -20,6 +21,9 @@ struct RecoverOptions {
   uint64_t up_to_seq = std::numeric_limits<uint64_t>::max();  // stop after this seq
   bool use_snapshots = true;                                  // false: replay from seq 1
   std::function<void(const std::string&)> log;                // fallbacks, progress
+  // Replay observers (`ose report`): the events of each replayed input, and the state after it.
+  EventSink* sink = nullptr;
+  std::function<void(const Input&, const State&)> after_input;
 };
 
 struct Recovered {

@@ -50,6 +50,7 @@ struct EngineOptions {
   double status_every_s = 5;
   bool quiet = false;
   FeedOptions feed;
+  double stop_after_feed_s = -1;  // ≥ 0: stop this long after the feed is exhausted
 };
 
 std::string status_line(Runner& r) {
@@ -142,6 +143,7 @@ int run_engine(const EngineOptions& o) {
     feed->start();
     feed_watch = std::thread([&] {
       bool reported = false;
+      std::chrono::steady_clock::time_point stop_at{};
       // Acquire: pairs with the signal handler's release store.
       while (!g_stop.load(std::memory_order_acquire)) {
         if (feed->finished() && !reported) {
@@ -149,6 +151,16 @@ int run_engine(const EngineOptions& o) {
                           feed->bad_rows()));
           for (const std::string& e : feed->errors()) log("feed: " + e);
           reported = true;
+          if (o.stop_after_feed_s >= 0) {
+            log(fmt::format("stopping in {} s (--stop-after-feed)", o.stop_after_feed_s));
+            stop_at = std::chrono::steady_clock::now() +
+                      std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                          std::chrono::duration<double>(o.stop_after_feed_s));
+          }
+        }
+        if (reported && o.stop_after_feed_s >= 0 && std::chrono::steady_clock::now() >= stop_at) {
+          // Release: pairs with Runner::run()'s acquire load, as the signal handler's store.
+          g_stop.store(true, std::memory_order_release);
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
@@ -213,9 +225,17 @@ Run add_engine_command(CLI::App& app) {
                   "Feed a synthetic market: SYMBOL=MID (repeat for more symbols)");
   cmd->add_option("--rate", o->feed.rate, "Synthetic ticks per second, all symbols (default 1000)");
   cmd->add_option("--seed", o->feed.seed, "Seed of the synthetic market");
+  cmd->add_option("--volatility", o->feed.volatility,
+                  "Synthetic: largest move per tick as a fraction of the mid (default: 3 ticks)")
+      ->check(CLI::Range(0.0, 0.1));
+  cmd->add_option("--spread-ticks", o->feed.spread_ticks, "Synthetic: ask - bid in ticks (2)")
+      ->check(CLI::Range(1, 1000000));
   cmd->add_option("--replay", o->feed.replay,
                   "Replay Binance CSVs (klines, bookTicker, trades) merged by time: FILE[@SYMBOL]; "
                   "the symbol defaults to the file name's first part");
+  cmd->add_option("--stop-after-feed", o->stop_after_feed_s,
+                  "Stop cleanly this many seconds after the feed is exhausted (replays)")
+      ->check(CLI::Range(0.0, 86400.0));
   cmd->add_option("--speed", o->feed.speed, "Replay speed: 1 real time, 10 faster, 0 full speed")
       ->check(CLI::NonNegativeNumber);
   return [cmd, o]() { return cmd->parsed() ? run_engine(*o) : -1; };

@@ -47,15 +47,23 @@ Result<std::unique_ptr<TickSource>> synthetic_source(const FeedOptions& o, const
     wi.instrument = ins;
     wi.start = Price::from_e8(*mid);
     wi.tick_size = rec.tick_size;
-    // Quote ten minimum quantities a side; a step of up to 3 ticks, a spread of 2.
+    // Quote ten minimum quantities a side; a step of up to 3 ticks unless --volatility sets it
+    // as a fraction of the mid.
     wi.quote_qty = Qty::from_e8(std::max<int64_t>(rec.min_qty.e8, 1) * 10);
-    wi.spread_ticks = 2;
+    wi.spread_ticks = std::max<int64_t>(o.spread_ticks, 1);
     wi.max_step_ticks = 3;
+    if (o.volatility > 0) {
+      const double ticks = static_cast<double>(*mid) * o.volatility /
+                           static_cast<double>(std::max<int64_t>(rec.tick_size.e8, 1));
+      wi.max_step_ticks = std::max<int64_t>(1, static_cast<int64_t>(ticks));
+    }
     w.instruments.push_back(wi);
     description += fmt::format("{}synthetic {} from {}", description.empty() ? "" : ", ", symbol,
                                spec.substr(eq + 1));
   }
   description += fmt::format(" at {} ticks/s", o.rate);
+  if (o.volatility > 0)
+    description += fmt::format(", moves up to {} of the mid a tick", o.volatility);
   return std::unique_ptr<TickSource>(new WalkSource(std::move(w)));
 }
 

@@ -16,6 +16,8 @@ struct FeedOptions {
   std::vector<std::string> synthetic;  // SYMBOL=MID ...: a random walk from that mid
   double rate = 1000;                  // synthetic ticks per second (all symbols together)
   uint64_t seed = 1;
+  double volatility = 0;     // synthetic: largest move per tick, a fraction of the mid (0: 3 ticks)
+  int64_t spread_ticks = 2;  // synthetic: ask − bid, in ticks
   std::vector<std::string> replay;  // FILE[@SYMBOL] ...: Binance CSVs merged by time
   double speed = 1;                 // replay: 1 = real time, 10 = ten times faster, 0 = full speed
   bool empty() const { return synthetic.empty() && replay.empty(); }

@@ -4,11 +4,9 @@
 
 #include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "engine/config.hpp"
 #include "tools/commands.hpp"
-#include "tools/embedded.hpp"
 #include "tools/replay.hpp"
 
 namespace {
@@ -27,22 +25,6 @@ int replay_main(const std::string& config_path, const std::string& input_path,
     return 1;
   }
   return ose::tools::run_replay(*config, in, input_path, options);
-}
-
-int demo_main(bool json) {
-  auto config = ose::load_config_string(ose::tools::kDemoConfig, "<embedded example.toml>");
-  if (!config) {
-    fmt::print(stderr, "ose demo: embedded config is invalid: {}\n", config.error());
-    return 1;
-  }
-  std::istringstream scenario{std::string(ose::tools::kDemoScenario)};
-  ose::tools::ReplayOptions options;
-  options.tables = !json;
-  options.state_out = json ? "-" : "";
-  std::cout << (json ? ""
-                     : "ose demo: replaying the bundled scenario (config/example.toml, "
-                       "config/scenarios/demo.jsonl)\n\n");
-  return ose::tools::run_replay(*config, scenario, "<embedded demo.jsonl>", options);
 }
 
 }  // namespace
@@ -69,11 +51,6 @@ int main(int argc, char** argv) {
   replay->add_flag("--tables", options.tables, "Print orders, positions, balances as tables");
   replay->add_flag("-q,--quiet", options.quiet, "No summary");
 
-  auto* demo = app.add_subcommand(
-      "demo", "Run the built-in demo: replay the bundled example scenario and print the state");
-  bool demo_json = false;
-  demo->add_flag("--json", demo_json, "Print the canonical state JSON instead of tables");
-
   const ose::tools::Run engine = ose::tools::add_engine_command(app);
   const ose::tools::Run send = ose::tools::add_send_command(app);
   const ose::tools::Run inspect = ose::tools::add_inspect_command(app);
@@ -83,13 +60,15 @@ int main(int argc, char** argv) {
   const ose::tools::Run recover = ose::tools::add_recover_command(app);
   const ose::tools::Run backup = ose::tools::add_backup_command(app);
   const ose::tools::Run venue = ose::tools::add_venue_command(app);
+  const ose::tools::Run strategy = ose::tools::add_strategy_command(app);
+  const ose::tools::Run report = ose::tools::add_report_command(app);
+  const ose::tools::Run demo = ose::tools::add_demo_command(app);
 
   CLI11_PARSE(app, argc, argv);
-  for (const auto* run :
-       {&engine, &send, &inspect, &bench, &journal, &snapshot, &recover, &backup, &venue}) {
+  for (const auto* run : {&engine, &send, &inspect, &bench, &journal, &snapshot, &recover, &backup,
+                          &venue, &strategy, &report, &demo}) {
     if (const int rc = (*run)(); rc >= 0) return rc;
   }
   if (replay->parsed()) return replay_main(config_path, input_path, options);
-  if (demo->parsed()) return demo_main(demo_json);
   return 0;
 }

@@ -1,0 +1,50 @@
+// A child `ose` process for the demo: started with posix_spawn in its own process group (so the
+// terminal's Ctrl-C reaches only the demo, which stops the children in order), its stdout and
+// stderr appended to a log file.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "engine/result.hpp"
+
+namespace ose::tools {
+
+class ChildProcess {
+ public:
+  // Runs this executable (/proc/self/exe) with `args`.
+  static Result<ChildProcess> spawn_self(const std::string& label, std::vector<std::string> args,
+                                         const std::string& log_path);
+
+  ChildProcess(ChildProcess&& o) noexcept;
+  ChildProcess& operator=(ChildProcess&&) = delete;
+  ~ChildProcess();  // kills a child still running (SIGKILL) and reaps it
+
+  const std::string& label() const noexcept { return label_; }
+  const std::string& log_path() const noexcept { return log_path_; }
+  pid_t pid() const noexcept { return pid_; }
+
+  // True while it runs; reaps it (and records how it ended) once it has exited.
+  bool running();
+  // SIGTERM, then waits up to `grace_ms`, then SIGKILL. True when it stopped on the SIGTERM.
+  bool stop(int grace_ms);
+  // How it ended: "exit 0", "exit 2", "killed by signal 9"; empty while running.
+  const std::string& outcome() const noexcept { return outcome_; }
+  bool exited_cleanly() const noexcept { return outcome_ == "exit 0"; }
+  // The last `lines` lines of its log, for error messages.
+  std::string log_tail(int lines) const;
+
+ private:
+  ChildProcess(std::string label, pid_t pid, std::string log_path)
+      : label_(std::move(label)), pid_(pid), log_path_(std::move(log_path)) {}
+  void record(int status);
+
+  std::string label_;
+  pid_t pid_ = -1;  // -1 once reaped
+  std::string log_path_;
+  std::string outcome_;
+};
+
+}  // namespace ose::tools
