@@ -14,7 +14,7 @@ jobs="$(nproc 2>/dev/null || echo 2)"
 # Debian 12 packages the build and the tests need.
 packages=(cmake ninja-build g++ libboost-dev libfmt-dev liblmdb-dev libconcurrentqueue-dev
           libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libtomlplusplus-dev
-          nlohmann-json3-dev libxxhash-dev)
+          nlohmann-json3-dev libxxhash-dev gnuplot-nox)
 
 install_missing() {
   local missing=()
@@ -43,6 +43,8 @@ run_suite() {
 }
 
 cmd="${1:-demo}"
+# `ose demo` prints follow-up commands; through this wrapper they start with its path.
+export OSE_INVOKED_AS="$0"
 case "$cmd" in
   demo)
     install_missing

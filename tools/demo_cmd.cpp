@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -142,6 +143,11 @@ class DemoWatch {
         asset_(asset),
         capital_(capital) {}
 
+  bool engine_stopping() const {
+    // Relaxed: a monitoring flag; 0 once the engine drains for a clean stop.
+    return r_.header().accepting.load(std::memory_order_relaxed) == 0;
+  }
+
   Progress read() const {
     Progress p;
     const StateSegmentHeader& h = r_.header();
@@ -231,6 +237,21 @@ int live_demo(const DemoOptions& o) {
   }
   std::string symbol = bot->symbol;
   if (!o.replay.empty()) symbol = replay_symbol(o.replay.front());
+  for (const std::string& spec : o.replay) {
+    const std::string path = spec.substr(0, spec.rfind('@'));
+    if (std::ifstream probe(path); !probe) {
+      return fail(fmt::format("--replay: cannot read '{}': {}", path, std::strerror(errno)));
+    }
+    const bool known_symbol =
+        std::any_of(config->instruments.begin(), config->instruments.end(),
+                    [&](const InstrumentConfig& i) { return i.symbol == symbol; });
+    if (!known_symbol) {
+      return fail(fmt::format("the config has no instrument '{}'{}", symbol,
+                              o.replay.empty()
+                                  ? " (the [bot] symbol)"
+                                  : " (name the replayed file's symbol with FILE@SYMBOL)"));
+    }
+  }
   if (auto pid = live_engine_pid(config->name)) {
     return fail(fmt::format("an engine named '{}' already runs (pid {}); stop it first",
                             config->name, *pid));
@@ -334,25 +355,34 @@ int live_demo(const DemoOptions& o) {
   std::string failure;
   ChildProcess* failed = nullptr;
   size_t line_width = 0;
+  // A replay ends with the engine stopping itself (--stop-after-feed); the venue and the
+  // strategy then see it go and stop too.
+  auto replay_ended = [&] {
+    // Relaxed: a monitoring flag; it drops to 0 when the engine starts its clean stop.
+    return !o.replay.empty() &&
+           (!engine->running() ? engine->exited_cleanly() : watch.engine_stopping());
+  };
+  bool ended = false;
   for (;;) {
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (g_demo_stop.load(std::memory_order_acquire)) break;
     if (duration > 0 && elapsed >= duration) break;
-    if (!engine->running()) {
-      if (!o.replay.empty() && engine->exited_cleanly()) break;  // --stop-after-feed
-      failure = "the engine stopped unexpectedly";
-      failed = &*engine;
+    if (replay_ended()) {
+      ended = true;
       break;
     }
-    if (!venue->running()) {
-      failure = "the venue stopped unexpectedly";
-      failed = &*venue;
-      break;
-    }
-    if (!strat->running()) {
-      failure = "the strategy stopped unexpectedly";
-      failed = &*strat;
+    ChildProcess* gone = !engine->running()  ? &*engine
+                         : !venue->running() ? &*venue
+                         : !strat->running() ? &*strat
+                                             : nullptr;
+    if (gone != nullptr) {
+      if (replay_ended()) {
+        ended = true;
+        break;
+      }
+      failure = fmt::format("the {} stopped unexpectedly", gone->label());
+      failed = gone;
       break;
     }
     if (!o.quiet && (tty ? elapsed - last_print >= 0.25 : elapsed - last_print >= 5)) {
@@ -382,6 +412,7 @@ int live_demo(const DemoOptions& o) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   clean = venue->stop(5'000) && clean;
   const bool engine_clean = engine->stop(60'000);
+  if (ended) clean = true;  // they stopped on seeing the engine go: as intended
   if (!failure.empty()) return fail(failure, failed);
   if (!engine_clean) return fail("the engine did not stop cleanly", &*engine);
   if (!clean && !o.quiet) {

@@ -143,8 +143,8 @@ class EmaRsiBot {
     if (!price.is_positive()) return;
     if (++updates_ % static_cast<uint64_t>(p_.bar_ticks) == 0) {
       ++bars_;
-      const BotSignal s = signal_.on_bar(to_double(price));
-      if (s != BotSignal::kNone) pending_signal_ = s;
+      // A signal holds for its bar: acted on at the first update that is not busy, else lost.
+      pending_signal_ = signal_.on_bar(to_double(price));
     }
     PositionRecord pos{};
     c_.state().read_strategy_position(strategy_, instrument_, pos);
@@ -259,7 +259,7 @@ class EmaRsiBot {
 
   int64_t last_market_ts_ = 0;
   uint64_t updates_ = 0;
-  BotSignal pending_signal_ = BotSignal::kNone;  // the last bar's signal, until acted on
+  BotSignal pending_signal_ = BotSignal::kNone;  // this bar's signal, until acted on
   bool exiting_ = false;                         // an exit is under way until flat
   uint64_t exit_bar_ = 0;                        // the bar of the last exit attempt
   uint64_t awaited_request_ = 0;

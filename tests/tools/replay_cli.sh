@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `ose replay` and `ose demo` as a user runs them: exit codes, messages, output files.
+# `ose replay` and `ose demo --scenario` as a user runs them: exit codes, messages, output files.
 # Usage: replay_cli.sh PATH/TO/ose SOURCE_DIR
 set -uo pipefail
 ose="$1"
@@ -64,11 +64,11 @@ printf '\x00\xff\xfe garbage \x01\n{"op":\n' >"$work/garbage.jsonl"
 "$ose" replay "$src/config/example.toml" "$work/garbage.jsonl" >/dev/null 2>&1
 check "binary garbage input does not crash" test $? -eq 0
 
-# The demo.
-"$ose" demo >"$work/demo.txt"
-check "demo exits 0" test $? -eq 0
-check "demo prints orders, positions and balances" bash -c "grep -q '^Orders' '$work/demo.txt' && grep -q '^Positions' '$work/demo.txt' && grep -q '^Balances' '$work/demo.txt'"
-"$ose" demo --json >"$work/demo.json" 2>/dev/null
-check "demo --json prints the state JSON" contains "$work/demo.json" '"state_hash"'
+# The scripted demo (the live one is tests/tools/demo_cli.sh).
+"$ose" demo --scenario >"$work/demo.txt"
+check "demo --scenario exits 0" test $? -eq 0
+check "demo --scenario prints orders, positions and balances" bash -c "grep -q '^Orders' '$work/demo.txt' && grep -q '^Positions' '$work/demo.txt' && grep -q '^Balances' '$work/demo.txt'"
+"$ose" demo --scenario-json >"$work/demo.json" 2>/dev/null
+check "demo --scenario-json prints the state JSON" contains "$work/demo.json" '"state_hash"'
 
 [ "$failures" -eq 0 ]
