@@ -61,7 +61,8 @@ void print_strategy(std::ostream& out, const StrategyPerformance& s, int64_t ste
   row("Sharpe ratio",
       fmt::format("{} ({} returns, annualised)", ratio(p.sharpe), seconds(step_ns)));
   row("trades", fmt::format("{} closed: {} won, {} lost", p.trades, p.wins, p.losses));
-  row("win rate", percent(p.win_rate));
+  row("win rate",
+      std::isnan(p.win_rate) ? std::string("n/a") : fmt::format("{:.2f} %", p.win_rate * 100));
   row("profit factor", ratio(p.profit_factor));
   row("average per trade", fmt::format("{} {}", to_string(p.avg_profit_per_trade), s.asset));
   row("orders, fills", fmt::format("{}, {}", s.orders, s.fills));
