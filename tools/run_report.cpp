@@ -98,8 +98,8 @@ Result<RunReport> build_run_report(const EngineConfig& config, Store& store,
     report.last_ts_ns = in.ts;
     ++(in.cmd.op == Op::kTick ? report.ticks : report.commands);
     for (const Event& f : sink.fills_this_input) {
-      const std::string asset = s.asset(f.asset).code;
-      report.fees_by_asset[asset] += f.amount;
+      // A fill may carry no fee (fee_asset = kNoIndex): no fee line then.
+      if (f.asset < s.asset_count()) report.fees_by_asset[s.asset(f.asset).code] += f.amount;
       if (f.strategy >= tracks.size() || f.instrument >= s.instrument_count()) continue;
       StrategyTrack& t = tracks[f.strategy];
       if (t.asset == kNoIndex) t.asset = s.instrument(f.instrument).settle;

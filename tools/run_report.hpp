@@ -6,7 +6,7 @@
 // A strategy's equity, in the settle asset of the first instrument it traded:
 //   capital + Σ over its instruments (realized PnL − fees + unrealized PnL at the mark)
 // where capital is its account's total balance of that asset before the first input. The curve
-// samples it every `step_ns` of input (engine) time.
+// samples it every `step_ns` of input (engine) time, from the input of its first order on.
 #pragma once
 
 #include <array>
