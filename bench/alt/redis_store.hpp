@@ -3,7 +3,8 @@
 // balance, each event applied as one MULTI … EXEC through hiredis's synchronous API, with a
 // PUBLISH of the event so that other processes (a UI, a risk monitor) can follow.
 //
-// Key layout (all amounts are e8 integers written in decimal, updated with HINCRBY — exact):
+// Key layout (every amount an e8 integer in decimal — exact; balances, position sizes and
+// realized PnL move by HINCRBY, the other fields are set with HSET):
 //   order:{order_id}        account instrument side status qty_e8 price_e8 filled_e8
 //                           avg_fill_price_e8 locked_e8
 //   trade:{trade_id}        order account instrument side qty_e8 price_e8 fee_e8
