@@ -11,177 +11,20 @@
 // `--journal none,async,sync` runs the engine bare, with the LMDB journal in async mode, and in
 // sync mode (responses held until durable), each in a fresh data_dir, one after the other.
 #include <fmt/format.h>
-#include <sched.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <csignal>
-#include <filesystem>
 #include <optional>
 #include <thread>
 #include <vector>
 
 #include "bench/e2e/floors.hpp"
 #include "bench/e2e/latency_stats.hpp"
-#include "engine/client.hpp"
-#include "engine/config.hpp"
-#include "persistence/durable_engine.hpp"
-#include "shm/clock.hpp"
+#include "bench/study/engine_runs.hpp"
 #include "tools/commands.hpp"
 
 namespace ose::tools {
 
 namespace {
-
-std::atomic<bool> g_engine_stop{false};
-extern "C" void on_engine_stop(int) {
-  g_engine_stop.store(true, std::memory_order_release);
-}
-
-// The journal settings for a mode: none | async | sync.
-struct JournalMode {
-  std::string mode = "none";
-  std::string data_dir;  // a fresh directory when journaling
-};
-
-std::string bench_config(const std::string& name, int clients, const JournalMode& j = {}) {
-  std::string c = fmt::format(R"(
-[engine]
-name = "{}"
-journal = {}
-durability = "{}"
-data_dir = "{}"
-snapshot_every = 100000000
-max_orders = 65536
-max_positions = 64
-idle = "spin"
-command_ring = 4096
-response_ring = 8192
-broadcast_ring = 65536
-batch = 256
-
-[[assets]]
-code = "USDT"
-[[assets]]
-code = "BTC"
-
-[[instruments]]
-symbol = "BTCUSDT"
-kind = "spot"
-base = "BTC"
-quote = "USDT"
-tick_size = "0.01"
-step_size = "0.00001"
-min_qty = "0.00001"
-max_qty = "9000"
-min_notional = "5"
-maker_fee = "0.001"
-taker_fee = "0.001"
-price_band = "0"
-
-[[accounts]]
-name = "main"
-type = "spot"
-balances = {{ USDT = "1000000000", BTC = "1000" }}
-)",
-                              name, j.mode != "none", j.mode == "sync" ? "sync" : "async",
-                              j.data_dir.empty() ? "unused" : j.data_dir);
-  for (int i = 0; i < clients; ++i) {
-    c += fmt::format(R"(
-[[strategies]]
-name = "s{0}"
-account = "main"
-max_open_orders = 100000
-
-[[clients]]
-name = "c{0}"
-role = "strategy"
-accounts = ["main"]
-)",
-                     i);
-  }
-  return c;
-}
-
-void pin_to(int cpu) {
-  if (cpu < 0) return;
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  sched_setaffinity(0, sizeof set, &set);
-}
-
-// The engine in a child process. Returns its pid once its segments accept clients.
-pid_t start_engine(const EngineConfig& config, int cpu) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    pin_to(cpu);
-    std::signal(SIGTERM, on_engine_stop);
-    auto engine = DurableEngine::open(config, [](const std::string& m) {
-      if (m.rfind("recovered", 0) != 0) fmt::print(stderr, "bench engine: {}\n", m);
-    });
-    if (!engine) {
-      fmt::print(stderr, "ose bench: cannot start the engine: {}\n", engine.error());
-      _exit(1);
-    }
-    auto durable = (*engine)->run(g_engine_stop);
-    if (!durable) fmt::print(stderr, "ose bench: {}\n", durable.error());
-    engine->reset();
-    _exit(durable ? 0 : 1);
-  }
-  return pid;
-}
-
-void stop_engine(pid_t pid) {
-  kill(pid, SIGTERM);
-  int status = 0;
-  waitpid(pid, &status, 0);
-}
-
-Result<Client> attach_when_ready(const std::string& engine, const std::string& client) {
-  for (int i = 0;; ++i) {
-    auto c = Client::attach(engine, client);
-    if (c || i == 500) return c;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-}
-
-// One order's round trip: submit, then spin until the last response to it. Returns ns, or -1.
-int64_t round_trip(Client& c, const NewOrderCmd& order) {
-  const int64_t t0 = shm::monotonic_ns();
-  const uint64_t request = c.new_order(order);
-  if (request == 0) return -1;
-  Response r;
-  for (;;) {
-    if (!c.poll(r)) continue;
-    if (r.request == request && (r.flags & kResponseLast) != 0) break;
-  }
-  return shm::monotonic_ns() - t0;
-}
-
-// Untimed: cancel the order just placed and wait for its answer, so its slot can be reused.
-bool cancel_and_wait(Client& c, uint64_t cl_id) {
-  const uint64_t request = c.cancel(cl_id);
-  if (request == 0) return false;
-  Response r;
-  while (!(c.poll(r) && r.request == request && (r.flags & kResponseLast) != 0)) {
-  }
-  return true;
-}
-
-NewOrderCmd far_stop_order(const Client& c, int strategy) {
-  NewOrderCmd n = c.order_template("main", fmt::format("s{}", strategy), "BTCUSDT");
-  n.side = static_cast<uint8_t>(Side::kBuy);
-  n.type = static_cast<uint8_t>(OrderType::kStopLimit);
-  n.tif = static_cast<uint8_t>(Tif::kGtc);
-  n.qty = Qty::from_e8(100'000);                // 0.001 BTC
-  n.price = Price::from_e8(9'000'000'000'000);  // 90000: never triggered by this run
-  n.stop_price = n.price;
-  return n;
-}
 
 struct BenchOptions {
   uint64_t round_trips = 1'000'000;
@@ -196,24 +39,6 @@ struct BenchOptions {
   bool json = false;
 };
 
-// A fresh journal directory under `base` for one run, removed with this object.
-class ScratchDir {
- public:
-  ScratchDir(const std::string& base, const std::string& mode) {
-    if (mode == "none") return;
-    std::string tmpl = base + "/ose-bench-XXXXXX";
-    if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 std::string row(const std::string& name, const bench::LatencyStats& s) {
   return fmt::format("  {:<42} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10}\n", name, s.p50_ns, s.p90_ns,
                      s.p99_ns, s.p999_ns, s.max_ns, s.count);
@@ -222,41 +47,18 @@ std::string row(const std::string& name, const bench::LatencyStats& s) {
 // The engine's round trip in one journal mode; nullopt after printing why it failed.
 std::optional<bench::LatencyStats> engine_round_trips(const BenchOptions& o,
                                                       const std::string& mode, bool pin) {
-  ScratchDir dir(o.data_dir_base, mode);
-  const std::string name = fmt::format("bench{}{}", getpid(), mode);
-  auto config = load_config_string(bench_config(name, 1, {mode, dir.path()}), "<bench config>");
-  if (!config) {
-    fmt::print(stderr, "ose bench: {}\n", config.error());
-    return std::nullopt;
-  }
+  bench::EngineRunOptions e;
+  e.journal = mode;
+  e.data_dir_base = o.data_dir_base;
+  e.pin = pin;
   const uint64_t round_trips =
       mode == "sync" ? std::min(o.round_trips, o.sync_round_trips) : o.round_trips;
-  const pid_t engine = start_engine(*config, pin ? 0 : -1);
-  pin_to(pin ? 1 : -1);
-  auto client = attach_when_ready(name, "c0");
-  if (!client) {
-    stop_engine(engine);
-    fmt::print(stderr, "ose bench: {}\n", client.error());
+  bench::RoundTripRun run = bench::ose_round_trips(e, round_trips);
+  if (!run.error.empty()) {
+    fmt::print(stderr, "ose bench: {}\n", run.error);
     return std::nullopt;
   }
-  NewOrderCmd order = far_stop_order(*client, 0);
-  std::vector<int64_t> samples;
-  samples.reserve(round_trips);
-  const uint64_t warmup = std::min<uint64_t>(round_trips / 10, 10'000);
-  for (uint64_t i = 0; i < warmup + round_trips; ++i) {
-    order.cl_id = i + 1;
-    const int64_t ns = round_trip(*client, order);
-    if (ns < 0 || !cancel_and_wait(*client, order.cl_id)) {
-      fmt::print(stderr, "ose bench: the command ring refused a command\n");
-      stop_engine(engine);
-      return std::nullopt;
-    }
-    if (i >= warmup) samples.push_back(ns);
-  }
-  client = Error{"detached"};  // detach before the engine goes
-  stop_engine(engine);
-  pin_to(-1);
-  return bench::LatencyStats::of(std::move(samples));
+  return run.stats;
 }
 
 int run_roundtrip(const BenchOptions& o) {
@@ -272,7 +74,6 @@ int run_roundtrip(const BenchOptions& o) {
   }
   const bench::LatencyStats engine_rt = modes.front().second;
 
-  pin_to(-1);
   const bench::LatencyStats flag =
       bench::flag_pingpong(o.floor_round_trips, pin ? 0 : -1, pin ? 1 : -1);
   const bench::LatencyStats ring =
@@ -305,26 +106,6 @@ int run_roundtrip(const BenchOptions& o) {
   return 0;
 }
 
-// A client process: submits `count` inputs (new order, then its cancel) as fast as the ring
-// takes them, draining its responses as it goes. Exits 0 when all were submitted.
-[[noreturn]] void throughput_client(const std::string& engine, int k, uint64_t count, int cpu) {
-  pin_to(cpu);
-  auto c = attach_when_ready(engine, fmt::format("c{}", k));
-  if (!c) _exit(1);
-  NewOrderCmd order = far_stop_order(*c, k);
-  Response r;
-  for (uint64_t i = 0; i < count; ++i) {
-    order.cl_id = i / 2 + 1;
-    while ((i % 2 == 0 ? c->new_order(order) : c->cancel(order.cl_id)) == 0) {
-      while (c->poll(r)) {
-      }
-    }
-    while (c->poll(r)) {
-    }
-  }
-  _exit(0);
-}
-
 int run_throughput(const BenchOptions& o) {
   const int cores = static_cast<int>(std::thread::hardware_concurrency());
   fmt::print("ose bench throughput: {} inputs per run (new order + cancel pairs), {} cores\n\n",
@@ -332,59 +113,23 @@ int run_throughput(const BenchOptions& o) {
   fmt::print("  {:>8} {:>10} {:>14} {:>12} {:>12}\n", "clients", "journal", "inputs/s", "inputs",
              "seconds");
   std::vector<double> rates;
-  for (const std::string& mode : o.journal_modes)
+  for (const std::string& mode : o.journal_modes) {
     for (int clients : o.client_counts) {
-      ScratchDir dir(o.data_dir_base, mode);
-      const std::string name = fmt::format("bench{}t{}{}", getpid(), clients, mode);
-      auto config =
-          load_config_string(bench_config(name, clients, {mode, dir.path()}), "<bench config>");
-      if (!config) {
-        fmt::print(stderr, "ose bench: {}\n", config.error());
+      bench::EngineRunOptions e;
+      e.journal = mode;
+      e.data_dir_base = o.data_dir_base;
+      e.clients = clients;
+      e.pin = o.pin;
+      const bench::ThroughputRun run = bench::ose_throughput(e, o.inputs);
+      if (!run.error.empty()) {
+        fmt::print(stderr, "ose bench: {}\n", run.error);
         return 1;
       }
-      const bool pin = o.pin && cores >= 2;
-      const pid_t engine = start_engine(*config, pin ? 0 : -1);
-      auto reader = [&]() -> Result<StateReader> {
-        for (int i = 0;; ++i) {
-          auto r = StateReader::attach(name);
-          if (r || i == 500) return r;
-          std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
-      }();
-      if (!reader) {
-        stop_engine(engine);
-        fmt::print(stderr, "ose bench: {}\n", reader.error());
-        return 1;
-      }
-      const uint64_t per_client = (o.inputs / static_cast<uint64_t>(clients)) & ~uint64_t{1};
-      const int64_t t0 = shm::monotonic_ns();
-      std::vector<pid_t> kids;
-      for (int k = 0; k < clients; ++k) {
-        const pid_t pid = fork();
-        if (pid == 0) throughput_client(name, k, per_client, pin ? 1 + k % (cores - 1) : -1);
-        kids.push_back(pid);
-      }
-      bool ok = true;
-      for (pid_t pid : kids) {
-        int status = 0;
-        waitpid(pid, &status, 0);
-        ok = ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-      }
-      // Acquire: pairs with the engine's release of applied_seq.
-      const uint64_t target = per_client * static_cast<uint64_t>(clients);
-      while (reader->header().applied_seq.load(std::memory_order_acquire) < target && ok) {
-        std::this_thread::yield();
-      }
-      const int64_t elapsed = shm::monotonic_ns() - t0;
-      stop_engine(engine);
-      if (!ok) {
-        fmt::print(stderr, "ose bench: a client process failed\n");
-        return 1;
-      }
-      rates.push_back(double(target) * 1e9 / double(elapsed));
-      fmt::print("  {:>8} {:>10} {:>14.0f} {:>12} {:>12.3f}\n", clients, mode, rates.back(), target,
-                 double(elapsed) / 1e9);
+      rates.push_back(run.inputs_per_s);
+      fmt::print("  {:>8} {:>10} {:>14.0f} {:>12} {:>12.3f}\n", clients, mode, run.inputs_per_s,
+                 run.inputs, run.seconds);
     }
+  }
   fmt::print("\n  goal: >= 5,000,000 inputs/s with one client\n");
   const size_t per_mode = o.client_counts.size();
   for (size_t m = 1; m < o.journal_modes.size(); ++m) {

@@ -1,0 +1,66 @@
+// ose measured end to end: a real engine process (spinning, pinned when there are cores to pin
+// to) and real client processes over the shared-memory rings. The building blocks of
+// `ose bench roundtrip|throughput|all`: each run starts its own engine and returns figures, and
+// prints nothing.
+//
+// Workload: each new order is a stop-limit far from the market (accepted untriggered: the whole
+// new-order path — checks, reservation, tables, events — with no venue involved), and its cancel
+// finishes it at once so the order table stays small. Optional extras for the study:
+//   readers          processes that read every table of the state segment in a loop meanwhile
+//                    (reader interference: the writer never waits for them);
+//   working_orders   resting orders placed before measuring, with the table sized to hold them
+//                    (scaling from 1k to 1M working orders).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bench/e2e/latency_stats.hpp"
+
+namespace ose::bench {
+
+struct EngineRunOptions {
+  std::string journal = "none";  // none | async | sync
+  std::string data_dir_base = "/tmp";
+  int clients = 1;  // throughput runs
+  bool pin = true;  // engine on cpu 0, clients on the others (only with 2+ cores)
+  uint32_t readers = 0;
+  uint64_t working_orders = 0;
+};
+
+struct RoundTripRun {
+  LatencyStats stats;           // new order → its last response, per round trip
+  uint64_t segment_bytes = 0;   // the state segment as mapped
+  uint64_t order_capacity = 0;  // its order table's slots
+  std::string error;            // empty when it ran
+};
+
+struct ThroughputRun {
+  double inputs_per_s = 0;
+  uint64_t inputs = 0;
+  double seconds = 0;
+  std::string error;
+};
+
+struct OpenLoopPoint {
+  double target_per_s = 0;    // the arrival rate asked for
+  double achieved_per_s = 0;  // responses per second actually received
+  LatencyStats stats;         // from each command's scheduled send time to its response
+  std::string error;
+};
+
+// The engine config of these runs: one spot market, one account, `clients` strategies and
+// clients c0…, the order table sized for `working_orders` more.
+std::string engine_run_config(const std::string& name, const EngineRunOptions& o);
+
+RoundTripRun ose_round_trips(const EngineRunOptions& o, uint64_t round_trips);
+ThroughputRun ose_throughput(const EngineRunOptions& o, uint64_t inputs);
+
+// Open loop: one client sends new-order / cancel commands at `rate` per second on a fixed
+// schedule for `seconds`, whether or not the engine keeps up, and each command's latency counts
+// from when it was due — so a stall shows in every command it delayed (no coordinated omission).
+std::vector<OpenLoopPoint> ose_open_loop(const EngineRunOptions& o,
+                                         const std::vector<double>& rates, double seconds);
+
+}  // namespace ose::bench
