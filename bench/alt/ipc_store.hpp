@@ -24,16 +24,17 @@
 // Before the first request the engine applies one tick per instrument (bid 29999.99, ask
 // 30000.01, last 30000), so the price-band and market checks have a mark.
 //
-// Processes. start() forks the engine process; it dies with its parent (PR_SET_PDEATHSIG) and
-// leaves with _exit (no atexit handlers, no flushing of the parent's stdio buffers). Fork from a
-// single-threaded process (a test, the bench command): the child allocates. stop() (also run by
-// the destructor) sends a shutdown request, waits up to kStallNs for the engine to exit, kills it
-// with SIGKILL otherwise, and always reaps it. The engine exits with 0 only if it applied every
-// request without a reject or an alert; stop() returns "" then, and otherwise why (the engine
-// writes its verdict into a small anonymous shared mapping before it exits).
+// Processes. start() forks the engine process. It dies with its parent (PR_SET_PDEATHSIG, which
+// strictly follows the thread that called start(); it also leaves when getppid() changes), and
+// it leaves with _exit (no atexit handlers, no flushing of the parent's stdio buffers). Fork
+// from a single-threaded process (a test, the bench command): the child allocates. stop() (also
+// run by the destructor) sends a shutdown request, waits up to kStallNs for the engine to exit,
+// kills it with SIGKILL otherwise, and always reaps it. The engine exits with 0 only if it
+// applied every request without a reject or an alert; stop() returns "" then, and otherwise why
+// (the engine writes its verdict into a small anonymous shared mapping before it exits).
 //
 // Nothing hangs: every wait of the client gives up after kStallNs without an answer, and notices
-// a dead engine within kSliceMs (the socket also at once: its peer end closes). The engine waits
+// a dead engine within kIpcSliceMs (the socket also at once: its peer end closes). The engine waits
 // for requests as long as its parent lives. Once a transport error occurred the store is broken:
 // every later apply() returns that error without touching the transport.
 //
@@ -67,7 +68,7 @@
 namespace ose::bench {
 
 // The wait after which the client gives up is floors.hpp's kStallNs (5 s); within it, a blocked
-// receive or send wakes every kSliceMs to see whether the other process is still there.
+// receive or send wakes every kIpcSliceMs to see whether the other process is still there.
 inline constexpr int64_t kIpcSliceMs = 500;
 
 struct IpcStoreOptions {

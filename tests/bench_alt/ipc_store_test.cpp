@@ -4,7 +4,17 @@
 // engine says so at stop(); a reject is reported, not hidden; a killed engine makes the next
 // apply() fail at once instead of hanging.
 //
-// The disabled test measures both transports (run it with --gtest_also_run_disabled_tests).
+// The disabled test measures both transports over 20,000 events after 2,000 warm-up ones; run it
+// with --gtest_also_run_disabled_tests --gtest_filter='IpcStoreMeasure.*', and OSE_IPC_CPUS=0,1
+// to pin the client to cpu 0 and the engine to cpu 1.
+//
+// Until tests/CMakeLists.txt has a target for it, build it by hand against the built library
+// (one shell line; the link order matters):
+//   cmake --build build-ipc -j2 --target ose_bench_alt && B=build-ipc &&
+//   g++ -std=c++20 -O2 -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Werror -I.
+//   tests/bench_alt/ipc_store_test.cpp -o $B/ose_ipc_store_tests $B/bench/alt/libose_bench_alt.a
+//   $B/bench/e2e/libose_bench_e2e.a $B/engine/libose_engine.a $B/shm/libose_shm.a
+//   -lgtest_main -lgtest -lfmt -ltomlplusplus -lxxhash -lrt -pthread
 #include "bench/alt/ipc_store.hpp"
 
 #include <gtest/gtest.h>
