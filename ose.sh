@@ -5,6 +5,10 @@
 #   ./ose.sh test        install what is missing, build, run every test plainly and under
 #                        ASan+UBSan, and the shm and stress tests under TSan (what CI runs)
 #   ./ose.sh build       install what is missing and build (build/tools/ose)
+#   ./ose.sh bench [--with-servers] [ARGS...]
+#                        the performance study (`ose bench all`): results in bench-results/,
+#                        tables regenerated in docs/PERFORMANCE.md; --with-servers also installs
+#                        PostgreSQL and Redis so those alternatives run instead of being skipped
 #   ./ose.sh ARGS...     build if needed, then run `ose ARGS...`
 set -euo pipefail
 
@@ -14,11 +18,14 @@ jobs="$(nproc 2>/dev/null || echo 2)"
 # Debian 12 packages the build and the tests need.
 packages=(cmake ninja-build g++ libboost-dev libfmt-dev liblmdb-dev libconcurrentqueue-dev
           libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libtomlplusplus-dev
-          nlohmann-json3-dev libxxhash-dev gnuplot-nox)
+          nlohmann-json3-dev libxxhash-dev gnuplot-nox libpq-dev libhiredis-dev)
+# The performance study's database servers: its tests and `./ose.sh bench --with-servers`.
+servers=(postgresql redis-server)
 
+# install_missing [extra packages...]
 install_missing() {
   local missing=()
-  for p in "${packages[@]}"; do
+  for p in "${packages[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -54,7 +61,7 @@ case "$cmd" in
     exec "$here/build/tools/ose" demo "$@"
     ;;
   test)
-    install_missing
+    install_missing "${servers[@]}"
     build build -DCMAKE_BUILD_TYPE=Release
     run_suite build "plain (Release)"
     build build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOSE_SANITIZE=address,undefined \
@@ -78,12 +85,21 @@ case "$cmd" in
       "$here/build-debug/tools/ose" "$here/build-asan/tools/ose"
     echo "ose.sh: all test suites passed"
     ;;
+  bench)
+    shift || true
+    extra=()
+    if [ "${1:-}" = "--with-servers" ]; then extra=("${servers[@]}"); shift; fi
+    install_missing "${extra[@]}"
+    OSE_TARGET=ose build build -DCMAKE_BUILD_TYPE=Release
+    exec "$here/build/tools/ose" bench all --out "$here/bench-results" \
+      --docs "$here/docs/PERFORMANCE.md" "$@"
+    ;;
   build)
     install_missing
     build build -DCMAKE_BUILD_TYPE=Release
     ;;
   -h|--help|help)
-    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
     ;;
   *)
     [ -x "$here/build/tools/ose" ] || { install_missing; OSE_TARGET=ose build build -DCMAKE_BUILD_TYPE=Release; }

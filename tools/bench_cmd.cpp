@@ -1,7 +1,8 @@
-// `ose bench roundtrip|throughput`: the end-to-end harness. It forks a real engine process
-// (spinning, pinned when there are cores to pin to) and real client processes, and in the same
-// run measures the physical floors (a two-line shared-memory flag ping-pong) and the kernel
-// wake-up baseline (Boost message_queue), so the ratios it prints come from one machine state.
+// `ose bench roundtrip|throughput|all`: the end-to-end harness (`all`: bench/study/study.hpp). It
+// forks a real engine process (spinning, pinned when there are cores to pin to) and real client
+// processes, and in the same run measures the physical floors (a two-line shared-memory flag
+// ping-pong) and the kernel wake-up baseline (Boost message_queue), so the ratios it prints come
+// from one machine state.
 //
 // The workload keeps the order table small for any run length: each round trip submits a
 // stop-limit order far from the market (accepted untriggered: the full new-order path of
@@ -13,6 +14,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -20,6 +23,8 @@
 #include "bench/e2e/floors.hpp"
 #include "bench/e2e/latency_stats.hpp"
 #include "bench/study/engine_runs.hpp"
+#include "bench/study/study.hpp"
+#include "bench/study/study_output.hpp"
 #include "tools/commands.hpp"
 
 namespace ose::tools {
@@ -142,6 +147,50 @@ int run_throughput(const BenchOptions& o) {
   return 0;
 }
 
+struct StudyCmdOptions {
+  std::string out_dir;
+  std::string docs;
+  bench::StudyOptions study;
+};
+
+int run_all(const StudyCmdOptions& o) {
+  std::error_code ec;
+  std::filesystem::create_directories(o.out_dir, ec);
+  if (ec) {
+    fmt::print(stderr, "ose bench all: cannot create {}: {}\n", o.out_dir, ec.message());
+    return 1;
+  }
+  fmt::print("ose bench all: {}, results in {}\n",
+             o.study.quick ? "a quick (seconds-long) run" : "the full study", o.out_dir);
+  const bench::StudyResults results = bench::run_study(o.study, [](const std::string& line) {
+    fmt::print("{}\n", line);
+    std::fflush(stdout);
+  });
+  const std::string json_path = (std::filesystem::path(o.out_dir) / "results.json").string();
+  const std::string md_path = (std::filesystem::path(o.out_dir) / "results.md").string();
+  std::ofstream(json_path) << bench::study_json(results).dump(2) << "\n";
+  const std::string markdown = bench::study_markdown(results);
+  std::ofstream(md_path) << markdown;
+  fmt::print("\n{}", markdown);
+  fmt::print("wrote {} and {}\n", json_path, md_path);
+  int rc = 0;
+  if (auto plots = bench::write_study_plots(results, o.out_dir); !plots) {
+    fmt::print(stderr, "ose bench all: plots: {}\n", plots.error());
+    rc = 1;
+  } else {
+    for (const std::string& png : *plots) fmt::print("wrote {}\n", png);
+  }
+  if (!o.docs.empty()) {
+    if (auto d = bench::update_study_section(o.docs, markdown); !d) {
+      fmt::print(stderr, "ose bench all: {}\n", d.error());
+      rc = 1;
+    } else {
+      fmt::print("regenerated the study tables in {}\n", o.docs);
+    }
+  }
+  return rc;
+}
+
 }  // namespace
 
 Run add_bench_command(CLI::App& app) {
@@ -173,10 +222,29 @@ Run add_bench_command(CLI::App& app) {
     sub->add_option("--data-dir-base", o->data_dir_base,
                     "Where the runs' scratch journals go (default /tmp)");
   }
-  return [cmd, rt, tp, o]() {
+  auto* all = cmd->add_subcommand(
+      "all",
+      "The whole performance study in one run: floors, round trips, throughput, the same "
+      "workload through PostgreSQL, Redis, message_queue and a UNIX socket, open loop, readers, "
+      "scaling; JSON, Markdown and PNG results");
+  auto a = std::make_shared<StudyCmdOptions>();
+  all->add_option("-o,--out", a->out_dir, "Directory for results.json, results.md and *.png")
+      ->required();
+  all->add_flag("--quick", a->study.quick, "A seconds-long version (what CI runs)");
+  all->add_flag("!--no-pin", a->study.pin, "Do not pin the processes to cores");
+  all->add_option("--only", a->study.only, "Run only these studies")
+      ->delimiter(',')
+      ->check(CLI::IsMember(
+          {"floors", "round trip", "throughput", "stores", "open loop", "readers", "scaling"}));
+  all->add_option("--docs", a->docs,
+                  "Also regenerate the study tables of this Markdown file (docs/PERFORMANCE.md)");
+  all->add_option("--data-dir-base", a->study.data_dir_base,
+                  "Where scratch journals and database clusters go (default /tmp)");
+  return [cmd, rt, tp, all, o, a]() {
     if (!cmd->parsed()) return -1;
     if (rt->parsed()) return run_roundtrip(*o);
     if (tp->parsed()) return run_throughput(*o);
+    if (all->parsed()) return run_all(*a);
     return 2;
   };
 }

@@ -135,7 +135,7 @@ class MessageQueueStore final : public OrderEventStore {
   MessageQueueStore(const MessageQueueStore&) = delete;
   MessageQueueStore& operator=(const MessageQueueStore&) = delete;
 
-  std::string name() const override { return "message_queue"; }
+  std::string name() const override { return "Boost message_queue + ose core"; }
   std::string apply(const OrderEvent& e) override;
   // Shuts the engine down and reaps it; "" when it applied every request cleanly, else why.
   // Later calls return the same answer.
@@ -159,7 +159,7 @@ class UnixSocketStore final : public OrderEventStore {
   UnixSocketStore(const UnixSocketStore&) = delete;
   UnixSocketStore& operator=(const UnixSocketStore&) = delete;
 
-  std::string name() const override { return "unix_socket"; }
+  std::string name() const override { return "UNIX socket + ose core"; }
   std::string apply(const OrderEvent& e) override;
   std::string stop();  // as MessageQueueStore::stop()
 

@@ -67,9 +67,9 @@ pid_t start_engine(const EngineConfig& config, int cpu) {
   if (pid == 0) {
     if (cpu >= 0) pin_to(cpu);
     std::signal(SIGTERM, on_run_stop);
-    auto engine = DurableEngine::open(config, [](const std::string& m) {
-      if (m.rfind("recovered", 0) != 0) fmt::print(stderr, "bench engine: {}\n", m);
-    });
+    // Quiet: attach/detach and recovery lines would drown the study's output; a failure still
+    // says why below.
+    auto engine = DurableEngine::open(config, [](const std::string&) {});
     if (!engine) {
       fmt::print(stderr, "bench engine: cannot start: {}\n", engine.error());
       _exit(1);
@@ -157,8 +157,8 @@ bool wait_last(Client& c, uint64_t request) {
 
 // Resting limit orders far below the market, placed as fast as the ring takes them: the working
 // set the scaling study grows. True once every one was accepted.
-bool place_working_orders(Client& c, uint64_t count) {
-  NewOrderCmd n = c.order_template("main", "s0", "BTCUSDT");
+bool place_working_orders(Client& c, uint64_t count, const std::string& strategy) {
+  NewOrderCmd n = c.order_template("main", strategy, "BTCUSDT");
   n.side = static_cast<uint8_t>(Side::kBuy);
   n.type = static_cast<uint8_t>(OrderType::kLimit);
   n.tif = static_cast<uint8_t>(Tif::kGtc);
@@ -284,7 +284,9 @@ balances = {{ USDT = "1000000000", BTC = "1000000" }}
 )",
                               name, o.journal != "none", o.journal == "sync" ? "sync" : "async",
                               o.data_dir_base.empty() ? "unused" : o.data_dir_base, max_orders);
-  for (int i = 0; i < std::max(o.clients, 1); ++i) {
+  // Client c<clients> places the working orders of the scaling study in throughput runs.
+  const int clients = std::max(o.clients, 1) + (o.working_orders > 0 ? 1 : 0);
+  for (int i = 0; i < clients; ++i) {
     c += fmt::format(R"(
 [[strategies]]
 name = "s{0}"
@@ -318,7 +320,7 @@ RoundTripRun ose_round_trips(const EngineRunOptions& o, uint64_t round_trips) {
   // Relaxed: written once before the segment was published.
   out.segment_bytes = client->state().segment_header().size;
   out.order_capacity = client->state().names().caps().orders;
-  if (o.working_orders > 0 && !place_working_orders(*client, o.working_orders)) {
+  if (o.working_orders > 0 && !place_working_orders(*client, o.working_orders, "s0")) {
     pin_to(-1);
     out.error = fmt::format("could not place {} working orders", o.working_orders);
     return out;
@@ -368,6 +370,14 @@ ThroughputRun ose_throughput(const EngineRunOptions& o, uint64_t inputs) {
     return out;
   }
   const int clients = std::max(o.clients, 1);
+  if (o.working_orders > 0) {
+    const std::string loader = fmt::format("c{}", clients);
+    auto c = attach_when_ready(run.name(), loader);
+    if (!c || !place_working_orders(*c, o.working_orders, fmt::format("s{}", clients))) {
+      out.error = fmt::format("could not place {} working orders", o.working_orders);
+      return out;
+    }
+  }
   const uint64_t per_client = (inputs / static_cast<uint64_t>(clients)) & ~uint64_t{1};
   const int64_t t0 = shm::monotonic_ns();
   std::vector<pid_t> kids;
