@@ -20,7 +20,8 @@ namespace {
 constexpr uint64_t kRingCapacity = 16;
 std::optional<EngineConfig> g_config;
 
-struct alignas(64) RingBuffer {
+// Aligned as the ring header requires (its producer and consumer lines are 128-byte apart).
+struct alignas(alignof(shm::SpscRingData)) RingBuffer {
   std::byte bytes[sizeof(shm::SpscRingData) + kRingCapacity * sizeof(shm::RingRecord)];
 };
 
