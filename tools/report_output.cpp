@@ -225,7 +225,7 @@ Result<bool> write_report_png(const RunReport& r, const std::string& path) {
   const fs::path script = dir / "report.gp";
   {
     std::ofstream g(script);
-    g << "set terminal pngcairo size 1200,800 font ',10'\n"
+    g << "set terminal pngcairo noenhanced size 1200,800 font ',10'\n"
       << fmt::format("set output '{}'\n", path) << "set multiplot layout 2,1 title "
       << fmt::format("'ose report: engine {}, {} inputs'\n", r.engine, r.inputs)
       << "set grid\nset xlabel 'input time (s)'\nset ylabel 'equity'\nset key left top\n"

@@ -311,7 +311,8 @@ Result<std::vector<std::string>> write_study_plots(const StudyResults& r, const 
     const std::string script_path = (fs::path(dir) / (name + ".gp")).string();
     const std::string png = (fs::path(dir) / (name + ".png")).string();
     std::ofstream(data_path) << data;
-    std::ofstream(script_path) << "set terminal pngcairo size 1000,600 font ',10'\n"
+    // noenhanced: names such as message_queue are text, not subscripts.
+    std::ofstream(script_path) << "set terminal pngcairo noenhanced size 1200,700 font ',10'\n"
                                << fmt::format("set output '{}'\n", png) << "set grid\n"
                                << fmt::format(fmt::runtime(body), data_path);
     if (std::string why = gnuplot(script_path); !why.empty()) return why;
@@ -342,7 +343,7 @@ Result<std::vector<std::string>> write_study_plots(const StudyResults& r, const 
     why = plot("stores", stores,
                "set title 'Per-event latency, same workload'\nset logscale y\n"
                "set ylabel 'µs (log)'\nset style data histograms\nset style fill solid 0.8\n"
-               "set xtics rotate by -25\nset key left top\nset bmargin 8\n"
+               "set xtics rotate by -20\nset key left top\nset bmargin 10\nset rmargin 16\n"
                "plot '{0}' using 2:xtic(1) title 'p50', '' using 3 title 'p99'\n");
     if (!why.empty()) return Error{why};
   }
