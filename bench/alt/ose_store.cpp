@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -21,21 +22,10 @@ namespace ose::bench {
 
 namespace {
 
-std::atomic<bool> g_study_engine_stop{false};
-extern "C" void on_study_engine_stop(int) {
+std::atomic<bool> g_engine_stop{false};
+extern "C" void on_engine_stop(int) {
   // Release: pairs with Runner::run()'s acquire load. Lock-free atomics are signal-safe.
-  g_study_engine_stop.store(true, std::memory_order_release);
-}
-
-void pin_to(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (cpu < 0) {
-    for (int i = 0; i < CPU_SETSIZE; ++i) CPU_SET(i, &set);
-  } else {
-    CPU_SET(cpu, &set);
-  }
-  sched_setaffinity(0, sizeof set, &set);
+  g_engine_stop.store(true, std::memory_order_release);
 }
 
 std::string symbol_of(uint16_t i) {
@@ -43,6 +33,36 @@ std::string symbol_of(uint16_t i) {
 }
 
 }  // namespace
+
+void pin_to_cpu(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (cpu < 0) {
+    const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    for (int i = 0; i < cores; ++i) CPU_SET(i, &set);
+  } else {
+    CPU_SET(cpu, &set);
+  }
+  sched_setaffinity(0, sizeof set, &set);
+}
+
+pid_t fork_engine(const EngineConfig& config, int cpu) {
+  const pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  if (cpu >= 0) pin_to_cpu(cpu);
+  std::signal(SIGTERM, on_engine_stop);
+  // Quiet: attach/detach and recovery lines would drown a study's output; a failure still
+  // says why.
+  auto engine = DurableEngine::open(config, [](const std::string&) {});
+  if (!engine) {
+    fmt::print(stderr, "bench engine: cannot start: {}\n", engine.error());
+    _exit(1);
+  }
+  auto durable = (*engine)->run(g_engine_stop);
+  if (!durable) fmt::print(stderr, "bench engine: {}\n", durable.error());
+  engine->reset();
+  _exit(durable ? 0 : 1);
+}
 
 std::string study_config(const std::string& name, uint16_t instruments, uint32_t accounts,
                          const std::string& journal, const std::string& data_dir) {
@@ -142,20 +162,8 @@ Result<std::unique_ptr<OseStore>> OseStore::start(const OseStoreOptions& o) {
       study_config(name, o.instruments, o.accounts, o.journal, data_dir), "<study config>");
   if (!config) return Error{"study config: " + config.error()};
 
-  const pid_t pid = ::fork();
+  const pid_t pid = fork_engine(*config, o.engine_cpu);
   if (pid < 0) return Error{fmt::format("fork: {}", std::strerror(errno))};
-  if (pid == 0) {
-    if (o.engine_cpu >= 0) pin_to(o.engine_cpu);
-    std::signal(SIGTERM, on_study_engine_stop);
-    auto engine = DurableEngine::open(*config, [](const std::string&) {});
-    if (!engine) {
-      fmt::print(stderr, "ose study engine: {}\n", engine.error());
-      _exit(1);
-    }
-    auto durable = (*engine)->run(g_study_engine_stop);
-    engine->reset();
-    _exit(durable ? 0 : 1);
-  }
   auto attach = [&](const char* client) -> Result<Client> {
     for (int i = 0;; ++i) {
       auto c = Client::attach(name, client);
@@ -176,7 +184,7 @@ Result<std::unique_ptr<OseStore>> OseStore::start(const OseStoreOptions& o) {
     return Error{"cannot attach to the study engine: " +
                  (strategy ? venue.error() : strategy.error())};
   }
-  if (o.client_cpu >= 0) pin_to(o.client_cpu);
+  if (o.client_cpu >= 0) pin_to_cpu(o.client_cpu);
   std::unique_ptr<OseStore> s(
       new OseStore(o, pid, std::move(data_dir), std::move(*strategy), std::move(*venue)));
   return s;

@@ -14,9 +14,17 @@
 
 #include "bench/alt/order_workload.hpp"
 #include "engine/client.hpp"
+#include "engine/config.hpp"
 #include "engine/result.hpp"
 
 namespace ose::bench {
+
+// Pins the calling thread to `cpu`, or lets it run anywhere when cpu < 0.
+void pin_to_cpu(int cpu);
+
+// Forks an engine process for `config` (optionally pinned), its log silent: it runs until
+// SIGTERM and exits 0 after a clean stop. The caller attaches to it by name, and reaps it.
+pid_t fork_engine(const EngineConfig& config, int cpu);
 
 struct OseStoreOptions {
   std::string journal = "none";  // none | async | sync

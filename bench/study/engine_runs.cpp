@@ -1,7 +1,6 @@
 #include "bench/study/engine_runs.hpp"
 
 #include <fmt/format.h>
-#include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,9 +11,9 @@
 #include <filesystem>
 #include <thread>
 
+#include "bench/alt/ose_store.hpp"
 #include "engine/client.hpp"
 #include "engine/config.hpp"
-#include "persistence/durable_engine.hpp"
 #include "shm/clock.hpp"
 
 namespace ose::bench {
@@ -23,20 +22,8 @@ namespace {
 
 std::atomic<bool> g_run_stop{false};
 extern "C" void on_run_stop(int) {
-  // Release: pairs with the acquire loads of Runner::run() and of the reader loop.
+  // Release: pairs with the reader loop's acquire load. Lock-free atomics are signal-safe.
   g_run_stop.store(true, std::memory_order_release);
-}
-
-void pin_to(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  const int cores = static_cast<int>(std::thread::hardware_concurrency());
-  if (cpu < 0) {
-    for (int i = 0; i < std::max(cores, 1); ++i) CPU_SET(i, &set);
-  } else {
-    CPU_SET(cpu, &set);
-  }
-  sched_setaffinity(0, sizeof set, &set);
 }
 
 int cores() {
@@ -60,26 +47,6 @@ class ScratchDir {
  private:
   std::string path_;
 };
-
-// The engine in a child process; the caller waits for its segments by attaching.
-pid_t start_engine(const EngineConfig& config, int cpu) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    if (cpu >= 0) pin_to(cpu);
-    std::signal(SIGTERM, on_run_stop);
-    // Quiet: attach/detach and recovery lines would drown the study's output; a failure still
-    // says why below.
-    auto engine = DurableEngine::open(config, [](const std::string&) {});
-    if (!engine) {
-      fmt::print(stderr, "bench engine: cannot start: {}\n", engine.error());
-      _exit(1);
-    }
-    auto durable = (*engine)->run(g_run_stop);
-    engine->reset();
-    _exit(durable ? 0 : 1);
-  }
-  return pid;
-}
 
 bool reap(pid_t pid) {
   int status = 0;
@@ -197,7 +164,7 @@ class EngineRun {
       error_ = config.error();
       return;
     }
-    engine_ = start_engine(*config, pin_ ? 0 : -1);
+    engine_ = fork_engine(*config, pin_ ? 0 : -1);
     for (uint32_t i = 0; i < o.readers; ++i) readers_.push_back(start_reader(name_));
   }
   ~EngineRun() {
@@ -222,7 +189,7 @@ class EngineRun {
 // A client process for the throughput runs: submits `count` inputs (new order, then its cancel)
 // as fast as the ring takes them, draining its responses as it goes.
 [[noreturn]] void throughput_client(const std::string& engine, int k, uint64_t count, int cpu) {
-  if (cpu >= 0) pin_to(cpu);
+  if (cpu >= 0) pin_to_cpu(cpu);
   auto c = attach_when_ready(engine, fmt::format("c{}", k));
   if (!c) _exit(1);
   NewOrderCmd order = far_stop_order(*c, k);
@@ -310,10 +277,10 @@ RoundTripRun ose_round_trips(const EngineRunOptions& o, uint64_t round_trips) {
     out.error = run.error();
     return out;
   }
-  if (run.pin()) pin_to(run.client_cpu(0));
+  if (run.pin()) pin_to_cpu(run.client_cpu(0));
   auto client = attach_when_ready(run.name(), "c0");
   if (!client) {
-    pin_to(-1);
+    pin_to_cpu(-1);
     out.error = client.error();
     return out;
   }
@@ -321,7 +288,7 @@ RoundTripRun ose_round_trips(const EngineRunOptions& o, uint64_t round_trips) {
   out.segment_bytes = client->state().segment_header().size;
   out.order_capacity = client->state().names().caps().orders;
   if (o.working_orders > 0 && !place_working_orders(*client, o.working_orders, "s0")) {
-    pin_to(-1);
+    pin_to_cpu(-1);
     out.error = fmt::format("could not place {} working orders", o.working_orders);
     return out;
   }
@@ -346,7 +313,7 @@ RoundTripRun ose_round_trips(const EngineRunOptions& o, uint64_t round_trips) {
     if (i >= warmup) samples.push_back(ns);
   }
   client = Error{"detached"};  // detach before the engine goes
-  pin_to(-1);
+  pin_to_cpu(-1);
   out.stats = LatencyStats::of(std::move(samples));
   return out;
 }
@@ -414,10 +381,10 @@ std::vector<OpenLoopPoint> ose_open_loop(const EngineRunOptions& o,
     out.push_back(failed);
     return out;
   }
-  if (run.pin()) pin_to(run.client_cpu(0));
+  if (run.pin()) pin_to_cpu(run.client_cpu(0));
   auto client = attach_when_ready(run.name(), "c0");
   if (!client) {
-    pin_to(-1);
+    pin_to_cpu(-1);
     OpenLoopPoint failed;
     failed.error = client.error();
     out.push_back(failed);
@@ -473,7 +440,7 @@ std::vector<OpenLoopPoint> ose_open_loop(const EngineRunOptions& o,
     if (!p.error.empty()) break;
   }
   client = Error{"detached"};
-  pin_to(-1);
+  pin_to_cpu(-1);
   return out;
 }
 
