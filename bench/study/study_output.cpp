@@ -173,6 +173,7 @@ json study_json(const StudyResults& r) {
     for (const StoreResult& s : r.stores) {
       if (&s == ose || s.stats.count == 0) continue;
       ratios["p50_over_ose"][s.name] = ratio(double(s.stats.p50_ns), double(ose->stats.p50_ns));
+      ratios["ose_events_per_s_over"][s.name] = ratio(ose->events_per_s, s.events_per_s);
     }
   }
   if (r.readers.size() >= 2 && r.readers[0].throughput.inputs_per_s > 0) {
@@ -218,24 +219,26 @@ std::string study_markdown(const StudyResults& r) {
     md << "### The same order-event workload through ose and the alternatives\n\n"
        << "Per event (new, ack, partial fill, fill, cancel; each updates order, position and "
           "balance), one at a time.\n\n"
-       << "| store | p50 | p99 | p99.9 | events/s | p50 / ose |\n"
-       << "| --- | --- | --- | --- | --- | --- |\n";
+       << "| store | p50 | p99 | p99.9 | events/s | p50 / ose | ose events/s / its |\n"
+       << "| --- | --- | --- | --- | --- | --- | --- |\n";
     for (const StoreResult& s : r.stores) {
       if (!s.skipped.empty()) {
-        md << fmt::format("| {} | skipped: {} | | | | |\n", s.name, cell(s.skipped));
+        md << fmt::format("| {} | skipped: {} | | | | | |\n", s.name, cell(s.skipped));
         continue;
       }
       if (!s.error.empty()) {
-        md << fmt::format("| {} | **FAILED**: {} | | | | |\n", s.name, cell(s.error));
+        md << fmt::format("| {} | **FAILED**: {} | | | | | |\n", s.name, cell(s.error));
         continue;
       }
+      const bool vs_ose = ose != nullptr && ose->stats.p50_ns > 0 && s.events_per_s > 0;
       md << fmt::format(
-          "| {} | {} | {} | {} | {} | {} |\n", s.name, ns_text(double(s.stats.p50_ns)),
+          "| {} | {} | {} | {} | {} | {} | {} |\n", s.name, ns_text(double(s.stats.p50_ns)),
           ns_text(double(s.stats.p99_ns)), ns_text(double(s.stats.p999_ns)),
           rate_text(s.events_per_s),
-          ose != nullptr && ose->stats.p50_ns > 0
-              ? fmt::format("{:.0f}×", ratio(double(s.stats.p50_ns), double(ose->stats.p50_ns)))
-              : std::string("—"));
+          vs_ose ? fmt::format("{:.0f}×", ratio(double(s.stats.p50_ns), double(ose->stats.p50_ns)))
+                 : std::string("—"),
+          vs_ose ? fmt::format("{:.0f}×", ratio(ose->events_per_s, s.events_per_s))
+                 : std::string("—"));
     }
     md << "\n";
   }
