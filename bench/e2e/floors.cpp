@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench/e2e/reaped_child.hpp"
 #include "shm/clock.hpp"
 #include "shm/segment.hpp"
 #include "shm/spsc_ring.hpp"
@@ -104,74 +105,13 @@ int pin_self(int cpu) noexcept {
   return sched_setaffinity(0, sizeof set, &set) == 0 ? 0 : errno;
 }
 
-class ChildProcess {
- public:
-  explicit ChildProcess(pid_t pid) noexcept : pid_(pid) {}
-  ChildProcess(const ChildProcess&) = delete;
-  ChildProcess& operator=(const ChildProcess&) = delete;
-  ~ChildProcess() { reap(true); }
-
-  // Non-blocking: true once the child has exited (it is then reaped).
-  bool exited() noexcept {
-    if (reaped_) return true;
-    int status = 0;
-    const pid_t r = waitpid(pid_, &status, WNOHANG);
-    if (r == pid_) {
-      reaped_ = true;
-      status_ = status;
-    } else if (r < 0 && errno != EINTR) {
-      reaped_ = true;  // ECHILD: someone else reaped it; its status is unknown
-    }
-    return reaped_;
-  }
-
-  // Waits up to `ns` for the child to exit, then kills it. Always reaps.
-  void reap_within(int64_t ns) noexcept {
-    const int64_t deadline = shm::monotonic_ns() + ns;
-    while (!exited() && shm::monotonic_ns() < deadline) {
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
-    }
-    reap(true);
-  }
-
-  void reap(bool kill_first) noexcept {
-    if (reaped_) return;
-    if (kill_first) ::kill(pid_, SIGKILL);
-    int status = 0;
-    pid_t r;
-    do {
-      r = waitpid(pid_, &status, 0);
-    } while (r < 0 && errno == EINTR);
-    reaped_ = true;
-    if (r == pid_) status_ = status;
-  }
-
-  // Empty when the child exited with status 0 (or was reaped by someone else).
-  std::string exit_problem() const {
-    if (status_ < 0) return {};
-    if (WIFEXITED(status_)) {
-      if (WEXITSTATUS(status_) == 0) return {};
-      return "exited with status " + std::to_string(WEXITSTATUS(status_));
-    }
-    if (WIFSIGNALED(status_)) {
-      return "killed by signal " + std::to_string(WTERMSIG(status_));
-    }
-    return "wait status " + std::to_string(status_);
-  }
-
- private:
-  pid_t pid_;
-  bool reaped_ = false;
-  int status_ = -1;  // wait status; -1 while unknown
-};
-
 // Bounds every wait. keep_waiting() is called in each pass of a wait loop and costs a counter
 // increment; every kSpinsPerCheck passes it looks at the clock and at the other process, and
 // says false (give up) when that process is gone or nothing happened for kStallNs.
 class Watchdog {
  public:
   // In the parent: `child` is the pong process. In the child: `child` is null.
-  Watchdog(Control& control, ChildProcess* child, pid_t parent) noexcept
+  Watchdog(Control& control, ReapedChild* child, pid_t parent) noexcept
       : control_(control), child_(child), parent_(parent) {}
 
   bool keep_waiting() noexcept {
@@ -207,7 +147,7 @@ class Watchdog {
 
  private:
   Control& control_;
-  ChildProcess* child_;
+  ReapedChild* child_;
   pid_t parent_;
   uint32_t spins_ = 0;
   int64_t waiting_since_ns_ = 0;
@@ -279,7 +219,7 @@ LatencyStats run_pingpong(Kind& kind, uint64_t round_trips, int ping_cpu, int po
     _exit(0);
   }
 
-  ChildProcess child(pid);
+  ReapedChild child(pid);
   AffinityGuard affinity;
   Watchdog wd(control, &child, parent);
   std::string error;
@@ -315,14 +255,11 @@ LatencyStats run_pingpong(Kind& kind, uint64_t round_trips, int ping_cpu, int po
   control.abort.store(1, std::memory_order_release);
   if (error.empty()) {
     child.reap_within(kStallNs);
-    if (const std::string how = child.exit_problem(); !how.empty()) {
-      error = "the pong process " + how;
-    }
+    if (!child.exited_cleanly()) error = "the pong process " + child.how();
   } else {
     const bool ended_by_itself = child.exited();  // otherwise we kill it: say nothing of that
     child.reap(true);
-    const std::string how = child.exit_problem();
-    if (ended_by_itself && !how.empty()) error += " (" + how + ")";
+    if (ended_by_itself && !child.exited_cleanly()) error += " (" + child.how() + ")";
   }
   // Acquire: pairs with child_fail()'s release; the child has exited, so this is its last word.
   if (control.child_state.load(std::memory_order_acquire) == kFailed) {
