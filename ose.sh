@@ -6,7 +6,7 @@
 #                        ASan+UBSan, and the shm and stress tests under TSan (what CI runs)
 #   ./ose.sh build       install what is missing and build (build/tools/ose)
 #   ./ose.sh bench [--with-servers] [ARGS...]
-#                        the performance study (`ose bench all`): results in bench-results/,
+#                        the performance study (`ose-bench all`): results in bench-results/,
 #                        tables regenerated in docs/PERFORMANCE.md; --with-servers also installs
 #                        PostgreSQL and Redis so those alternatives run instead of being skipped
 #   ./ose.sh ARGS...     build if needed, then run `ose ARGS...`

@@ -13,11 +13,11 @@
 #include <utility>
 #include <vector>
 
-#include "engine/apply.hpp"
-#include "engine/command.hpp"
-#include "engine/config.hpp"
-#include "engine/event.hpp"
-#include "engine/state.hpp"
+#include "engine/core/apply.hpp"
+#include "engine/core/command.hpp"
+#include "engine/formats/config.hpp"
+#include "engine/core/event.hpp"
+#include "engine/core/state.hpp"
 
 namespace ose::bench {
 
@@ -58,7 +58,7 @@ inline EngineConfig make_config(uint32_t max_orders) {
     c.assets.push_back({"A" + std::to_string(i), 8});
   }
   for (int i = 0; i < kInstruments; ++i) {
-    InstrumentConfig ic;
+    InstrumentSpec ic;
     const std::string base = "A" + std::to_string(i);
     ic.symbol = base + (is_spot(i) ? "USDT" : "USDT-P");
     ic.kind = is_spot(i) ? InstrumentKind::kSpot : InstrumentKind::kLinear;
@@ -79,17 +79,17 @@ inline EngineConfig make_config(uint32_t max_orders) {
   }
   // Balances far above what 100k working orders can lock, so INSUFFICIENT_* never fires, yet
   // far below int64 so long runs of fees and settlements cannot approach overflow.
-  AccountConfig spot{"spot", AccountType::kSpot, 1, false, {}};
+  AccountSpec spot{"spot", AccountType::kSpot, 1, false, {}};
   spot.balances.emplace_back("USDT", Amount::from_units(1'000'000'000));
   for (int i = 0; i < kSpotInstruments; ++i) {
     spot.balances.emplace_back("A" + std::to_string(i), Amount::from_units(10'000'000));
   }
-  AccountConfig perp{"perp", AccountType::kFutures, 10, false, {}};
+  AccountSpec perp{"perp", AccountType::kFutures, 10, false, {}};
   perp.balances.emplace_back("USDT", Amount::from_units(1'000'000'000));
   c.accounts = {spot, perp};
   // Limits are generous but real numbers, so every risk check runs its full arithmetic.
   for (uint16_t k = 0; k < kSpotStrategies + kPerpStrategies; ++k) {
-    StrategyConfig sc;
+    StrategySpec sc;
     sc.name = (k < kSpotStrategies ? "spot" : "perp") + std::to_string(k);
     sc.account = k < kSpotStrategies ? "spot" : "perp";
     sc.max_open_orders = 1'000'000;

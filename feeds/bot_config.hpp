@@ -31,8 +31,8 @@
 #include <string>
 #include <string_view>
 
-#include "engine/fixed_point.hpp"
-#include "engine/result.hpp"
+#include "engine/core/fixed_point.hpp"
+#include "engine/core/result.hpp"
 
 namespace ose {
 

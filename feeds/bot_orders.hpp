@@ -6,8 +6,8 @@
 
 #include <optional>
 
-#include "engine/fixed_point.hpp"
-#include "engine/records.hpp"
+#include "engine/core/fixed_point.hpp"
+#include "engine/core/records.hpp"
 
 namespace ose {
 

@@ -10,7 +10,7 @@
 #include <optional>
 #include <system_error>
 
-#include "engine/fixed_point.hpp"
+#include "engine/core/fixed_point.hpp"
 
 namespace ose {
 

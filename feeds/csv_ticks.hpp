@@ -33,8 +33,8 @@
 #include <utility>
 #include <vector>
 
-#include "engine/command.hpp"
-#include "engine/result.hpp"
+#include "engine/core/command.hpp"
+#include "engine/core/result.hpp"
 #include "feeds/tick_pump.hpp"
 
 namespace ose {

@@ -10,7 +10,7 @@
 #include <span>
 #include <vector>
 
-#include "engine/fixed_point.hpp"
+#include "engine/core/fixed_point.hpp"
 
 namespace ose {
 

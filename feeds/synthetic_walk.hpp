@@ -8,8 +8,8 @@
 #include <random>
 #include <vector>
 
-#include "engine/command.hpp"
-#include "engine/fixed_point.hpp"
+#include "engine/core/command.hpp"
+#include "engine/core/fixed_point.hpp"
 
 namespace ose {
 

@@ -10,7 +10,7 @@
 #include <limits>
 #include <thread>
 
-#include "engine/command.hpp"
+#include "engine/core/command.hpp"
 
 namespace ose {
 

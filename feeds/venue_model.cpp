@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "engine/accounting.hpp"
+#include "engine/core/accounting.hpp"
 
 namespace ose {
 

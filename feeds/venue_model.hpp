@@ -28,10 +28,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include "engine/command.hpp"
-#include "engine/enums.hpp"
-#include "engine/fixed_point.hpp"
-#include "engine/records.hpp"
+#include "engine/core/command.hpp"
+#include "engine/core/enums.hpp"
+#include "engine/core/fixed_point.hpp"
+#include "engine/core/records.hpp"
 
 namespace ose {
 

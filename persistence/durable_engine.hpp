@@ -8,9 +8,9 @@
 #include <memory>
 #include <string>
 
-#include "engine/config.hpp"
-#include "engine/result.hpp"
-#include "engine/runner.hpp"
+#include "engine/formats/config.hpp"
+#include "engine/core/result.hpp"
+#include "engine/runtime/runner.hpp"
 #include "persistence/journal.hpp"
 #include "persistence/recovery.hpp"
 

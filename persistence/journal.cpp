@@ -6,7 +6,7 @@
 #include <cstring>
 #include <thread>
 
-#include "engine/apply.hpp"
+#include "engine/core/apply.hpp"
 #include "persistence/journal_format.hpp"
 #include "shm/clock.hpp"
 

@@ -19,12 +19,12 @@
 #include <thread>
 #include <vector>
 
-#include "engine/command.hpp"
-#include "engine/config.hpp"
-#include "engine/input_sink.hpp"
-#include "engine/result.hpp"
-#include "engine/shared_layout.hpp"
-#include "engine/state.hpp"
+#include "engine/core/command.hpp"
+#include "engine/formats/config.hpp"
+#include "engine/runtime/input_sink.hpp"
+#include "engine/core/result.hpp"
+#include "engine/layout/shared_layout.hpp"
+#include "engine/core/state.hpp"
 #include "persistence/store.hpp"
 
 namespace ose {

@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/command.hpp"
+#include "engine/core/command.hpp"
 
 namespace ose {
 

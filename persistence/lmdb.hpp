@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/result.hpp"
+#include "engine/core/result.hpp"
 
 namespace ose::lmdb {
 

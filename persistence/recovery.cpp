@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "engine/apply.hpp"
+#include "engine/core/apply.hpp"
 #include "persistence/journal_format.hpp"
 #include "shm/clock.hpp"
 

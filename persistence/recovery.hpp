@@ -9,10 +9,10 @@
 #include <limits>
 #include <string>
 
-#include "engine/config.hpp"
-#include "engine/event.hpp"
-#include "engine/result.hpp"
-#include "engine/state.hpp"
+#include "engine/formats/config.hpp"
+#include "engine/core/event.hpp"
+#include "engine/core/result.hpp"
+#include "engine/core/state.hpp"
 #include "persistence/store.hpp"
 
 namespace ose {

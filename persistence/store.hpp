@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/result.hpp"
+#include "engine/core/result.hpp"
 #include "persistence/lmdb.hpp"
 
 namespace ose {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/result.hpp"
+#include "engine/core/result.hpp"
 
 namespace ose::tools {
 

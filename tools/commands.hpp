@@ -13,7 +13,6 @@ using Run = std::function<int()>;
 Run add_engine_command(CLI::App& app);    // ose engine --config FILE
 Run add_send_command(CLI::App& app);      // ose send --engine E --client C 'JSON'
 Run add_inspect_command(CLI::App& app);   // ose inspect --engine E status|orders|...
-Run add_bench_command(CLI::App& app);     // ose bench roundtrip|throughput
 Run add_journal_command(CLI::App& app);   // ose journal stats|dump|verify|truncate
 Run add_snapshot_command(CLI::App& app);  // ose snapshot list|take
 Run add_recover_command(CLI::App& app);   // ose recover --check

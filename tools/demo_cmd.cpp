@@ -20,8 +20,8 @@
 #include <sstream>
 #include <thread>
 
-#include "engine/config.hpp"
-#include "engine/state_segment.hpp"
+#include "engine/formats/config.hpp"
+#include "engine/client/state_reader.hpp"
 #include "feeds/bot_config.hpp"
 #include "tools/child_process.hpp"
 #include "tools/commands.hpp"
@@ -82,7 +82,7 @@ int scenario_demo(bool json) {
 
 // The first client with `role`, else empty.
 std::string client_with_role(const EngineConfig& c, ClientRole role) {
-  for (const ClientConfig& cc : c.clients) {
+  for (const ClientSpec& cc : c.clients) {
     if (cc.role == role) return cc.name;
   }
   return {};
@@ -244,7 +244,7 @@ int live_demo(const DemoOptions& o) {
     }
     const bool known_symbol =
         std::any_of(config->instruments.begin(), config->instruments.end(),
-                    [&](const InstrumentConfig& i) { return i.symbol == symbol; });
+                    [&](const InstrumentSpec& i) { return i.symbol == symbol; });
     if (!known_symbol) {
       return fail(fmt::format("the config has no instrument '{}'{}", symbol,
                               o.replay.empty()

@@ -11,8 +11,8 @@
 #include <optional>
 #include <thread>
 
-#include "engine/config.hpp"
-#include "engine/runner.hpp"
+#include "engine/formats/config.hpp"
+#include "engine/runtime/runner.hpp"
 #include "persistence/durable_engine.hpp"
 #include "shm/idle.hpp"
 #include "tools/commands.hpp"

@@ -5,7 +5,7 @@
 #include <charconv>
 #include <filesystem>
 
-#include "engine/fixed_point.hpp"
+#include "engine/core/fixed_point.hpp"
 #include "feeds/csv_ticks.hpp"
 #include "feeds/synthetic_walk.hpp"
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/result.hpp"
-#include "engine/runner.hpp"
+#include "engine/core/result.hpp"
+#include "engine/runtime/runner.hpp"
 #include "feeds/tick_pump.hpp"
 
 namespace ose::tools {

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <ctime>
 
-#include "engine/scenario_writer.hpp"
+#include "engine/formats/scenario_writer.hpp"
 
 namespace ose::tools {
 

@@ -11,9 +11,9 @@
 #include <sstream>
 #include <thread>
 
-#include "engine/enums.hpp"
-#include "engine/json_format.hpp"
-#include "engine/state_segment.hpp"
+#include "engine/core/enums.hpp"
+#include "engine/formats/json_format.hpp"
+#include "engine/client/state_reader.hpp"
 #include "shm/broadcast_ring.hpp"
 #include "shm/clock.hpp"
 #include "tools/commands.hpp"

@@ -8,8 +8,8 @@
 #include <csignal>
 #include <thread>
 
-#include "engine/scenario_writer.hpp"
-#include "engine/state_segment.hpp"
+#include "engine/formats/scenario_writer.hpp"
+#include "engine/client/state_reader.hpp"
 #include "persistence/journal_format.hpp"
 #include "persistence/recovery.hpp"
 #include "shm/clock.hpp"

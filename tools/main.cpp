@@ -5,7 +5,7 @@
 #include <fstream>
 #include <iostream>
 
-#include "engine/config.hpp"
+#include "engine/formats/config.hpp"
 #include "tools/commands.hpp"
 #include "tools/replay.hpp"
 
@@ -54,7 +54,6 @@ int main(int argc, char** argv) {
   const ose::tools::Run engine = ose::tools::add_engine_command(app);
   const ose::tools::Run send = ose::tools::add_send_command(app);
   const ose::tools::Run inspect = ose::tools::add_inspect_command(app);
-  const ose::tools::Run bench = ose::tools::add_bench_command(app);
   const ose::tools::Run journal = ose::tools::add_journal_command(app);
   const ose::tools::Run snapshot = ose::tools::add_snapshot_command(app);
   const ose::tools::Run recover = ose::tools::add_recover_command(app);
@@ -65,7 +64,7 @@ int main(int argc, char** argv) {
   const ose::tools::Run demo = ose::tools::add_demo_command(app);
 
   CLI11_PARSE(app, argc, argv);
-  for (const auto* run : {&engine, &send, &inspect, &bench, &journal, &snapshot, &recover, &backup,
+  for (const auto* run : {&engine, &send, &inspect, &journal, &snapshot, &recover, &backup,
                           &venue, &strategy, &report, &demo}) {
     if (const int rc = (*run)(); rc >= 0) return rc;
   }

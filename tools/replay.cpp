@@ -8,9 +8,9 @@
 #include <map>
 #include <memory>
 
-#include "engine/apply.hpp"
-#include "engine/json_format.hpp"
-#include "engine/scenario.hpp"
+#include "engine/core/apply.hpp"
+#include "engine/formats/json_format.hpp"
+#include "engine/formats/scenario.hpp"
 #include "tools/tables.hpp"
 
 namespace ose::tools {

@@ -5,7 +5,7 @@
 #include <iosfwd>
 #include <string>
 
-#include "engine/config.hpp"
+#include "engine/formats/config.hpp"
 
 namespace ose::tools {
 

@@ -7,7 +7,7 @@
 #include <iosfwd>
 #include <string>
 
-#include "engine/result.hpp"
+#include "engine/core/result.hpp"
 #include "tools/run_report.hpp"
 
 namespace ose::tools {

@@ -7,9 +7,9 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "engine/client.hpp"
-#include "engine/json_format.hpp"
-#include "engine/scenario.hpp"
+#include "engine/client/client.hpp"
+#include "engine/formats/json_format.hpp"
+#include "engine/formats/scenario.hpp"
 #include "tools/commands.hpp"
 
 namespace ose::tools {

@@ -1,6 +1,6 @@
 #include "tools/store_access.hpp"
 
-#include "engine/state_segment.hpp"
+#include "engine/client/state_reader.hpp"
 #include "persistence/recovery.hpp"
 #include "shm/clock.hpp"
 

@@ -5,8 +5,8 @@
 #include <optional>
 #include <string>
 
-#include "engine/config.hpp"
-#include "engine/result.hpp"
+#include "engine/formats/config.hpp"
+#include "engine/core/result.hpp"
 #include "persistence/store.hpp"
 
 namespace ose::tools {

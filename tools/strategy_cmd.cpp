@@ -17,8 +17,8 @@
 #include <csignal>
 #include <thread>
 
-#include "engine/client.hpp"
-#include "engine/enums.hpp"
+#include "engine/client/client.hpp"
+#include "engine/core/enums.hpp"
 #include "feeds/bot_config.hpp"
 #include "feeds/bot_orders.hpp"
 #include "feeds/ema_rsi_signal.hpp"

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/json_format.hpp"
+#include "engine/formats/json_format.hpp"
 
 namespace ose::tools {
 

@@ -3,7 +3,7 @@
 
 #include <iosfwd>
 
-#include "engine/state.hpp"
+#include "engine/core/state.hpp"
 
 namespace ose::tools {
 

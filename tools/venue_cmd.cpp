@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine/client.hpp"
+#include "engine/client/client.hpp"
 #include "feeds/venue_model.hpp"
 #include "shm/clock.hpp"
 #include "tools/commands.hpp"

@@ -26,9 +26,9 @@
 
 #include "bench/e2e/floors.hpp"
 #include "bench/e2e/reaped_child.hpp"
-#include "engine/apply.hpp"
-#include "engine/config.hpp"
-#include "engine/state.hpp"
+#include "engine/core/apply.hpp"
+#include "engine/formats/config.hpp"
+#include "engine/core/state.hpp"
 #include "shm/clock.hpp"
 
 namespace ose::bench {

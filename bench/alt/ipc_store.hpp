@@ -60,10 +60,10 @@
 #include <type_traits>
 
 #include "bench/alt/order_workload.hpp"
-#include "engine/command.hpp"
-#include "engine/enums.hpp"
-#include "engine/event.hpp"
-#include "engine/result.hpp"
+#include "engine/core/command.hpp"
+#include "engine/core/enums.hpp"
+#include "engine/core/event.hpp"
+#include "engine/core/result.hpp"
 
 namespace ose::bench {
 

@@ -2,7 +2,7 @@
 
 #include <random>
 
-#include "engine/fixed_point.hpp"
+#include "engine/core/fixed_point.hpp"
 
 namespace ose::bench {
 

@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "bench/e2e/floors.hpp"
-#include "engine/config.hpp"
+#include "engine/formats/config.hpp"
 #include "persistence/durable_engine.hpp"
 #include "shm/clock.hpp"
 

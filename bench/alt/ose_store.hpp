@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "bench/alt/order_workload.hpp"
-#include "engine/client.hpp"
-#include "engine/config.hpp"
-#include "engine/result.hpp"
+#include "engine/client/client.hpp"
+#include "engine/formats/config.hpp"
+#include "engine/core/result.hpp"
 
 namespace ose::bench {
 

@@ -25,7 +25,7 @@
 #include <cstdint>
 #include <string>
 
-#include "engine/result.hpp"
+#include "engine/core/result.hpp"
 
 namespace ose::bench {
 

@@ -46,7 +46,7 @@
 #include <vector>
 
 #include "bench/alt/order_workload.hpp"
-#include "engine/result.hpp"
+#include "engine/core/result.hpp"
 
 struct pg_conn;  // libpq's connection (PGconn), declared here to keep libpq-fe.h private
 

@@ -20,7 +20,7 @@
 #include <chrono>
 #include <string>
 
-#include "engine/result.hpp"
+#include "engine/core/result.hpp"
 
 namespace ose::bench {
 

@@ -9,8 +9,8 @@
 #include <optional>
 #include <utility>
 
-#include "engine/accounting.hpp"
-#include "engine/enums.hpp"
+#include "engine/core/accounting.hpp"
+#include "engine/core/enums.hpp"
 
 namespace ose::bench {
 

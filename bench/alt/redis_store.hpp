@@ -42,8 +42,8 @@
 #include <vector>
 
 #include "bench/alt/order_workload.hpp"
-#include "engine/fixed_point.hpp"
-#include "engine/result.hpp"
+#include "engine/core/fixed_point.hpp"
+#include "engine/core/result.hpp"
 
 struct redisContext;
 

@@ -12,8 +12,8 @@
 #include <thread>
 
 #include "bench/alt/ose_store.hpp"
-#include "engine/client.hpp"
-#include "engine/config.hpp"
+#include "engine/client/client.hpp"
+#include "engine/formats/config.hpp"
 #include "shm/clock.hpp"
 
 namespace ose::bench {

@@ -1,6 +1,6 @@
 // ose measured end to end: a real engine process (spinning, pinned when there are cores to pin
 // to) and real client processes over the shared-memory rings. The building blocks of
-// `ose bench roundtrip|throughput|all`: each run starts its own engine and returns figures, and
+// `ose-bench roundtrip|throughput|all`: each run starts its own engine and returns figures, and
 // prints nothing.
 //
 // Workload: each new order is a stop-limit far from the market (accepted untriggered: the whole

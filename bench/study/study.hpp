@@ -1,4 +1,4 @@
-// `ose bench all`: the whole performance study in one process tree on the current machine, so
+// `ose-bench all`: the whole performance study in one process tree on the current machine, so
 // that every comparison is a ratio of figures measured minutes apart on the same machine state.
 //
 //   floors        two-process cache-line ping-pong (one line, two lines), our SpscRing alone,

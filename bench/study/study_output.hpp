@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "bench/study/study.hpp"
-#include "engine/result.hpp"
+#include "engine/core/result.hpp"
 
 namespace ose::bench {
 

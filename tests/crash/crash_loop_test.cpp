@@ -43,11 +43,11 @@
 #include <thread>
 #include <vector>
 
-#include "engine/apply.hpp"
-#include "engine/client.hpp"
-#include "engine/config.hpp"
-#include "engine/shared_layout.hpp"
-#include "engine/state_segment.hpp"
+#include "engine/core/apply.hpp"
+#include "engine/client/client.hpp"
+#include "engine/formats/config.hpp"
+#include "engine/layout/shared_layout.hpp"
+#include "engine/client/state_reader.hpp"
 #include "persistence/durable_engine.hpp"
 #include "persistence/journal_format.hpp"
 #include "persistence/lmdb.hpp"

@@ -1,6 +1,6 @@
 // Config loading (DESIGN §8): a good file yields the parsed values and the documented defaults;
 // every bad value is refused with "ORIGIN:LINE: KEY: WHAT" naming the first problem.
-#include "engine/config.hpp"
+#include "engine/formats/config.hpp"
 
 #include <gtest/gtest.h>
 
@@ -189,7 +189,7 @@ TEST(Config, ParsesInstrumentDecimalsExactly) {
   auto r = load_config_string(kGoodConfig, "<inline>");
   ASSERT_TRUE(r.ok()) << r.error();
   ASSERT_EQ(r->instruments.size(), 4u);
-  const InstrumentConfig& spot = r->instruments[0];
+  const InstrumentSpec& spot = r->instruments[0];
   EXPECT_EQ(spot.symbol, "BTCUSDT");
   EXPECT_EQ(spot.kind, InstrumentKind::kSpot);
   EXPECT_EQ(spot.base, "BTC");
@@ -208,7 +208,7 @@ TEST(Config, ParsesInstrumentDecimalsExactly) {
   EXPECT_FALSE(spot.halted);                     // default status "trading"
   EXPECT_EQ(spot.venue, "");
 
-  const InstrumentConfig& perp = r->instruments[1];
+  const InstrumentSpec& perp = r->instruments[1];
   EXPECT_EQ(perp.kind, InstrumentKind::kLinear);
   EXPECT_EQ(perp.tick_size.e8, 10'000'000);  // "0.1"
   EXPECT_EQ(perp.step_size.e8, 100'000);     // "0.001"
@@ -218,7 +218,7 @@ TEST(Config, ParsesInstrumentDecimalsExactly) {
   EXPECT_EQ(perp.min_notional.e8, 0);
   EXPECT_EQ(perp.price_band.e8, 0);
 
-  const InstrumentConfig& inverse = r->instruments[2];
+  const InstrumentSpec& inverse = r->instruments[2];
   EXPECT_EQ(inverse.kind, InstrumentKind::kInverse);
   EXPECT_EQ(inverse.tick_size.e8, 50'000'000);       // "0.5"
   EXPECT_EQ(inverse.step_size.e8, 100'000'000);      // "1"
@@ -244,7 +244,7 @@ TEST(Config, LoadsAccountsStrategiesAndClients) {
   ASSERT_TRUE(r.ok()) << r.error();
 
   ASSERT_EQ(r->accounts.size(), 2u);
-  const AccountConfig& main = r->accounts[0];
+  const AccountSpec& main = r->accounts[0];
   EXPECT_EQ(main.name, "main");
   EXPECT_EQ(main.type, AccountType::kSpot);
   EXPECT_EQ(main.leverage, 1);
@@ -258,14 +258,14 @@ TEST(Config, LoadsAccountsStrategiesAndClients) {
   EXPECT_EQ(balances[0].second.e8, 150'000'000);  // "1.5"
   EXPECT_EQ(balances[1].first, "USDT");
   EXPECT_EQ(balances[1].second.e8, 10'000'000'000'000);  // "100000"
-  const AccountConfig& fut = r->accounts[1];
+  const AccountSpec& fut = r->accounts[1];
   EXPECT_EQ(fut.type, AccountType::kFutures);
   EXPECT_EQ(fut.leverage, 5);
   EXPECT_TRUE(fut.halted);
   EXPECT_TRUE(fut.balances.empty());
 
   ASSERT_EQ(r->strategies.size(), 2u);
-  const StrategyConfig& ema = r->strategies[0];
+  const StrategySpec& ema = r->strategies[0];
   EXPECT_EQ(ema.name, "ema1");
   EXPECT_EQ(ema.account, "main");
   EXPECT_EQ(ema.state, StrategyState::kRunning);
@@ -274,7 +274,7 @@ TEST(Config, LoadsAccountsStrategiesAndClients) {
   EXPECT_EQ(ema.max_order_notional.e8, 5'000'000'000'000);  // "50000"
   EXPECT_EQ(ema.max_daily_loss.e8, 100'000'000'000);        // "1000"
   EXPECT_EQ(ema.max_daily_trades, 1000);
-  const StrategyConfig& idle = r->strategies[1];
+  const StrategySpec& idle = r->strategies[1];
   EXPECT_EQ(idle.account, "fut");
   EXPECT_EQ(idle.state, StrategyState::kPaused);
   EXPECT_EQ(idle.max_open_orders, 1000);  // defaults

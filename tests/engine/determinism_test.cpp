@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/apply.hpp"
-#include "engine/state.hpp"
+#include "engine/core/apply.hpp"
+#include "engine/core/state.hpp"
 #include "tests/engine/random_streams.hpp"
 #include "tests/engine/reference_model.hpp"
 

@@ -1,7 +1,7 @@
 // Fixed-point money (DESIGN §3, docs/design/0001): exact decimal strings both ways, one
 // half-to-even rounding per product or quotient, overflow reported instead of wrapping, and
 // strong types that keep units apart. Every expected value below is worked out by hand.
-#include "engine/fixed_point.hpp"
+#include "engine/core/fixed_point.hpp"
 
 #include <gtest/gtest.h>
 

@@ -6,9 +6,9 @@
 #include <cstring>
 #include <random>
 
-#include "engine/apply.hpp"
-#include "engine/config.hpp"
-#include "engine/state.hpp"
+#include "engine/core/apply.hpp"
+#include "engine/formats/config.hpp"
+#include "engine/core/state.hpp"
 
 namespace ose {
 namespace {

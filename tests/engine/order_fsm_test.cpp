@@ -1,7 +1,7 @@
 // The order state machine (DESIGN §4, docs/design/0001 "Order lifecycle"): every (status, event)
 // cell of the transition table against an expectation written independently of the table, then
 // the same rules end to end through apply().
-#include "engine/order_fsm.hpp"
+#include "engine/core/order_fsm.hpp"
 
 #include <gtest/gtest.h>
 

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "engine/scenario_writer.hpp"
+#include "engine/formats/scenario_writer.hpp"
 #include "tests/engine/test_support.hpp"
 
 namespace ose {

@@ -37,8 +37,8 @@
 
 #include <fmt/format.h>
 
-#include "engine/apply.hpp"
-#include "engine/state.hpp"
+#include "engine/core/apply.hpp"
+#include "engine/core/state.hpp"
 #include "tests/engine/random_streams.hpp"
 #include "tests/engine/reference_model.hpp"
 

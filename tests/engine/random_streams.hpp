@@ -18,9 +18,9 @@
 
 #include <fmt/format.h>
 
-#include "engine/command.hpp"
-#include "engine/config.hpp"
-#include "engine/fixed_point.hpp"
+#include "engine/core/command.hpp"
+#include "engine/formats/config.hpp"
+#include "engine/core/fixed_point.hpp"
 #include "tests/engine/reference_model.hpp"
 
 namespace ose::streams {

@@ -20,11 +20,11 @@
 #include <utility>
 #include <vector>
 
-#include "engine/command.hpp"
-#include "engine/config.hpp"
-#include "engine/enums.hpp"
-#include "engine/event.hpp"
-#include "engine/fixed_point.hpp"
+#include "engine/core/command.hpp"
+#include "engine/formats/config.hpp"
+#include "engine/core/enums.hpp"
+#include "engine/core/event.hpp"
+#include "engine/core/fixed_point.hpp"
 
 namespace ose::ref {
 

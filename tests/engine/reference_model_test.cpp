@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "engine/config.hpp"
+#include "engine/formats/config.hpp"
 
 namespace ose::ref {
 namespace {

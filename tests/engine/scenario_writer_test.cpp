@@ -7,10 +7,10 @@
 #include <fstream>
 #include <random>
 
-#include "engine/config.hpp"
-#include "engine/scenario.hpp"
-#include "engine/scenario_writer.hpp"
-#include "engine/state.hpp"
+#include "engine/formats/config.hpp"
+#include "engine/formats/scenario.hpp"
+#include "engine/formats/scenario_writer.hpp"
+#include "engine/core/state.hpp"
 
 namespace ose {
 namespace {

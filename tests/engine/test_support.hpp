@@ -13,14 +13,14 @@
 #include <utility>
 #include <vector>
 
-#include "engine/apply.hpp"
-#include "engine/config.hpp"
-#include "engine/enums.hpp"
-#include "engine/event.hpp"
-#include "engine/fixed_point.hpp"
-#include "engine/records.hpp"
-#include "engine/scenario.hpp"
-#include "engine/state.hpp"
+#include "engine/core/apply.hpp"
+#include "engine/formats/config.hpp"
+#include "engine/core/enums.hpp"
+#include "engine/core/event.hpp"
+#include "engine/core/fixed_point.hpp"
+#include "engine/core/records.hpp"
+#include "engine/formats/scenario.hpp"
+#include "engine/core/state.hpp"
 
 namespace ose::test {
 

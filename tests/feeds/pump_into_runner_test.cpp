@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "engine/runner.hpp"
+#include "engine/runtime/runner.hpp"
 #include "feeds/synthetic_walk.hpp"
 #include "feeds/tick_pump.hpp"
 #include "shm/clock.hpp"

@@ -7,10 +7,10 @@
 #include <optional>
 #include <sstream>
 
-#include "engine/apply.hpp"
-#include "engine/client_segment.hpp"
-#include "engine/config.hpp"
-#include "engine/state.hpp"
+#include "engine/core/apply.hpp"
+#include "engine/layout/shared_layout.hpp"
+#include "engine/formats/config.hpp"
+#include "engine/core/state.hpp"
 #include "shm/spsc_ring.hpp"
 
 namespace ose::fuzz {

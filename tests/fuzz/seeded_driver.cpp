@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "engine/client_segment.hpp"
-#include "engine/config.hpp"
-#include "engine/scenario.hpp"
-#include "engine/state.hpp"
+#include "engine/layout/shared_layout.hpp"
+#include "engine/formats/config.hpp"
+#include "engine/formats/scenario.hpp"
+#include "engine/core/state.hpp"
 #include "shm/spsc_ring.hpp"
 #include "tests/fuzz/record_fuzz_target.hpp"
 

@@ -18,7 +18,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "engine/client.hpp"
+#include "engine/client/client.hpp"
 #include "persistence/durable_engine.hpp"
 #include "shm/clock.hpp"
 #include "tests/persistence/persistence_support.hpp"

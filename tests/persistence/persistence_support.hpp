@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/apply.hpp"
-#include "engine/shared_layout.hpp"
+#include "engine/core/apply.hpp"
+#include "engine/layout/shared_layout.hpp"
 #include "persistence/journal.hpp"
 #include "persistence/journal_format.hpp"
 #include "persistence/recovery.hpp"

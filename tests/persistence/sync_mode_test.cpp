@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "engine/client.hpp"
-#include "engine/runner.hpp"
+#include "engine/client/client.hpp"
+#include "engine/runtime/runner.hpp"
 #include "tests/persistence/persistence_support.hpp"
 
 namespace ose::test {

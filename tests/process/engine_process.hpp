@@ -15,10 +15,10 @@
 #include <string>
 #include <thread>
 
-#include "engine/client.hpp"
-#include "engine/config.hpp"
-#include "engine/runner.hpp"
-#include "engine/state_segment.hpp"
+#include "engine/client/client.hpp"
+#include "engine/formats/config.hpp"
+#include "engine/runtime/runner.hpp"
+#include "engine/client/state_reader.hpp"
 #include "shm/clock.hpp"
 #include "tests/support/btcusdt_spot.hpp"
 

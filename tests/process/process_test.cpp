@@ -9,7 +9,7 @@
 #include <csignal>
 #include <random>
 
-#include "engine/shared_layout.hpp"
+#include "engine/layout/shared_layout.hpp"
 #include "shm/segment.hpp"
 #include "tests/process/engine_process.hpp"
 

@@ -19,7 +19,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/scenario.hpp"
+#include "engine/formats/scenario.hpp"
 #include "tests/persistence/persistence_support.hpp"
 #include "tools/run_report.hpp"
 

@@ -1,0 +1,171 @@
+#include "engine/client/state_reader.hpp"
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+#include "shm/seqlock.hpp"
+
+namespace ose {
+
+namespace {
+
+template <typename T>
+constexpr void assert_seqlockable() {
+  static_assert(shm::kSeqlockable<T>, "a seqlocked record must be whole 8-byte words");
+}
+
+}  // namespace
+
+Result<StateReader> StateReader::attach(const std::string& engine) {
+  const std::string name = state_segment_name(engine);
+  auto segment = shm::Segment::attach(name, shm::Access::kReadOnly, state_segment_identity());
+  if (!segment) {
+    if (segment.error().find("ENOENT") != std::string::npos) {
+      return Error{
+          fmt::format("engine '{}' is not running (no {}/{})", engine, shm::kShmDir, name)};
+    }
+    return Error{segment.error()};
+  }
+  const std::byte* base = segment->data();
+  const size_t size = segment->size();
+  const auto* h =
+      reinterpret_cast<const StateSegmentHeader*>(base + shm::align64(sizeof(shm::SegmentHeader)));
+  // Every offset read from the segment is checked against the mapping before it is used.
+  const auto fits = [size](uint64_t off, uint64_t bytes) {
+    return off <= size && bytes <= size - off;
+  };
+  const StateSegmentPlacement p =
+      place_state_segment(h->client_count, h->version_count, h->broadcast_capacity, h->region_size);
+  if (!shm::is_power_of_two(h->broadcast_capacity) || p.total != size ||
+      p.region != h->region_offset || p.versions != h->versions_offset ||
+      p.broadcast != h->broadcast_offset || p.clients != h->clients_offset ||
+      !fits(h->region_offset, sizeof(StateHeader))) {
+    return Error{fmt::format("{}: its header describes a layout that does not fit its {} bytes",
+                             name, size)};
+  }
+  const auto* sh = reinterpret_cast<const StateHeader*>(base + h->region_offset);
+  if (sh->magic != kStateMagic || sh->layout_version != kStateLayoutVersion ||
+      sh->offsets.end != h->region_size || sh->caps.clients != h->client_count ||
+      VersionLayout::for_caps(sh->caps).total != h->version_count ||
+      !fits(h->region_offset, sh->offsets.end)) {
+    return Error{
+        fmt::format("{}: the state inside it is not laid out as this build expects", name)};
+  }
+  // The State view is only ever used through const methods (StateReader has no others).
+  auto* region = const_cast<std::byte*>(base + h->region_offset);
+  StateReader r(std::move(*segment), State::view(region));
+  r.header_ = h;
+  r.clients_ = reinterpret_cast<const ClientStatus*>(base + h->clients_offset);
+  r.versions_ = reinterpret_cast<const std::atomic<uint32_t>*>(base + h->versions_offset);
+  r.broadcast_ = reinterpret_cast<const shm::BroadcastRingData*>(base + h->broadcast_offset);
+  r.layout_ = VersionLayout::for_caps(r.state_.caps());
+  return r;
+}
+
+template <typename T>
+bool StateReader::read_versioned(VersionedTable t, uint32_t record, const T& src,
+                                 T& out) const noexcept {
+  assert_seqlockable<T>();
+  return shm::seqlock_read(versions_[layout_.index(t, record)], src, out);
+}
+
+bool StateReader::read_state_header(StateHeader& out) const noexcept {
+  return read_versioned(VersionedTable::kHeader, 0, state_.header(), out);
+}
+
+bool StateReader::read_order_slot(uint32_t slot, OrderRecord& out) const noexcept {
+  if (slot >= state_.caps().orders) return false;
+  return read_versioned(VersionedTable::kOrders, slot, state_.order_at(slot), out);
+}
+
+bool StateReader::read_order(uint64_t order_id, OrderRecord& out) const noexcept {
+  if (order_id == 0) return false;
+  return read_order_slot(order_slot(order_id), out) && out.id == order_id;
+}
+
+bool StateReader::read_balance(uint16_t account, uint16_t asset,
+                               BalanceRecord& out) const noexcept {
+  if (account >= account_count() || asset >= asset_count()) return false;
+  return read_versioned(VersionedTable::kBalances, uint32_t{account} * state_.caps().assets + asset,
+                        state_.balance(account, asset), out);
+}
+
+bool StateReader::read_position(uint16_t account, uint16_t instrument,
+                                PositionRecord& out) const noexcept {
+  if (account >= account_count() || instrument >= instrument_count()) return false;
+  return read_versioned(VersionedTable::kPositions,
+                        uint32_t{account} * state_.caps().instruments + instrument,
+                        state_.position(account, instrument), out);
+}
+
+bool StateReader::read_strategy_position(uint16_t strategy, uint16_t instrument,
+                                         PositionRecord& out) const noexcept {
+  if (strategy >= strategy_count() || instrument >= instrument_count()) return false;
+  return read_versioned(VersionedTable::kStrategyPositions,
+                        uint32_t{strategy} * state_.caps().instruments + instrument,
+                        state_.strategy_position(strategy, instrument), out);
+}
+
+bool StateReader::read_market(uint16_t instrument, MarketRecord& out) const noexcept {
+  if (instrument >= instrument_count()) return false;
+  return read_versioned(VersionedTable::kMarkets, instrument, state_.market(instrument), out);
+}
+
+bool StateReader::read_strategy(uint16_t strategy, StrategyRecord& out) const noexcept {
+  if (strategy >= strategy_count()) return false;
+  return read_versioned(VersionedTable::kStrategies, strategy, state_.strategy(strategy), out);
+}
+
+bool StateReader::read_account(uint16_t account, AccountRecord& out) const noexcept {
+  if (account >= account_count()) return false;
+  return read_versioned(VersionedTable::kAccounts, account, state_.account(account), out);
+}
+
+bool StateReader::read_instrument(uint16_t instrument, InstrumentRecord& out) const noexcept {
+  if (instrument >= instrument_count()) return false;
+  return read_versioned(VersionedTable::kInstruments, instrument, state_.instrument(instrument),
+                        out);
+}
+
+Result<StateReader::Copy> StateReader::copy(int attempts) const {
+  const std::atomic<uint32_t>& global = versions_[layout_.index(VersionedTable::kHeader, 0)];
+  for (int i = 0; i < attempts; ++i) {
+    // SYNC(seqlock.read) on the global version: see record_versions.hpp.
+    const uint32_t v1 = global.load(std::memory_order_acquire);
+    if ((v1 & 1) != 0) continue;
+    auto c = state_.clone();
+    if (!c) return Error{c.error()};
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (global.load(std::memory_order_relaxed) == v1) return Copy{std::move(*c), true};
+  }
+  // Busy engine: whole rows, possibly from different inputs.
+  auto c = state_.clone();
+  if (!c) return Error{c.error()};
+  State& s = *c;
+  const StateCapacities& caps = s.caps();
+  bool ok = read_state_header(s.header());
+  for (uint16_t i = 0; i < instrument_count(); ++i) {
+    ok = read_instrument(i, s.instrument(i)) && read_market(i, s.market(i)) && ok;
+  }
+  for (uint16_t a = 0; a < account_count(); ++a) {
+    ok = read_account(a, s.account(a)) && ok;
+    for (uint16_t k = 0; k < asset_count(); ++k) ok = read_balance(a, k, s.balance(a, k)) && ok;
+    for (uint16_t i = 0; i < instrument_count(); ++i) {
+      ok = read_position(a, i, s.position(a, i)) && ok;
+    }
+  }
+  for (uint16_t st = 0; st < strategy_count(); ++st) {
+    ok = read_strategy(st, s.strategy(st)) && ok;
+    for (uint16_t i = 0; i < instrument_count(); ++i) {
+      ok = read_strategy_position(st, i, s.strategy_position(st, i)) && ok;
+    }
+  }
+  for (uint32_t slot = 0; slot < caps.orders && slot < s.header().next_unused_slot; ++slot) {
+    ok = read_order_slot(slot, s.order_at(slot)) && ok;
+  }
+  if (!ok) return Error{"the engine held some records mid-write for too long: is it stuck?"};
+  return Copy{std::move(*c), false};
+}
+
+}  // namespace ose

@@ -1,0 +1,88 @@
+// StateReader: everyone's view of the state segment but the engine's. It maps
+// /dev/shm/ose.<engine>.state PROT_READ and has no mutating method, so a reader cannot write by
+// mistake (and the kernel faults it if it tries through a cast). The engine's side is
+// engine/runtime/state_segment.hpp.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "engine/core/record_versions.hpp"
+#include "engine/core/result.hpp"
+#include "engine/core/state.hpp"
+#include "engine/layout/shared_layout.hpp"
+#include "shm/broadcast_ring.hpp"
+#include "shm/segment.hpp"
+
+namespace ose {
+
+// Which rows of a table a reader could not copy consistently (the engine held them mid-write
+// for the whole retry budget: it is stuck or dead).
+struct ReadProblem {
+  std::string what;
+};
+
+class StateReader {
+ public:
+  // Maps /dev/shm/ose.<engine>.state read-only and checks its identity and layout.
+  static Result<StateReader> attach(const std::string& engine);
+
+  StateReader(StateReader&&) noexcept = default;
+  StateReader& operator=(StateReader&&) noexcept = default;
+
+  const shm::SegmentHeader& segment_header() const noexcept { return segment_.header(); }
+  const StateSegmentHeader& header() const noexcept { return *header_; }
+  const ClientStatus& client_status(uint16_t client) const noexcept { return clients_[client]; }
+  const shm::BroadcastRingData& broadcast() const noexcept { return *broadcast_; }
+  uint64_t broadcast_capacity() const noexcept { return header_->broadcast_capacity; }
+
+  // The State's immutable parts (names, capacities, offsets) can be read directly through this
+  // view; everything that changes must go through the read_* copies below.
+  const State& names() const noexcept { return state_; }
+  uint16_t instrument_count() const noexcept { return state_.instrument_count(); }
+  uint16_t asset_count() const noexcept { return state_.asset_count(); }
+  uint16_t account_count() const noexcept { return state_.account_count(); }
+  uint16_t strategy_count() const noexcept { return state_.strategy_count(); }
+  uint16_t client_count() const noexcept { return state_.client_count(); }
+
+  // Seqlocked copies. False when the index is out of range, the order id names a reused or
+  // never-used slot, or (very rarely) the record could not be copied consistently.
+  bool read_state_header(StateHeader& out) const noexcept;
+  bool read_order(uint64_t order_id, OrderRecord& out) const noexcept;
+  bool read_order_slot(uint32_t slot, OrderRecord& out) const noexcept;
+  bool read_balance(uint16_t account, uint16_t asset, BalanceRecord& out) const noexcept;
+  bool read_position(uint16_t account, uint16_t instrument, PositionRecord& out) const noexcept;
+  bool read_strategy_position(uint16_t strategy, uint16_t instrument,
+                              PositionRecord& out) const noexcept;
+  bool read_market(uint16_t instrument, MarketRecord& out) const noexcept;
+  bool read_strategy(uint16_t strategy, StrategyRecord& out) const noexcept;
+  bool read_account(uint16_t account, AccountRecord& out) const noexcept;
+  bool read_instrument(uint16_t instrument, InstrumentRecord& out) const noexcept;
+
+  // A private copy of the whole State as of one input boundary: copied between two equal even
+  // header versions (the global seqlock). When the engine is too busy for that within
+  // `attempts`, each record is copied under its own seqlock instead and `consistent` is false:
+  // every row is whole, but rows may come from different inputs.
+  struct Copy {
+    State state;
+    bool consistent;
+  };
+  Result<Copy> copy(int attempts = 200) const;
+
+ private:
+  StateReader(shm::Segment segment, State view) noexcept
+      : segment_(std::move(segment)), state_(std::move(view)) {}
+  template <typename T>
+  bool read_versioned(VersionedTable t, uint32_t record, const T& src, T& out) const noexcept;
+
+  shm::Segment segment_;
+  State state_;  // a view over the PROT_READ mapping; only const methods are ever called
+  const StateSegmentHeader* header_ = nullptr;
+  const ClientStatus* clients_ = nullptr;
+  const std::atomic<uint32_t>* versions_ = nullptr;
+  const shm::BroadcastRingData* broadcast_ = nullptr;
+  VersionLayout layout_{};
+};
+
+}  // namespace ose

@@ -1,0 +1,120 @@
+// Internal to apply(): the per-input context and the helpers the op handlers share. Not part of
+// the engine's public surface.
+#pragma once
+
+#include "engine/core/accounting.hpp"
+#include "engine/core/apply.hpp"
+#include "engine/core/ledger.hpp"
+#include "engine/core/order_fsm.hpp"
+
+namespace ose::detail {
+
+struct Ctx {
+  State& s;
+  const Input& in;
+  EventSink& sink;
+
+  uint64_t seq() const noexcept { return in.seq; }
+  int64_t ts() const noexcept { return in.ts; }
+
+  void emit(Event& e) noexcept {
+    e.seq = in.seq;
+    e.ts = in.ts;
+    e.op = in.cmd.op;
+    sink.on_event(e);
+  }
+  Event order_event(EventType type, const OrderRecord& o) const noexcept {
+    Event e{};
+    e.type = type;
+    e.order_id = o.id;
+    e.cl_id = o.cl_id;
+    e.client = o.client;
+    e.account = o.account;
+    e.strategy = o.strategy;
+    e.instrument = o.instrument;
+    e.side = o.side;
+    e.status = o.status;
+    e.qty = o.qty;
+    e.price = o.price;
+    e.asset = kNoIndex;
+    return e;
+  }
+  // A refused input that names no stored order.
+  void reject(RejectReason reason, uint16_t client = kNoIndex, uint64_t cl_id = 0,
+              uint64_t order_id = 0) noexcept {
+    ++s.header().rejects[static_cast<int>(reason)];
+    Event e{};
+    e.type = EventType::kRejected;
+    e.reason = reason;
+    e.client = client;
+    e.cl_id = cl_id;
+    e.order_id = order_id;
+    e.account = e.strategy = e.instrument = e.asset = kNoIndex;
+    emit(e);
+  }
+  void alert(AlertReason reason, const OrderRecord* o) noexcept {
+    ++s.header().alerts[static_cast<int>(reason)];
+    Event e{};
+    if (o != nullptr) {
+      e = order_event(EventType::kAlert, *o);
+    } else {
+      e.account = e.strategy = e.instrument = e.client = e.asset = kNoIndex;
+    }
+    e.type = EventType::kAlert;
+    e.alert = reason;
+    emit(e);
+  }
+  void post(uint16_t account, uint16_t asset, LedgerKind kind, Amount dfree, Amount dlocked,
+            uint64_t order_id) noexcept {
+    post_balance(s, in.seq, in.ts, account, asset, kind, dfree, dlocked, order_id);
+  }
+};
+
+// ---- order table mechanics (order_table.cpp) -----------------------------------------------
+uint32_t alloc_order_slot(State& s) noexcept;  // kNoSlot when the table is full
+void live_link(State& s, uint32_t slot) noexcept;
+void live_unlink(State& s, uint32_t slot) noexcept;
+void trigger_link(State& s, uint32_t slot) noexcept;
+void trigger_unlink(State& s, uint32_t slot) noexcept;
+void retire(State& s, uint32_t slot) noexcept;
+// Remaining open quantity, counted into the strategy position's open_buy/sell_qty.
+inline Qty remaining(const OrderRecord& o) noexcept {
+  return o.qty - o.filled_qty;
+}
+void add_open_qty(State& s, const OrderRecord& o, Qty delta) noexcept;
+// Moves the order to a terminal status: releases its reservation, updates counters, unlinks
+// it, retires the slot. `status` must be terminal.
+void finish_order(Ctx& c, OrderRecord& o, OrderStatus status) noexcept;
+// Applies an FSM transition or, if illegal, counts and alerts. Returns the new status or kX.
+OrderStatus transition(Ctx& c, OrderRecord& o, OrderEvent ev) noexcept;
+// Resolves an OrderRef to a live-or-recent order, respecting the source's rights.
+OrderRecord* find_ref(Ctx& c, const OrderRef& ref) noexcept;
+// Rights of the input's source.
+bool source_is_operator(const Ctx& c) noexcept;  // engine or admin client
+bool source_is_venue(const Ctx& c) noexcept;     // engine, admin or venue client
+
+// ---- handlers ------------------------------------------------------------------------------
+void on_new_order(Ctx& c) noexcept;                               // order_entry.cpp
+void on_cancel(Ctx& c) noexcept;                                  // order_entry.cpp
+void on_amend(Ctx& c) noexcept;                                   // order_entry.cpp
+void on_cancel_all(Ctx& c) noexcept;                              // order_entry.cpp
+void request_cancel(Ctx& c, OrderRecord& o) noexcept;             // order_entry.cpp
+void on_ack(Ctx& c) noexcept;                                     // venue_reports.cpp
+void on_venue_reject(Ctx& c) noexcept;                            // venue_reports.cpp
+void on_fill(Ctx& c) noexcept;                                    // fills.cpp
+void on_cancel_ack(Ctx& c) noexcept;                              // venue_reports.cpp
+void on_expired(Ctx& c) noexcept;                                 // venue_reports.cpp
+void on_tick(Ctx& c) noexcept;                                    // triggers.cpp
+void expire_due_orders(Ctx& c) noexcept;                          // triggers.cpp
+void refresh_unrealized(State& s, uint16_t instrument) noexcept;  // fills.cpp
+void roll_strategy_day(StrategyRecord& st, int64_t ts) noexcept;  // fills.cpp
+
+// Reservation an order needs for `qty` still to trade (order_entry.cpp): the asset it is held
+// in and the amount. nullopt on overflow.
+struct Reservation {
+  uint16_t asset;
+  Amount amount;
+};
+std::optional<Reservation> reservation_for(State& s, const OrderRecord& o, Qty qty) noexcept;
+
+}  // namespace ose::detail

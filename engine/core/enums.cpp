@@ -1,0 +1,161 @@
+// Wire names of the domain enums; the tables are indexed by the enum value.
+#include "engine/core/enums.hpp"
+
+#include <array>
+
+namespace ose {
+
+namespace {
+
+template <typename E, size_t N>
+std::string_view name_of(E v, const std::array<std::string_view, N>& names) noexcept {
+  const auto i = static_cast<size_t>(v);
+  return i < N ? names[i] : std::string_view{"?"};
+}
+
+template <typename E, size_t N>
+std::optional<E> value_of(std::string_view s,
+                          const std::array<std::string_view, N>& names) noexcept {
+  for (size_t i = 0; i < N; ++i) {
+    if (names[i] == s) return static_cast<E>(i);
+  }
+  return std::nullopt;
+}
+
+constexpr std::array<std::string_view, 2> kSideNames = {"buy", "sell"};
+constexpr std::array<std::string_view, 7> kOrderTypeNames = {
+    "market",       "limit", "stop_market", "stop_limit", "take_profit_market", "take_profit_limit",
+    "trailing_stop"};
+constexpr std::array<std::string_view, 4> kTifNames = {"gtc", "ioc", "fok", "gtd"};
+constexpr std::array<std::string_view, 9> kOrderStatusNames = {
+    "untriggered", "pending_new", "open",     "partially_filled", "pending_cancel",
+    "filled",      "cancelled",   "rejected", "expired"};
+constexpr std::array<std::string_view, 33> kRejectReasonNames = {"NONE",
+                                                                 "MALFORMED",
+                                                                 "DUPLICATE_CLIENT_ORDER_ID",
+                                                                 "UNKNOWN_INSTRUMENT",
+                                                                 "UNKNOWN_ACCOUNT",
+                                                                 "UNKNOWN_STRATEGY",
+                                                                 "ACCOUNT_NOT_PERMITTED",
+                                                                 "HALTED",
+                                                                 "STRATEGY_NOT_RUNNING",
+                                                                 "RATE_LIMITED",
+                                                                 "QTY_BELOW_MIN",
+                                                                 "QTY_ABOVE_MAX",
+                                                                 "QTY_STEP",
+                                                                 "PRICE_TICK",
+                                                                 "PRICE_BAND",
+                                                                 "NO_MARKET_DATA",
+                                                                 "MIN_NOTIONAL",
+                                                                 "MAX_ORDER_NOTIONAL",
+                                                                 "MAX_OPEN_ORDERS",
+                                                                 "MAX_POSITION",
+                                                                 "DAILY_LOSS_LIMIT",
+                                                                 "MAX_DAILY_TRADES",
+                                                                 "REDUCE_ONLY",
+                                                                 "INSUFFICIENT_BALANCE",
+                                                                 "INSUFFICIENT_MARGIN",
+                                                                 "TABLE_FULL",
+                                                                 "UNKNOWN_ORDER",
+                                                                 "NOT_CANCELABLE",
+                                                                 "LEVERAGE_TOO_HIGH",
+                                                                 "VENUE_REJECTED",
+                                                                 "NOT_AMENDABLE",
+                                                                 "UNKNOWN_ASSET",
+                                                                 "PERSISTENCE_STOPPED"};
+constexpr std::array<std::string_view, 3> kInstrumentKindNames = {"spot", "linear", "inverse"};
+constexpr std::array<std::string_view, 2> kAccountTypeNames = {"spot", "futures"};
+constexpr std::array<std::string_view, 3> kStrategyStateNames = {"running", "paused", "stopped"};
+constexpr std::array<std::string_view, 3> kClientRoleNames = {"strategy", "venue", "admin"};
+constexpr std::array<std::string_view, 2> kLiquidityNames = {"maker", "taker"};
+constexpr std::array<std::string_view, 4> kHaltScopeNames = {"global", "account", "strategy",
+                                                             "instrument"};
+constexpr std::array<std::string_view, kAlertReasonCount> kAlertReasonNames = {
+    "NONE",
+    "OVERFILL",
+    "ILLEGAL_TRANSITION",
+    "MARGIN_CALL",
+    "NEGATIVE_BALANCE",
+    "DUPLICATE_TRADE",
+    "ARITHMETIC_OVERFLOW",
+    "LEDGER_WRAPPED",
+    "BRACKET_FAILED",
+    "PERSISTENCE_STOPPED",
+    "PERSISTENCE_RESUMED"};
+
+}  // namespace
+
+std::string_view to_string(Side v) noexcept {
+  return name_of(v, kSideNames);
+}
+std::string_view to_string(OrderType v) noexcept {
+  return name_of(v, kOrderTypeNames);
+}
+std::string_view to_string(Tif v) noexcept {
+  return name_of(v, kTifNames);
+}
+std::string_view to_string(OrderStatus v) noexcept {
+  return name_of(v, kOrderStatusNames);
+}
+std::string_view to_string(RejectReason v) noexcept {
+  return name_of(v, kRejectReasonNames);
+}
+std::string_view to_string(InstrumentKind v) noexcept {
+  return name_of(v, kInstrumentKindNames);
+}
+std::string_view to_string(AccountType v) noexcept {
+  return name_of(v, kAccountTypeNames);
+}
+std::string_view to_string(StrategyState v) noexcept {
+  return name_of(v, kStrategyStateNames);
+}
+std::string_view to_string(ClientRole v) noexcept {
+  return name_of(v, kClientRoleNames);
+}
+std::string_view to_string(Liquidity v) noexcept {
+  return name_of(v, kLiquidityNames);
+}
+std::string_view to_string(HaltScope v) noexcept {
+  return name_of(v, kHaltScopeNames);
+}
+std::string_view to_string(AlertReason v) noexcept {
+  return name_of(v, kAlertReasonNames);
+}
+
+std::optional<Side> parse_side(std::string_view s) noexcept {
+  return value_of<Side>(s, kSideNames);
+}
+std::optional<OrderType> parse_order_type(std::string_view s) noexcept {
+  return value_of<OrderType>(s, kOrderTypeNames);
+}
+std::optional<Tif> parse_tif(std::string_view s) noexcept {
+  return value_of<Tif>(s, kTifNames);
+}
+std::optional<OrderStatus> parse_order_status(std::string_view s) noexcept {
+  return value_of<OrderStatus>(s, kOrderStatusNames);
+}
+std::optional<RejectReason> parse_reject_reason(std::string_view s) noexcept {
+  auto v = value_of<RejectReason>(s, kRejectReasonNames);
+  if (v == RejectReason::kNone) return std::nullopt;
+  return v;
+}
+std::optional<InstrumentKind> parse_instrument_kind(std::string_view s) noexcept {
+  return value_of<InstrumentKind>(s, kInstrumentKindNames);
+}
+std::optional<AccountType> parse_account_type(std::string_view s) noexcept {
+  return value_of<AccountType>(s, kAccountTypeNames);
+}
+std::optional<StrategyState> parse_strategy_state(std::string_view s) noexcept {
+  return value_of<StrategyState>(s, kStrategyStateNames);
+}
+std::optional<ClientRole> parse_client_role(std::string_view s) noexcept {
+  return value_of<ClientRole>(s, kClientRoleNames);
+}
+std::optional<Liquidity> parse_liquidity(std::string_view s) noexcept {
+  return value_of<Liquidity>(s, kLiquidityNames);
+}
+std::optional<HaltScope> parse_halt_scope(std::string_view s) noexcept {
+  return value_of<HaltScope>(s, kHaltScopeNames);
+}
+
+}  // namespace ose

@@ -1,0 +1,78 @@
+// Events: what apply() reports. One fixed-size POD per outcome, so the Runner can copy it into
+// a response ring and the broadcast ring without allocation.
+#pragma once
+
+#include <cstdint>
+#include <type_traits>
+
+#include "engine/core/command.hpp"
+#include "engine/core/enums.hpp"
+#include "engine/core/fixed_point.hpp"
+
+namespace ose {
+
+enum class EventType : uint8_t {
+  kAccepted = 0,  // new order accepted (pending_new, or untriggered)
+  kRejected = 1,  // any input refused; `reason` says why, `op` which input
+  kAcked = 2,
+  kFill = 3,
+  kCancelRequested = 4,
+  kCancelled = 5,
+  kExpired = 6,
+  kTriggered = 7,
+  kAmended = 8,
+  kAlert = 9,           // `alert` says why
+  kBalance = 10,        // deposit / withdrawal applied: asset, amount
+  kStrategyState = 11,  // set_strategy applied
+  kHalted = 12,         // halt applied
+  kResumed = 13,        // resume applied
+  kLeverage = 14,       // set_leverage applied
+  kCreated = 15,        // engine-created order (bracket exit), named by its engine id
+};
+inline constexpr int kEventTypeCount = 16;
+std::string_view to_string(EventType t) noexcept;
+
+struct Event {
+  uint64_t seq;
+  int64_t ts;
+  uint64_t order_id;
+  uint64_t cl_id;
+  uint64_t trade_id;
+  EventType type;
+  Op op;  // the input's op (rejects of non-order inputs need it)
+  OrderStatus status;
+  Side side;
+  RejectReason reason;
+  AlertReason alert;
+  uint16_t client;
+  uint16_t account;
+  uint16_t strategy;
+  uint16_t instrument;
+  uint16_t asset;  // fee asset (fill), balance asset (deposit/withdraw)
+  Liquidity liquidity;
+  uint8_t reserved0;
+  uint32_t reserved1;
+  Qty qty;        // fill qty; order qty for accepted/amended
+  Price price;    // fill price; order price for accepted/amended
+  Amount amount;  // fee (fill); amount (deposit/withdraw); leverage (kLeverage, whole units)
+};
+static_assert(std::is_trivially_copyable_v<Event>);
+static_assert(sizeof(Event) == 88);
+
+// Receives every event apply() emits, in order. Implementations must not throw; the hot path
+// ones copy the event into a ring.
+class EventSink {
+ public:
+  virtual void on_event(const Event& event) noexcept = 0;
+
+ protected:
+  ~EventSink() = default;
+};
+
+// Discards events: benchmarks of the bare core, replicas in the persistence thread.
+class NullEventSink final : public EventSink {
+ public:
+  void on_event(const Event&) noexcept override {}
+};
+
+}  // namespace ose

@@ -1,0 +1,175 @@
+// Order table mechanics: slot allocation and reuse, the intrusive live and trigger lists, and
+// the one path by which an order becomes terminal.
+#include "engine/core/apply_context.hpp"
+
+namespace ose::detail {
+
+uint32_t alloc_order_slot(State& s) noexcept {
+  StateHeader& h = s.header();
+  if (h.next_unused_slot < h.caps.orders) return h.next_unused_slot++;
+  if (h.retire_head == h.retire_tail) return kNoSlot;
+  // Reclaim the oldest terminal order: it leaves the table, and its (client, cl_id) with it.
+  const uint32_t slot = s.retire_ring()[h.retire_head % h.caps.orders];
+  ++h.retire_head;
+  OrderRecord& old = s.order_at(slot);
+  if (old.cl_id != 0 && old.client != kNoIndex) s.index_erase(old.client, old.cl_id);
+  return slot;
+}
+
+void retire(State& s, uint32_t slot) noexcept {
+  StateHeader& h = s.header();
+  s.retire_ring()[h.retire_tail % h.caps.orders] = slot;
+  ++h.retire_tail;
+}
+
+void live_link(State& s, uint32_t slot) noexcept {
+  StateHeader& h = s.header();
+  OrderRecord& o = s.order_at(slot);
+  o.live_prev = h.live_tail;
+  o.live_next = kNoSlot;
+  if (h.live_tail != kNoSlot) {
+    s.order_at(h.live_tail).live_next = slot;
+  } else {
+    h.live_head = slot;
+  }
+  h.live_tail = slot;
+  ++h.live_count;
+}
+
+void live_unlink(State& s, uint32_t slot) noexcept {
+  StateHeader& h = s.header();
+  OrderRecord& o = s.order_at(slot);
+  if (o.live_prev != kNoSlot) {
+    s.order_at(o.live_prev).live_next = o.live_next;
+  } else {
+    h.live_head = o.live_next;
+  }
+  if (o.live_next != kNoSlot) {
+    s.order_at(o.live_next).live_prev = o.live_prev;
+  } else {
+    h.live_tail = o.live_prev;
+  }
+  o.live_prev = o.live_next = kNoSlot;
+  --h.live_count;
+}
+
+namespace {
+// Direction a conditional order waits for: +1 triggers at or above its stop, −1 at or below.
+int trigger_direction(const OrderRecord& o) noexcept {
+  const bool stop = o.type == OrderType::kStopMarket || o.type == OrderType::kStopLimit;
+  const bool buy = o.side == Side::kBuy;
+  if (stop) return buy ? +1 : -1;
+  return buy ? -1 : +1;  // take-profit
+}
+}  // namespace
+
+void trigger_link(State& s, uint32_t slot) noexcept {
+  OrderRecord& o = s.order_at(slot);
+  TriggerBookRecord& tb = s.trigger_book(o.instrument);
+  const bool trailing = o.type == OrderType::kTrailingStop;
+  uint32_t& head = trailing ? tb.trail_head : tb.head;
+  o.trig_prev = kNoSlot;
+  o.trig_next = head;
+  if (head != kNoSlot) s.order_at(head).trig_prev = slot;
+  head = slot;
+  ++tb.count;
+  if (trailing) {
+    ++tb.trailing_count;
+  } else if (trigger_direction(o) > 0) {
+    tb.min_up = min(tb.min_up, o.stop_price);
+  } else {
+    tb.max_down = max(tb.max_down, o.stop_price);
+  }
+}
+
+void trigger_unlink(State& s, uint32_t slot) noexcept {
+  OrderRecord& o = s.order_at(slot);
+  TriggerBookRecord& tb = s.trigger_book(o.instrument);
+  const bool trailing = o.type == OrderType::kTrailingStop;
+  if (o.trig_prev != kNoSlot) {
+    s.order_at(o.trig_prev).trig_next = o.trig_next;
+  } else {
+    (trailing ? tb.trail_head : tb.head) = o.trig_next;
+  }
+  if (o.trig_next != kNoSlot) s.order_at(o.trig_next).trig_prev = o.trig_prev;
+  o.trig_prev = o.trig_next = kNoSlot;
+  --tb.count;
+  if (trailing) --tb.trailing_count;
+  // min_up / max_down stay as they are: conservative until the next scan recomputes them.
+}
+
+void add_open_qty(State& s, const OrderRecord& o, Qty delta) noexcept {
+  PositionRecord& sp = s.strategy_position(o.strategy, o.instrument);
+  if (o.side == Side::kBuy) {
+    sp.open_buy_qty += delta;
+  } else {
+    sp.open_sell_qty += delta;
+  }
+}
+
+void finish_order(Ctx& c, OrderRecord& o, OrderStatus status) noexcept {
+  State& s = c.s;
+  const uint32_t slot = order_slot(o.id);
+  if (o.status == OrderStatus::kUntriggered) trigger_unlink(s, slot);
+  if (!o.reserved.is_zero() && (o.flags & kFlagBracketExit) != 0) {
+    // A bracket exit holding the pair's spot lock hands it to a sibling still waiting on it.
+    OrderRecord* sib = s.find_order(o.linked_id);
+    if (sib != nullptr && (sib->flags & kFlagSharedLock) != 0 && !is_terminal(sib->status)) {
+      sib->reserved = o.reserved;
+      sib->flags = static_cast<uint8_t>(sib->flags & ~kFlagSharedLock);
+      o.reserved = Amount{};
+    }
+  }
+  if (!o.reserved.is_zero()) {
+    c.post(o.account, o.lock_asset, LedgerKind::kRelease, o.reserved, -o.reserved, o.id);
+    o.reserved = Amount{};
+  }
+  add_open_qty(s, o, -remaining(o));
+  StrategyRecord& st = s.strategy(o.strategy);
+  --st.open_orders;
+  if (o.tif == Tif::kGtd) --s.header().gtd_count;
+  live_unlink(s, slot);
+  retire(s, slot);
+  o.status = status;
+  o.updated_ts = c.ts();
+}
+
+OrderStatus transition(Ctx& c, OrderRecord& o, OrderEvent ev) noexcept {
+  const OrderStatus next = next_status(o.status, ev);
+  if (next == fsm::kX) {
+    ++c.s.header().illegal_transitions;
+    c.alert(AlertReason::kIllegalTransition, &o);
+  }
+  return next;
+}
+
+bool source_is_operator(const Ctx& c) noexcept {
+  const uint16_t src = c.in.source;
+  if (src == kEngineSource) return true;
+  return src < c.s.client_count() && c.s.client(src).role == ClientRole::kAdmin;
+}
+
+bool source_is_venue(const Ctx& c) noexcept {
+  const uint16_t src = c.in.source;
+  if (source_is_operator(c)) return true;
+  return src < c.s.client_count() && c.s.client(src).role == ClientRole::kVenue;
+}
+
+OrderRecord* find_ref(Ctx& c, const OrderRef& ref) noexcept {
+  OrderRecord* o = nullptr;
+  if (ref.order_id != 0) {
+    o = c.s.find_order(ref.order_id);
+  } else if (ref.client < c.s.client_count() && ref.cl_id != 0) {
+    o = c.s.find_order(ref.client, ref.cl_id);
+  }
+  if (o == nullptr) return nullptr;
+  // A strategy client sees only its own orders: anything else is "unknown" to it.
+  const uint16_t src = c.in.source;
+  if (src != kEngineSource && src < c.s.client_count() &&
+      c.s.client(src).role == ClientRole::kStrategy && o->client != src) {
+    return nullptr;
+  }
+  return o;
+}
+
+}  // namespace ose::detail

@@ -1,0 +1,283 @@
+// The fixed-size records of the engine State (DESIGN §4). Every record is a plain struct with
+// no pointers and no padding, so the same bytes can live in a heap buffer, a shared-memory
+// segment or a snapshot, and a hash over them is canonical. References between records are
+// table indices (uint16 for configured entities, uint32 for order slots) or engine order ids.
+#pragma once
+
+#include <cstdint>
+#include <type_traits>
+
+#include "engine/core/enums.hpp"
+#include "engine/core/fixed_point.hpp"
+
+namespace ose {
+
+inline constexpr uint16_t kNoIndex = 0xFFFF;      // "no such asset/instrument/account/..."
+inline constexpr uint32_t kNoSlot = 0xFFFF'FFFF;  // end of an intrusive order list
+inline constexpr int kNameLen = 16;               // symbols ≤ 15 chars, codes ≤ 11, + NUL
+inline constexpr int kMaxAccounts = 256;          // a client's account set is a 256-bit mask
+
+// An order id is (generation << 32) | slot: O(1) lookup, and a reader holding a stale id sees
+// the generation differ once the slot is reused. Generations start at 1, so no id is 0.
+constexpr uint32_t order_slot(uint64_t id) noexcept {
+  return static_cast<uint32_t>(id);
+}
+constexpr uint32_t order_generation(uint64_t id) noexcept {
+  return static_cast<uint32_t>(id >> 32);
+}
+constexpr uint64_t make_order_id(uint32_t generation, uint32_t slot) noexcept {
+  return (static_cast<uint64_t>(generation) << 32) | slot;
+}
+
+struct AssetRecord {
+  char code[kNameLen];
+  int32_t precision;  // display digits, from config; amounts are always 1e-8 internally
+  uint32_t reserved;
+};
+
+struct InstrumentRecord {
+  char symbol[kNameLen];
+  InstrumentKind kind;
+  uint8_t halted;  // config status "halted" or a halt command; resume clears it
+  uint16_t base;
+  uint16_t quote;
+  uint16_t settle;
+  int32_t max_leverage;
+  uint32_t reserved;
+  Price tick_size;
+  Qty step_size;
+  Qty min_qty;
+  Qty max_qty;
+  Amount min_notional;  // quote units
+  Rate maker_fee;
+  Rate taker_fee;
+  Rate multiplier;  // quote units per contract (inverse); contract size (linear); 1 for spot
+  Rate maintenance_margin;
+  Rate price_band;  // max |limit − mark| / mark
+};
+
+struct alignas(8) AccountRecord {  // 8-aligned: readers copy it in 8-byte words
+  char name[kNameLen];
+  AccountType type;
+  uint8_t halted;
+  uint16_t reserved;
+  int32_t default_leverage;
+};
+
+// Per (account, asset). total = free + locked. Spot: locked = Σ reservations of working
+// orders. Futures settle asset: locked = Σ order margins + Σ position margins.
+struct BalanceRecord {
+  Amount free;
+  Amount locked;
+};
+
+struct StrategyRecord {
+  char name[kNameLen];
+  uint16_t account;
+  StrategyState state;
+  uint8_t halted;
+  int32_t max_open_orders;
+  int32_t max_daily_trades;
+  uint32_t open_orders;  // working + untriggered orders
+  Qty max_position;
+  Amount max_order_notional;  // quote units
+  Amount max_daily_loss;      // settle units, net of fees
+  // Live statistics. PnL figures add settle units across instruments (a strategy is expected
+  // to trade one settle asset; mixing USDT and BTC settled instruments adds unlike units).
+  int64_t orders;  // new orders accepted
+  int64_t fills;
+  int64_t wins;          // closing fills with positive gross realized PnL
+  int64_t losses;        // closing fills with negative gross realized PnL
+  Amount volume;         // Σ fill notional, quote units
+  Amount fees;           // Σ fees valued in settle units (DESIGN §4 position fee rule)
+  Amount realized_pnl;   // gross
+  Amount peak_equity;    // max over time of realized_pnl − fees
+  Amount max_drawdown;   // max over time of peak_equity − (realized_pnl − fees)
+  int64_t day_index;     // UTC day (ts / 86400e9) the daily counters belong to
+  Amount day_start_net;  // realized_pnl − fees at the start of day_index
+  int64_t day_trades;    // fills since 00:00 UTC of day_index
+};
+
+struct ClientRecord {
+  char name[kNameLen];
+  ClientRole role;
+  uint8_t reserved[3];
+  uint32_t rate_limit;                   // new orders per second; 0 = unlimited
+  uint64_t accounts[kMaxAccounts / 64];  // bit i: may act for account i
+  int64_t tokens_e9;                     // token bucket, in 1e-9 orders; capacity rate_limit·1e9
+  int64_t bucket_ts;                     // input ts of the last refill
+};
+
+// Netting position, per (account, instrument) and per (strategy, instrument).
+struct PositionRecord {
+  Qty size;  // signed: > 0 long
+  Price avg_entry_price;
+  Amount realized_pnl;      // gross, settle units
+  Amount fees;              // settle units
+  Amount unrealized_pnl;    // at the instrument's mark, refreshed on ticks and fills
+  Amount margin;            // futures: |q|·avg·mult/L (inverse |q|·mult/(avg·L))
+  Price liquidation_price;  // isolated; 0 when flat or spot
+  Qty open_buy_qty;         // remaining qty of working + untriggered buy orders
+  Qty open_sell_qty;
+  int32_t leverage;  // account positions: set_leverage target; strategy positions: unused
+  uint8_t touched;   // 1 once any fill or leverage change reached it (for display)
+  uint8_t reserved[3];
+};
+
+struct MarketRecord {
+  Price bid;
+  Price ask;
+  Price last;
+  Price mark;  // mid when bid and ask are present, else last
+  Qty bid_qty;
+  Qty ask_qty;
+  Qty volume;  // 24h, as the feed reports it
+  int64_t ts;
+  uint8_t has_bid;
+  uint8_t has_ask;
+  uint8_t has_last;
+  uint8_t has_mark;
+  uint32_t reserved;
+};
+
+// Per instrument: untriggered conditional orders as two intrusive lists, plus the nearest
+// thresholds of the fixed-price list so that most ticks skip it. Thresholds are conservative: a
+// cancel leaves them stale, which costs one extra scan that recomputes them.
+struct TriggerBookRecord {
+  uint32_t head;        // stop / take-profit orders: visited only when a threshold is crossed
+  uint32_t trail_head;  // trailing stops: their level moves, so every tick visits them
+  uint32_t count;       // both lists
+  uint32_t trailing_count;
+  Price min_up;    // lowest price at which an "at or above" order triggers; INT64_MAX if none
+  Price max_down;  // highest price at which an "at or below" order triggers; INT64_MIN if none
+};
+
+enum OrderFlags : uint8_t {
+  kFlagPostOnly = 1u << 0,
+  kFlagReduceOnly = 1u << 1,
+  kFlagBracketExit = 1u << 2,  // created by the engine from an entry's stop_loss/take_profit
+  kFlagSharedLock = 1u << 3,   // bracket exit whose spot reservation is held by its sibling
+  kFlagTrailActive = 1u << 4,  // trailing stop past its activation price
+  kFlagTriggered = 1u << 5,    // a conditional order that has been triggered
+};
+
+struct OrderRecord {
+  uint64_t id;  // 0 while the slot has never been used
+  uint64_t cl_id;
+  uint64_t venue_order_id;
+  uint64_t linked_id;  // bracket: entry → SL exit; exit → sibling exit (OCO)
+  uint16_t client;
+  uint16_t account;
+  uint16_t strategy;
+  uint16_t instrument;
+  Side side;
+  OrderType type;  // for a triggered conditional order: still the original type
+  Tif tif;
+  OrderStatus status;
+  RejectReason reject_reason;
+  uint8_t flags;  // OrderFlags
+  uint8_t reserved0;
+  uint16_t lock_asset;  // asset that `reserved` is held in; kNoIndex if none
+  uint16_t fee_asset;   // asset of the last fill's fee
+  uint32_t reserved1;
+  Qty qty;
+  Price price;       // limit price; 0 for market types
+  Price stop_price;  // trigger for stop/take-profit; the current trigger for trailing stops
+  Rate callback_rate;
+  Price activation_price;
+  Price trail_extreme;  // highest (sell) or lowest (buy) last since activation
+  Price stop_loss;      // bracket prices attached to an entry
+  Price take_profit;
+  Qty filled_qty;
+  Price avg_fill_price;  // linear average for spot/linear, harmonic for inverse
+  Amount fees;           // Σ fee amounts in fee_asset units as reported (see docs)
+  Amount reserved;       // what is still locked for this order, in lock_asset
+  Qty exit_qty;          // bracket entry: qty its exits have been sized to
+  int64_t expire_ts;
+  int64_t created_ts;
+  int64_t updated_ts;
+  uint32_t live_prev;  // intrusive list of non-terminal orders (cancel_all, GTD expiry)
+  uint32_t live_next;
+  uint32_t trig_prev;  // intrusive list of the instrument's untriggered orders
+  uint32_t trig_next;
+};
+
+// A fill that has been applied; kept in a FIFO ring so duplicate trade ids are detected for the
+// last `max_trades` fills.
+struct TradeRecord {
+  uint64_t trade_id;
+  uint64_t order_id;
+  uint16_t instrument;
+  uint16_t reserved0;
+  uint32_t reserved1;
+};
+
+enum class LedgerKind : uint8_t {
+  kDeposit = 0,
+  kWithdrawal = 1,
+  kLock = 2,        // free → locked for an order (spot reservation or order margin)
+  kRelease = 3,     // locked → free: cancel, reject, expiry, price improvement, resizing
+  kSettlement = 4,  // a fill's asset movement (spot)
+  kFee = 5,
+  kRealizedPnl = 6,     // futures
+  kPositionMargin = 7,  // futures: free ↔ locked as the position margin changes
+};
+std::string_view to_string(LedgerKind k) noexcept;
+
+// One balance change. Invariant per (account, asset): free_after = previous free_after +
+// delta_free and the same for locked — the chain the property test walks.
+struct LedgerEntry {
+  uint64_t seq;
+  int64_t ts;
+  uint64_t order_id;  // 0 when not caused by an order
+  Amount delta_free;
+  Amount delta_locked;
+  Amount free_after;
+  Amount locked_after;
+  uint16_t account;
+  uint16_t asset;
+  LedgerKind kind;
+  uint8_t reserved0;
+  uint16_t reserved1;
+};
+
+// Entry in the (client, cl_id) → order slot hash table (open addressing, linear probing,
+// backward-shift deletion: no tombstones, so probe lengths do not decay).
+struct ClientOrderIndexEntry {
+  uint64_t cl_id;
+  uint32_t slot;  // kNoSlot = empty
+  uint16_t client;
+  uint16_t reserved;
+};
+
+// Entry in the (instrument, trade_id) → trade ring position hash table.
+struct TradeIndexEntry {
+  uint64_t trade_id;
+  uint32_t ring_pos;  // kNoSlot = empty
+  uint16_t instrument;
+  uint16_t reserved;
+};
+
+#define OSE_ASSERT_RECORD(T)                                                              \
+  static_assert(std::is_trivially_copyable_v<T> && std::is_standard_layout_v<T>, #T);     \
+  static_assert(std::has_unique_object_representations_v<T>, #T " must have no padding"); \
+  static_assert(sizeof(T) % 8 == 0, #T " must be a multiple of 8 bytes")
+
+OSE_ASSERT_RECORD(AssetRecord);
+OSE_ASSERT_RECORD(InstrumentRecord);
+OSE_ASSERT_RECORD(AccountRecord);
+OSE_ASSERT_RECORD(BalanceRecord);
+OSE_ASSERT_RECORD(StrategyRecord);
+OSE_ASSERT_RECORD(ClientRecord);
+OSE_ASSERT_RECORD(PositionRecord);
+OSE_ASSERT_RECORD(MarketRecord);
+OSE_ASSERT_RECORD(TriggerBookRecord);
+OSE_ASSERT_RECORD(OrderRecord);
+OSE_ASSERT_RECORD(TradeRecord);
+OSE_ASSERT_RECORD(LedgerEntry);
+OSE_ASSERT_RECORD(ClientOrderIndexEntry);
+OSE_ASSERT_RECORD(TradeIndexEntry);
+static_assert(sizeof(OrderRecord) == 200, "order record layout changed: bump layout version");
+static_assert(sizeof(LedgerEntry) == 64);
+
+}  // namespace ose

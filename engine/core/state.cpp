@@ -1,0 +1,584 @@
+#include "engine/core/state.hpp"
+
+#include <fmt/format.h>
+#define XXH_STATIC_LINKING_ONLY
+#include <xxhash.h>
+
+#include <bit>
+#include <cstdlib>
+#include <cstring>
+
+#include "engine/core/ledger.hpp"
+
+namespace ose {
+
+namespace {
+
+constexpr uint64_t kAlign = 64;  // every table starts on its own cache line
+
+uint64_t align_up(uint64_t v) noexcept {
+  return (v + kAlign - 1) & ~(kAlign - 1);
+}
+
+uint32_t pow2_at_least(uint64_t v) noexcept {
+  return static_cast<uint32_t>(std::bit_ceil(v < 2 ? uint64_t{2} : v));
+}
+
+void copy_name(char (&dst)[kNameLen], const std::string& src) noexcept {
+  std::memset(dst, 0, kNameLen);
+  std::memcpy(dst, src.data(), std::min<size_t>(src.size(), kNameLen - 1));
+}
+
+// splitmix64 finalizer: cheap and well mixed for sequential client order ids.
+uint64_t mix(uint64_t x) noexcept {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+// Hashing key of an (owner, id) pair: the owner lands in the top bits after mixing the id so
+// that equal ids of different clients spread.
+uint64_t pair_hash(uint16_t owner, uint64_t id) noexcept {
+  return mix(id ^ (static_cast<uint64_t>(owner) << 48));
+}
+
+// The byte ranges that make up the canonical serialization, in order.
+template <typename F>
+void for_each_canonical_range(const State& s, F&& f) {
+  const StateHeader& h = s.header();
+  const StateOffsets& o = h.offsets;
+  const std::byte* base = s.region();
+  auto range = [&](uint64_t off, uint64_t bytes) { f(base + off, bytes); };
+  range(0, sizeof(StateHeader));
+  range(o.assets, o.orders - o.assets);  // the per-entity tables, assets to trigger books
+  range(o.orders, uint64_t{h.next_unused_slot} * sizeof(OrderRecord));
+  range(o.retire_ring, uint64_t{h.caps.orders} * sizeof(uint32_t));
+  range(o.trades, std::min<uint64_t>(h.trades_written, h.caps.trades) * sizeof(TradeRecord));
+  range(o.ledger, std::min<uint64_t>(h.ledger_written, h.caps.ledger) * sizeof(LedgerEntry));
+}
+
+}  // namespace
+
+void AlignedFree::operator()(std::byte* p) const noexcept {
+  std::free(p);
+}
+
+StateCapacities State::capacities_for(const StateSpec& c) noexcept {
+  StateCapacities caps{};
+  caps.assets = static_cast<uint32_t>(c.assets.size());
+  caps.instruments = static_cast<uint32_t>(c.instruments.size());
+  caps.accounts = static_cast<uint32_t>(c.accounts.size());
+  caps.strategies = static_cast<uint32_t>(c.strategies.size());
+  caps.clients = static_cast<uint32_t>(c.clients.size());
+  caps.orders = c.max_orders;
+  caps.trades = c.max_trades != 0 ? c.max_trades : c.max_orders;
+  caps.ledger = c.max_ledger != 0 ? c.max_ledger : c.max_orders;
+  caps.order_index = pow2_at_least(uint64_t{caps.orders} * 2);
+  caps.trade_index = pow2_at_least(uint64_t{caps.trades} * 2);
+  return caps;
+}
+
+StateOffsets State::layout_for(const StateCapacities& c) noexcept {
+  StateOffsets o{};
+  uint64_t at = align_up(sizeof(StateHeader));
+  auto place = [&](uint64_t& field, uint64_t bytes) {
+    field = at;
+    at = align_up(at + bytes);
+  };
+  place(o.assets, uint64_t{c.assets} * sizeof(AssetRecord));
+  place(o.instruments, uint64_t{c.instruments} * sizeof(InstrumentRecord));
+  place(o.accounts, uint64_t{c.accounts} * sizeof(AccountRecord));
+  place(o.balances, uint64_t{c.accounts} * c.assets * sizeof(BalanceRecord));
+  place(o.strategies, uint64_t{c.strategies} * sizeof(StrategyRecord));
+  place(o.clients, uint64_t{c.clients} * sizeof(ClientRecord));
+  place(o.positions, uint64_t{c.accounts} * c.instruments * sizeof(PositionRecord));
+  place(o.strategy_positions, uint64_t{c.strategies} * c.instruments * sizeof(PositionRecord));
+  place(o.markets, uint64_t{c.instruments} * sizeof(MarketRecord));
+  place(o.trigger_books, uint64_t{c.instruments} * sizeof(TriggerBookRecord));
+  place(o.orders, uint64_t{c.orders} * sizeof(OrderRecord));
+  place(o.retire_ring, uint64_t{c.orders} * sizeof(uint32_t));
+  place(o.order_index, uint64_t{c.order_index} * sizeof(ClientOrderIndexEntry));
+  place(o.trades, uint64_t{c.trades} * sizeof(TradeRecord));
+  place(o.trade_index, uint64_t{c.trade_index} * sizeof(TradeIndexEntry));
+  place(o.ledger, uint64_t{c.ledger} * sizeof(LedgerEntry));
+  o.end = at;
+  return o;
+}
+
+Result<State> State::create(const StateSpec& c) {
+  const StateCapacities caps = capacities_for(c);
+  const StateOffsets offsets = layout_for(caps);
+  void* mem = std::aligned_alloc(kAlign, offsets.end);
+  if (mem == nullptr) {
+    return Error{fmt::format("cannot allocate {} MiB for the state (max_orders = {})",
+                             offsets.end >> 20, c.max_orders)};
+  }
+  std::memset(mem, 0, offsets.end);
+  State s(static_cast<std::byte*>(mem), RegionPtr(static_cast<std::byte*>(mem)));
+
+  StateHeader& h = s.header();
+  h.magic = kStateMagic;
+  h.layout_version = kStateLayoutVersion;
+  h.caps = caps;
+  h.offsets = offsets;
+  h.live_head = h.live_tail = kNoSlot;
+  h.next_expiry_ts = INT64_MAX;
+
+  for (uint16_t i = 0; i < caps.assets; ++i) {
+    copy_name(s.asset(i).code, c.assets[i].code);
+    s.asset(i).precision = c.assets[i].precision;
+  }
+  for (uint16_t i = 0; i < caps.instruments; ++i) {
+    const InstrumentSpec& ic = c.instruments[i];
+    InstrumentRecord& r = s.instrument(i);
+    copy_name(r.symbol, ic.symbol);
+    r.kind = ic.kind;
+    r.halted = ic.halted ? 1 : 0;
+    r.base = s.find_asset(ic.base);
+    r.quote = s.find_asset(ic.quote);
+    r.settle = s.find_asset(ic.settle);
+    r.max_leverage = ic.max_leverage;
+    r.tick_size = ic.tick_size;
+    r.step_size = ic.step_size;
+    r.min_qty = ic.min_qty;
+    r.max_qty = ic.max_qty;
+    r.min_notional = ic.min_notional;
+    r.maker_fee = ic.maker_fee;
+    r.taker_fee = ic.taker_fee;
+    r.multiplier = ic.kind == InstrumentKind::kSpot ? Rate::from_units(1) : ic.multiplier;
+    r.maintenance_margin = ic.maintenance_margin;
+    r.price_band = ic.price_band;
+    TriggerBookRecord& tb = s.trigger_book(i);
+    tb.head = tb.trail_head = kNoSlot;
+    tb.min_up = Price::from_e8(INT64_MAX);
+    tb.max_down = Price::from_e8(INT64_MIN);
+  }
+  for (uint16_t i = 0; i < caps.accounts; ++i) {
+    const AccountSpec& ac = c.accounts[i];
+    AccountRecord& r = s.account(i);
+    copy_name(r.name, ac.name);
+    r.type = ac.type;
+    r.halted = ac.halted ? 1 : 0;
+    r.default_leverage = ac.leverage;
+    for (uint16_t k = 0; k < caps.instruments; ++k) {
+      s.position(i, k).leverage = std::min(ac.leverage, s.instrument(k).max_leverage);
+    }
+  }
+  for (uint16_t i = 0; i < caps.strategies; ++i) {
+    const StrategySpec& sc = c.strategies[i];
+    StrategyRecord& r = s.strategy(i);
+    copy_name(r.name, sc.name);
+    r.account = s.find_account(sc.account);
+    r.state = sc.state;
+    r.max_open_orders = sc.max_open_orders;
+    r.max_daily_trades = sc.max_daily_trades;
+    r.max_position = sc.max_position;
+    r.max_order_notional = sc.max_order_notional;
+    r.max_daily_loss = sc.max_daily_loss;
+    r.day_index = INT64_MIN;
+  }
+  for (uint16_t i = 0; i < caps.clients; ++i) {
+    const ClientSpec& cc = c.clients[i];
+    ClientRecord& r = s.client(i);
+    copy_name(r.name, cc.name);
+    r.role = cc.role;
+    r.rate_limit = cc.rate_limit;
+    r.tokens_e9 = static_cast<int64_t>(cc.rate_limit) * 1'000'000'000;
+    r.bucket_ts = INT64_MIN;
+    for (const auto& a : cc.accounts) {
+      const uint16_t ai = s.find_account(a);
+      if (ai != kNoIndex) r.accounts[ai / 64] |= uint64_t{1} << (ai % 64);
+    }
+  }
+  for (uint32_t i = 0; i < caps.order_index; ++i) s.order_index()[i].slot = kNoSlot;
+  for (uint32_t i = 0; i < caps.trade_index; ++i) s.trade_index()[i].ring_pos = kNoSlot;
+  // Initial balances are deposits at seq 0, so the ledger explains every unit from the start.
+  for (uint16_t i = 0; i < caps.accounts; ++i) {
+    for (const auto& [code, amount] : c.accounts[i].balances) {
+      post_balance(s, 0, 0, i, s.find_asset(code), LedgerKind::kDeposit, amount, Amount{}, 0);
+    }
+  }
+  return s;
+}
+
+namespace {
+template <typename R, typename F>
+uint16_t find_by_name(uint32_t count, std::string_view name, F&& get) noexcept {
+  if (name.empty() || name.size() >= static_cast<size_t>(kNameLen)) return kNoIndex;
+  for (uint32_t i = 0; i < count; ++i) {
+    const char* n = get(static_cast<uint16_t>(i));
+    if (std::string_view(n, strnlen(n, kNameLen)) == name) return static_cast<uint16_t>(i);
+  }
+  return kNoIndex;
+}
+}  // namespace
+
+uint16_t State::find_asset(std::string_view code) const noexcept {
+  return find_by_name<AssetRecord>(caps().assets, code, [&](uint16_t i) { return asset(i).code; });
+}
+uint16_t State::find_instrument(std::string_view symbol) const noexcept {
+  return find_by_name<InstrumentRecord>(caps().instruments, symbol,
+                                        [&](uint16_t i) { return instrument(i).symbol; });
+}
+uint16_t State::find_account(std::string_view name) const noexcept {
+  return find_by_name<AccountRecord>(caps().accounts, name,
+                                     [&](uint16_t i) { return account(i).name; });
+}
+uint16_t State::find_strategy(std::string_view name) const noexcept {
+  return find_by_name<StrategyRecord>(caps().strategies, name,
+                                      [&](uint16_t i) { return strategy(i).name; });
+}
+uint16_t State::find_client(std::string_view name) const noexcept {
+  return find_by_name<ClientRecord>(caps().clients, name,
+                                    [&](uint16_t i) { return client(i).name; });
+}
+
+OrderRecord* State::find_order(uint64_t id) noexcept {
+  const uint32_t slot = order_slot(id);
+  if (id == 0 || slot >= header().next_unused_slot) return nullptr;
+  OrderRecord& o = order_at(slot);
+  return o.id == id ? &o : nullptr;
+}
+
+const OrderRecord* State::find_order(uint64_t id) const noexcept {
+  const uint32_t slot = order_slot(id);
+  if (id == 0 || slot >= header().next_unused_slot) return nullptr;
+  const OrderRecord& o = order_at(slot);
+  return o.id == id ? &o : nullptr;
+}
+
+VersionLayout VersionLayout::for_caps(const StateCapacities& caps) noexcept {
+  VersionLayout l{};
+  uint32_t n = 0;
+  const auto put = [&](VersionedTable t, uint32_t count) {
+    l.base[static_cast<int>(t)] = n;
+    n += count;
+  };
+  put(VersionedTable::kHeader, 1);
+  put(VersionedTable::kInstruments, caps.instruments);
+  put(VersionedTable::kAccounts, caps.accounts);
+  put(VersionedTable::kBalances, caps.accounts * caps.assets);
+  put(VersionedTable::kStrategies, caps.strategies);
+  put(VersionedTable::kPositions, caps.accounts * caps.instruments);
+  put(VersionedTable::kStrategyPositions, caps.strategies * caps.instruments);
+  put(VersionedTable::kMarkets, caps.instruments);
+  put(VersionedTable::kOrders, caps.orders);
+  l.total = n;
+  return l;
+}
+
+OrderRecord* State::find_order(uint16_t client_index, uint64_t cl_id) noexcept {
+  const uint32_t mask = caps().order_index - 1;
+  ClientOrderIndexEntry* idx = order_index();
+  for (uint32_t i = static_cast<uint32_t>(pair_hash(client_index, cl_id)) & mask;;
+       i = (i + 1) & mask) {
+    const ClientOrderIndexEntry& e = idx[i];
+    if (e.slot == kNoSlot) return nullptr;
+    if (e.cl_id == cl_id && e.client == client_index) return &order_at(e.slot);
+  }
+}
+
+bool State::index_insert(uint16_t client_index, uint64_t cl_id, uint32_t slot) noexcept {
+  const uint32_t mask = caps().order_index - 1;
+  ClientOrderIndexEntry* idx = order_index();
+  // Load factor ≤ 1/2 by construction (index capacity ≥ 2 × order slots), so a free entry exists.
+  for (uint32_t i = static_cast<uint32_t>(pair_hash(client_index, cl_id)) & mask;;
+       i = (i + 1) & mask) {
+    ClientOrderIndexEntry& e = idx[i];
+    if (e.slot == kNoSlot) {
+      e = ClientOrderIndexEntry{cl_id, slot, client_index, 0};
+      return true;
+    }
+    if (e.cl_id == cl_id && e.client == client_index) return false;
+  }
+}
+
+namespace {
+// Backward-shift deletion for linear probing: move later entries of the cluster into the hole
+// when their home position allows, so lookups never need tombstones.
+template <typename Entry, typename Home, typename Empty, typename Clear>
+void erase_at(Entry* table, uint32_t mask, uint32_t hole, Home&& home, Empty&& empty,
+              Clear&& clear) noexcept {
+  uint32_t j = hole;
+  for (;;) {
+    j = (j + 1) & mask;
+    if (empty(table[j])) break;
+    const uint32_t k = home(table[j]) & mask;
+    // Entry j may fill the hole unless its home lies cyclically in (hole, j].
+    const bool stays = hole <= j ? (hole < k && k <= j) : (hole < k || k <= j);
+    if (stays) continue;
+    table[hole] = table[j];
+    hole = j;
+  }
+  clear(table[hole]);
+}
+}  // namespace
+
+void State::index_erase(uint16_t client_index, uint64_t cl_id) noexcept {
+  const uint32_t mask = caps().order_index - 1;
+  ClientOrderIndexEntry* idx = order_index();
+  for (uint32_t i = static_cast<uint32_t>(pair_hash(client_index, cl_id)) & mask;;
+       i = (i + 1) & mask) {
+    if (idx[i].slot == kNoSlot) return;
+    if (idx[i].cl_id == cl_id && idx[i].client == client_index) {
+      erase_at(
+          idx, mask, i,
+          [](const ClientOrderIndexEntry& e) {
+            return static_cast<uint32_t>(pair_hash(e.client, e.cl_id));
+          },
+          [](const ClientOrderIndexEntry& e) { return e.slot == kNoSlot; },
+          [](ClientOrderIndexEntry& e) {
+            e = ClientOrderIndexEntry{0, kNoSlot, 0, 0};
+          });
+      return;
+    }
+  }
+}
+
+bool State::trade_seen(uint16_t instrument_index, uint64_t trade_id) noexcept {
+  const uint32_t mask = caps().trade_index - 1;
+  const TradeIndexEntry* idx = trade_index();
+  for (uint32_t i = static_cast<uint32_t>(pair_hash(instrument_index, trade_id)) & mask;;
+       i = (i + 1) & mask) {
+    if (idx[i].ring_pos == kNoSlot) return false;
+    if (idx[i].trade_id == trade_id && idx[i].instrument == instrument_index) return true;
+  }
+}
+
+void State::trade_remember(uint16_t instrument_index, uint64_t trade_id,
+                           uint64_t order_id) noexcept {
+  StateHeader& h = header();
+  const uint32_t mask = caps().trade_index - 1;
+  TradeIndexEntry* idx = trade_index();
+  const auto pos = static_cast<uint32_t>(h.trades_written % h.caps.trades);
+  TradeRecord& slot = trades()[pos];
+  if (h.trades_written >= h.caps.trades) {
+    // The window is full: forget the oldest trade id before reusing its ring position.
+    for (uint32_t i = static_cast<uint32_t>(pair_hash(slot.instrument, slot.trade_id)) & mask;;
+         i = (i + 1) & mask) {
+      if (idx[i].ring_pos == kNoSlot) break;
+      if (idx[i].ring_pos == pos) {
+        erase_at(
+            idx, mask, i,
+            [](const TradeIndexEntry& e) {
+              return static_cast<uint32_t>(pair_hash(e.instrument, e.trade_id));
+            },
+            [](const TradeIndexEntry& e) { return e.ring_pos == kNoSlot; },
+            [](TradeIndexEntry& e) {
+              e = TradeIndexEntry{0, kNoSlot, 0, 0};
+            });
+        break;
+      }
+    }
+  }
+  slot = TradeRecord{trade_id, order_id, instrument_index, 0, 0};
+  trade_index_insert(instrument_index, trade_id, pos);
+  ++h.trades_written;
+}
+
+void State::trade_index_insert(uint16_t instrument_index, uint64_t trade_id,
+                               uint32_t ring_pos) noexcept {
+  // Load factor ≤ 1/2 (index capacity ≥ 2 × ring size), so a free entry exists.
+  const uint32_t mask = caps().trade_index - 1;
+  TradeIndexEntry* idx = trade_index();
+  for (uint32_t i = static_cast<uint32_t>(pair_hash(instrument_index, trade_id)) & mask;;
+       i = (i + 1) & mask) {
+    if (idx[i].ring_pos == kNoSlot) {
+      idx[i] = TradeIndexEntry{trade_id, ring_pos, instrument_index, 0};
+      return;
+    }
+  }
+}
+
+void State::rebuild_indices() noexcept {
+  const StateHeader& h = header();
+  for (uint32_t i = 0; i < h.caps.order_index; ++i) {
+    order_index()[i] = ClientOrderIndexEntry{0, kNoSlot, 0, 0};
+  }
+  for (uint32_t i = 0; i < h.caps.trade_index; ++i) {
+    trade_index()[i] = TradeIndexEntry{0, kNoSlot, 0, 0};
+  }
+  for (uint32_t slot = 0; slot < h.next_unused_slot; ++slot) {
+    const OrderRecord& o = order_at(slot);
+    if (o.id != 0 && o.cl_id != 0 && (o.flags & kFlagBracketExit) == 0 && o.client != kNoIndex) {
+      index_insert(o.client, o.cl_id, slot);
+    }
+  }
+  const uint64_t n = std::min<uint64_t>(h.trades_written, h.caps.trades);
+  for (uint64_t pos = 0; pos < n; ++pos) {
+    const TradeRecord& t = trades()[pos];
+    trade_index_insert(t.instrument, t.trade_id, static_cast<uint32_t>(pos));
+  }
+}
+
+Result<State> State::clone() const {
+  void* mem = std::aligned_alloc(kAlign, region_size());
+  if (mem == nullptr) return Error{"cannot allocate a copy of the state"};
+  std::memcpy(mem, base_, region_size());
+  return State(static_cast<std::byte*>(mem), RegionPtr(static_cast<std::byte*>(mem)));
+}
+
+std::string State::serialize() const {
+  std::string out;
+  serialize_into(out);
+  return out;
+}
+
+void State::serialize_into(std::string& out) const {
+  for_each_canonical_range(*this, [&](const std::byte* p, uint64_t n) {
+    out.append(reinterpret_cast<const char*>(p), n);
+  });
+}
+
+uint64_t State::hash() const noexcept {
+  XXH3_state_t st;  // on the stack: XXH_STATIC_LINKING_ONLY exposes its size
+  XXH3_64bits_reset(&st);
+  for_each_canonical_range(*this,
+                           [&](const std::byte* p, uint64_t n) { XXH3_64bits_update(&st, p, n); });
+  return XXH3_64bits_digest(&st);
+}
+
+Result<bool> State::restore(std::string_view bytes) {
+  if (bytes.size() < sizeof(StateHeader)) return Error{"snapshot too short for a state header"};
+  StateHeader incoming;
+  std::memcpy(&incoming, bytes.data(), sizeof incoming);
+  if (incoming.magic != kStateMagic) return Error{"snapshot has a bad magic number"};
+  if (incoming.layout_version != kStateLayoutVersion) {
+    return Error{fmt::format("snapshot layout version {} != {}", incoming.layout_version,
+                             kStateLayoutVersion)};
+  }
+  if (std::memcmp(&incoming.caps, &caps(), sizeof(StateCapacities)) != 0 ||
+      std::memcmp(&incoming.offsets, &header().offsets, sizeof(StateOffsets)) != 0) {
+    return Error{"snapshot was taken with other capacities (config changed?)"};
+  }
+  if (incoming.next_unused_slot > incoming.caps.orders) return Error{"snapshot order count"};
+  // Sizes follow from the incoming header: check the total before copying anything.
+  const StateOffsets& o = incoming.offsets;
+  const uint64_t expected =
+      sizeof(StateHeader) + (o.orders - o.assets) +
+      uint64_t{incoming.next_unused_slot} * sizeof(OrderRecord) +
+      uint64_t{incoming.caps.orders} * sizeof(uint32_t) +
+      std::min<uint64_t>(incoming.trades_written, incoming.caps.trades) * sizeof(TradeRecord) +
+      std::min<uint64_t>(incoming.ledger_written, incoming.caps.ledger) * sizeof(LedgerEntry);
+  if (bytes.size() != expected) {
+    return Error{
+        fmt::format("snapshot is {} bytes, its header implies {}", bytes.size(), expected)};
+  }
+  // Lay the ranges out in a scratch copy and check every index in it before this State is
+  // touched: a snapshot of the right size can still carry garbage, and a bad slot index would
+  // only fail later, far from its cause.
+  auto scratch = clone();
+  if (!scratch) return Error{scratch.error()};
+  State& t = *scratch;
+  std::memset(t.base_ + o.orders, 0, o.end - o.orders);
+  std::memcpy(t.base_, bytes.data(), sizeof(StateHeader));
+  size_t at = 0;
+  for_each_canonical_range(t, [&](const std::byte* p, uint64_t n) {
+    std::memcpy(const_cast<std::byte*>(p), bytes.data() + at, n);
+    at += n;
+  });
+  if (std::string problem = t.integrity_problem(); !problem.empty()) {
+    return Error{"snapshot is corrupt: " + problem};
+  }
+  std::memcpy(base_, t.base_, region_size());
+  rebuild_indices();
+  return true;
+}
+
+std::string State::integrity_problem() const {
+  const StateHeader& h = header();
+  const StateCapacities& c = h.caps;
+  const uint32_t used = h.next_unused_slot;
+  auto slot_ok = [&](uint32_t s) { return s == kNoSlot || s < used; };
+  auto index_ok = [](uint16_t i, uint32_t count) { return i == kNoIndex || i < count; };
+  if (used > c.orders) return "order count beyond capacity";
+  if (!slot_ok(h.live_head) || !slot_ok(h.live_tail)) return "live list head/tail";
+  if (h.retire_head > h.retire_tail || h.retire_tail - h.retire_head > c.orders) {
+    return "retire ring counters";
+  }
+  for (uint64_t k = h.retire_head; k < h.retire_tail; ++k) {
+    if (ctable<uint32_t>(&StateOffsets::retire_ring)[k % c.orders] >= used)
+      return fmt::format("retire ring entry {}", k);
+  }
+  for (uint16_t i = 0; i < c.instruments; ++i) {
+    const InstrumentRecord& ins = instrument(i);
+    if (ins.base >= c.assets || ins.quote >= c.assets || ins.settle >= c.assets ||
+        static_cast<unsigned>(ins.kind) > 2 || !ins.tick_size.is_positive() ||
+        !ins.step_size.is_positive() || ins.max_leverage < 1) {
+      return fmt::format("instrument {}", i);
+    }
+    const TriggerBookRecord& tb = trigger_book(i);
+    if (!slot_ok(tb.head) || !slot_ok(tb.trail_head)) return fmt::format("trigger book {}", i);
+  }
+  for (uint16_t k = 0; k < c.strategies; ++k) {
+    if (strategy(k).account >= c.accounts || static_cast<unsigned>(strategy(k).state) > 2) {
+      return fmt::format("strategy {}", k);
+    }
+  }
+  for (uint16_t a = 0; a < c.accounts; ++a) {
+    for (uint16_t i = 0; i < c.instruments; ++i) {
+      if (position(a, i).leverage < 1) return fmt::format("leverage of position {}/{}", a, i);
+    }
+  }
+  for (uint32_t slot = 0; slot < used; ++slot) {
+    const OrderRecord& o = order_at(slot);
+    if (o.id == 0) continue;
+    if (order_slot(o.id) != slot || static_cast<unsigned>(o.side) > 1 ||
+        static_cast<unsigned>(o.type) >= kOrderTypeCount || static_cast<unsigned>(o.tif) > 3 ||
+        static_cast<unsigned>(o.status) >= kOrderStatusCount ||
+        static_cast<unsigned>(o.reject_reason) >= kRejectReasonCount ||
+        !index_ok(o.lock_asset, c.assets) || !index_ok(o.fee_asset, c.assets) ||
+        !slot_ok(o.live_prev) || !slot_ok(o.live_next) || !slot_ok(o.trig_prev) ||
+        !slot_ok(o.trig_next)) {
+      return fmt::format("order in slot {}", slot);
+    }
+    // A working order must name real tables: apply() indexes them without checking again. (A
+    // rejected one keeps the indices it was sent with, and nothing indexes tables with them.)
+    if (!is_terminal(o.status) && (o.client >= c.clients || o.account >= c.accounts ||
+                                   o.strategy >= c.strategies || o.instrument >= c.instruments)) {
+      return fmt::format("working order in slot {} names no table", slot);
+    }
+  }
+  // The live list must be a chain of exactly live_count working orders: no cycle, no stray.
+  uint32_t seen = 0;
+  uint32_t prev = kNoSlot;
+  for (uint32_t slot = h.live_head; slot != kNoSlot; slot = order_at(slot).live_next) {
+    if (++seen > h.live_count || order_at(slot).live_prev != prev ||
+        is_terminal(order_at(slot).status)) {
+      return "live list";
+    }
+    prev = slot;
+  }
+  if (seen != h.live_count || prev != h.live_tail) return "live list length";
+  for (uint16_t i = 0; i < c.instruments; ++i) {
+    const TriggerBookRecord& tb = trigger_book(i);
+    uint32_t n = 0;
+    for (uint32_t head : {tb.head, tb.trail_head}) {
+      uint32_t p = kNoSlot;
+      for (uint32_t slot = head; slot != kNoSlot; slot = order_at(slot).trig_next) {
+        const OrderRecord& o = order_at(slot);
+        if (++n > tb.count || o.trig_prev != p || o.instrument != i ||
+            o.status != OrderStatus::kUntriggered) {
+          return fmt::format("trigger list of instrument {}", i);
+        }
+        p = slot;
+      }
+    }
+    if (n != tb.count) return fmt::format("trigger list length of instrument {}", i);
+  }
+  const uint64_t trade_count = std::min<uint64_t>(h.trades_written, c.trades);
+  for (uint64_t k = 0; k < trade_count; ++k) {
+    if (trades()[k].instrument >= c.instruments) return fmt::format("trade {}", k);
+  }
+  const uint64_t entries = std::min<uint64_t>(h.ledger_written, c.ledger);
+  for (uint64_t k = 0; k < entries; ++k) {
+    const LedgerEntry& e = ledger()[k];
+    if (e.account >= c.accounts || e.asset >= c.assets || static_cast<unsigned>(e.kind) > 7) {
+      return fmt::format("ledger entry {}", k);
+    }
+  }
+  return {};
+}
+
+}  // namespace ose

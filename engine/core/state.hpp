@@ -1,0 +1,265 @@
+// The engine State: one contiguous region of fixed-capacity POD tables, laid out from the
+// config at start-up and never reallocated. The region holds no pointers (only offsets in its
+// header and indices in its records), so it can live in a heap buffer or, unchanged, in a
+// shared-memory segment. `State` is the process-local view over it: typed accessors computed
+// from the header's offsets.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "engine/core/state_spec.hpp"
+#include "engine/core/record_versions.hpp"
+#include "engine/core/records.hpp"
+#include "engine/core/result.hpp"
+
+namespace ose {
+
+inline constexpr uint64_t kStateMagic = 0x3130'4554'4154'5345ull;  // "ESTATE01" little-endian
+inline constexpr uint32_t kStateLayoutVersion = 1;
+
+struct StateCapacities {
+  uint32_t assets;
+  uint32_t instruments;
+  uint32_t accounts;
+  uint32_t strategies;
+  uint32_t clients;
+  uint32_t orders;
+  uint32_t trades;
+  uint32_t ledger;
+  uint32_t order_index;  // power of two ≥ 2 × orders
+  uint32_t trade_index;  // power of two ≥ 2 × trades
+};
+
+// Byte offsets of every table from the start of the region.
+struct StateOffsets {
+  uint64_t assets, instruments, accounts, balances, strategies, clients, positions,
+      strategy_positions, markets, trigger_books, orders, retire_ring, order_index, trades,
+      trade_index, ledger, end;
+};
+
+struct StateHeader {
+  uint64_t magic;
+  uint32_t layout_version;
+  uint32_t reserved0;
+  StateCapacities caps;
+  StateOffsets offsets;
+
+  // ---- dynamic part: everything below changes with inputs and is serialized ----
+  uint64_t seq;               // last applied input
+  int64_t last_ts;            // ts of the last applied input
+  uint32_t next_unused_slot;  // order slots [0, next_unused_slot) have been used at least once
+  uint32_t live_head;         // intrusive list of non-terminal orders, oldest first
+  uint32_t live_tail;
+  uint32_t live_count;
+  uint64_t retire_head;     // FIFO of terminal order slots, reclaimed oldest first when the never-
+  uint64_t retire_tail;     //   used slots run out; counters, position = counter % caps.orders
+  uint64_t trades_written;  // FIFO ring of applied trades (dedup window)
+  uint64_t ledger_written;  // ledger ring
+  int64_t next_expiry_ts;   // earliest expire_ts among live GTD orders; INT64_MAX if none
+  uint32_t gtd_count;
+  uint8_t halted_global;
+  uint8_t persistence_stopped;  // set and cleared by kPersistence inputs
+  uint8_t reserved1[2];
+  uint64_t inputs_applied;
+  uint64_t illegal_transitions;
+  uint64_t rejects[kRejectReasonCount];
+  uint64_t alerts[kAlertReasonCount];
+};
+static_assert(std::has_unique_object_representations_v<StateHeader>);
+
+// Owns a zeroed, 64-byte aligned heap region. (The shared-memory segment is the other owner.)
+struct AlignedFree {
+  void operator()(std::byte* p) const noexcept;
+};
+using RegionPtr = std::unique_ptr<std::byte[], AlignedFree>;
+
+class State {
+ public:
+  // Lays out and initializes a region for `config`: configured tables filled, initial balances
+  // posted as deposits (seq 0). Cold path: allocates once.
+  static Result<State> create(const StateSpec& spec);
+  // Size and layout for a config without allocating (the shared-memory segment uses it).
+  static StateCapacities capacities_for(const StateSpec& spec) noexcept;
+  static StateOffsets layout_for(const StateCapacities& caps) noexcept;
+
+  State(State&&) noexcept = default;
+  State& operator=(State&&) noexcept = default;
+
+  StateHeader& header() noexcept { return *reinterpret_cast<StateHeader*>(base_); }
+  const StateHeader& header() const noexcept {
+    return *reinterpret_cast<const StateHeader*>(base_);
+  }
+  const StateCapacities& caps() const noexcept { return header().caps; }
+  std::byte* region() noexcept { return base_; }
+  const std::byte* region() const noexcept { return base_; }
+  uint64_t region_size() const noexcept { return header().offsets.end; }
+
+  uint16_t asset_count() const noexcept { return static_cast<uint16_t>(caps().assets); }
+  uint16_t instrument_count() const noexcept { return static_cast<uint16_t>(caps().instruments); }
+  uint16_t account_count() const noexcept { return static_cast<uint16_t>(caps().accounts); }
+  uint16_t strategy_count() const noexcept { return static_cast<uint16_t>(caps().strategies); }
+  uint16_t client_count() const noexcept { return static_cast<uint16_t>(caps().clients); }
+
+  // Typed tables. Indices are trusted here: apply() checks them against the counts first.
+  AssetRecord& asset(uint16_t i) noexcept { return table<AssetRecord>(&StateOffsets::assets)[i]; }
+  InstrumentRecord& instrument(uint16_t i) noexcept {
+    touch(VersionedTable::kInstruments, i);
+    return table<InstrumentRecord>(&StateOffsets::instruments)[i];
+  }
+  AccountRecord& account(uint16_t i) noexcept {
+    touch(VersionedTable::kAccounts, i);
+    return table<AccountRecord>(&StateOffsets::accounts)[i];
+  }
+  BalanceRecord& balance(uint16_t account, uint16_t asset) noexcept {
+    touch(VersionedTable::kBalances, account * caps().assets + asset);
+    return table<BalanceRecord>(&StateOffsets::balances)[account * caps().assets + asset];
+  }
+  StrategyRecord& strategy(uint16_t i) noexcept {
+    touch(VersionedTable::kStrategies, i);
+    return table<StrategyRecord>(&StateOffsets::strategies)[i];
+  }
+  ClientRecord& client(uint16_t i) noexcept {
+    return table<ClientRecord>(&StateOffsets::clients)[i];
+  }
+  PositionRecord& position(uint16_t account, uint16_t instrument) noexcept {
+    touch(VersionedTable::kPositions, account * caps().instruments + instrument);
+    return table<PositionRecord>(
+        &StateOffsets::positions)[account * caps().instruments + instrument];
+  }
+  PositionRecord& strategy_position(uint16_t strategy, uint16_t instrument) noexcept {
+    touch(VersionedTable::kStrategyPositions, strategy * caps().instruments + instrument);
+    return table<PositionRecord>(
+        &StateOffsets::strategy_positions)[strategy * caps().instruments + instrument];
+  }
+  MarketRecord& market(uint16_t instrument) noexcept {
+    touch(VersionedTable::kMarkets, instrument);
+    return table<MarketRecord>(&StateOffsets::markets)[instrument];
+  }
+  TriggerBookRecord& trigger_book(uint16_t instrument) noexcept {
+    return table<TriggerBookRecord>(&StateOffsets::trigger_books)[instrument];
+  }
+  OrderRecord& order_at(uint32_t slot) noexcept {
+    touch(VersionedTable::kOrders, slot);
+    return table<OrderRecord>(&StateOffsets::orders)[slot];
+  }
+  uint32_t* retire_ring() noexcept { return table<uint32_t>(&StateOffsets::retire_ring); }
+  ClientOrderIndexEntry* order_index() noexcept {
+    return table<ClientOrderIndexEntry>(&StateOffsets::order_index);
+  }
+  TradeRecord* trades() noexcept { return table<TradeRecord>(&StateOffsets::trades); }
+  TradeIndexEntry* trade_index() noexcept {
+    return table<TradeIndexEntry>(&StateOffsets::trade_index);
+  }
+  LedgerEntry* ledger() noexcept { return table<LedgerEntry>(&StateOffsets::ledger); }
+
+  // Const overloads for readers (JSON output, invariant checks, scans that decide before they
+  // write): they do not open seqlock versions.
+  const AssetRecord& asset(uint16_t i) const noexcept {
+    return ctable<AssetRecord>(&StateOffsets::assets)[i];
+  }
+  const InstrumentRecord& instrument(uint16_t i) const noexcept {
+    return ctable<InstrumentRecord>(&StateOffsets::instruments)[i];
+  }
+  const AccountRecord& account(uint16_t i) const noexcept {
+    return ctable<AccountRecord>(&StateOffsets::accounts)[i];
+  }
+  const BalanceRecord& balance(uint16_t a, uint16_t s) const noexcept {
+    return ctable<BalanceRecord>(&StateOffsets::balances)[a * caps().assets + s];
+  }
+  const StrategyRecord& strategy(uint16_t i) const noexcept {
+    return ctable<StrategyRecord>(&StateOffsets::strategies)[i];
+  }
+  const ClientRecord& client(uint16_t i) const noexcept {
+    return ctable<ClientRecord>(&StateOffsets::clients)[i];
+  }
+  const PositionRecord& position(uint16_t a, uint16_t i) const noexcept {
+    return ctable<PositionRecord>(&StateOffsets::positions)[a * caps().instruments + i];
+  }
+  const PositionRecord& strategy_position(uint16_t s, uint16_t i) const noexcept {
+    return ctable<PositionRecord>(&StateOffsets::strategy_positions)[s * caps().instruments + i];
+  }
+  const MarketRecord& market(uint16_t i) const noexcept {
+    return ctable<MarketRecord>(&StateOffsets::markets)[i];
+  }
+  const TriggerBookRecord& trigger_book(uint16_t i) const noexcept {
+    return ctable<TriggerBookRecord>(&StateOffsets::trigger_books)[i];
+  }
+  const OrderRecord& order_at(uint32_t slot) const noexcept {
+    return ctable<OrderRecord>(&StateOffsets::orders)[slot];
+  }
+  const LedgerEntry* ledger() const noexcept { return ctable<LedgerEntry>(&StateOffsets::ledger); }
+  const TradeRecord* trades() const noexcept { return ctable<TradeRecord>(&StateOffsets::trades); }
+
+  // Live order by engine id: nullptr if the slot is out of range or reused (generation differs).
+  OrderRecord* find_order(uint64_t id) noexcept;
+  // Order by (client, cl_id) while it is in the table.
+  OrderRecord* find_order(uint16_t client, uint64_t cl_id) noexcept;
+  const OrderRecord* find_order(uint64_t id) const noexcept;
+
+  // Cold-path name lookups (scenario parsing, tools): kNoIndex if unknown.
+  uint16_t find_asset(std::string_view code) const noexcept;
+  uint16_t find_instrument(std::string_view symbol) const noexcept;
+  uint16_t find_account(std::string_view name) const noexcept;
+  uint16_t find_strategy(std::string_view name) const noexcept;
+  uint16_t find_client(std::string_view name) const noexcept;
+
+  // (client, cl_id) index maintenance; used by apply() and by restore.
+  bool index_insert(uint16_t client, uint64_t cl_id, uint32_t slot) noexcept;
+  void index_erase(uint16_t client, uint64_t cl_id) noexcept;
+  // Trade-id dedup window maintenance.
+  bool trade_seen(uint16_t instrument, uint64_t trade_id) noexcept;
+  void trade_remember(uint16_t instrument, uint64_t trade_id, uint64_t order_id) noexcept;
+
+  // Deep copy into a new region (tests, the persistence replica).
+  Result<State> clone() const;
+
+  // Canonical serialization: header + every table's used part, excluding the two hash indices,
+  // which are derived data and rebuilt on restore. Same inputs ⇒ same bytes.
+  std::string serialize() const;
+  // The same bytes appended to `out` (whose capacity a caller can keep between snapshots).
+  void serialize_into(std::string& out) const;
+  // Restores into this State, whose capacities must match the serialized ones.
+  Result<bool> restore(std::string_view bytes);
+  // Empty when every index, enum and intrusive list in the State is consistent; otherwise what
+  // is wrong. restore() refuses a snapshot that fails it.
+  std::string integrity_problem() const;
+  // xxHash3-64 over serialize()'s bytes (streamed, nothing materialized).
+  uint64_t hash() const noexcept;
+
+  // Attaches to a region another owner laid out (the shared-memory segment).
+  static State view(std::byte* region) noexcept { return State(region, RegionPtr{}); }
+
+  // From now on every mutable accessor opens the record's seqlock version (record_versions.hpp);
+  // nullptr stops tracking. Only the shared-memory engine sets it.
+  void track_writes(RecordVersions* versions) noexcept { versions_ = versions; }
+
+ private:
+  State(std::byte* base, RegionPtr owned) noexcept : base_(base), owned_(std::move(owned)) {}
+  template <typename T>
+  T* table(uint64_t StateOffsets::*field) noexcept {
+    return reinterpret_cast<T*>(base_ + header().offsets.*field);
+  }
+  template <typename T>
+  const T* ctable(uint64_t StateOffsets::*field) const noexcept {
+    return reinterpret_cast<const T*>(base_ + header().offsets.*field);
+  }
+  void touch(VersionedTable t, uint32_t record) noexcept {
+    if (versions_ != nullptr) versions_->open(t, record);
+  }
+  void rebuild_indices() noexcept;
+  void trade_index_insert(uint16_t instrument, uint64_t trade_id, uint32_t ring_pos) noexcept;
+
+  std::byte* base_ = nullptr;
+  RegionPtr owned_;
+  RecordVersions* versions_ = nullptr;
+};
+
+inline uint64_t state_hash(const State& s) noexcept {
+  return s.hash();
+}
+
+}  // namespace ose

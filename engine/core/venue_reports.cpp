@@ -1,0 +1,74 @@
+// Venue reports other than fills: ack, venue reject, cancel ack, expiry. Each is an FSM event;
+// an illegal one raises ILLEGAL_TRANSITION and changes nothing.
+#include "engine/core/apply_context.hpp"
+
+namespace ose::detail {
+
+namespace {
+
+// Common prologue: rights, lookup, transition. Returns the order and its next status, or
+// nullptr when the input was refused (and already reported).
+OrderRecord* venue_order(Ctx& c, const OrderRef& ref, OrderEvent ev, OrderStatus& next) noexcept {
+  if (!source_is_venue(c)) {
+    c.reject(RejectReason::kAccountNotPermitted, ref.client, ref.cl_id, ref.order_id);
+    return nullptr;
+  }
+  OrderRecord* o = find_ref(c, ref);
+  if (o == nullptr) {
+    c.reject(RejectReason::kUnknownOrder, ref.client, ref.cl_id, ref.order_id);
+    return nullptr;
+  }
+  next = transition(c, *o, ev);
+  return next == fsm::kX ? nullptr : o;
+}
+
+}  // namespace
+
+void on_ack(Ctx& c) noexcept {
+  const AckCmd& a = c.in.cmd.ack;
+  OrderStatus next{};
+  OrderRecord* o = venue_order(c, a.ref, OrderEvent::kAck, next);
+  if (o == nullptr) return;
+  o->status = next;
+  if (a.venue_order_id != 0) o->venue_order_id = a.venue_order_id;
+  o->updated_ts = c.ts();
+  Event e = c.order_event(EventType::kAcked, *o);
+  c.emit(e);
+}
+
+void on_venue_reject(Ctx& c) noexcept {
+  const VenueRejectCmd& r = c.in.cmd.venue_reject;
+  OrderStatus next{};
+  OrderRecord* o = venue_order(c, r.ref, OrderEvent::kVenueReject, next);
+  if (o == nullptr) return;
+  const auto reason =
+      static_cast<uint16_t>(r.reason) < kRejectReasonCount && r.reason != RejectReason::kNone
+          ? r.reason
+          : RejectReason::kVenueRejected;
+  o->reject_reason = reason;
+  finish_order(c, *o, next);
+  ++c.s.header().rejects[static_cast<int>(reason)];
+  Event e = c.order_event(EventType::kRejected, *o);
+  e.reason = reason;
+  c.emit(e);
+}
+
+void on_cancel_ack(Ctx& c) noexcept {
+  OrderStatus next{};
+  OrderRecord* o = venue_order(c, c.in.cmd.cancel_ack, OrderEvent::kCancelAck, next);
+  if (o == nullptr) return;
+  finish_order(c, *o, next);
+  Event e = c.order_event(EventType::kCancelled, *o);
+  c.emit(e);
+}
+
+void on_expired(Ctx& c) noexcept {
+  OrderStatus next{};
+  OrderRecord* o = venue_order(c, c.in.cmd.expired, OrderEvent::kExpire, next);
+  if (o == nullptr) return;
+  finish_order(c, *o, next);
+  Event e = c.order_event(EventType::kExpired, *o);
+  c.emit(e);
+}
+
+}  // namespace ose::detail

@@ -1,0 +1,300 @@
+#include "engine/formats/json_format.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace ose {
+
+namespace {
+
+using nlohmann::json;
+
+std::string name_of(const char* n) {
+  return std::string(n, strnlen(n, kNameLen));
+}
+
+template <typename T>
+json dec(T v) {
+  return to_string(v);
+}
+
+// A name, or JSON null when the index names nothing (e.g. a rejected order's unknown symbol).
+json name_or_null(const std::string& n) {
+  return n.empty() ? json(nullptr) : json(n);
+}
+
+json position_json(const State& s, const PositionRecord& p, uint16_t instrument) {
+  json j;
+  j["symbol"] = instrument_name(s, instrument);
+  j["size"] = dec(p.size);
+  j["avg_entry_price"] = dec(p.avg_entry_price);
+  j["realized_pnl"] = dec(p.realized_pnl);
+  j["unrealized_pnl"] = dec(p.unrealized_pnl);
+  j["fees"] = dec(p.fees);
+  j["margin"] = dec(p.margin);
+  j["liquidation_price"] = dec(p.liquidation_price);
+  j["open_buy_qty"] = dec(p.open_buy_qty);
+  j["open_sell_qty"] = dec(p.open_sell_qty);
+  return j;
+}
+
+}  // namespace
+
+std::string asset_name(const State& s, uint16_t i) {
+  return i < s.asset_count() ? name_of(s.asset(i).code) : std::string();
+}
+std::string instrument_name(const State& s, uint16_t i) {
+  return i < s.instrument_count() ? name_of(s.instrument(i).symbol) : std::string();
+}
+std::string account_name(const State& s, uint16_t i) {
+  return i < s.account_count() ? name_of(s.account(i).name) : std::string();
+}
+std::string strategy_name(const State& s, uint16_t i) {
+  return i < s.strategy_count() ? name_of(s.strategy(i).name) : std::string();
+}
+std::string client_name(const State& s, uint16_t i) {
+  return i < s.client_count() ? name_of(s.client(i).name) : std::string();
+}
+
+json order_to_json(const State& s, const OrderRecord& o) {
+  json j;
+  j["id"] = o.id;
+  j["client"] = name_or_null(client_name(s, o.client));
+  j["cl_id"] = o.cl_id;
+  j["account"] = name_or_null(account_name(s, o.account));
+  j["strategy"] = name_or_null(strategy_name(s, o.strategy));
+  j["symbol"] = name_or_null(instrument_name(s, o.instrument));
+  j["side"] = to_string(o.side);
+  j["type"] = to_string(o.type);
+  j["tif"] = to_string(o.tif);
+  j["status"] = to_string(o.status);
+  j["qty"] = dec(o.qty);
+  j["price"] = dec(o.price);
+  j["stop_price"] = dec(o.stop_price);
+  j["filled_qty"] = dec(o.filled_qty);
+  j["avg_fill_price"] = dec(o.avg_fill_price);
+  j["fees"] = dec(o.fees);
+  j["fee_asset"] = name_or_null(asset_name(s, o.fee_asset));
+  j["reject_reason"] =
+      o.reject_reason == RejectReason::kNone ? json(nullptr) : json(to_string(o.reject_reason));
+  j["reserved"] = dec(o.reserved);
+  j["venue_order_id"] = o.venue_order_id;
+  j["post_only"] = (o.flags & kFlagPostOnly) != 0;
+  j["reduce_only"] = (o.flags & kFlagReduceOnly) != 0;
+  j["expire_ts"] = o.expire_ts;
+  j["linked_id"] = o.linked_id;
+  j["created_ts"] = o.created_ts;
+  j["updated_ts"] = o.updated_ts;
+  if (o.type == OrderType::kTrailingStop) {
+    j["callback_rate"] = dec(o.callback_rate);
+    j["activation_price"] = dec(o.activation_price);
+  }
+  if (o.stop_loss.is_positive()) j["stop_loss"] = dec(o.stop_loss);
+  if (o.take_profit.is_positive()) j["take_profit"] = dec(o.take_profit);
+  return j;
+}
+
+json state_to_json(const State& s) {
+  json out;
+  // Rows are built in table order, then sorted by their natural keys (names, ids).
+  json balances = json::array();
+  for (uint16_t a = 0; a < s.account_count(); ++a) {
+    for (uint16_t k = 0; k < s.asset_count(); ++k) {
+      const BalanceRecord& b = s.balance(a, k);
+      json row;
+      row["account"] = account_name(s, a);
+      row["asset"] = asset_name(s, k);
+      row["free"] = dec(b.free);
+      row["locked"] = dec(b.locked);
+      row["total"] = dec(b.free + b.locked);
+      balances.push_back(std::move(row));
+    }
+  }
+  std::sort(balances.begin(), balances.end(), [](const json& x, const json& y) {
+    return std::tie(x["account"], x["asset"]) < std::tie(y["account"], y["asset"]);
+  });
+  out["balances"] = std::move(balances);
+
+  json orders = json::array();
+  for (uint32_t slot = 0; slot < s.header().next_unused_slot; ++slot) {
+    const OrderRecord& o = s.order_at(slot);
+    if (o.id != 0) orders.push_back(order_to_json(s, o));
+  }
+  std::sort(orders.begin(), orders.end(),
+            [](const json& x, const json& y) { return x["id"] < y["id"]; });
+  out["orders"] = std::move(orders);
+
+  json positions = json::array();
+  for (uint16_t a = 0; a < s.account_count(); ++a) {
+    for (uint16_t i = 0; i < s.instrument_count(); ++i) {
+      const PositionRecord& p = s.position(a, i);
+      if (p.touched == 0) continue;
+      json row = position_json(s, p, i);
+      row["account"] = account_name(s, a);
+      row["leverage"] = p.leverage;
+      positions.push_back(std::move(row));
+    }
+  }
+  std::sort(positions.begin(), positions.end(), [](const json& x, const json& y) {
+    return std::tie(x["account"], x["symbol"]) < std::tie(y["account"], y["symbol"]);
+  });
+  out["positions"] = std::move(positions);
+
+  json strategy_positions = json::array();
+  for (uint16_t k = 0; k < s.strategy_count(); ++k) {
+    for (uint16_t i = 0; i < s.instrument_count(); ++i) {
+      const PositionRecord& p = s.strategy_position(k, i);
+      if (p.touched == 0) continue;
+      json row = position_json(s, p, i);
+      row["strategy"] = strategy_name(s, k);
+      strategy_positions.push_back(std::move(row));
+    }
+  }
+  std::sort(strategy_positions.begin(), strategy_positions.end(), [](const json& x, const json& y) {
+    return std::tie(x["strategy"], x["symbol"]) < std::tie(y["strategy"], y["symbol"]);
+  });
+  out["strategy_positions"] = std::move(strategy_positions);
+
+  json strategies = json::array();
+  for (uint16_t k = 0; k < s.strategy_count(); ++k) {
+    const StrategyRecord& st = s.strategy(k);
+    json row;
+    row["name"] = strategy_name(s, k);
+    row["account"] = account_name(s, st.account);
+    row["state"] = to_string(st.state);
+    row["halted"] = st.halted != 0;
+    row["open_orders"] = st.open_orders;
+    row["orders"] = st.orders;
+    row["fills"] = st.fills;
+    row["volume"] = dec(st.volume);
+    row["fees"] = dec(st.fees);
+    row["realized_pnl"] = dec(st.realized_pnl);
+    row["net_pnl"] = dec(st.realized_pnl - st.fees);
+    row["wins"] = st.wins;
+    row["losses"] = st.losses;
+    row["peak_equity"] = dec(st.peak_equity);
+    row["max_drawdown"] = dec(st.max_drawdown);
+    row["day_trades"] = st.day_trades;
+    strategies.push_back(std::move(row));
+  }
+  std::sort(strategies.begin(), strategies.end(),
+            [](const json& x, const json& y) { return x["name"] < y["name"]; });
+  out["strategies"] = std::move(strategies);
+
+  json market = json::array();
+  for (uint16_t i = 0; i < s.instrument_count(); ++i) {
+    const MarketRecord& m = s.market(i);
+    if (m.ts == 0 && m.has_mark == 0) continue;
+    json row;
+    row["symbol"] = instrument_name(s, i);
+    row["bid"] = m.has_bid ? dec(m.bid) : json(nullptr);
+    row["ask"] = m.has_ask ? dec(m.ask) : json(nullptr);
+    row["last"] = m.has_last ? dec(m.last) : json(nullptr);
+    row["mark"] = m.has_mark ? dec(m.mark) : json(nullptr);
+    row["bid_qty"] = dec(m.bid_qty);
+    row["ask_qty"] = dec(m.ask_qty);
+    row["volume"] = dec(m.volume);
+    row["ts"] = m.ts;
+    market.push_back(std::move(row));
+  }
+  std::sort(market.begin(), market.end(),
+            [](const json& x, const json& y) { return x["symbol"] < y["symbol"]; });
+  out["market"] = std::move(market);
+
+  const StateHeader& h = s.header();
+  out["seq"] = h.seq;
+  out["state_hash"] = fmt::format("{:016x}", s.hash());
+  json counters;
+  counters["inputs_applied"] = h.inputs_applied;
+  counters["illegal_transitions"] = h.illegal_transitions;
+  json rejects = json::object();
+  for (int r = 1; r < kRejectReasonCount; ++r) {
+    if (h.rejects[r] != 0)
+      rejects[std::string(to_string(static_cast<RejectReason>(r)))] = h.rejects[r];
+  }
+  counters["rejects"] = std::move(rejects);
+  json alerts = json::object();
+  for (int a = 1; a < kAlertReasonCount; ++a) {
+    if (h.alerts[a] != 0) alerts[std::string(to_string(static_cast<AlertReason>(a)))] = h.alerts[a];
+  }
+  counters["alerts"] = std::move(alerts);
+  out["counters"] = std::move(counters);
+  return out;
+}
+
+json event_to_json(const State& s, const Event& e) {
+  json j;
+  j["seq"] = e.seq;
+  j["ts"] = e.ts;
+  j["type"] = to_string(e.type);
+  const bool order_event = e.order_id != 0 || e.cl_id != 0;
+  if (order_event) {
+    j["order_id"] = e.order_id;
+    j["client"] = name_or_null(client_name(s, e.client));
+    j["cl_id"] = e.cl_id;
+    if (e.order_id != 0) {
+      j["status"] = to_string(e.status);
+      j["side"] = to_string(e.side);
+      j["account"] = name_or_null(account_name(s, e.account));
+      j["strategy"] = name_or_null(strategy_name(s, e.strategy));
+      j["symbol"] = name_or_null(instrument_name(s, e.instrument));
+    }
+  }
+  switch (e.type) {
+    case EventType::kAccepted:
+    case EventType::kAmended:
+      j["qty"] = dec(e.qty);
+      j["price"] = dec(e.price);
+      break;
+    case EventType::kRejected:
+      j["reason"] = to_string(e.reason);
+      j["op"] = to_string(e.op);
+      break;
+    case EventType::kFill:
+      j["trade_id"] = e.trade_id;
+      j["qty"] = dec(e.qty);
+      j["price"] = dec(e.price);
+      j["fee"] = dec(e.amount);
+      j["fee_asset"] = name_or_null(asset_name(s, e.asset));
+      j["liquidity"] = to_string(e.liquidity);
+      break;
+    case EventType::kTriggered:
+    case EventType::kCreated:
+      j["qty"] = dec(e.qty);
+      j["stop_price"] = dec(e.price);
+      break;
+    case EventType::kAlert:
+      j["reason"] = to_string(e.alert);
+      break;
+    case EventType::kBalance:
+      j["account"] = account_name(s, e.account);
+      j["asset"] = asset_name(s, e.asset);
+      j["amount"] = dec(e.amount);
+      break;
+    case EventType::kStrategyState:
+      j["strategy"] = strategy_name(s, e.strategy);
+      j["state"] = to_string(static_cast<StrategyState>(e.amount.e8 / kScale));
+      break;
+    case EventType::kHalted:
+    case EventType::kResumed: {
+      const auto scope = static_cast<HaltScope>(e.amount.e8 / kScale);
+      j["scope"] = to_string(scope);
+      if (scope == HaltScope::kAccount) j["name"] = account_name(s, e.account);
+      if (scope == HaltScope::kStrategy) j["name"] = strategy_name(s, e.strategy);
+      if (scope == HaltScope::kInstrument) j["name"] = instrument_name(s, e.instrument);
+      break;
+    }
+    case EventType::kLeverage:
+      j["account"] = account_name(s, e.account);
+      j["symbol"] = instrument_name(s, e.instrument);
+      j["leverage"] = e.amount.e8 / kScale;
+      break;
+    default:
+      break;
+  }
+  return j;
+}
+
+}  // namespace ose
