@@ -90,8 +90,8 @@ case "$cmd" in
     extra=()
     if [ "${1:-}" = "--with-servers" ]; then extra=("${servers[@]}"); shift; fi
     install_missing "${extra[@]}"
-    OSE_TARGET=ose build build -DCMAKE_BUILD_TYPE=Release
-    exec "$here/build/tools/ose" bench all --out "$here/bench-results" \
+    OSE_TARGET=ose-bench build build -DCMAKE_BUILD_TYPE=Release -DOSE_BUILD_BENCH=ON
+    exec "$here/build/bench/ose-bench" all --out "$here/bench-results" \
       --docs "$here/docs/PERFORMANCE.md" "$@"
     ;;
   build)

@@ -18,14 +18,25 @@ extern char** environ;
 
 namespace ose::tools {
 
-Result<ChildProcess> ChildProcess::spawn_self(const std::string& label,
-                                              std::vector<std::string> args,
-                                              const std::string& log_path) {
+Result<std::string> ChildProcess::self_path() {
   char self[4096];
   const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
   if (n <= 0) return Error{fmt::format("cannot find this executable: {}", std::strerror(errno))};
-  self[n] = '\0';
-  args.insert(args.begin(), self);
+  return std::string(self, static_cast<size_t>(n));
+}
+
+Result<ChildProcess> ChildProcess::spawn_self(const std::string& label,
+                                              std::vector<std::string> args,
+                                              const std::string& log_path) {
+  auto self = self_path();
+  if (!self) return Error{self.error()};
+  return spawn(label, *self, std::move(args), log_path);
+}
+
+Result<ChildProcess> ChildProcess::spawn(const std::string& label, const std::string& program,
+                                         std::vector<std::string> args,
+                                         const std::string& log_path) {
+  args.insert(args.begin(), program);
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -42,7 +53,7 @@ Result<ChildProcess> ChildProcess::spawn_self(const std::string& label,
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
   posix_spawnattr_setpgroup(&attr, 0);
   pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, self, &files, &attr, argv.data(), environ);
+  const int rc = ::posix_spawn(&pid, program.c_str(), &files, &attr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&files);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) return Error{fmt::format("cannot start {}: {}", label, std::strerror(rc))};

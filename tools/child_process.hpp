@@ -1,6 +1,6 @@
-// A child `ose` process for the demo: started with posix_spawn in its own process group (so the
-// terminal's Ctrl-C reaches only the demo, which stops the children in order), its stdout and
-// stderr appended to a log file.
+// A child process for the demo (`ose` itself, or the sample strategy's program): started with
+// posix_spawn in its own process group (so the terminal's Ctrl-C reaches only the demo, which stops
+// the children in order), its stdout and stderr appended to a log file.
 #pragma once
 
 #include <sys/types.h>
@@ -17,6 +17,11 @@ class ChildProcess {
   // Runs this executable (/proc/self/exe) with `args`.
   static Result<ChildProcess> spawn_self(const std::string& label, std::vector<std::string> args,
                                          const std::string& log_path);
+  // Runs `program` (a path) with `args`.
+  static Result<ChildProcess> spawn(const std::string& label, const std::string& program,
+                                    std::vector<std::string> args, const std::string& log_path);
+  // This executable's path.
+  static Result<std::string> self_path();
 
   ChildProcess(ChildProcess&& o) noexcept;
   ChildProcess& operator=(ChildProcess&&) = delete;

@@ -18,7 +18,6 @@ Run add_snapshot_command(CLI::App& app);  // ose snapshot list|take
 Run add_recover_command(CLI::App& app);   // ose recover --check
 Run add_backup_command(CLI::App& app);    // ose backup DEST
 Run add_venue_command(CLI::App& app);     // ose venue --engine E --client C
-Run add_strategy_command(CLI::App& app);  // ose strategy --engine E --client C
 Run add_report_command(CLI::App& app);    // ose report --config F
 Run add_demo_command(CLI::App& app);      // ose demo [--replay FILE...]
 

@@ -6,6 +6,7 @@
 // journal and how to look further. `ose demo --scenario` is the older offline replay of a
 // scripted scenario, with no processes.
 #include <fmt/format.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,15 +21,16 @@
 #include <sstream>
 #include <thread>
 
-#include "engine/formats/config.hpp"
 #include "engine/client/state_reader.hpp"
-#include "feeds/bot_config.hpp"
+#include "engine/formats/bot_table.hpp"
+#include "engine/formats/config.hpp"
 #include "tools/child_process.hpp"
 #include "tools/commands.hpp"
 #include "tools/embedded.hpp"
 #include "tools/replay.hpp"
 #include "tools/report_output.hpp"
 #include "tools/run_report.hpp"
+#include "tools/stop_signal.hpp"
 #include "tools/store_access.hpp"
 
 namespace ose::tools {
@@ -36,12 +38,6 @@ namespace ose::tools {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::atomic<bool> g_demo_stop{false};
-extern "C" void on_demo_stop(int) {
-  // Release: pairs with the progress loop's acquire load. Lock-free atomics are signal-safe.
-  g_demo_stop.store(true, std::memory_order_release);
-}
 
 struct DemoOptions {
   std::vector<std::string> replay;
@@ -100,6 +96,113 @@ std::string synthetic_mid(const std::string& symbol) {
   if (symbol.rfind("BTC", 0) == 0) return "60000";
   if (symbol.rfind("ETH", 0) == 0) return "3000";
   return "100";
+}
+
+// The sample strategy's program (examples/ema_rsi): OSE_STRATEGY_PROGRAM, else beside this
+// executable (an installed prefix's bin/), else where the build tree puts it.
+Result<std::string> strategy_program() {
+  if (const char* env = std::getenv("OSE_STRATEGY_PROGRAM"); env != nullptr && *env != '\0') {
+    return std::string(env);
+  }
+  auto self = ChildProcess::self_path();
+  if (!self) return Error{self.error()};
+  const fs::path dir = fs::path(*self).parent_path();
+  for (const fs::path& p :
+       {dir / "ose-ema-rsi", dir.parent_path() / "examples" / "ema_rsi" / "ose-ema-rsi"}) {
+    if (::access(p.c_str(), X_OK) == 0) return p.string();
+  }
+  return Error{fmt::format(
+      "cannot find the sample strategy's program ose-ema-rsi beside {} (build it: cmake --build "
+      "build --target ose-ema-rsi; or set OSE_STRATEGY_PROGRAM)",
+      *self)};
+}
+
+// Runs `program args...`, returning its exit status and what it printed on stdout and stderr.
+struct Captured {
+  int status = -1;
+  std::string out, err;
+};
+Result<Captured> run_captured(const std::string& program, std::vector<std::string> args) {
+  args.insert(args.begin(), program);
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  int out_pipe[2], err_pipe[2];
+  if (::pipe(out_pipe) != 0) return Error{fmt::format("pipe: {}", std::strerror(errno))};
+  if (::pipe(err_pipe) != 0) {
+    ::close(out_pipe[0]);
+    ::close(out_pipe[1]);
+    return Error{fmt::format("pipe: {}", std::strerror(errno))};
+  }
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(out_pipe[1], STDOUT_FILENO);
+    ::dup2(err_pipe[1], STDERR_FILENO);
+    for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) ::close(fd);
+    ::execv(program.c_str(), argv.data());
+    ::_exit(127);
+  }
+  ::close(out_pipe[1]);
+  ::close(err_pipe[1]);
+  Captured c;
+  // The parameter listing is a few hundred bytes: reading stdout to the end, then stderr, cannot
+  // fill either pipe.
+  for (auto [fd, text] : {std::pair{out_pipe[0], &c.out}, std::pair{err_pipe[0], &c.err}}) {
+    char buf[4096];
+    ssize_t n = 0;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) text->append(buf, static_cast<size_t>(n));
+    ::close(fd);
+  }
+  if (pid < 0) return Error{fmt::format("cannot start {}: {}", program, std::strerror(errno))};
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  c.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return c;
+}
+
+// The strategy's parameters from the [bot] table, checked by the strategy itself
+// (`ose-ema-rsi --check`), which alone knows its keys; its complaint about a key gets the key's
+// FILE:LINE back.
+struct StrategyLaunch {
+  std::string program;
+  std::vector<std::string> settings;  // --set-toml KEY=VALUE pairs
+  std::string symbol, account, strategy;
+};
+Result<StrategyLaunch> check_strategy(const std::string& config_text, const std::string& origin) {
+  auto table = read_bot_table(config_text, origin);
+  if (!table) return Error{table.error()};
+  auto program = strategy_program();
+  if (!program) return Error{program.error()};
+  StrategyLaunch launch{*program, {}, {}, {}, {}};
+  for (const BotTableEntry& e : *table) {
+    launch.settings.push_back("--set-toml");
+    launch.settings.push_back(e.key + "=" + e.toml_value());
+  }
+  std::vector<std::string> args = {"--check"};
+  args.insert(args.end(), launch.settings.begin(), launch.settings.end());
+  auto run = run_captured(launch.program, args);
+  if (!run) return Error{run.error()};
+  if (run->status != 0) {
+    std::string why = run->err.substr(0, run->err.find('\n'));
+    if (why.rfind("ose-ema-rsi: ", 0) == 0) why = why.substr(13);
+    for (const BotTableEntry& e : *table) {
+      if (why.rfind("bot." + e.key + ":", 0) == 0)
+        return Error{fmt::format("{}:{}: {}", origin, e.line, why)};
+    }
+    return Error{fmt::format("{}: {}", origin,
+                             why.empty() ? "the strategy refused its [bot] settings" : why)};
+  }
+  std::istringstream lines(run->out);
+  for (std::string line; std::getline(lines, line);) {
+    const size_t eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    const std::string key = line.substr(0, eq), value = line.substr(eq + 1);
+    if (key == "symbol") launch.symbol = value;
+    if (key == "account") launch.account = value;
+    if (key == "strategy") launch.strategy = value;
+  }
+  return launch;
 }
 
 // Moves the previous run aside so this one starts from the config's initial state.
@@ -198,7 +301,7 @@ std::optional<StateReader> wait_for_engine(const std::string& name, ChildProcess
       // Relaxed: a monitoring flag; the segment itself was published with release.
       if (r->header().accepting.load(std::memory_order_relaxed) != 0) return std::move(*r);
     }
-    if (!engine.running() || g_demo_stop.load(std::memory_order_acquire)) return std::nullopt;
+    if (!engine.running() || stop_requested()) return std::nullopt;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return std::nullopt;
@@ -227,7 +330,7 @@ int live_demo(const DemoOptions& o) {
   }
   auto config = load_config_string(config_text, origin);
   if (!config) return fail("bad config: " + config.error());
-  auto bot = load_bot_params_string(config_text, origin);
+  auto bot = check_strategy(config_text, origin);
   if (!bot) return fail(bot.error());
   if (!config->journal) return fail("the demo needs journal = true: its report is read from it");
   const std::string strategy_client = client_with_role(*config, ClientRole::kStrategy);
@@ -283,8 +386,7 @@ int live_demo(const DemoOptions& o) {
                        {"--speed", fmt::format("{}", o.speed), "--stop-after-feed", "1"});
     feed_text = fmt::format("{} replayed at {}× real time", fmt::join(o.replay, ", "), o.speed);
   }
-  std::signal(SIGINT, on_demo_stop);
-  std::signal(SIGTERM, on_demo_stop);
+  stop_on_signals({SIGINT, SIGTERM});
   auto engine = ChildProcess::spawn_self("engine", engine_args, (logs / "engine.log").string());
   if (!engine) return fail(engine.error());
   auto reader = wait_for_engine(config->name, *engine);
@@ -325,11 +427,11 @@ int live_demo(const DemoOptions& o) {
     engine->stop(30'000);
     return fail(venue.error());
   }
-  auto strat =
-      ChildProcess::spawn_self("strategy",
-                               {"strategy", "--engine", config->name, "--client", strategy_client,
-                                "--config", config_copy, "--symbol", symbol},
-                               (logs / "strategy.log").string());
+  std::vector<std::string> strategy_args = {"--engine",      config->name, "--client",
+                                            strategy_client, "--symbol",   symbol};
+  strategy_args.insert(strategy_args.end(), bot->settings.begin(), bot->settings.end());
+  auto strat = ChildProcess::spawn("strategy", bot->program, std::move(strategy_args),
+                                   (logs / "strategy.log").string());
   if (!strat) {
     venue->stop(5'000);
     engine->stop(30'000);
@@ -366,7 +468,7 @@ int live_demo(const DemoOptions& o) {
   for (;;) {
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (g_demo_stop.load(std::memory_order_acquire)) break;
+    if (stop_requested()) break;
     if (duration > 0 && elapsed >= duration) break;
     if (replay_ended()) {
       ended = true;

@@ -18,18 +18,13 @@
 #include "tools/commands.hpp"
 #include "tools/engine_feed.hpp"
 #include "tools/input_log.hpp"
+#include "tools/stop_signal.hpp"
 
 namespace ose::tools {
 
 namespace {
 
-std::atomic<bool> g_stop{false};
 std::atomic<Journal*> g_journal{nullptr};
-
-extern "C" void on_stop_signal(int) {
-  // Release: pairs with Runner::run()'s acquire load. Lock-free atomics are signal-safe.
-  g_stop.store(true, std::memory_order_release);
-}
 
 // SIGUSR1 (`ose snapshot take`): the journal thread snapshots its replica at its next commit.
 extern "C" void on_snapshot_signal(int) {
@@ -98,11 +93,7 @@ int run_engine(const EngineOptions& o) {
     input_log = std::move(*opened);
   }
   // Handlers first: a SIGTERM that arrives once the segments are visible must stop cleanly.
-  struct sigaction sa {};
-  sa.sa_handler = on_stop_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+  stop_on_signals({SIGINT, SIGTERM});
   struct sigaction snap {};
   snap.sa_handler = on_snapshot_signal;
   sigemptyset(&snap.sa_mask);
@@ -145,7 +136,7 @@ int run_engine(const EngineOptions& o) {
       bool reported = false;
       std::chrono::steady_clock::time_point stop_at{};
       // Acquire: pairs with the signal handler's release store.
-      while (!g_stop.load(std::memory_order_acquire)) {
+      while (!stop_requested()) {
         if (feed->finished() && !reported) {
           log(fmt::format("feed finished after {} ticks ({} bad rows)", feed->ticks(),
                           feed->bad_rows()));
@@ -160,7 +151,7 @@ int run_engine(const EngineOptions& o) {
         }
         if (reported && o.stop_after_feed_s >= 0 && std::chrono::steady_clock::now() >= stop_at) {
           // Release: pairs with Runner::run()'s acquire load, as the signal handler's store.
-          g_stop.store(true, std::memory_order_release);
+          stop_flag().store(true, std::memory_order_release);
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
@@ -180,7 +171,7 @@ int run_engine(const EngineOptions& o) {
       while (!cv.wait_for(lock, every, [&] { return done; })) log_line(name, status_line(r));
     });
   }
-  auto durable = (*engine)->run(g_stop);
+  auto durable = (*engine)->run(stop_flag());
   if (feed_watch.joinable()) feed_watch.join();
   feed.reset();
   {

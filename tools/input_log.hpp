@@ -10,9 +10,9 @@
 #include <string>
 #include <thread>
 
-#include "engine/runtime/input_sink.hpp"
 #include "engine/core/result.hpp"
 #include "engine/core/state.hpp"
+#include "engine/runtime/input_sink.hpp"
 
 namespace ose::tools {
 

@@ -11,22 +11,18 @@
 #include <sstream>
 #include <thread>
 
+#include "engine/client/state_reader.hpp"
 #include "engine/core/enums.hpp"
 #include "engine/formats/json_format.hpp"
-#include "engine/client/state_reader.hpp"
 #include "shm/broadcast_ring.hpp"
 #include "shm/clock.hpp"
 #include "tools/commands.hpp"
+#include "tools/stop_signal.hpp"
 #include "tools/tables.hpp"
 
 namespace ose::tools {
 
 namespace {
-
-std::atomic<bool> g_interrupted{false};
-extern "C" void on_interrupt(int) {
-  g_interrupted.store(true, std::memory_order_release);
-}
 
 struct InspectOptions {
   std::string engine;
@@ -273,7 +269,7 @@ int tail_events(const StateReader& r, const InspectOptions& o) {
       }
       continue;
     }
-    if (!o.watch || g_interrupted.load(std::memory_order_acquire)) return 0;
+    if (!o.watch || stop_requested()) return 0;
     std::fflush(stdout);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -289,7 +285,7 @@ int run_inspect(const InspectOptions& o) {
     fmt::print(stderr, "ose inspect: {}\n", f.error());
     return 2;
   }
-  std::signal(SIGINT, on_interrupt);
+  stop_on_signals({SIGINT});
   if (o.view == "events") return tail_events(*reader, o);
   for (;;) {
     Result<std::string> text = o.view == "status"
@@ -306,7 +302,7 @@ int run_inspect(const InspectOptions& o) {
     const auto until =
         std::chrono::steady_clock::now() + std::chrono::duration<double>(o.interval_s);
     while (std::chrono::steady_clock::now() < until) {
-      if (g_interrupted.load(std::memory_order_acquire)) return 0;
+      if (stop_requested()) return 0;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   }

@@ -8,8 +8,8 @@
 #include <csignal>
 #include <thread>
 
-#include "engine/formats/scenario_writer.hpp"
 #include "engine/client/state_reader.hpp"
+#include "engine/formats/scenario_writer.hpp"
 #include "persistence/journal_format.hpp"
 #include "persistence/recovery.hpp"
 #include "shm/clock.hpp"

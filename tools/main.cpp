@@ -59,13 +59,12 @@ int main(int argc, char** argv) {
   const ose::tools::Run recover = ose::tools::add_recover_command(app);
   const ose::tools::Run backup = ose::tools::add_backup_command(app);
   const ose::tools::Run venue = ose::tools::add_venue_command(app);
-  const ose::tools::Run strategy = ose::tools::add_strategy_command(app);
   const ose::tools::Run report = ose::tools::add_report_command(app);
   const ose::tools::Run demo = ose::tools::add_demo_command(app);
 
   CLI11_PARSE(app, argc, argv);
-  for (const auto* run : {&engine, &send, &inspect, &journal, &snapshot, &recover, &backup,
-                          &venue, &strategy, &report, &demo}) {
+  for (const auto* run :
+       {&engine, &send, &inspect, &journal, &snapshot, &recover, &backup, &venue, &report, &demo}) {
     if (const int rc = (*run)(); rc >= 0) return rc;
   }
   if (replay->parsed()) return replay_main(config_path, input_path, options);

@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "engine/formats/config.hpp"
 #include "engine/core/enums.hpp"
 #include "engine/core/result.hpp"
+#include "engine/formats/config.hpp"
 #include "feeds/performance.hpp"
 #include "persistence/store.hpp"
 

@@ -5,8 +5,8 @@
 #include <optional>
 #include <string>
 
-#include "engine/formats/config.hpp"
 #include "engine/core/result.hpp"
+#include "engine/formats/config.hpp"
 #include "persistence/store.hpp"
 
 namespace ose::tools {

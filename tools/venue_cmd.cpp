@@ -16,16 +16,11 @@
 #include "feeds/venue_model.hpp"
 #include "shm/clock.hpp"
 #include "tools/commands.hpp"
+#include "tools/stop_signal.hpp"
 
 namespace ose::tools {
 
 namespace {
-
-std::atomic<bool> g_venue_stop{false};
-extern "C" void on_venue_stop(int) {
-  // Release: pairs with the loop's acquire load. Lock-free atomics are signal-safe.
-  g_venue_stop.store(true, std::memory_order_release);
-}
 
 struct VenueOptions {
   std::string engine;
@@ -60,7 +55,7 @@ class SimVenue {
     std::vector<VenueAction> actions;
     int64_t next_market_scan = 0;
     uint64_t idle = 0;
-    while (!g_venue_stop.load(std::memory_order_acquire)) {
+    while (!stop_requested()) {
       bool work = false;
       while (c_.poll(r)) {
         work = true;
@@ -222,8 +217,7 @@ int run_venue(const VenueOptions& o) {
     fmt::print(stderr, "ose venue: {}\n", client.error());
     return 1;
   }
-  std::signal(SIGINT, on_venue_stop);
-  std::signal(SIGTERM, on_venue_stop);
+  stop_on_signals({SIGINT, SIGTERM});
   if (!o.quiet) {
     fmt::print(stderr, "ose venue: attached to engine {} as {}; SIGINT or SIGTERM stops\n",
                o.engine, o.client);

@@ -1,5 +1,7 @@
 #include "engine/formats/config.hpp"
 
+#include "engine/formats/toml_decimal.hpp"
+
 #include <fmt/format.h>
 
 #include <toml++/toml.h>
@@ -86,29 +88,12 @@ class Reader {
     return *v;
   }
 
-  // Decimals are strings ("0.01") or integers; floats are refused because they are inexact.
+  // A decimal by the one rule of formats/toml_decimal.hpp (strings, integers, short floats).
   int64_t decimal(const toml::node* n, std::string_view label, int64_t fallback) {
     if (n == nullptr) return fallback;
-    if (auto i = n->value_exact<int64_t>()) {
-      if (*i > INT64_MAX / kScale || *i < INT64_MIN / kScale) {
-        fail(n->source(), label, "out of range");
-        return fallback;
-      }
-      return *i * kScale;
-    }
-    if (n->is_floating_point()) {
-      fail(n->source(), label, "write decimals as strings, e.g. \"0.01\" (floats are inexact)");
-      return fallback;
-    }
-    auto s = n->value<std::string>();
-    if (!s) {
-      fail(n->source(), label, "expected a decimal string");
-      return fallback;
-    }
-    auto v = parse_decimal_e8(*s);
+    auto v = formats::toml_decimal_e8(*n);
     if (!v) {
-      fail(n->source(), label,
-           fmt::format("'{}' is not a decimal with at most 8 fraction digits", *s));
+      fail(n->source(), label, v.error());
       return fallback;
     }
     return *v;
@@ -476,7 +461,7 @@ Result<EngineConfig> load(const toml::table& root, const std::string& origin) {
   c.source = origin;
   r.check_keys(root, "config",
                {"engine", "assets", "instruments", "accounts", "strategies", "clients",
-                "bot"});  // [bot]: the sample strategy's (ose strategy); not the engine's
+                "bot"});  // [bot]: the sample strategy's (ose-ema-rsi); not the engine's
   read_engine(r, root, c);
   read_assets(r, root, c);
   read_instruments(r, root, c);

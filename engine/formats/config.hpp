@@ -36,7 +36,6 @@ struct EngineConfig : StateSpec {
   uint32_t broadcast_ring = 65536;  // records in the broadcast event ring (power of two)
   uint32_t batch = 64;              // most inputs taken from one source per pass
 
-
   std::string source;  // file it came from, for messages
 };
 

@@ -1,9 +1,8 @@
-// The sample strategy's settings: the optional [bot] table of the engine's TOML config (the
-// engine's own loader does not read it). Loading is a cold path, like the engine config: every
-// value is validated and the first problem is reported as "ORIGIN:LINE: bot.KEY: WHAT"; a
-// missing [bot] table means all defaults; the rest of the file is not looked at.
+// The sample strategy's parameters, and the one place that decides which exist and what values
+// they allow. They arrive as settings — key, value text, and what kind of value it was written
+// as — from the command line (`--set KEY=VALUE`) or, through `ose demo`, from the [bot] table of
+// the engine config (read by engine/formats/bot_table.hpp, which knows TOML but not these keys).
 //
-//   [bot]
 //   symbol = "BTCUSDT"      # instrument traded (1..15 characters, as in [[instruments]])
 //   account = "main"        # account and strategy the orders are booked to (1..15 characters)
 //   strategy = "ema1"
@@ -20,16 +19,14 @@
 //   bar_ticks = 10          # market updates that make one bar, 1..1000000
 //   max_slippage = 0.001    # how far through the touch an entry or exit limit may go, < 0.1
 //
-// Fractions and RSI levels may be written as TOML floats (0.02), integers (0, 1) or decimal
-// strings ("0.02"). Fractions are kept exact as Rate: a float is turned into its shortest
-// round-trip decimal text (0.02 → "0.02", not 0.0200000000000000004163...) and parsed like a
-// string, so 0.02 and "0.02" give the same Rate. More than 8 fraction digits is refused, as
-// everywhere else in ose.
+// Fractions and levels are decimals with at most 8 fraction digits, kept exact as Rate. The
+// first problem is reported as "WHERE: bot.KEY: WHAT" (WHERE is the setting's origin, e.g.
+// "demo.toml:12"; absent for a command-line setting).
 #pragma once
 
 #include <cstdint>
 #include <string>
-#include <string_view>
+#include <vector>
 
 #include "engine/core/fixed_point.hpp"
 #include "engine/core/result.hpp"
@@ -54,12 +51,29 @@ struct BotParams {
   Rate max_slippage = Rate::from_e8(100'000);      // 0.001
 };
 
-// Reads the [bot] table of the TOML file at `path`. A missing or unreadable file is an error
-// ("PATH: cannot read: ..."), not a reason to fall back to defaults.
-Result<BotParams> load_bot_params_file(const std::string& path);
+// How a value was written: a string key wants kText, an integer key kInteger; decimals take any
+// kind. kAny (a bare command-line value) is whatever the key wants, if its text parses.
+enum class BotValueKind : uint8_t { kAny, kText, kInteger, kFloat };
 
-// The same from TOML text; `origin` names it in messages (a path, or "<inline>").
-Result<BotParams> load_bot_params_string(std::string_view toml, const std::string& origin);
+struct BotSetting {
+  std::string key;
+  std::string text;
+  BotValueKind kind = BotValueKind::kAny;
+  std::string where;  // "FILE:LINE", or empty
+};
+
+// Every key a setting may name, in the order of the header's example.
+const std::vector<std::string>& bot_param_keys();
+
+// The defaults with `settings` applied in order, then the checks that relate two keys.
+Result<BotParams> bot_params_from(const std::vector<BotSetting>& settings);
+
+// A setting from `KEY=VALUE` as a TOML value is written (`"text"`, `12`, `0.5`): the form
+// `ose demo` passes the [bot] table on. Nothing when there is no '='.
+Result<BotSetting> bot_setting_from_toml_assignment(const std::string& assignment);
+
+// Every parameter as "key=value" lines (decimals exact), for `--check` and the start-up log.
+std::string describe(const BotParams& p);
 
 // A fraction as a double, for the strategy-side arithmetic (indicators, trailing stop).
 inline double to_double(Rate r) {

@@ -2,7 +2,7 @@
 // min_notional 5, max_qty 9000). Every number is worked out by hand in the comments.
 #include <gtest/gtest.h>
 
-#include "feeds/bot_orders.hpp"
+#include "ema_rsi/bot_orders.hpp"
 
 namespace ose {
 namespace {

@@ -1,5 +1,5 @@
 // The sample strategy's entry and exit rules, on bar closes only (no I/O, no orders): an EMA
-// crossover filtered by the RSI. The strategy (`ose strategy`) turns market updates into bars
+// crossover filtered by the RSI. The strategy (`ose-ema-rsi`) turns market updates into bars
 // (BotParams::bar_ticks updates each), feeds each bar's close to on_bar(), and acts on the
 // answer; the stop-loss / take-profit bracket and the trailing stop are its business, not this
 // class's.
@@ -21,8 +21,8 @@
 // to ignore. kExit repeats on every bar while the RSI stays overbought.
 #pragma once
 
-#include "feeds/bot_config.hpp"
-#include "feeds/indicators.hpp"
+#include "ema_rsi/bot_params.hpp"
+#include "ema_rsi/indicators.hpp"
 
 namespace ose {
 

@@ -1,4 +1,4 @@
-// Price indicators for the sample strategy (`ose strategy`): EMA, Wilder's RSI and a long
+// Price indicators for the sample strategy (`ose-ema-rsi`): EMA, Wilder's RSI and a long
 // trailing stop. They are strategy-side analytics, never engine state, so they work in doubles
 // (STYLE "Money": doubles only at the edges); whatever they decide is turned back into exact
 // Price/Qty once, by the strategy, before it becomes an order. No I/O, no allocation.

@@ -1,9 +1,11 @@
-// `ose strategy --engine NAME --client NAME [--config FILE]`: the sample strategy, and the
-// example of how to write one against the client library (docs/STRATEGY.md walks through it).
+// `ose-ema-rsi --engine NAME [--client NAME] [--set KEY=VALUE]...`: the sample strategy, and the
+// example of how to write one against the installed client library (find_package(ose), target
+// ose::client; docs/STRATEGY.md walks through it). `ose demo` starts it with the [bot] table of
+// its config as --set-toml settings.
 //
 // It reads the market of one instrument from the engine's state segment (seqlocked, read-only),
 // makes a bar of every `bar_ticks` market updates, and trades an EMA crossover with an RSI filter
-// (feeds/ema_rsi_signal.hpp): a long entry is a marketable limit IOC sized from the free quote
+// (ema_rsi/ema_rsi_signal.hpp): a long entry is a marketable limit IOC sized from the free quote
 // balance, carrying a stop-loss / take-profit bracket that the engine itself creates and
 // triggers (so the position stays protected if this process dies); a trailing stop and the exit
 // signal are watched here and close the position by cancelling the bracket and selling.
@@ -17,15 +19,16 @@
 #include <csignal>
 #include <thread>
 
+#include <CLI/CLI.hpp>
+
+#include "ema_rsi/bot_orders.hpp"
+#include "ema_rsi/bot_params.hpp"
+#include "ema_rsi/ema_rsi_signal.hpp"
+#include "ema_rsi/indicators.hpp"
 #include "engine/client/client.hpp"
 #include "engine/core/enums.hpp"
-#include "feeds/bot_config.hpp"
-#include "feeds/bot_orders.hpp"
-#include "feeds/ema_rsi_signal.hpp"
-#include "feeds/indicators.hpp"
-#include "tools/commands.hpp"
 
-namespace ose::tools {
+namespace ose {
 
 namespace {
 
@@ -38,8 +41,10 @@ extern "C" void on_strategy_stop(int) {
 struct StrategyOptions {
   std::string engine;
   std::string client = "ema1";
-  std::string config_path;  // the [bot] table; empty = defaults
-  std::string symbol;       // overrides [bot] symbol
+  std::vector<std::string> settings;       // KEY=VALUE, as typed
+  std::vector<std::string> toml_settings;  // KEY=VALUE with the value as TOML writes it
+  std::string symbol;                      // overrides the symbol setting
+  bool check = false;                      // validate, print the parameters, exit
   bool quiet = false;
 };
 
@@ -96,10 +101,10 @@ class EmaRsiBot {
   template <typename... Args>
   void log(fmt::format_string<Args...> f, Args&&... args) const {
     if (!quiet_)
-      fmt::print(stderr, "ose strategy: {}\n", fmt::format(f, std::forward<Args>(args)...));
+      fmt::print(stderr, "ose-ema-rsi: {}\n", fmt::format(f, std::forward<Args>(args)...));
   }
   void log(const std::string& s) const {
-    if (!quiet_) fmt::print(stderr, "ose strategy: {}\n", s);
+    if (!quiet_) fmt::print(stderr, "ose-ema-rsi: {}\n", s);
   }
 
   // Responses to our commands: the order an entry or exit became, or why it was refused.
@@ -271,24 +276,47 @@ class EmaRsiBot {
   uint64_t bars_ = 0, entries_ = 0, exits_ = 0, rejects_ = 0;
 };
 
-int run_strategy(const StrategyOptions& o) {
-  auto params =
-      o.config_path.empty() ? Result<BotParams>(BotParams{}) : load_bot_params_file(o.config_path);
-  if (!params) {
-    fmt::print(stderr, "ose strategy: {}\n", params.error());
-    return 1;
+Result<BotParams> params_from(const StrategyOptions& o) {
+  std::vector<BotSetting> settings;
+  for (const std::string& a : o.toml_settings) {
+    auto s = bot_setting_from_toml_assignment(a);
+    if (!s) return Error{s.error()};
+    settings.push_back(std::move(*s));
   }
-  if (!o.symbol.empty()) params->symbol = o.symbol;
+  for (const std::string& a : o.settings) {
+    const size_t eq = a.find('=');
+    if (eq == std::string::npos || eq == 0) return Error{fmt::format("'{}' is not KEY=VALUE", a)};
+    settings.push_back({a.substr(0, eq), a.substr(eq + 1), BotValueKind::kAny, ""});
+  }
+  if (!o.symbol.empty()) settings.push_back({"symbol", o.symbol, BotValueKind::kText, ""});
+  return bot_params_from(settings);
+}
+
+int run_strategy(const StrategyOptions& o) {
+  auto params = params_from(o);
+  if (!params) {
+    fmt::print(stderr, "ose-ema-rsi: {}\n", params.error());
+    return 2;
+  }
+  if (o.check) {
+    fmt::print("{}", describe(*params));
+    return 0;
+  }
+  if (o.engine.empty()) {
+    fmt::print(stderr, "ose-ema-rsi: --engine is required (see --help)\n");
+    return 2;
+  }
   auto client = Client::attach(o.engine, o.client);
   if (!client) {
-    fmt::print(stderr, "ose strategy: {}\n", client.error());
+    fmt::print(stderr, "ose-ema-rsi: {}\n", client.error());
     return 1;
   }
   const uint16_t instrument = client->instrument(params->symbol);
   const uint16_t account = client->account(params->account);
   const uint16_t strategy = client->strategy(params->strategy);
   auto unknown = [&](const char* what, const std::string& name) {
-    fmt::print(stderr, "ose strategy: engine {} has no {} '{}' (set it in the [bot] table)\n",
+    fmt::print(stderr,
+               "ose-ema-rsi: engine {} has no {} '{}' (set it with --set or in the [bot] table)\n",
                o.engine, what, name);
     return 1;
   };
@@ -297,7 +325,7 @@ int run_strategy(const StrategyOptions& o) {
   if (strategy == kNoIndex) return unknown("strategy", params->strategy);
   if (client->state().names().instrument(instrument).kind == InstrumentKind::kInverse) {
     fmt::print(stderr,
-               "ose strategy: {} is an inverse (coin-margined) instrument; the sample strategy "
+               "ose-ema-rsi: {} is an inverse (coin-margined) instrument; the sample strategy "
                "trades spot and linear ones\n",
                params->symbol);
     return 1;
@@ -306,7 +334,7 @@ int run_strategy(const StrategyOptions& o) {
   std::signal(SIGTERM, on_strategy_stop);
   if (!o.quiet) {
     fmt::print(stderr,
-               "ose strategy: {} on {} as {} (account {}, strategy {}): EMA {}/{}, RSI {} "
+               "ose-ema-rsi: {} on {} as {} (account {}, strategy {}): EMA {}/{}, RSI {} "
                "[{}, {}], stop-loss {}, take-profit {}, trailing {}, size {} of free, bars of "
                "{} updates; SIGINT or SIGTERM stops\n",
                o.engine, params->symbol, o.client, params->account, params->strategy,
@@ -323,18 +351,27 @@ int run_strategy(const StrategyOptions& o) {
 
 }  // namespace
 
-Run add_strategy_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand(
-      "strategy",
-      "Run the sample EMA/RSI strategy as a client of a running engine (docs/STRATEGY.md)");
-  auto o = std::make_shared<StrategyOptions>();
-  cmd->add_option("-e,--engine", o->engine, "Engine name")->required();
-  cmd->add_option("--client", o->client, "The strategy client's name in the config (default ema1)");
-  cmd->add_option("-c,--config", o->config_path,
-                  "Config whose [bot] table sets the parameters (default: built-in defaults)");
-  cmd->add_option("--symbol", o->symbol, "Trade this instrument instead of [bot] symbol");
-  cmd->add_flag("-q,--quiet", o->quiet, "No log lines");
-  return [cmd, o]() { return cmd->parsed() ? run_strategy(*o) : -1; };
-}
+}  // namespace ose
 
-}  // namespace ose::tools
+int main(int argc, char** argv) {
+  CLI::App app{
+      "ose-ema-rsi — the sample EMA/RSI strategy, a client of a running engine "
+      "(docs/STRATEGY.md)"};
+  ose::StrategyOptions o;
+  app.add_option("-e,--engine", o.engine, "Engine name (required unless --check)");
+  app.add_option("--client", o.client, "The strategy client's name in the config (default ema1)");
+  app.add_option(
+      "--set", o.settings, "A parameter, KEY=VALUE (repeatable; keys: " + [] {
+        std::string keys;
+        for (const auto& k : ose::bot_param_keys()) keys += (keys.empty() ? "" : " ") + k;
+        return keys;
+      }() + ")");
+  app.add_option("--set-toml", o.toml_settings,
+                 "A parameter whose VALUE is written as in TOML (\"text\", 12, 0.5): how `ose "
+                 "demo` passes its [bot] table on");
+  app.add_option("--symbol", o.symbol, "Trade this instrument instead of the symbol setting");
+  app.add_flag("--check", o.check, "Check the parameters, print them as KEY=VALUE lines, exit");
+  app.add_flag("-q,--quiet", o.quiet, "No log lines");
+  CLI11_PARSE(app, argc, argv);
+  return ose::run_strategy(o);
+}

@@ -1,4 +1,4 @@
-#include "feeds/bot_orders.hpp"
+#include "ema_rsi/bot_orders.hpp"
 
 namespace ose {
 

@@ -5,7 +5,7 @@
 // with EXPECT_EQ; elsewhere with EXPECT_NEAR.
 #include <gtest/gtest.h>
 
-#include "feeds/indicators.hpp"
+#include "ema_rsi/indicators.hpp"
 
 namespace ose {
 namespace {

@@ -6,7 +6,7 @@
 
 #include <vector>
 
-#include "feeds/ema_rsi_signal.hpp"
+#include "ema_rsi/ema_rsi_signal.hpp"
 
 namespace ose {
 namespace {

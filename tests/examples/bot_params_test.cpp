@@ -1,7 +1,7 @@
 // The [bot] table: defaults when it is absent, every key read, fractions exact whether written
 // as floats, integers or strings, and every bad value refused with "ORIGIN:LINE: bot.KEY: WHAT"
 // (the engine config's format) naming the first problem.
-#include "feeds/bot_config.hpp"
+#include "ema_rsi/bot_params.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,6 +10,9 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "engine/formats/bot_table.hpp"
 
 namespace ose {
 namespace {
@@ -22,6 +25,28 @@ std::string Lines(std::initializer_list<std::string_view> lines) {
     out.push_back('\n');
   }
   return out;
+}
+
+// What `ose demo` does with a config: the [bot] table read by formats (TOML, lines), each entry
+// handed to the strategy's own parameter rules as a setting that remembers FILE:LINE.
+Result<BotParams> load_bot_params_string(const std::string& text, const std::string& origin) {
+  auto table = read_bot_table(text, origin);
+  if (!table) return Error{table.error()};
+  std::vector<BotSetting> settings;
+  for (const BotTableEntry& e : *table) {
+    auto s = bot_setting_from_toml_assignment(e.key + "=" + e.toml_value());
+    if (!s) return Error{s.error()};
+    s->where = origin + ":" + std::to_string(e.line);
+    settings.push_back(*s);
+  }
+  return bot_params_from(settings);
+}
+
+Result<BotParams> load_bot_params_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error{path + ": cannot read"};
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return load_bot_params_string(text, path);
 }
 
 Result<BotParams> Load(std::initializer_list<std::string_view> lines) {
@@ -61,7 +86,7 @@ void ExpectDefaults(const BotParams& p) {
 
 // ---- values --------------------------------------------------------------------------------
 
-TEST(BotConfig, UsesTheDefaultsWhenThereIsNoBotTable) {
+TEST(BotParams, UsesTheDefaultsWhenThereIsNoBotTable) {
   auto empty = load_bot_params_string("", "<inline>");
   ASSERT_TRUE(empty.ok()) << empty.error();
   ExpectDefaults(*empty);
@@ -82,7 +107,7 @@ TEST(BotConfig, UsesTheDefaultsWhenThereIsNoBotTable) {
   ExpectDefaults(*empty_table);
 }
 
-TEST(BotConfig, ReadsEveryKey) {
+TEST(BotParams, ReadsEveryKey) {
   auto r = Load({
       "[engine]",
       "name = \"demo\"",
@@ -122,7 +147,7 @@ TEST(BotConfig, ReadsEveryKey) {
   EXPECT_EQ(p.max_slippage.e8, 50'000);  // 0.0005·1e8
 }
 
-TEST(BotConfig, ReadsFractionsExactlyFromFloatsStringsAndIntegers) {
+TEST(BotParams, ReadsFractionsExactlyFromFloatsStringsAndIntegers) {
   auto r = Load({
       "[bot]",
       "stop_loss = 0.1",          // float: the double nearest 0.1 reads back as "0.1"
@@ -143,7 +168,7 @@ TEST(BotConfig, ReadsFractionsExactlyFromFloatsStringsAndIntegers) {
   EXPECT_EQ(r->rsi_overbought, 66.5);
 }
 
-TEST(BotConfig, AcceptsTheBoundaries) {
+TEST(BotParams, AcceptsTheBoundaries) {
   auto r = Load({
       "[bot]", "ema_fast = 999", "ema_slow = 1000", "rsi_period = 1000", "rsi_oversold = 0",
       "rsi_overbought = 100",
@@ -174,22 +199,22 @@ struct Refusal {
   const char* expected;  // a part of the message
 };
 
-TEST(BotConfig, RefusesEveryBadValueNamingItsLineAndKey) {
+TEST(BotParams, RefusesEveryBadValueNamingItsLineAndKey) {
   const Refusal refusals[] = {
       // types
       {"symbol = 5", "<inline>:2: bot.symbol: expected a string"},
-      {"account = true", "<inline>:2: bot.account: expected a string"},
+      {"account = true", "<inline>:2: bot.account: expected a string or a number"},
       {"strategy = \"\"", "<inline>:2: bot.strategy: must be 1 to 15 characters"},
       {"symbol = \"ABCDEFGHIJKLMNOP\"", "<inline>:2: bot.symbol: must be 1 to 15 characters"},
       {"ema_fast = 9.0", "<inline>:2: bot.ema_fast: expected an integer"},
       {"ema_slow = \"21\"", "<inline>:2: bot.ema_slow: expected an integer"},
-      {"stop_loss = true", "<inline>:2: bot.stop_loss: expected a number or a decimal string"},
+      {"stop_loss = true", "<inline>:2: bot.stop_loss: expected a string or a number"},
       {"take_profit = \"4%\"", "<inline>:2: bot.take_profit: '4%' is not a decimal"},
       {"position_size = 0.123456789", "<inline>:2: bot.position_size: '0.123456789' is not"},
       {"trailing_stop = \"0.000000001\"", "<inline>:2: bot.trailing_stop: '0.000000001' is not"},
       {"rsi_oversold = \"low\"", "<inline>:2: bot.rsi_oversold: 'low' is not a decimal"},
       {"max_slippage = nan", "<inline>:2: bot.max_slippage: must be a finite number"},
-      {"max_slippage = [0.1]", "<inline>:2: bot.max_slippage: expected a number"},
+      {"max_slippage = [0.1]", "<inline>:2: bot.max_slippage: expected a string or a number"},
       // ranges
       {"ema_fast = 0", "<inline>:2: bot.ema_fast: must be between 1 and 1000"},
       {"ema_slow = 1001", "<inline>:2: bot.ema_slow: must be between 1 and 1000"},
@@ -224,7 +249,7 @@ TEST(BotConfig, RefusesEveryBadValueNamingItsLineAndKey) {
   }
 }
 
-TEST(BotConfig, PointsAtTheKeyThatIsWrittenWhenTwoKeysDisagree) {
+TEST(BotParams, PointsAtTheKeyThatIsWrittenWhenTwoKeysDisagree) {
   // Both periods written: the fast one (line 3) is blamed, whichever line comes first.
   EXPECT_TRUE(FailsWith(Load({"[bot]", "ema_slow = 10", "ema_fast = 12"}),
                         "<inline>:3: bot.ema_fast: ema_fast (12) must be below ema_slow (10)"));
@@ -233,7 +258,7 @@ TEST(BotConfig, PointsAtTheKeyThatIsWrittenWhenTwoKeysDisagree) {
                         "rsi_overbought (40)"));
 }
 
-TEST(BotConfig, RefusesABotKeyThatIsNotATable) {
+TEST(BotParams, RefusesABotKeyThatIsNotATable) {
   EXPECT_TRUE(FailsWith(Load({"# top level", "bot = 1", "[engine]", "name = \"x\""}),
                         "<inline>:2: bot: expected a [bot] table"));
   // Under another table, `bot` is that table's key, not ours.
@@ -242,7 +267,7 @@ TEST(BotConfig, RefusesABotKeyThatIsNotATable) {
   ExpectDefaults(*nested);
 }
 
-TEST(BotConfig, ReportsOnlyTheFirstProblem) {
+TEST(BotParams, ReportsOnlyTheFirstProblem) {
   auto r = Load({"[bot]", "ema_fast = 0", "bar_ticks = 0"});
   EXPECT_TRUE(FailsWith(r, "<inline>:2: bot.ema_fast:"));
   ASSERT_FALSE(r.ok());
@@ -251,7 +276,7 @@ TEST(BotConfig, ReportsOnlyTheFirstProblem) {
 
 // ---- whole-file behaviour ------------------------------------------------------------------
 
-TEST(BotConfig, ReportsATomlSyntaxErrorWithItsLine) {
+TEST(BotParams, ReportsATomlSyntaxErrorWithItsLine) {
   auto r = Load({
       "[bot]",           // 1
       "symbol = \"X\"",  // 2
@@ -260,12 +285,12 @@ TEST(BotConfig, ReportsATomlSyntaxErrorWithItsLine) {
   EXPECT_TRUE(FailsWith(r, "<inline>:3: "));
 }
 
-TEST(BotConfig, UsesTheOriginInMessages) {
+TEST(BotParams, UsesTheOriginInMessages) {
   auto r = load_bot_params_string(Lines({"[bot]", "bar_ticks = 0"}), "cfg/bot.toml");
   EXPECT_TRUE(FailsWith(r, "cfg/bot.toml:2: bot.bar_ticks:"));
 }
 
-TEST(BotConfig, LoadFileNamesAMissingPath) {
+TEST(BotParams, LoadFileNamesAMissingPath) {
   const std::string path = ::testing::TempDir() + "ose-bot-config-test-does-not-exist.toml";
   std::remove(path.c_str());
   auto r = load_bot_params_file(path);
@@ -274,7 +299,7 @@ TEST(BotConfig, LoadFileNamesAMissingPath) {
   EXPECT_TRUE(FailsWith(r, "cannot read"));
 }
 
-TEST(BotConfig, LoadFileReadsAFileAndNamesItInErrors) {
+TEST(BotParams, LoadFileReadsAFileAndNamesItInErrors) {
   const std::string good_path = ::testing::TempDir() + "ose-bot-config-test-good.toml";
   {
     std::ofstream out(good_path);
@@ -306,7 +331,7 @@ TEST(BotConfig, LoadFileReadsAFileAndNamesItInErrors) {
   std::remove(syntax_path.c_str());
 }
 
-TEST(BotConfig, ConvertsAFractionToADouble) {
+TEST(BotParams, ConvertsAFractionToADouble) {
   EXPECT_EQ(to_double(Rate::from_e8(2'500'000)), 0.025);  // 2'500'000/1e8, correctly rounded
   EXPECT_EQ(to_double(Rate::from_units(1)), 1.0);
 }

@@ -1,4 +1,4 @@
-#include "feeds/indicators.hpp"
+#include "ema_rsi/indicators.hpp"
 
 #include <algorithm>
 

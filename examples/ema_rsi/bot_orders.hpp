@@ -1,7 +1,7 @@
 // The sample strategy's order arithmetic, exact and on the instrument's grids: how much an entry
 // buys with a share of the free balance, the limit that lets it cross the spread by at most a
 // slippage allowance, and the bracket's stop-loss and take-profit prices. Pure functions, so the
-// numbers are testable by hand; `ose strategy` only sends what these return.
+// numbers are testable by hand; `ose-ema-rsi` only sends what these return.
 #pragma once
 
 #include <optional>

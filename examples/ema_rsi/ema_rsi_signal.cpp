@@ -1,4 +1,4 @@
-#include "feeds/ema_rsi_signal.hpp"
+#include "ema_rsi/ema_rsi_signal.hpp"
 
 namespace ose {
 
