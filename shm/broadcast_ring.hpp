@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "shm/layout.hpp"
 #include "shm/seqlock.hpp"
 #include "shm/spsc_ring.hpp"
 
@@ -39,6 +40,12 @@ struct BroadcastRingData {
     return d;
   }
 };
+// clang-format off
+#define OSE_BROADCAST_RING_DATA_FIELDS(X)                                                         \
+  X(ose::shm::BroadcastRingData, writer_head) X(ose::shm::BroadcastRingData, capacity)            \
+  X(ose::shm::BroadcastRingData, reserved)
+// clang-format on
+OSE_LAYOUT_ASSERT(BroadcastRingData, OSE_BROADCAST_RING_DATA_FIELDS, 56);  // before capacity
 static_assert(sizeof(BroadcastRingData) % 64 == 0);
 
 // Marks a record whose payload is being rewritten. Never a valid position + 1.

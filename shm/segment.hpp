@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 
+#include "shm/layout.hpp"
 #include "shm/result.hpp"
 
 namespace ose::shm {
@@ -37,6 +38,16 @@ struct SegmentHeader {
   alignas(64) std::atomic<int64_t> heartbeat_ns;
   uint64_t reserved2[7];
 };
+// clang-format off
+#define OSE_SEGMENT_HEADER_FIELDS(X)                                                              \
+  X(ose::shm::SegmentHeader, magic) X(ose::shm::SegmentHeader, layout_version)                    \
+  X(ose::shm::SegmentHeader, kind) X(ose::shm::SegmentHeader, layout_fingerprint)                 \
+  X(ose::shm::SegmentHeader, size) X(ose::shm::SegmentHeader, created_wall_ns)                    \
+  X(ose::shm::SegmentHeader, owner_pid) X(ose::shm::SegmentHeader, reserved0)                     \
+  X(ose::shm::SegmentHeader, reserved1) X(ose::shm::SegmentHeader, heartbeat_ns)                  \
+  X(ose::shm::SegmentHeader, reserved2)
+// clang-format on
+OSE_LAYOUT_ASSERT(SegmentHeader, OSE_SEGMENT_HEADER_FIELDS, 0);
 static_assert(sizeof(SegmentHeader) == 128);
 static_assert(std::atomic<int32_t>::is_always_lock_free);
 

@@ -23,6 +23,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "shm/layout.hpp"
+
 namespace ose::shm {
 
 inline constexpr size_t kRecordSize = 128;
@@ -32,6 +34,8 @@ struct alignas(64) RingRecord {
   std::atomic<uint64_t> seq;  // position + 1 once published; written last, with release
   uint8_t payload[kRecordPayload];
 };
+#define OSE_RING_RECORD_FIELDS(X) X(ose::shm::RingRecord, seq) X(ose::shm::RingRecord, payload)
+OSE_LAYOUT_ASSERT(RingRecord, OSE_RING_RECORD_FIELDS, 0);
 static_assert(sizeof(RingRecord) == kRecordSize);
 
 // The two positions are 128 bytes apart, not 64: the adjacent-line prefetcher pairs 64-byte
@@ -59,6 +63,13 @@ struct SpscRingData {
     return d;
   }
 };
+// clang-format off
+#define OSE_SPSC_RING_DATA_FIELDS(X)                                                              \
+  X(ose::shm::SpscRingData, producer_head) X(ose::shm::SpscRingData, consumer_tail)               \
+  X(ose::shm::SpscRingData, capacity) X(ose::shm::SpscRingData, reserved)
+// clang-format on
+// 120 bytes before each of consumer_tail and capacity.
+OSE_LAYOUT_ASSERT(SpscRingData, OSE_SPSC_RING_DATA_FIELDS, 240);
 static_assert(offsetof(SpscRingData, consumer_tail) - offsetof(SpscRingData, producer_head) >= 128);
 static_assert(sizeof(SpscRingData) % 64 == 0);
 

@@ -4,12 +4,14 @@
 // as kNoIndex and apply() rejects it with the matching UNKNOWN_* reason, in the DESIGN §5 order.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <type_traits>
 
 #include "engine/core/enums.hpp"
 #include "engine/core/fixed_point.hpp"
 #include "engine/core/records.hpp"
+#include "shm/layout.hpp"
 
 namespace ose {
 
@@ -44,6 +46,11 @@ struct OrderRef {
   uint16_t client;
   uint16_t reserved[3];
 };
+// clang-format off
+#define OSE_ORDER_REF_FIELDS(X)                                                                   \
+  X(OrderRef, order_id) X(OrderRef, cl_id) X(OrderRef, client) X(OrderRef, reserved)
+// clang-format on
+OSE_LAYOUT_ASSERT(OrderRef, OSE_ORDER_REF_FIELDS, 0);
 
 struct BalanceCmd {  // deposit, withdraw
   uint16_t account;
@@ -51,6 +58,11 @@ struct BalanceCmd {  // deposit, withdraw
   uint32_t reserved;
   Amount amount;
 };
+// clang-format off
+#define OSE_BALANCE_CMD_FIELDS(X)                                                                 \
+  X(BalanceCmd, account) X(BalanceCmd, asset) X(BalanceCmd, reserved) X(BalanceCmd, amount)
+// clang-format on
+OSE_LAYOUT_ASSERT(BalanceCmd, OSE_BALANCE_CMD_FIELDS, 0);
 
 struct NewOrderCmd {
   uint64_t cl_id;
@@ -72,12 +84,23 @@ struct NewOrderCmd {
   Price take_profit;  // bracket: 0 = none
   int64_t expire_ts;
 };
+// clang-format off
+#define OSE_NEW_ORDER_CMD_FIELDS(X)                                                               \
+  X(NewOrderCmd, cl_id) X(NewOrderCmd, client) X(NewOrderCmd, account) X(NewOrderCmd, strategy)   \
+  X(NewOrderCmd, instrument) X(NewOrderCmd, side) X(NewOrderCmd, type) X(NewOrderCmd, tif)        \
+  X(NewOrderCmd, flags) X(NewOrderCmd, reserved) X(NewOrderCmd, qty) X(NewOrderCmd, price)        \
+  X(NewOrderCmd, stop_price) X(NewOrderCmd, callback_rate) X(NewOrderCmd, activation_price)       \
+  X(NewOrderCmd, stop_loss) X(NewOrderCmd, take_profit) X(NewOrderCmd, expire_ts)
+// clang-format on
+OSE_LAYOUT_ASSERT(NewOrderCmd, OSE_NEW_ORDER_CMD_FIELDS, 0);
 
 struct AmendCmd {
   OrderRef ref;
   Qty qty;      // 0 = unchanged
   Price price;  // 0 = unchanged
 };
+#define OSE_AMEND_CMD_FIELDS(X) X(AmendCmd, ref) X(AmendCmd, qty) X(AmendCmd, price)
+OSE_LAYOUT_ASSERT(AmendCmd, OSE_AMEND_CMD_FIELDS, 0);
 
 struct CancelAllCmd {  // kNoIndex = any
   uint16_t account;
@@ -85,17 +108,30 @@ struct CancelAllCmd {  // kNoIndex = any
   uint16_t instrument;
   uint16_t reserved;
 };
+// clang-format off
+#define OSE_CANCEL_ALL_CMD_FIELDS(X)                                                              \
+  X(CancelAllCmd, account) X(CancelAllCmd, strategy) X(CancelAllCmd, instrument)                  \
+  X(CancelAllCmd, reserved)
+// clang-format on
+OSE_LAYOUT_ASSERT(CancelAllCmd, OSE_CANCEL_ALL_CMD_FIELDS, 0);
 
 struct AckCmd {
   OrderRef ref;
   uint64_t venue_order_id;
 };
+#define OSE_ACK_CMD_FIELDS(X) X(AckCmd, ref) X(AckCmd, venue_order_id)
+OSE_LAYOUT_ASSERT(AckCmd, OSE_ACK_CMD_FIELDS, 0);
 
 struct VenueRejectCmd {
   OrderRef ref;
   RejectReason reason;  // a known reason name, else kVenueRejected
   uint16_t reserved[3];
 };
+// clang-format off
+#define OSE_VENUE_REJECT_CMD_FIELDS(X)                                                            \
+  X(VenueRejectCmd, ref) X(VenueRejectCmd, reason) X(VenueRejectCmd, reserved)
+// clang-format on
+OSE_LAYOUT_ASSERT(VenueRejectCmd, OSE_VENUE_REJECT_CMD_FIELDS, 0);
 
 struct FillCmd {
   OrderRef ref;
@@ -107,6 +143,12 @@ struct FillCmd {
   uint8_t liquidity;
   uint8_t reserved[5];
 };
+// clang-format off
+#define OSE_FILL_CMD_FIELDS(X)                                                                    \
+  X(FillCmd, ref) X(FillCmd, trade_id) X(FillCmd, qty) X(FillCmd, price) X(FillCmd, fee)          \
+  X(FillCmd, fee_asset) X(FillCmd, liquidity) X(FillCmd, reserved)
+// clang-format on
+OSE_LAYOUT_ASSERT(FillCmd, OSE_FILL_CMD_FIELDS, 0);
 
 enum TickFields : uint8_t {
   kTickBid = 1u << 0,
@@ -128,12 +170,23 @@ struct TickCmd {
   Price last;
   Qty volume;
 };
+// clang-format off
+#define OSE_TICK_CMD_FIELDS(X)                                                                    \
+  X(TickCmd, instrument) X(TickCmd, fields) X(TickCmd, reserved) X(TickCmd, bid)                  \
+  X(TickCmd, ask) X(TickCmd, bid_qty) X(TickCmd, ask_qty) X(TickCmd, last) X(TickCmd, volume)
+// clang-format on
+OSE_LAYOUT_ASSERT(TickCmd, OSE_TICK_CMD_FIELDS, 0);
 
 struct SetStrategyCmd {
   uint16_t strategy;
   uint8_t state;
   uint8_t reserved[5];
 };
+// clang-format off
+#define OSE_SET_STRATEGY_CMD_FIELDS(X)                                                            \
+  X(SetStrategyCmd, strategy) X(SetStrategyCmd, state) X(SetStrategyCmd, reserved)
+// clang-format on
+OSE_LAYOUT_ASSERT(SetStrategyCmd, OSE_SET_STRATEGY_CMD_FIELDS, 0);
 
 struct HaltCmd {  // halt, resume
   uint8_t scope;
@@ -141,6 +194,11 @@ struct HaltCmd {  // halt, resume
   uint16_t target;  // index in the scope's table; unused for global
   uint32_t reserved2;
 };
+// clang-format off
+#define OSE_HALT_CMD_FIELDS(X)                                                                    \
+  X(HaltCmd, scope) X(HaltCmd, reserved) X(HaltCmd, target) X(HaltCmd, reserved2)
+// clang-format on
+OSE_LAYOUT_ASSERT(HaltCmd, OSE_HALT_CMD_FIELDS, 0);
 
 // The Runner's record that the journal stopped (or resumed) taking writes. It is an input, not a
 // side channel, so that the PERSISTENCE_STOPPED rejects it causes replay exactly.
@@ -148,12 +206,19 @@ struct PersistenceCmd {
   uint8_t available;  // 0: journal failing, new orders rejected; 1: journal writing again
   uint8_t reserved[7];
 };
+#define OSE_PERSISTENCE_CMD_FIELDS(X) X(PersistenceCmd, available) X(PersistenceCmd, reserved)
+OSE_LAYOUT_ASSERT(PersistenceCmd, OSE_PERSISTENCE_CMD_FIELDS, 0);
 
 struct SetLeverageCmd {
   uint16_t account;
   uint16_t instrument;
   int32_t leverage;
 };
+// clang-format off
+#define OSE_SET_LEVERAGE_CMD_FIELDS(X)                                                            \
+  X(SetLeverageCmd, account) X(SetLeverageCmd, instrument) X(SetLeverageCmd, leverage)
+// clang-format on
+OSE_LAYOUT_ASSERT(SetLeverageCmd, OSE_SET_LEVERAGE_CMD_FIELDS, 0);
 
 struct Command {
   // Zeroes every byte of the payload: two equal commands have equal journal bytes. (The union
@@ -181,6 +246,21 @@ struct Command {
     uint8_t bytes[104];
   };
 };
+// The anonymous union is listed by `bytes`, its widest member: the list must cover Command with
+// no byte left over (a structured binding cannot decompose a union, so this is the check). Its
+// alternatives are listed apart, each at the union's offset, and each has its own field list
+// above; an alternative added to the union must be added here too.
+#define OSE_COMMAND_FIELDS(X) X(Command, op) X(Command, reserved) X(Command, bytes)
+// clang-format off
+#define OSE_COMMAND_PAYLOAD_FIELDS(X)                                                             \
+  X(Command, balance) X(Command, new_order) X(Command, cancel) X(Command, amend)                  \
+  X(Command, cancel_all) X(Command, ack) X(Command, venue_reject) X(Command, fill)                \
+  X(Command, cancel_ack) X(Command, expired) X(Command, tick) X(Command, set_strategy)            \
+  X(Command, halt) X(Command, set_leverage) X(Command, persistence)
+// clang-format on
+OSE_LAYOUT_ASSERT_TILED(Command, OSE_COMMAND_FIELDS, 0);
+static_assert(OSE_LAYOUT_OF(Command, OSE_COMMAND_PAYLOAD_FIELDS)
+                  .overlays(offsetof(Command, bytes), sizeof(Command::bytes)));
 
 // The source of an input: a configured client index, or the engine itself (replay, timers,
 // the operator's tools), which acts with admin rights.

@@ -2,12 +2,14 @@
 // a response ring and the broadcast ring without allocation.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <type_traits>
 
 #include "engine/core/command.hpp"
 #include "engine/core/enums.hpp"
 #include "engine/core/fixed_point.hpp"
+#include "shm/layout.hpp"
 
 namespace ose {
 
@@ -56,6 +58,15 @@ struct Event {
   Price price;    // fill price; order price for accepted/amended
   Amount amount;  // fee (fill); amount (deposit/withdraw); leverage (kLeverage, whole units)
 };
+// clang-format off
+#define OSE_EVENT_FIELDS(X)                                                                       \
+  X(Event, seq) X(Event, ts) X(Event, order_id) X(Event, cl_id) X(Event, trade_id)                \
+  X(Event, type) X(Event, op) X(Event, status) X(Event, side) X(Event, reason) X(Event, alert)    \
+  X(Event, client) X(Event, account) X(Event, strategy) X(Event, instrument) X(Event, asset)      \
+  X(Event, liquidity) X(Event, reserved0) X(Event, reserved1) X(Event, qty) X(Event, price)       \
+  X(Event, amount)
+// clang-format on
+OSE_LAYOUT_ASSERT(Event, OSE_EVENT_FIELDS, 0);
 static_assert(std::is_trivially_copyable_v<Event>);
 static_assert(sizeof(Event) == 88);
 

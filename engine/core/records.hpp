@@ -1,14 +1,19 @@
 // The fixed-size records of the engine State (DESIGN §4). Every record is a plain struct with
 // no pointers and no padding, so the same bytes can live in a heap buffer, a shared-memory
-// segment or a snapshot, and a hash over them is canonical. References between records are
+// segment or a snapshot, and a hash over them is canonical. Readers in other processes copy
+// them, so each struct is followed by its field list (shm/layout.hpp), which the shared layout
+// fingerprint hashes: a field added to a record must be added to its list too, or the build
+// fails. References between records are
 // table indices (uint16 for configured entities, uint32 for order slots) or engine order ids.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <type_traits>
 
 #include "engine/core/enums.hpp"
 #include "engine/core/fixed_point.hpp"
+#include "shm/layout.hpp"
 
 namespace ose {
 
@@ -34,6 +39,10 @@ struct AssetRecord {
   int32_t precision;  // display digits, from config; amounts are always 1e-8 internally
   uint32_t reserved;
 };
+// clang-format off
+#define OSE_ASSET_RECORD_FIELDS(X)                                                                \
+  X(AssetRecord, code) X(AssetRecord, precision) X(AssetRecord, reserved)
+// clang-format on
 
 struct InstrumentRecord {
   char symbol[kNameLen];
@@ -55,6 +64,16 @@ struct InstrumentRecord {
   Rate maintenance_margin;
   Rate price_band;  // max |limit − mark| / mark
 };
+// clang-format off
+#define OSE_INSTRUMENT_RECORD_FIELDS(X)                                                           \
+  X(InstrumentRecord, symbol) X(InstrumentRecord, kind) X(InstrumentRecord, halted)               \
+  X(InstrumentRecord, base) X(InstrumentRecord, quote) X(InstrumentRecord, settle)                \
+  X(InstrumentRecord, max_leverage) X(InstrumentRecord, reserved)                                 \
+  X(InstrumentRecord, tick_size) X(InstrumentRecord, step_size) X(InstrumentRecord, min_qty)      \
+  X(InstrumentRecord, max_qty) X(InstrumentRecord, min_notional) X(InstrumentRecord, maker_fee)   \
+  X(InstrumentRecord, taker_fee) X(InstrumentRecord, multiplier)                                  \
+  X(InstrumentRecord, maintenance_margin) X(InstrumentRecord, price_band)
+// clang-format on
 
 struct alignas(8) AccountRecord {  // 8-aligned: readers copy it in 8-byte words
   char name[kNameLen];
@@ -63,6 +82,11 @@ struct alignas(8) AccountRecord {  // 8-aligned: readers copy it in 8-byte words
   uint16_t reserved;
   int32_t default_leverage;
 };
+// clang-format off
+#define OSE_ACCOUNT_RECORD_FIELDS(X)                                                              \
+  X(AccountRecord, name) X(AccountRecord, type) X(AccountRecord, halted)                          \
+  X(AccountRecord, reserved) X(AccountRecord, default_leverage)
+// clang-format on
 
 // Per (account, asset). total = free + locked. Spot: locked = Σ reservations of working
 // orders. Futures settle asset: locked = Σ order margins + Σ position margins.
@@ -70,6 +94,7 @@ struct BalanceRecord {
   Amount free;
   Amount locked;
 };
+#define OSE_BALANCE_RECORD_FIELDS(X) X(BalanceRecord, free) X(BalanceRecord, locked)
 
 struct StrategyRecord {
   char name[kNameLen];
@@ -97,6 +122,18 @@ struct StrategyRecord {
   Amount day_start_net;  // realized_pnl − fees at the start of day_index
   int64_t day_trades;    // fills since 00:00 UTC of day_index
 };
+// clang-format off
+#define OSE_STRATEGY_RECORD_FIELDS(X)                                                             \
+  X(StrategyRecord, name) X(StrategyRecord, account) X(StrategyRecord, state)                     \
+  X(StrategyRecord, halted) X(StrategyRecord, max_open_orders)                                    \
+  X(StrategyRecord, max_daily_trades) X(StrategyRecord, open_orders)                              \
+  X(StrategyRecord, max_position) X(StrategyRecord, max_order_notional)                           \
+  X(StrategyRecord, max_daily_loss) X(StrategyRecord, orders) X(StrategyRecord, fills)            \
+  X(StrategyRecord, wins) X(StrategyRecord, losses) X(StrategyRecord, volume)                     \
+  X(StrategyRecord, fees) X(StrategyRecord, realized_pnl) X(StrategyRecord, peak_equity)          \
+  X(StrategyRecord, max_drawdown) X(StrategyRecord, day_index) X(StrategyRecord, day_start_net)   \
+  X(StrategyRecord, day_trades)
+// clang-format on
 
 struct ClientRecord {
   char name[kNameLen];
@@ -107,6 +144,12 @@ struct ClientRecord {
   int64_t tokens_e9;                     // token bucket, in 1e-9 orders; capacity rate_limit·1e9
   int64_t bucket_ts;                     // input ts of the last refill
 };
+// clang-format off
+#define OSE_CLIENT_RECORD_FIELDS(X)                                                               \
+  X(ClientRecord, name) X(ClientRecord, role) X(ClientRecord, reserved)                           \
+  X(ClientRecord, rate_limit) X(ClientRecord, accounts) X(ClientRecord, tokens_e9)                \
+  X(ClientRecord, bucket_ts)
+// clang-format on
 
 // Netting position, per (account, instrument) and per (strategy, instrument).
 struct PositionRecord {
@@ -123,6 +166,14 @@ struct PositionRecord {
   uint8_t touched;   // 1 once any fill or leverage change reached it (for display)
   uint8_t reserved[3];
 };
+// clang-format off
+#define OSE_POSITION_RECORD_FIELDS(X)                                                             \
+  X(PositionRecord, size) X(PositionRecord, avg_entry_price) X(PositionRecord, realized_pnl)      \
+  X(PositionRecord, fees) X(PositionRecord, unrealized_pnl) X(PositionRecord, margin)             \
+  X(PositionRecord, liquidation_price) X(PositionRecord, open_buy_qty)                            \
+  X(PositionRecord, open_sell_qty) X(PositionRecord, leverage) X(PositionRecord, touched)         \
+  X(PositionRecord, reserved)
+// clang-format on
 
 struct MarketRecord {
   Price bid;
@@ -139,6 +190,13 @@ struct MarketRecord {
   uint8_t has_mark;
   uint32_t reserved;
 };
+// clang-format off
+#define OSE_MARKET_RECORD_FIELDS(X)                                                               \
+  X(MarketRecord, bid) X(MarketRecord, ask) X(MarketRecord, last) X(MarketRecord, mark)           \
+  X(MarketRecord, bid_qty) X(MarketRecord, ask_qty) X(MarketRecord, volume) X(MarketRecord, ts)   \
+  X(MarketRecord, has_bid) X(MarketRecord, has_ask) X(MarketRecord, has_last)                     \
+  X(MarketRecord, has_mark) X(MarketRecord, reserved)
+// clang-format on
 
 // Per instrument: untriggered conditional orders as two intrusive lists, plus the nearest
 // thresholds of the fixed-price list so that most ticks skip it. Thresholds are conservative: a
@@ -151,6 +209,12 @@ struct TriggerBookRecord {
   Price min_up;    // lowest price at which an "at or above" order triggers; INT64_MAX if none
   Price max_down;  // highest price at which an "at or below" order triggers; INT64_MIN if none
 };
+// clang-format off
+#define OSE_TRIGGER_BOOK_RECORD_FIELDS(X)                                                         \
+  X(TriggerBookRecord, head) X(TriggerBookRecord, trail_head) X(TriggerBookRecord, count)         \
+  X(TriggerBookRecord, trailing_count) X(TriggerBookRecord, min_up)                               \
+  X(TriggerBookRecord, max_down)
+// clang-format on
 
 enum OrderFlags : uint8_t {
   kFlagPostOnly = 1u << 0,
@@ -201,6 +265,21 @@ struct OrderRecord {
   uint32_t trig_prev;  // intrusive list of the instrument's untriggered orders
   uint32_t trig_next;
 };
+// clang-format off
+#define OSE_ORDER_RECORD_FIELDS(X)                                                                \
+  X(OrderRecord, id) X(OrderRecord, cl_id) X(OrderRecord, venue_order_id)                         \
+  X(OrderRecord, linked_id) X(OrderRecord, client) X(OrderRecord, account)                        \
+  X(OrderRecord, strategy) X(OrderRecord, instrument) X(OrderRecord, side) X(OrderRecord, type)   \
+  X(OrderRecord, tif) X(OrderRecord, status) X(OrderRecord, reject_reason)                        \
+  X(OrderRecord, flags) X(OrderRecord, reserved0) X(OrderRecord, lock_asset)                      \
+  X(OrderRecord, fee_asset) X(OrderRecord, reserved1) X(OrderRecord, qty) X(OrderRecord, price)   \
+  X(OrderRecord, stop_price) X(OrderRecord, callback_rate) X(OrderRecord, activation_price)       \
+  X(OrderRecord, trail_extreme) X(OrderRecord, stop_loss) X(OrderRecord, take_profit)             \
+  X(OrderRecord, filled_qty) X(OrderRecord, avg_fill_price) X(OrderRecord, fees)                  \
+  X(OrderRecord, reserved) X(OrderRecord, exit_qty) X(OrderRecord, expire_ts)                     \
+  X(OrderRecord, created_ts) X(OrderRecord, updated_ts) X(OrderRecord, live_prev)                 \
+  X(OrderRecord, live_next) X(OrderRecord, trig_prev) X(OrderRecord, trig_next)
+// clang-format on
 
 // A fill that has been applied; kept in a FIFO ring so duplicate trade ids are detected for the
 // last `max_trades` fills.
@@ -211,6 +290,11 @@ struct TradeRecord {
   uint16_t reserved0;
   uint32_t reserved1;
 };
+// clang-format off
+#define OSE_TRADE_RECORD_FIELDS(X)                                                                \
+  X(TradeRecord, trade_id) X(TradeRecord, order_id) X(TradeRecord, instrument)                    \
+  X(TradeRecord, reserved0) X(TradeRecord, reserved1)
+// clang-format on
 
 enum class LedgerKind : uint8_t {
   kDeposit = 0,
@@ -240,6 +324,13 @@ struct LedgerEntry {
   uint8_t reserved0;
   uint16_t reserved1;
 };
+// clang-format off
+#define OSE_LEDGER_ENTRY_FIELDS(X)                                                                \
+  X(LedgerEntry, seq) X(LedgerEntry, ts) X(LedgerEntry, order_id) X(LedgerEntry, delta_free)      \
+  X(LedgerEntry, delta_locked) X(LedgerEntry, free_after) X(LedgerEntry, locked_after)            \
+  X(LedgerEntry, account) X(LedgerEntry, asset) X(LedgerEntry, kind) X(LedgerEntry, reserved0)    \
+  X(LedgerEntry, reserved1)
+// clang-format on
 
 // Entry in the (client, cl_id) → order slot hash table (open addressing, linear probing,
 // backward-shift deletion: no tombstones, so probe lengths do not decay).
@@ -249,6 +340,11 @@ struct ClientOrderIndexEntry {
   uint16_t client;
   uint16_t reserved;
 };
+// clang-format off
+#define OSE_CLIENT_ORDER_INDEX_ENTRY_FIELDS(X)                                                    \
+  X(ClientOrderIndexEntry, cl_id) X(ClientOrderIndexEntry, slot)                                  \
+  X(ClientOrderIndexEntry, client) X(ClientOrderIndexEntry, reserved)
+// clang-format on
 
 // Entry in the (instrument, trade_id) → trade ring position hash table.
 struct TradeIndexEntry {
@@ -257,26 +353,34 @@ struct TradeIndexEntry {
   uint16_t instrument;
   uint16_t reserved;
 };
+// clang-format off
+#define OSE_TRADE_INDEX_ENTRY_FIELDS(X)                                                           \
+  X(TradeIndexEntry, trade_id) X(TradeIndexEntry, ring_pos) X(TradeIndexEntry, instrument)        \
+  X(TradeIndexEntry, reserved)
+// clang-format on
 
-#define OSE_ASSERT_RECORD(T)                                                              \
+// Each record's field list (OSE_<RECORD>_FIELDS, after the struct) is what the shared layout
+// fingerprint hashes; OSE_LAYOUT_ASSERT proves it names every field, with no padding left over.
+#define OSE_ASSERT_RECORD(T, FIELDS)                                                      \
   static_assert(std::is_trivially_copyable_v<T> && std::is_standard_layout_v<T>, #T);     \
   static_assert(std::has_unique_object_representations_v<T>, #T " must have no padding"); \
-  static_assert(sizeof(T) % 8 == 0, #T " must be a multiple of 8 bytes")
+  static_assert(sizeof(T) % 8 == 0, #T " must be a multiple of 8 bytes");                 \
+  OSE_LAYOUT_ASSERT(T, FIELDS, 0)
 
-OSE_ASSERT_RECORD(AssetRecord);
-OSE_ASSERT_RECORD(InstrumentRecord);
-OSE_ASSERT_RECORD(AccountRecord);
-OSE_ASSERT_RECORD(BalanceRecord);
-OSE_ASSERT_RECORD(StrategyRecord);
-OSE_ASSERT_RECORD(ClientRecord);
-OSE_ASSERT_RECORD(PositionRecord);
-OSE_ASSERT_RECORD(MarketRecord);
-OSE_ASSERT_RECORD(TriggerBookRecord);
-OSE_ASSERT_RECORD(OrderRecord);
-OSE_ASSERT_RECORD(TradeRecord);
-OSE_ASSERT_RECORD(LedgerEntry);
-OSE_ASSERT_RECORD(ClientOrderIndexEntry);
-OSE_ASSERT_RECORD(TradeIndexEntry);
+OSE_ASSERT_RECORD(AssetRecord, OSE_ASSET_RECORD_FIELDS);
+OSE_ASSERT_RECORD(InstrumentRecord, OSE_INSTRUMENT_RECORD_FIELDS);
+OSE_ASSERT_RECORD(AccountRecord, OSE_ACCOUNT_RECORD_FIELDS);
+OSE_ASSERT_RECORD(BalanceRecord, OSE_BALANCE_RECORD_FIELDS);
+OSE_ASSERT_RECORD(StrategyRecord, OSE_STRATEGY_RECORD_FIELDS);
+OSE_ASSERT_RECORD(ClientRecord, OSE_CLIENT_RECORD_FIELDS);
+OSE_ASSERT_RECORD(PositionRecord, OSE_POSITION_RECORD_FIELDS);
+OSE_ASSERT_RECORD(MarketRecord, OSE_MARKET_RECORD_FIELDS);
+OSE_ASSERT_RECORD(TriggerBookRecord, OSE_TRIGGER_BOOK_RECORD_FIELDS);
+OSE_ASSERT_RECORD(OrderRecord, OSE_ORDER_RECORD_FIELDS);
+OSE_ASSERT_RECORD(TradeRecord, OSE_TRADE_RECORD_FIELDS);
+OSE_ASSERT_RECORD(LedgerEntry, OSE_LEDGER_ENTRY_FIELDS);
+OSE_ASSERT_RECORD(ClientOrderIndexEntry, OSE_CLIENT_ORDER_INDEX_ENTRY_FIELDS);
+OSE_ASSERT_RECORD(TradeIndexEntry, OSE_TRADE_INDEX_ENTRY_FIELDS);
 static_assert(sizeof(OrderRecord) == 200, "order record layout changed: bump layout version");
 static_assert(sizeof(LedgerEntry) == 64);
 

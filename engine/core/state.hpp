@@ -11,10 +11,11 @@
 #include <string>
 #include <string_view>
 
-#include "engine/core/state_spec.hpp"
 #include "engine/core/record_versions.hpp"
 #include "engine/core/records.hpp"
 #include "engine/core/result.hpp"
+#include "engine/core/state_spec.hpp"
+#include "shm/layout.hpp"
 
 namespace ose {
 
@@ -33,6 +34,14 @@ struct StateCapacities {
   uint32_t order_index;  // power of two ≥ 2 × orders
   uint32_t trade_index;  // power of two ≥ 2 × trades
 };
+// clang-format off
+#define OSE_STATE_CAPACITIES_FIELDS(X)                                                            \
+  X(StateCapacities, assets) X(StateCapacities, instruments) X(StateCapacities, accounts)         \
+  X(StateCapacities, strategies) X(StateCapacities, clients) X(StateCapacities, orders)           \
+  X(StateCapacities, trades) X(StateCapacities, ledger) X(StateCapacities, order_index)           \
+  X(StateCapacities, trade_index)
+// clang-format on
+OSE_LAYOUT_ASSERT(StateCapacities, OSE_STATE_CAPACITIES_FIELDS, 0);
 
 // Byte offsets of every table from the start of the region.
 struct StateOffsets {
@@ -40,6 +49,16 @@ struct StateOffsets {
       strategy_positions, markets, trigger_books, orders, retire_ring, order_index, trades,
       trade_index, ledger, end;
 };
+// clang-format off
+#define OSE_STATE_OFFSETS_FIELDS(X)                                                               \
+  X(StateOffsets, assets) X(StateOffsets, instruments) X(StateOffsets, accounts)                  \
+  X(StateOffsets, balances) X(StateOffsets, strategies) X(StateOffsets, clients)                  \
+  X(StateOffsets, positions) X(StateOffsets, strategy_positions) X(StateOffsets, markets)         \
+  X(StateOffsets, trigger_books) X(StateOffsets, orders) X(StateOffsets, retire_ring)             \
+  X(StateOffsets, order_index) X(StateOffsets, trades) X(StateOffsets, trade_index)               \
+  X(StateOffsets, ledger) X(StateOffsets, end)
+// clang-format on
+OSE_LAYOUT_ASSERT(StateOffsets, OSE_STATE_OFFSETS_FIELDS, 0);
 
 struct StateHeader {
   uint64_t magic;
@@ -69,6 +88,18 @@ struct StateHeader {
   uint64_t rejects[kRejectReasonCount];
   uint64_t alerts[kAlertReasonCount];
 };
+// clang-format off
+#define OSE_STATE_HEADER_FIELDS(X)                                                                \
+  X(StateHeader, magic) X(StateHeader, layout_version) X(StateHeader, reserved0)                  \
+  X(StateHeader, caps) X(StateHeader, offsets) X(StateHeader, seq) X(StateHeader, last_ts)        \
+  X(StateHeader, next_unused_slot) X(StateHeader, live_head) X(StateHeader, live_tail)            \
+  X(StateHeader, live_count) X(StateHeader, retire_head) X(StateHeader, retire_tail)              \
+  X(StateHeader, trades_written) X(StateHeader, ledger_written) X(StateHeader, next_expiry_ts)    \
+  X(StateHeader, gtd_count) X(StateHeader, halted_global) X(StateHeader, persistence_stopped)     \
+  X(StateHeader, reserved1) X(StateHeader, inputs_applied) X(StateHeader, illegal_transitions)    \
+  X(StateHeader, rejects) X(StateHeader, alerts)
+// clang-format on
+OSE_LAYOUT_ASSERT(StateHeader, OSE_STATE_HEADER_FIELDS, 0);
 static_assert(std::has_unique_object_representations_v<StateHeader>);
 
 // Owns a zeroed, 64-byte aligned heap region. (The shared-memory segment is the other owner.)

@@ -58,62 +58,19 @@ std::string_view to_string(ClientLink link) noexcept {
   return "?";
 }
 
-// GCC warns about offsetof on types with atomics (not "standard layout" by the letter); every
-// struct here is a plain aggregate of lock-free atomics and scalars, laid out like C.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Winvalid-offsetof"
 uint64_t shared_layout_fingerprint() noexcept {
   shm::LayoutFingerprint fp;
-  OSE_LAYOUT_SIZE(fp, shm::SegmentHeader);
-  OSE_LAYOUT_FIELD(fp, shm::SegmentHeader, owner_pid);
-  OSE_LAYOUT_FIELD(fp, shm::SegmentHeader, heartbeat_ns);
-  OSE_LAYOUT_SIZE(fp, shm::RingRecord);
-  OSE_LAYOUT_SIZE(fp, shm::SpscRingData);
-  OSE_LAYOUT_FIELD(fp, shm::SpscRingData, consumer_tail);
-  OSE_LAYOUT_SIZE(fp, shm::BroadcastRingData);
-  OSE_LAYOUT_SIZE(fp, StateSegmentHeader);
-  OSE_LAYOUT_FIELD(fp, StateSegmentHeader, region_offset);
-  OSE_LAYOUT_FIELD(fp, StateSegmentHeader, applied_seq);
-  OSE_LAYOUT_FIELD(fp, StateSegmentHeader, broadcast_published);
-  OSE_LAYOUT_FIELD(fp, StateSegmentHeader, journal);
-  OSE_LAYOUT_SIZE(fp, JournalStatus);
-  OSE_LAYOUT_FIELD(fp, JournalStatus, durable_seq);
-  OSE_LAYOUT_FIELD(fp, JournalStatus, snapshots_taken);
-  OSE_LAYOUT_SIZE(fp, ClientStatus);
-  OSE_LAYOUT_SIZE(fp, ClientSegmentHeader);
-  OSE_LAYOUT_FIELD(fp, ClientSegmentHeader, client_pid);
-  OSE_LAYOUT_FIELD(fp, ClientSegmentHeader, client_heartbeat_ns);
-  OSE_LAYOUT_FIELD(fp, ClientSegmentHeader, link);
-  OSE_LAYOUT_SIZE(fp, Response);
-  OSE_LAYOUT_SIZE(fp, Command);
-  OSE_LAYOUT_SIZE(fp, NewOrderCmd);
-  OSE_LAYOUT_FIELD(fp, NewOrderCmd, expire_ts);
-  OSE_LAYOUT_SIZE(fp, FillCmd);
-  OSE_LAYOUT_SIZE(fp, TickCmd);
-  OSE_LAYOUT_SIZE(fp, Event);
-  OSE_LAYOUT_FIELD(fp, Event, amount);
-  OSE_LAYOUT_SIZE(fp, StateHeader);
-  OSE_LAYOUT_FIELD(fp, StateHeader, offsets);
-  OSE_LAYOUT_FIELD(fp, StateHeader, seq);
-  OSE_LAYOUT_FIELD(fp, StateHeader, rejects);
-  OSE_LAYOUT_SIZE(fp, AssetRecord);
-  OSE_LAYOUT_SIZE(fp, InstrumentRecord);
-  OSE_LAYOUT_SIZE(fp, AccountRecord);
-  OSE_LAYOUT_SIZE(fp, BalanceRecord);
-  OSE_LAYOUT_SIZE(fp, StrategyRecord);
-  OSE_LAYOUT_SIZE(fp, ClientRecord);
-  OSE_LAYOUT_SIZE(fp, PositionRecord);
-  OSE_LAYOUT_SIZE(fp, MarketRecord);
-  OSE_LAYOUT_SIZE(fp, TriggerBookRecord);
-  OSE_LAYOUT_SIZE(fp, OrderRecord);
-  OSE_LAYOUT_FIELD(fp, OrderRecord, status);
-  OSE_LAYOUT_FIELD(fp, OrderRecord, filled_qty);
-  OSE_LAYOUT_SIZE(fp, TradeRecord);
-  OSE_LAYOUT_SIZE(fp, LedgerEntry);
+#define OSE_ADD_STRUCT_(T, FIELDS) fp.add(OSE_LAYOUT_OF(T, FIELDS));
+  OSE_SHARED_STRUCTS(OSE_ADD_STRUCT_)
+#undef OSE_ADD_STRUCT_
+  // Command's union alternatives all sit at one offset, so they are not in the table (whose
+  // lists run in declaration order without overlap); their offsets and sizes still count.
+  fp.add(OSE_LAYOUT_OF(Command, OSE_COMMAND_PAYLOAD_FIELDS));
+  // The record versions array and the retire ring hold bare scalars.
+  fp.add(sizeof(std::atomic<uint32_t>)).add(alignof(std::atomic<uint32_t>)).add(sizeof(uint32_t));
   fp.add(kStateLayoutVersion).add(kRejectReasonCount).add(kAlertReasonCount);
   fp.add(kVersionedTableCount);
   return fp.value();
 }
-#pragma GCC diagnostic pop
 
 }  // namespace ose

@@ -55,6 +55,13 @@ struct alignas(64) ClientStatus {
   std::atomic<uint64_t> disconnects;        // times its policy was applied
   uint64_t reserved;
 };
+// clang-format off
+#define OSE_CLIENT_STATUS_FIELDS(X)                                                               \
+  X(ClientStatus, link) X(ClientStatus, pid) X(ClientStatus, commands)                            \
+  X(ClientStatus, malformed) X(ClientStatus, violations) X(ClientStatus, responses_dropped)       \
+  X(ClientStatus, command_depth) X(ClientStatus, disconnects) X(ClientStatus, reserved)
+// clang-format on
+OSE_LAYOUT_ASSERT(ClientStatus, OSE_CLIENT_STATUS_FIELDS, 0);
 static_assert(sizeof(ClientStatus) == 64);
 
 // What the journal thread publishes, on its own cache line: written only by that thread, so the
@@ -76,6 +83,13 @@ struct alignas(64) JournalStatus {
   std::atomic<uint64_t> snapshot_seq;     // the newest snapshot's seq; 0 if none
   std::atomic<uint64_t> snapshots_taken;  // since the engine started
 };
+// clang-format off
+#define OSE_JOURNAL_STATUS_FIELDS(X)                                                              \
+  X(JournalStatus, durable_seq) X(JournalStatus, state) X(JournalStatus, error)                   \
+  X(JournalStatus, commits) X(JournalStatus, max_lag_ns) X(JournalStatus, last_lag_ns)            \
+  X(JournalStatus, snapshot_seq) X(JournalStatus, snapshots_taken)
+// clang-format on
+OSE_LAYOUT_ASSERT(JournalStatus, OSE_JOURNAL_STATUS_FIELDS, 8);  // the tail of its line
 static_assert(sizeof(JournalStatus) == 64);
 
 struct StateSegmentHeader {
@@ -107,6 +121,22 @@ struct StateSegmentHeader {
   // ---- persistence thread writes ----
   JournalStatus journal;
 };
+// clang-format off
+#define OSE_STATE_SEGMENT_HEADER_FIELDS(X)                                                        \
+  X(StateSegmentHeader, engine_name) X(StateSegmentHeader, region_offset)                         \
+  X(StateSegmentHeader, region_size) X(StateSegmentHeader, versions_offset)                       \
+  X(StateSegmentHeader, version_count) X(StateSegmentHeader, broadcast_offset)                    \
+  X(StateSegmentHeader, broadcast_capacity) X(StateSegmentHeader, clients_offset)                 \
+  X(StateSegmentHeader, client_count) X(StateSegmentHeader, command_ring)                         \
+  X(StateSegmentHeader, response_ring) X(StateSegmentHeader, reserved0)                           \
+  X(StateSegmentHeader, applied_seq) X(StateSegmentHeader, inputs_per_sec)                        \
+  X(StateSegmentHeader, last_input_wall_ns) X(StateSegmentHeader, clients_attached)               \
+  X(StateSegmentHeader, clients_lagging) X(StateSegmentHeader, clients_quarantined)               \
+  X(StateSegmentHeader, accepting) X(StateSegmentHeader, ticks_applied)                           \
+  X(StateSegmentHeader, broadcast_published) X(StateSegmentHeader, journal)
+// clang-format on
+// 48 bytes before applied_seq's cache line, 8 before journal's.
+OSE_LAYOUT_ASSERT(StateSegmentHeader, OSE_STATE_SEGMENT_HEADER_FIELDS, 56);
 static_assert(offsetof(StateSegmentHeader, journal) % 64 == 0);
 static_assert(offsetof(StateSegmentHeader, journal) - offsetof(StateSegmentHeader, applied_seq) >=
               64);
@@ -123,6 +153,11 @@ struct Response {
   uint8_t reserved[7];
   Event event;  // valid unless kResponseDone
 };
+// clang-format off
+#define OSE_RESPONSE_FIELDS(X)                                                                    \
+  X(Response, request) X(Response, flags) X(Response, reserved) X(Response, event)
+// clang-format on
+OSE_LAYOUT_ASSERT(Response, OSE_RESPONSE_FIELDS, 0);
 static_assert(sizeof(Response) <= shm::kRecordPayload);
 static_assert(std::is_trivially_copyable_v<Response>);
 
@@ -148,6 +183,19 @@ struct ClientSegmentHeader {
   std::atomic<uint64_t> responses_dropped;
   uint64_t reserved2[6];
 };
+// clang-format off
+#define OSE_CLIENT_SEGMENT_HEADER_FIELDS(X)                                                       \
+  X(ClientSegmentHeader, engine_name) X(ClientSegmentHeader, client_name)                         \
+  X(ClientSegmentHeader, client_index) X(ClientSegmentHeader, reserved0)                          \
+  X(ClientSegmentHeader, command_offset) X(ClientSegmentHeader, command_capacity)                 \
+  X(ClientSegmentHeader, response_offset) X(ClientSegmentHeader, response_capacity)               \
+  X(ClientSegmentHeader, client_pid) X(ClientSegmentHeader, reserved1)                            \
+  X(ClientSegmentHeader, client_heartbeat_ns) X(ClientSegmentHeader, link)                        \
+  X(ClientSegmentHeader, lagging) X(ClientSegmentHeader, responses_dropped)                       \
+  X(ClientSegmentHeader, reserved2)
+// clang-format on
+// 40 bytes before client_pid's cache line, 48 before link's.
+OSE_LAYOUT_ASSERT(ClientSegmentHeader, OSE_CLIENT_SEGMENT_HEADER_FIELDS, 88);
 static_assert(offsetof(ClientSegmentHeader, link) - offsetof(ClientSegmentHeader, client_pid) >=
               64);
 
@@ -155,6 +203,8 @@ struct CommandRecord {  // the payload of a command ring record
   Command cmd;
   uint64_t reserved;
 };
+#define OSE_COMMAND_RECORD_FIELDS(X) X(CommandRecord, cmd) X(CommandRecord, reserved)
+OSE_LAYOUT_ASSERT(CommandRecord, OSE_COMMAND_RECORD_FIELDS, 0);
 static_assert(sizeof(CommandRecord) <= shm::kRecordPayload);
 
 // Where each part of a state segment lies. The engine lays the segment out with it and every
@@ -178,7 +228,59 @@ inline constexpr size_t align_page(size_t n) noexcept {
   return (n + kPageSize - 1) & ~(kPageSize - 1);
 }
 
-// Sizes and offsets of every struct that crosses a process boundary.
+// Every struct that crosses a process boundary, with its field list (written after the struct):
+// the segment headers, the rings, the responses and commands in them, and the State region the
+// readers copy. shared_layout_fingerprint() hashes each in this order; the layout tests walk the
+// same table. A new shared struct gets a field list and a line here.
+// clang-format off
+#define OSE_SHARED_STRUCTS(S)                                                                     \
+  S(shm::SegmentHeader, OSE_SEGMENT_HEADER_FIELDS)                                                \
+  S(shm::RingRecord, OSE_RING_RECORD_FIELDS)                                                      \
+  S(shm::SpscRingData, OSE_SPSC_RING_DATA_FIELDS)                                                 \
+  S(shm::BroadcastRingData, OSE_BROADCAST_RING_DATA_FIELDS)                                       \
+  S(StateSegmentHeader, OSE_STATE_SEGMENT_HEADER_FIELDS)                                          \
+  S(JournalStatus, OSE_JOURNAL_STATUS_FIELDS)                                                     \
+  S(ClientStatus, OSE_CLIENT_STATUS_FIELDS)                                                       \
+  S(ClientSegmentHeader, OSE_CLIENT_SEGMENT_HEADER_FIELDS)                                        \
+  S(Response, OSE_RESPONSE_FIELDS)                                                                \
+  S(Event, OSE_EVENT_FIELDS)                                                                      \
+  S(CommandRecord, OSE_COMMAND_RECORD_FIELDS)                                                     \
+  S(Command, OSE_COMMAND_FIELDS)                                                                  \
+  S(OrderRef, OSE_ORDER_REF_FIELDS)                                                               \
+  S(BalanceCmd, OSE_BALANCE_CMD_FIELDS)                                                           \
+  S(NewOrderCmd, OSE_NEW_ORDER_CMD_FIELDS)                                                        \
+  S(AmendCmd, OSE_AMEND_CMD_FIELDS)                                                               \
+  S(CancelAllCmd, OSE_CANCEL_ALL_CMD_FIELDS)                                                      \
+  S(AckCmd, OSE_ACK_CMD_FIELDS)                                                                   \
+  S(VenueRejectCmd, OSE_VENUE_REJECT_CMD_FIELDS)                                                  \
+  S(FillCmd, OSE_FILL_CMD_FIELDS)                                                                 \
+  S(TickCmd, OSE_TICK_CMD_FIELDS)                                                                 \
+  S(SetStrategyCmd, OSE_SET_STRATEGY_CMD_FIELDS)                                                  \
+  S(HaltCmd, OSE_HALT_CMD_FIELDS)                                                                 \
+  S(PersistenceCmd, OSE_PERSISTENCE_CMD_FIELDS)                                                   \
+  S(SetLeverageCmd, OSE_SET_LEVERAGE_CMD_FIELDS)                                                  \
+  S(StateHeader, OSE_STATE_HEADER_FIELDS)                                                         \
+  S(StateCapacities, OSE_STATE_CAPACITIES_FIELDS)                                                 \
+  S(StateOffsets, OSE_STATE_OFFSETS_FIELDS)                                                       \
+  S(AssetRecord, OSE_ASSET_RECORD_FIELDS)                                                         \
+  S(InstrumentRecord, OSE_INSTRUMENT_RECORD_FIELDS)                                               \
+  S(AccountRecord, OSE_ACCOUNT_RECORD_FIELDS)                                                     \
+  S(BalanceRecord, OSE_BALANCE_RECORD_FIELDS)                                                     \
+  S(StrategyRecord, OSE_STRATEGY_RECORD_FIELDS)                                                   \
+  S(ClientRecord, OSE_CLIENT_RECORD_FIELDS)                                                       \
+  S(PositionRecord, OSE_POSITION_RECORD_FIELDS)                                                   \
+  S(MarketRecord, OSE_MARKET_RECORD_FIELDS)                                                       \
+  S(TriggerBookRecord, OSE_TRIGGER_BOOK_RECORD_FIELDS)                                            \
+  S(OrderRecord, OSE_ORDER_RECORD_FIELDS)                                                         \
+  S(TradeRecord, OSE_TRADE_RECORD_FIELDS)                                                         \
+  S(LedgerEntry, OSE_LEDGER_ENTRY_FIELDS)                                                         \
+  S(ClientOrderIndexEntry, OSE_CLIENT_ORDER_INDEX_ENTRY_FIELDS)                                   \
+  S(TradeIndexEntry, OSE_TRADE_INDEX_ENTRY_FIELDS)
+// clang-format on
+
+// The hash of every field of every struct in OSE_SHARED_STRUCTS (and of Command's union
+// alternatives), so two builds whose shared structs differ in any offset or size, even by a swap
+// of two equal-sized fields, refuse to attach to each other.
 uint64_t shared_layout_fingerprint() noexcept;
 
 inline shm::SegmentIdentity state_segment_identity() noexcept {
