@@ -2,6 +2,7 @@
 // person can act on; unknown names are not (apply() rejects them with UNKNOWN_*).
 #include <gtest/gtest.h>
 
+#include "engine/formats/config.hpp"
 #include "engine/formats/scenario.hpp"
 
 namespace ose {
