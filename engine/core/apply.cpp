@@ -27,11 +27,9 @@ void on_balance(Ctx& c, bool deposit) noexcept {
     if (b.amount > bal.free) return c.reject(RejectReason::kInsufficientBalance);
     c.post(b.account, b.asset, LedgerKind::kWithdrawal, -b.amount, Amount{}, 0);
   }
-  Event e{};
-  e.type = EventType::kBalance;
+  Event e = make_event(EventType::kBalance);
   e.account = b.account;
   e.asset = b.asset;
-  e.strategy = e.instrument = e.client = kNoIndex;
   e.amount = deposit ? b.amount : -b.amount;
   c.emit(e);
 }
@@ -41,15 +39,13 @@ void on_set_strategy(Ctx& c) noexcept {
   const SetStrategyCmd& cmd = c.in.cmd.set_strategy;
   if (!source_is_operator(c)) return c.reject(RejectReason::kAccountNotPermitted);
   if (cmd.strategy >= s.strategy_count()) return c.reject(RejectReason::kUnknownStrategy);
-  if (cmd.state > static_cast<uint8_t>(StrategyState::kStopped)) {
+  if (!in_range(cmd.state, kStrategyStateCount)) {
     return c.reject(RejectReason::kMalformed);
   }
   s.strategy(cmd.strategy).state = static_cast<StrategyState>(cmd.state);
-  Event e{};
-  e.type = EventType::kStrategyState;
+  Event e = make_event(EventType::kStrategyState);
   e.strategy = cmd.strategy;
   e.account = s.strategy(cmd.strategy).account;
-  e.instrument = e.client = e.asset = kNoIndex;
   e.amount = Amount::from_units(cmd.state);
   c.emit(e);
 }
@@ -59,9 +55,7 @@ void on_halt(Ctx& c, bool halt) noexcept {
   const HaltCmd& h = c.in.cmd.halt;
   if (!source_is_operator(c)) return c.reject(RejectReason::kAccountNotPermitted);
   const uint8_t flag = halt ? 1 : 0;
-  Event e{};
-  e.type = halt ? EventType::kHalted : EventType::kResumed;
-  e.account = e.strategy = e.instrument = e.client = e.asset = kNoIndex;
+  Event e = make_event(halt ? EventType::kHalted : EventType::kResumed);
   switch (static_cast<HaltScope>(h.scope)) {
     case HaltScope::kGlobal:
       s.header().halted_global = flag;
@@ -120,11 +114,9 @@ void on_set_leverage(Ctx& c) noexcept {
   pos.margin = margin;
   pos.liquidation_price = liq;
   pos.touched = 1;
-  Event e{};
-  e.type = EventType::kLeverage;
+  Event e = make_event(EventType::kLeverage);
   e.account = cmd.account;
   e.instrument = cmd.instrument;
-  e.strategy = e.client = e.asset = kNoIndex;
   e.amount = Amount::from_units(cmd.leverage);
   c.emit(e);
 }
@@ -141,12 +133,10 @@ void on_persistence(Ctx& c) noexcept {
           nullptr);
 }
 
-}  // namespace
-}  // namespace detail
-
-void apply(State& state, const Input& input, EventSink& sink) noexcept {
-  using namespace detail;
-  Ctx c{state, input, sink};
+// Stamps the input, runs due timers, dispatches on the op.
+void dispatch(Ctx& c) noexcept {
+  State& state = c.s;
+  const Input& input = c.in;
   StateHeader& h = state.header();
   h.seq = input.seq;
   h.last_ts = input.ts;
@@ -196,6 +186,15 @@ void apply(State& state, const Input& input, EventSink& sink) noexcept {
     default:
       return c.reject(RejectReason::kMalformed);
   }
+}
+
+}  // namespace
+}  // namespace detail
+
+ApplyOutcome apply(State& state, const Input& input, EventSink& sink) noexcept {
+  detail::Ctx c{state, input, sink};
+  detail::dispatch(c);
+  return c.outcome;
 }
 
 }  // namespace ose

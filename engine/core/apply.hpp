@@ -8,6 +8,15 @@
 
 namespace ose {
 
-void apply(State& state, const Input& input, EventSink& sink) noexcept;
+// What one input did, so a caller learns it without diffing the State's counters.
+struct ApplyOutcome {
+  // The reason of the first reject the input counted (the input refused, or an order it names
+  // rejected: a venue's reject counts its reason); kNone when nothing was rejected.
+  RejectReason reject = RejectReason::kNone;
+  uint32_t events = 0;  // events emitted to the sink
+  uint32_t alerts = 0;  // alert events among them
+};
+
+ApplyOutcome apply(State& state, const Input& input, EventSink& sink) noexcept;
 
 }  // namespace ose

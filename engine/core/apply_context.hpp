@@ -13,6 +13,7 @@ struct Ctx {
   State& s;
   const Input& in;
   EventSink& sink;
+  ApplyOutcome outcome{};
 
   uint64_t seq() const noexcept { return in.seq; }
   int64_t ts() const noexcept { return in.ts; }
@@ -21,11 +22,16 @@ struct Ctx {
     e.seq = in.seq;
     e.ts = in.ts;
     e.op = in.cmd.op;
+    ++outcome.events;
     sink.on_event(e);
   }
+  // Every reject is counted here, so the State's counters and the outcome agree.
+  void count_reject(RejectReason reason) noexcept {
+    ++s.header().rejects[static_cast<int>(reason)];
+    if (outcome.reject == RejectReason::kNone) outcome.reject = reason;
+  }
   Event order_event(EventType type, const OrderRecord& o) const noexcept {
-    Event e{};
-    e.type = type;
+    Event e = make_event(type);
     e.order_id = o.id;
     e.cl_id = o.cl_id;
     e.client = o.client;
@@ -36,31 +42,23 @@ struct Ctx {
     e.status = o.status;
     e.qty = o.qty;
     e.price = o.price;
-    e.asset = kNoIndex;
     return e;
   }
   // A refused input that names no stored order.
   void reject(RejectReason reason, uint16_t client = kNoIndex, uint64_t cl_id = 0,
               uint64_t order_id = 0) noexcept {
-    ++s.header().rejects[static_cast<int>(reason)];
-    Event e{};
-    e.type = EventType::kRejected;
+    count_reject(reason);
+    Event e = make_event(EventType::kRejected);
     e.reason = reason;
     e.client = client;
     e.cl_id = cl_id;
     e.order_id = order_id;
-    e.account = e.strategy = e.instrument = e.asset = kNoIndex;
     emit(e);
   }
   void alert(AlertReason reason, const OrderRecord* o) noexcept {
     ++s.header().alerts[static_cast<int>(reason)];
-    Event e{};
-    if (o != nullptr) {
-      e = order_event(EventType::kAlert, *o);
-    } else {
-      e.account = e.strategy = e.instrument = e.client = e.asset = kNoIndex;
-    }
-    e.type = EventType::kAlert;
+    ++outcome.alerts;
+    Event e = o != nullptr ? order_event(EventType::kAlert, *o) : make_event(EventType::kAlert);
     e.alert = reason;
     emit(e);
   }

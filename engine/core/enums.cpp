@@ -1,87 +1,43 @@
 // Wire names of the domain enums; the tables are indexed by the enum value.
 #include "engine/core/enums.hpp"
 
-#include <array>
+#include "engine/core/name_table.hpp"
 
 namespace ose {
 
 namespace {
 
-template <typename E, size_t N>
-std::string_view name_of(E v, const std::array<std::string_view, N>& names) noexcept {
-  const auto i = static_cast<size_t>(v);
-  return i < N ? names[i] : std::string_view{"?"};
-}
+using detail::name_of;
+using detail::names;
+using detail::value_of;
 
-template <typename E, size_t N>
-std::optional<E> value_of(std::string_view s,
-                          const std::array<std::string_view, N>& names) noexcept {
-  for (size_t i = 0; i < N; ++i) {
-    if (names[i] == s) return static_cast<E>(i);
-  }
-  return std::nullopt;
-}
-
-constexpr std::array<std::string_view, 2> kSideNames = {"buy", "sell"};
-constexpr std::array<std::string_view, 7> kOrderTypeNames = {
-    "market",       "limit", "stop_market", "stop_limit", "take_profit_market", "take_profit_limit",
-    "trailing_stop"};
-constexpr std::array<std::string_view, 4> kTifNames = {"gtc", "ioc", "fok", "gtd"};
-constexpr std::array<std::string_view, 9> kOrderStatusNames = {
-    "untriggered", "pending_new", "open",     "partially_filled", "pending_cancel",
-    "filled",      "cancelled",   "rejected", "expired"};
-constexpr std::array<std::string_view, 33> kRejectReasonNames = {"NONE",
-                                                                 "MALFORMED",
-                                                                 "DUPLICATE_CLIENT_ORDER_ID",
-                                                                 "UNKNOWN_INSTRUMENT",
-                                                                 "UNKNOWN_ACCOUNT",
-                                                                 "UNKNOWN_STRATEGY",
-                                                                 "ACCOUNT_NOT_PERMITTED",
-                                                                 "HALTED",
-                                                                 "STRATEGY_NOT_RUNNING",
-                                                                 "RATE_LIMITED",
-                                                                 "QTY_BELOW_MIN",
-                                                                 "QTY_ABOVE_MAX",
-                                                                 "QTY_STEP",
-                                                                 "PRICE_TICK",
-                                                                 "PRICE_BAND",
-                                                                 "NO_MARKET_DATA",
-                                                                 "MIN_NOTIONAL",
-                                                                 "MAX_ORDER_NOTIONAL",
-                                                                 "MAX_OPEN_ORDERS",
-                                                                 "MAX_POSITION",
-                                                                 "DAILY_LOSS_LIMIT",
-                                                                 "MAX_DAILY_TRADES",
-                                                                 "REDUCE_ONLY",
-                                                                 "INSUFFICIENT_BALANCE",
-                                                                 "INSUFFICIENT_MARGIN",
-                                                                 "TABLE_FULL",
-                                                                 "UNKNOWN_ORDER",
-                                                                 "NOT_CANCELABLE",
-                                                                 "LEVERAGE_TOO_HIGH",
-                                                                 "VENUE_REJECTED",
-                                                                 "NOT_AMENDABLE",
-                                                                 "UNKNOWN_ASSET",
-                                                                 "PERSISTENCE_STOPPED"};
-constexpr std::array<std::string_view, 3> kInstrumentKindNames = {"spot", "linear", "inverse"};
-constexpr std::array<std::string_view, 2> kAccountTypeNames = {"spot", "futures"};
-constexpr std::array<std::string_view, 3> kStrategyStateNames = {"running", "paused", "stopped"};
-constexpr std::array<std::string_view, 3> kClientRoleNames = {"strategy", "venue", "admin"};
-constexpr std::array<std::string_view, 2> kLiquidityNames = {"maker", "taker"};
-constexpr std::array<std::string_view, 4> kHaltScopeNames = {"global", "account", "strategy",
-                                                             "instrument"};
-constexpr std::array<std::string_view, kAlertReasonCount> kAlertReasonNames = {
-    "NONE",
-    "OVERFILL",
-    "ILLEGAL_TRANSITION",
-    "MARGIN_CALL",
-    "NEGATIVE_BALANCE",
-    "DUPLICATE_TRADE",
-    "ARITHMETIC_OVERFLOW",
-    "LEDGER_WRAPPED",
-    "BRACKET_FAILED",
-    "PERSISTENCE_STOPPED",
-    "PERSISTENCE_RESUMED"};
+constexpr auto kSideNames = names<kSideCount>("buy", "sell");
+constexpr auto kOrderTypeNames =
+    names<kOrderTypeCount>("market", "limit", "stop_market", "stop_limit", "take_profit_market",
+                           "take_profit_limit", "trailing_stop");
+constexpr auto kTifNames = names<kTifCount>("gtc", "ioc", "fok", "gtd");
+constexpr auto kOrderStatusNames =
+    names<kOrderStatusCount>("untriggered", "pending_new", "open", "partially_filled",
+                             "pending_cancel", "filled", "cancelled", "rejected", "expired");
+constexpr auto kRejectReasonNames = names<kRejectReasonCount>(
+    "NONE", "MALFORMED", "DUPLICATE_CLIENT_ORDER_ID", "UNKNOWN_INSTRUMENT", "UNKNOWN_ACCOUNT",
+    "UNKNOWN_STRATEGY", "ACCOUNT_NOT_PERMITTED", "HALTED", "STRATEGY_NOT_RUNNING", "RATE_LIMITED",
+    "QTY_BELOW_MIN", "QTY_ABOVE_MAX", "QTY_STEP", "PRICE_TICK", "PRICE_BAND", "NO_MARKET_DATA",
+    "MIN_NOTIONAL", "MAX_ORDER_NOTIONAL", "MAX_OPEN_ORDERS", "MAX_POSITION", "DAILY_LOSS_LIMIT",
+    "MAX_DAILY_TRADES", "REDUCE_ONLY", "INSUFFICIENT_BALANCE", "INSUFFICIENT_MARGIN", "TABLE_FULL",
+    "UNKNOWN_ORDER", "NOT_CANCELABLE", "LEVERAGE_TOO_HIGH", "VENUE_REJECTED", "NOT_AMENDABLE",
+    "UNKNOWN_ASSET", "PERSISTENCE_STOPPED");
+constexpr auto kInstrumentKindNames = names<kInstrumentKindCount>("spot", "linear", "inverse");
+constexpr auto kAccountTypeNames = names<kAccountTypeCount>("spot", "futures");
+constexpr auto kStrategyStateNames = names<kStrategyStateCount>("running", "paused", "stopped");
+constexpr auto kClientRoleNames = names<kClientRoleCount>("strategy", "venue", "admin");
+constexpr auto kLiquidityNames = names<kLiquidityCount>("maker", "taker");
+constexpr auto kHaltScopeNames =
+    names<kHaltScopeCount>("global", "account", "strategy", "instrument");
+constexpr auto kAlertReasonNames = names<kAlertReasonCount>(
+    "NONE", "OVERFILL", "ILLEGAL_TRANSITION", "MARGIN_CALL", "NEGATIVE_BALANCE", "DUPLICATE_TRADE",
+    "ARITHMETIC_OVERFLOW", "LEDGER_WRAPPED", "BRACKET_FAILED", "PERSISTENCE_STOPPED",
+    "PERSISTENCE_RESUMED");
 
 }  // namespace
 

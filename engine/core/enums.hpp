@@ -9,7 +9,17 @@
 
 namespace ose {
 
+// Every enum E below has a kECount: the number of its values, which are 0..kECount-1. Bounds
+// checks of raw values use it (in_range), and the name tables are built for exactly that many
+// names (name_table.hpp), so a value appended without a name fails to compile.
+
+// Whether a raw wire value names one of an enum's `count` values.
+constexpr bool in_range(unsigned raw, int count) noexcept {
+  return raw < static_cast<unsigned>(count);
+}
+
 enum class Side : uint8_t { kBuy = 0, kSell = 1 };
+inline constexpr int kSideCount = 2;
 
 enum class OrderType : uint8_t {
   kMarket = 0,
@@ -23,6 +33,7 @@ enum class OrderType : uint8_t {
 inline constexpr int kOrderTypeCount = 7;
 
 enum class Tif : uint8_t { kGtc = 0, kIoc = 1, kFok = 2, kGtd = 3 };
+inline constexpr int kTifCount = 4;
 
 enum class OrderStatus : uint8_t {
   kUntriggered = 0,
@@ -75,11 +86,17 @@ enum class RejectReason : uint16_t {
 inline constexpr int kRejectReasonCount = 33;
 
 enum class InstrumentKind : uint8_t { kSpot = 0, kLinear = 1, kInverse = 2 };
+inline constexpr int kInstrumentKindCount = 3;
 enum class AccountType : uint8_t { kSpot = 0, kFutures = 1 };
+inline constexpr int kAccountTypeCount = 2;
 enum class StrategyState : uint8_t { kRunning = 0, kPaused = 1, kStopped = 2 };
+inline constexpr int kStrategyStateCount = 3;
 enum class ClientRole : uint8_t { kStrategy = 0, kVenue = 1, kAdmin = 2 };
+inline constexpr int kClientRoleCount = 3;
 enum class Liquidity : uint8_t { kMaker = 0, kTaker = 1 };
+inline constexpr int kLiquidityCount = 2;
 enum class HaltScope : uint8_t { kGlobal = 0, kAccount = 1, kStrategy = 2, kInstrument = 3 };
+inline constexpr int kHaltScopeCount = 4;
 
 // Why an alert event was raised.
 enum class AlertReason : uint16_t {

@@ -70,6 +70,15 @@ OSE_LAYOUT_ASSERT(Event, OSE_EVENT_FIELDS, 0);
 static_assert(std::is_trivially_copyable_v<Event>);
 static_assert(sizeof(Event) == 88);
 
+// The one way apply() starts an event: zero ids and amounts, and every index kNoIndex, because
+// index 0 is a real account, asset, client... and a field a handler forgets must not name one.
+constexpr Event make_event(EventType type) noexcept {
+  Event e{};
+  e.type = type;
+  e.client = e.account = e.strategy = e.instrument = e.asset = kNoIndex;
+  return e;
+}
+
 // Receives every event apply() emits, in order. Implementations must not throw; the hot path
 // ones copy the event into a ring.
 class EventSink {

@@ -297,9 +297,9 @@ void on_fill(Ctx& c) noexcept {
   const bool fee_asset_ok =
       f.fee_asset < s.asset_count() || (f.fee_asset == kNoIndex && f.fee.is_zero());
   // A fee may be negative (a rebate) but must be negatable: INT64_MIN has no opposite.
-  if (!f.qty.is_positive() || !f.price.is_positive() || !fee_asset_ok || f.liquidity > 1 ||
-      f.trade_id == 0 || f.fee.e8 == INT64_MIN) {
-    ++s.header().rejects[static_cast<int>(RejectReason::kMalformed)];
+  if (!f.qty.is_positive() || !f.price.is_positive() || !fee_asset_ok ||
+      !in_range(f.liquidity, kLiquidityCount) || f.trade_id == 0 || f.fee.e8 == INT64_MIN) {
+    c.count_reject(RejectReason::kMalformed);
     Event e = c.order_event(EventType::kRejected, o);
     e.reason = RejectReason::kMalformed;
     e.trade_id = f.trade_id;

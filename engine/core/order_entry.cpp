@@ -8,13 +8,10 @@ namespace {
 
 constexpr int64_t kNsPerSecond = 1'000'000'000;
 
-bool valid_enum(uint8_t v, int count) noexcept {
-  return v < count;
-}
-
 // MALFORMED: anything that makes the order meaningless regardless of state.
 bool well_formed(const State& s, const NewOrderCmd& n) noexcept {
-  if (!valid_enum(n.side, 2) || !valid_enum(n.type, kOrderTypeCount) || !valid_enum(n.tif, 4)) {
+  if (!in_range(n.side, kSideCount) || !in_range(n.type, kOrderTypeCount) ||
+      !in_range(n.tif, kTifCount)) {
     return false;
   }
   if ((n.flags & ~(kFlagPostOnly | kFlagReduceOnly)) != 0) return false;
@@ -171,8 +168,8 @@ void on_new_order(Ctx& c) noexcept {
   o.strategy = n.strategy;
   o.instrument = n.instrument;
   o.side = static_cast<Side>(n.side & 1);
-  o.type = static_cast<OrderType>(n.type < kOrderTypeCount ? n.type : 0);
-  o.tif = static_cast<Tif>(n.tif < 4 ? n.tif : 0);
+  o.type = static_cast<OrderType>(in_range(n.type, kOrderTypeCount) ? n.type : 0);
+  o.tif = static_cast<Tif>(in_range(n.tif, kTifCount) ? n.tif : 0);
   o.flags = static_cast<uint8_t>(n.flags & (kFlagPostOnly | kFlagReduceOnly));
   o.lock_asset = kNoIndex;
   o.fee_asset = kNoIndex;
@@ -277,7 +274,7 @@ void on_new_order(Ctx& c) noexcept {
     rec.status = OrderStatus::kRejected;
     rec.reject_reason = reason;
     retire(s, slot);
-    ++s.header().rejects[static_cast<int>(reason)];
+    c.count_reject(reason);
     Event e = c.order_event(EventType::kRejected, rec);
     e.reason = reason;
     c.emit(e);
@@ -325,7 +322,7 @@ void on_cancel(Ctx& c) noexcept {
   if (o == nullptr)
     return c.reject(RejectReason::kUnknownOrder, ref.client, ref.cl_id, ref.order_id);
   if (!is_legal(o->status, OrderEvent::kCancelRequest)) {
-    ++c.s.header().rejects[static_cast<int>(RejectReason::kNotCancelable)];
+    c.count_reject(RejectReason::kNotCancelable);
     Event e = c.order_event(EventType::kRejected, *o);
     e.reason = RejectReason::kNotCancelable;
     c.emit(e);
@@ -365,7 +362,7 @@ void on_amend(Ctx& c) noexcept {
   }
   OrderRecord& o = *op;
   auto refuse = [&](RejectReason r) {
-    ++s.header().rejects[static_cast<int>(r)];
+    c.count_reject(r);
     Event e = c.order_event(EventType::kRejected, o);
     e.reason = r;
     c.emit(e);

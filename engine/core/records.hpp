@@ -306,6 +306,7 @@ enum class LedgerKind : uint8_t {
   kRealizedPnl = 6,     // futures
   kPositionMargin = 7,  // futures: free ↔ locked as the position margin changes
 };
+inline constexpr int kLedgerKindCount = 8;
 std::string_view to_string(LedgerKind k) noexcept;
 
 // One balance change. Invariant per (account, asset): free_after = previous free_after +

@@ -29,20 +29,6 @@ void copy_name(char (&dst)[kNameLen], const std::string& src) noexcept {
   std::memcpy(dst, src.data(), std::min<size_t>(src.size(), kNameLen - 1));
 }
 
-// splitmix64 finalizer: cheap and well mixed for sequential client order ids.
-uint64_t mix(uint64_t x) noexcept {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
-
-// Hashing key of an (owner, id) pair: the owner lands in the top bits after mixing the id so
-// that equal ids of different clients spread.
-uint64_t pair_hash(uint16_t owner, uint64_t id) noexcept {
-  return mix(id ^ (static_cast<uint64_t>(owner) << 48));
-}
-
 // The byte ranges that make up the canonical serialization, in order.
 template <typename F>
 void for_each_canonical_range(const State& s, F&& f) {
@@ -191,8 +177,8 @@ Result<State> State::create(const StateSpec& c) {
       if (ai != kNoIndex) r.accounts[ai / 64] |= uint64_t{1} << (ai % 64);
     }
   }
-  for (uint32_t i = 0; i < caps.order_index; ++i) s.order_index()[i].slot = kNoSlot;
-  for (uint32_t i = 0; i < caps.trade_index; ++i) s.trade_index()[i].ring_pos = kNoSlot;
+  s.order_index_view().clear();
+  s.trade_index_view().clear();
   // Initial balances are deposits at seq 0, so the ledger explains every unit from the start.
   for (uint16_t i = 0; i < caps.accounts; ++i) {
     for (const auto& [code, amount] : c.accounts[i].balances) {
@@ -269,136 +255,47 @@ VersionLayout VersionLayout::for_caps(const StateCapacities& caps) noexcept {
 }
 
 OrderRecord* State::find_order(uint16_t client_index, uint64_t cl_id) noexcept {
-  const uint32_t mask = caps().order_index - 1;
-  ClientOrderIndexEntry* idx = order_index();
-  for (uint32_t i = static_cast<uint32_t>(pair_hash(client_index, cl_id)) & mask;;
-       i = (i + 1) & mask) {
-    const ClientOrderIndexEntry& e = idx[i];
-    if (e.slot == kNoSlot) return nullptr;
-    if (e.cl_id == cl_id && e.client == client_index) return &order_at(e.slot);
-  }
+  const ClientOrderIndexEntry* e = order_index_view().find(ClientOrderKey{client_index, cl_id});
+  return e == nullptr ? nullptr : &order_at(e->slot);
 }
 
 bool State::index_insert(uint16_t client_index, uint64_t cl_id, uint32_t slot) noexcept {
-  const uint32_t mask = caps().order_index - 1;
-  ClientOrderIndexEntry* idx = order_index();
   // Load factor ≤ 1/2 by construction (index capacity ≥ 2 × order slots), so a free entry exists.
-  for (uint32_t i = static_cast<uint32_t>(pair_hash(client_index, cl_id)) & mask;;
-       i = (i + 1) & mask) {
-    ClientOrderIndexEntry& e = idx[i];
-    if (e.slot == kNoSlot) {
-      e = ClientOrderIndexEntry{cl_id, slot, client_index, 0};
-      return true;
-    }
-    if (e.cl_id == cl_id && e.client == client_index) return false;
-  }
+  return order_index_view().insert(ClientOrderIndexEntry{cl_id, slot, client_index, 0}) ==
+         shm::IndexInsert::kInserted;
 }
-
-namespace {
-// Backward-shift deletion for linear probing: move later entries of the cluster into the hole
-// when their home position allows, so lookups never need tombstones.
-template <typename Entry, typename Home, typename Empty, typename Clear>
-void erase_at(Entry* table, uint32_t mask, uint32_t hole, Home&& home, Empty&& empty,
-              Clear&& clear) noexcept {
-  uint32_t j = hole;
-  for (;;) {
-    j = (j + 1) & mask;
-    if (empty(table[j])) break;
-    const uint32_t k = home(table[j]) & mask;
-    // Entry j may fill the hole unless its home lies cyclically in (hole, j].
-    const bool stays = hole <= j ? (hole < k && k <= j) : (hole < k || k <= j);
-    if (stays) continue;
-    table[hole] = table[j];
-    hole = j;
-  }
-  clear(table[hole]);
-}
-}  // namespace
 
 void State::index_erase(uint16_t client_index, uint64_t cl_id) noexcept {
-  const uint32_t mask = caps().order_index - 1;
-  ClientOrderIndexEntry* idx = order_index();
-  for (uint32_t i = static_cast<uint32_t>(pair_hash(client_index, cl_id)) & mask;;
-       i = (i + 1) & mask) {
-    if (idx[i].slot == kNoSlot) return;
-    if (idx[i].cl_id == cl_id && idx[i].client == client_index) {
-      erase_at(
-          idx, mask, i,
-          [](const ClientOrderIndexEntry& e) {
-            return static_cast<uint32_t>(pair_hash(e.client, e.cl_id));
-          },
-          [](const ClientOrderIndexEntry& e) { return e.slot == kNoSlot; },
-          [](ClientOrderIndexEntry& e) {
-            e = ClientOrderIndexEntry{0, kNoSlot, 0, 0};
-          });
-      return;
-    }
-  }
+  order_index_view().erase(ClientOrderKey{client_index, cl_id});
 }
 
 bool State::trade_seen(uint16_t instrument_index, uint64_t trade_id) noexcept {
-  const uint32_t mask = caps().trade_index - 1;
-  const TradeIndexEntry* idx = trade_index();
-  for (uint32_t i = static_cast<uint32_t>(pair_hash(instrument_index, trade_id)) & mask;;
-       i = (i + 1) & mask) {
-    if (idx[i].ring_pos == kNoSlot) return false;
-    if (idx[i].trade_id == trade_id && idx[i].instrument == instrument_index) return true;
-  }
+  return trade_index_view().find(TradeKey{instrument_index, trade_id}) != nullptr;
 }
 
 void State::trade_remember(uint16_t instrument_index, uint64_t trade_id,
                            uint64_t order_id) noexcept {
   StateHeader& h = header();
-  const uint32_t mask = caps().trade_index - 1;
-  TradeIndexEntry* idx = trade_index();
+  TradeIndex index = trade_index_view();
   const auto pos = static_cast<uint32_t>(h.trades_written % h.caps.trades);
   TradeRecord& slot = trades()[pos];
   if (h.trades_written >= h.caps.trades) {
-    // The window is full: forget the oldest trade id before reusing its ring position.
-    for (uint32_t i = static_cast<uint32_t>(pair_hash(slot.instrument, slot.trade_id)) & mask;;
-         i = (i + 1) & mask) {
-      if (idx[i].ring_pos == kNoSlot) break;
-      if (idx[i].ring_pos == pos) {
-        erase_at(
-            idx, mask, i,
-            [](const TradeIndexEntry& e) {
-              return static_cast<uint32_t>(pair_hash(e.instrument, e.trade_id));
-            },
-            [](const TradeIndexEntry& e) { return e.ring_pos == kNoSlot; },
-            [](TradeIndexEntry& e) {
-              e = TradeIndexEntry{0, kNoSlot, 0, 0};
-            });
-        break;
-      }
-    }
+    // The window is full: forget the oldest trade id before reusing its ring position. It is
+    // matched by position, not key: the entry that points at this ring slot is the one to go.
+    index.erase_if(TradeKey{slot.instrument, slot.trade_id},
+                   [pos](const TradeIndexEntry& e) { return e.ring_pos == pos; });
   }
   slot = TradeRecord{trade_id, order_id, instrument_index, 0, 0};
-  trade_index_insert(instrument_index, trade_id, pos);
+  // fills.cpp asked trade_seen() first, and load factor ≤ 1/2 (index capacity ≥ 2 × ring size).
+  index.insert_absent(TradeIndexEntry{trade_id, pos, instrument_index, 0});
   ++h.trades_written;
-}
-
-void State::trade_index_insert(uint16_t instrument_index, uint64_t trade_id,
-                               uint32_t ring_pos) noexcept {
-  // Load factor ≤ 1/2 (index capacity ≥ 2 × ring size), so a free entry exists.
-  const uint32_t mask = caps().trade_index - 1;
-  TradeIndexEntry* idx = trade_index();
-  for (uint32_t i = static_cast<uint32_t>(pair_hash(instrument_index, trade_id)) & mask;;
-       i = (i + 1) & mask) {
-    if (idx[i].ring_pos == kNoSlot) {
-      idx[i] = TradeIndexEntry{trade_id, ring_pos, instrument_index, 0};
-      return;
-    }
-  }
 }
 
 void State::rebuild_indices() noexcept {
   const StateHeader& h = header();
-  for (uint32_t i = 0; i < h.caps.order_index; ++i) {
-    order_index()[i] = ClientOrderIndexEntry{0, kNoSlot, 0, 0};
-  }
-  for (uint32_t i = 0; i < h.caps.trade_index; ++i) {
-    trade_index()[i] = TradeIndexEntry{0, kNoSlot, 0, 0};
-  }
+  order_index_view().clear();
+  TradeIndex trade_index = trade_index_view();
+  trade_index.clear();
   for (uint32_t slot = 0; slot < h.next_unused_slot; ++slot) {
     const OrderRecord& o = order_at(slot);
     if (o.id != 0 && o.cl_id != 0 && (o.flags & kFlagBracketExit) == 0 && o.client != kNoIndex) {
@@ -408,8 +305,17 @@ void State::rebuild_indices() noexcept {
   const uint64_t n = std::min<uint64_t>(h.trades_written, h.caps.trades);
   for (uint64_t pos = 0; pos < n; ++pos) {
     const TradeRecord& t = trades()[pos];
-    trade_index_insert(t.instrument, t.trade_id, static_cast<uint32_t>(pos));
+    trade_index.insert_absent(
+        TradeIndexEntry{t.trade_id, static_cast<uint32_t>(pos), t.instrument, 0});
   }
+}
+
+ClientOrderIndex State::order_index_view() noexcept {
+  return ClientOrderIndex(order_index(), caps().order_index);
+}
+
+TradeIndex State::trade_index_view() noexcept {
+  return TradeIndex(trade_index(), caps().trade_index);
 }
 
 Result<State> State::clone() const {
@@ -504,15 +410,16 @@ std::string State::integrity_problem() const {
   for (uint16_t i = 0; i < c.instruments; ++i) {
     const InstrumentRecord& ins = instrument(i);
     if (ins.base >= c.assets || ins.quote >= c.assets || ins.settle >= c.assets ||
-        static_cast<unsigned>(ins.kind) > 2 || !ins.tick_size.is_positive() ||
-        !ins.step_size.is_positive() || ins.max_leverage < 1) {
+        !in_range(static_cast<unsigned>(ins.kind), kInstrumentKindCount) ||
+        !ins.tick_size.is_positive() || !ins.step_size.is_positive() || ins.max_leverage < 1) {
       return fmt::format("instrument {}", i);
     }
     const TriggerBookRecord& tb = trigger_book(i);
     if (!slot_ok(tb.head) || !slot_ok(tb.trail_head)) return fmt::format("trigger book {}", i);
   }
   for (uint16_t k = 0; k < c.strategies; ++k) {
-    if (strategy(k).account >= c.accounts || static_cast<unsigned>(strategy(k).state) > 2) {
+    if (strategy(k).account >= c.accounts ||
+        !in_range(static_cast<unsigned>(strategy(k).state), kStrategyStateCount)) {
       return fmt::format("strategy {}", k);
     }
   }
@@ -524,10 +431,11 @@ std::string State::integrity_problem() const {
   for (uint32_t slot = 0; slot < used; ++slot) {
     const OrderRecord& o = order_at(slot);
     if (o.id == 0) continue;
-    if (order_slot(o.id) != slot || static_cast<unsigned>(o.side) > 1 ||
-        static_cast<unsigned>(o.type) >= kOrderTypeCount || static_cast<unsigned>(o.tif) > 3 ||
-        static_cast<unsigned>(o.status) >= kOrderStatusCount ||
-        static_cast<unsigned>(o.reject_reason) >= kRejectReasonCount ||
+    if (order_slot(o.id) != slot || !in_range(static_cast<unsigned>(o.side), kSideCount) ||
+        !in_range(static_cast<unsigned>(o.type), kOrderTypeCount) ||
+        !in_range(static_cast<unsigned>(o.tif), kTifCount) ||
+        !in_range(static_cast<unsigned>(o.status), kOrderStatusCount) ||
+        !in_range(static_cast<unsigned>(o.reject_reason), kRejectReasonCount) ||
         !index_ok(o.lock_asset, c.assets) || !index_ok(o.fee_asset, c.assets) ||
         !slot_ok(o.live_prev) || !slot_ok(o.live_next) || !slot_ok(o.trig_prev) ||
         !slot_ok(o.trig_next)) {
@@ -574,7 +482,8 @@ std::string State::integrity_problem() const {
   const uint64_t entries = std::min<uint64_t>(h.ledger_written, c.ledger);
   for (uint64_t k = 0; k < entries; ++k) {
     const LedgerEntry& e = ledger()[k];
-    if (e.account >= c.accounts || e.asset >= c.assets || static_cast<unsigned>(e.kind) > 7) {
+    if (e.account >= c.accounts || e.asset >= c.assets ||
+        !in_range(static_cast<unsigned>(e.kind), kLedgerKindCount)) {
       return fmt::format("ledger entry {}", k);
     }
   }

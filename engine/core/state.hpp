@@ -14,6 +14,7 @@
 #include "engine/core/record_versions.hpp"
 #include "engine/core/records.hpp"
 #include "engine/core/result.hpp"
+#include "engine/core/state_indices.hpp"
 #include "engine/core/state_spec.hpp"
 #include "shm/layout.hpp"
 
@@ -282,7 +283,9 @@ class State {
     if (versions_ != nullptr) versions_->open(t, record);
   }
   void rebuild_indices() noexcept;
-  void trade_index_insert(uint16_t instrument, uint64_t trade_id, uint32_t ring_pos) noexcept;
+  // Views over the two index tables of the region.
+  ClientOrderIndex order_index_view() noexcept;
+  TradeIndex trade_index_view() noexcept;
 
   std::byte* base_ = nullptr;
   RegionPtr owned_;

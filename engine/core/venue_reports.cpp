@@ -41,13 +41,13 @@ void on_venue_reject(Ctx& c) noexcept {
   OrderStatus next{};
   OrderRecord* o = venue_order(c, r.ref, OrderEvent::kVenueReject, next);
   if (o == nullptr) return;
-  const auto reason =
-      static_cast<uint16_t>(r.reason) < kRejectReasonCount && r.reason != RejectReason::kNone
-          ? r.reason
-          : RejectReason::kVenueRejected;
+  const auto reason = in_range(static_cast<uint16_t>(r.reason), kRejectReasonCount) &&
+                              r.reason != RejectReason::kNone
+                          ? r.reason
+                          : RejectReason::kVenueRejected;
   o->reject_reason = reason;
   finish_order(c, *o, next);
-  ++c.s.header().rejects[static_cast<int>(reason)];
+  c.count_reject(reason);
   Event e = c.order_event(EventType::kRejected, *o);
   e.reason = reason;
   c.emit(e);

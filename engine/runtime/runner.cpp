@@ -100,8 +100,8 @@ Result<std::unique_ptr<Runner>> Runner::create(const EngineConfig& config, Runne
   const std::string state_name = state_segment_name(config.name);
   if (shm::Segment::exists(state_name)) {
     int32_t old_pid = 0;
-    if (auto old = shm::Segment::attach(state_name, shm::Access::kReadOnly,
-                                        state_segment_identity())) {
+    if (auto old =
+            shm::Segment::attach(state_name, shm::Access::kReadOnly, state_segment_identity())) {
       // Relaxed: a figure for the log line only.
       old_pid = old->header().owner_pid.load(std::memory_order_relaxed);
     }
@@ -229,8 +229,8 @@ Runner::~Runner() {
   segment_.unlink();
 }
 
-void Runner::apply_input(uint16_t source, const Command& cmd, uint64_t request,
-                         int64_t now) noexcept {
+ApplyOutcome Runner::apply_input(uint16_t source, const Command& cmd, uint64_t request,
+                                 int64_t now) noexcept {
   State& s = segment_.state();
   Input in;
   in.seq = s.header().seq + 1;
@@ -241,13 +241,14 @@ void Runner::apply_input(uint16_t source, const Command& cmd, uint64_t request,
   RecordVersions& versions = segment_.versions();
   versions.begin_input();
   router_->begin(source, request);
-  apply(s, in, *router_);
+  const ApplyOutcome outcome = apply(s, in, *router_);
   versions.close_all();
   router_->end();
   StateSegmentHeader& h = segment_.header();
   // SYNC(applied_seq): release. Readers that see this seq see the input's records closed.
   h.applied_seq.store(in.seq, std::memory_order_release);
   if (input_sink_ != nullptr) input_sink_->on_input(in);
+  return outcome;
 }
 
 bool Runner::poll_client(uint16_t client) noexcept {
@@ -267,14 +268,11 @@ bool Runner::poll_client(uint16_t client) noexcept {
       return true;
     }
     if (rt.link != ClientLink::kAttached) check_client(client, shm::monotonic_ns());
-    const uint64_t rejects_before =
-        segment_.state().header().rejects[static_cast<int>(RejectReason::kMalformed)];
     if (n == 0) now = shm::wall_clock_ns();
-    apply_input(client, rec.cmd, port.commands().tail(), now);
+    const ApplyOutcome outcome = apply_input(client, rec.cmd, port.commands().tail(), now);
     // Relaxed: monitoring counters.
     status.commands.fetch_add(1, std::memory_order_relaxed);
-    if (segment_.state().header().rejects[static_cast<int>(RejectReason::kMalformed)] !=
-        rejects_before) {
+    if (outcome.reject == RejectReason::kMalformed) {
       status.malformed.fetch_add(1, std::memory_order_relaxed);
       violation(client, "malformed commands");
       if (rt.link == ClientLink::kQuarantined) return true;

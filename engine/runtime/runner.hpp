@@ -14,11 +14,12 @@
 #include <string>
 #include <vector>
 
-#include "engine/runtime/client_port.hpp"
+#include "engine/core/apply.hpp"
+#include "engine/core/result.hpp"
 #include "engine/formats/config.hpp"
+#include "engine/runtime/client_port.hpp"
 #include "engine/runtime/held_responses.hpp"
 #include "engine/runtime/input_sink.hpp"
-#include "engine/core/result.hpp"
 #include "engine/runtime/state_segment.hpp"
 #include "shm/idle.hpp"
 #include "shm/segment.hpp"
@@ -86,7 +87,8 @@ class Runner {
   Runner(EngineConfig config, StateSegmentWriter segment, shm::OwnerLock lock, RunnerLog log);
 
   // `now`: wall clock ns when the input was taken; the ts stamped is never below the last one.
-  void apply_input(uint16_t source, const Command& cmd, uint64_t request, int64_t now) noexcept;
+  ApplyOutcome apply_input(uint16_t source, const Command& cmd, uint64_t request,
+                           int64_t now) noexcept;
   bool poll_client(uint16_t client) noexcept;
   bool poll_ticks() noexcept;
   void housekeeping(int64_t now_mono) noexcept;

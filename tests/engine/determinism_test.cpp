@@ -239,5 +239,38 @@ TEST(Determinism, ACloneHasTheSameHashAndEvolvesIndependently) {
   }
 }
 
+// apply()'s outcome says what the State's counters and the sink say: the reject reason whose
+// counter moved (an input counts at most one reject), the events emitted and the alerts among
+// them. The Runner trusts it instead of diffing the counters.
+TEST(ApplyOutcome, AgreesWithTheRejectCountersAndTheEventsOfEveryInput) {
+  uint64_t rejected = 0;
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    const auto stream = make_stream(config(), 900 + seed, kInputs);
+    State s = fresh(config());
+    RecordingSink sink;
+    for (size_t i = 0; i < stream.size(); ++i) {
+      const StateHeader before = s.header();
+      const size_t events_before = sink.events.size();
+      const ApplyOutcome outcome = apply(s, stream[i], sink);
+      const StateHeader& after = s.header();
+      RejectReason moved = RejectReason::kNone;
+      uint64_t reject_count = 0;
+      uint64_t alert_count = 0;
+      for (int r = 0; r < kRejectReasonCount; ++r) {
+        if (after.rejects[r] != before.rejects[r]) moved = static_cast<RejectReason>(r);
+        reject_count += after.rejects[r] - before.rejects[r];
+      }
+      for (int a = 0; a < kAlertReasonCount; ++a) alert_count += after.alerts[a] - before.alerts[a];
+      ASSERT_LE(reject_count, 1u) << "seed " << seed << " input " << i;
+      EXPECT_EQ(outcome.reject, moved) << "seed " << seed << " input " << i;
+      EXPECT_EQ(outcome.events, sink.events.size() - events_before)
+          << "seed " << seed << " input " << i;
+      EXPECT_EQ(outcome.alerts, alert_count) << "seed " << seed << " input " << i;
+      if (outcome.reject != RejectReason::kNone) ++rejected;
+    }
+  }
+  EXPECT_GT(rejected, 0u) << "the streams must exercise rejects for this to mean anything";
+}
+
 }  // namespace
 }  // namespace ose

@@ -1,0 +1,60 @@
+// How the State's two hash indices key their entries: (client, cl_id) → order slot and
+// (instrument, trade_id) → trade ring position. Both are shm::OpenAddressingIndex views over
+// tables in the State region; the tables are derived data (rebuilt on restore, not serialized),
+// but they are still laid out deterministically.
+#pragma once
+
+#include <cstdint>
+
+#include "engine/core/records.hpp"
+#include "shm/open_addressing_index.hpp"
+
+namespace ose {
+
+// splitmix64 finalizer: cheap and well mixed for sequential client order ids.
+constexpr uint64_t mix64(uint64_t x) noexcept {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+// Hashing key of an (owner, id) pair: the owner lands in the top bits after mixing the id so
+// that equal ids of different clients spread.
+constexpr uint64_t pair_hash(uint16_t owner, uint64_t id) noexcept {
+  return mix64(id ^ (static_cast<uint64_t>(owner) << 48));
+}
+
+struct ClientOrderKey {
+  uint16_t client;
+  uint64_t cl_id;
+  bool operator==(const ClientOrderKey&) const = default;
+};
+
+struct ClientOrderIndexTraits {
+  using Entry = ClientOrderIndexEntry;
+  using Key = ClientOrderKey;
+  static uint64_t hash(const Key& k) noexcept { return pair_hash(k.client, k.cl_id); }
+  static Key key_of(const Entry& e) noexcept { return Key{e.client, e.cl_id}; }
+  static bool is_empty(const Entry& e) noexcept { return e.slot == kNoSlot; }
+  static constexpr Entry kEmpty{0, kNoSlot, 0, 0};
+};
+using ClientOrderIndex = shm::OpenAddressingIndex<ClientOrderIndexTraits>;
+
+struct TradeKey {
+  uint16_t instrument;
+  uint64_t trade_id;
+  bool operator==(const TradeKey&) const = default;
+};
+
+struct TradeIndexTraits {
+  using Entry = TradeIndexEntry;
+  using Key = TradeKey;
+  static uint64_t hash(const Key& k) noexcept { return pair_hash(k.instrument, k.trade_id); }
+  static Key key_of(const Entry& e) noexcept { return Key{e.instrument, e.trade_id}; }
+  static bool is_empty(const Entry& e) noexcept { return e.ring_pos == kNoSlot; }
+  static constexpr Entry kEmpty{0, kNoSlot, 0, 0};
+};
+using TradeIndex = shm::OpenAddressingIndex<TradeIndexTraits>;
+
+}  // namespace ose
