@@ -22,6 +22,10 @@ class DurableEngine::Tee final : public InputSink {
 
 Result<std::unique_ptr<DurableEngine>> DurableEngine::open(const EngineConfig& config, Log log,
                                                            InputSink* extra_sink) {
+  // The lock first: recovery opens the journal read-write, which only the one live engine of
+  // this name may do.
+  auto lock = lock_engine(config.name);
+  if (!lock) return Error{lock.error()};
   std::unique_ptr<DurableEngine> e(new DurableEngine());
   e->log_ = log;
   std::optional<Store> store;
@@ -45,7 +49,8 @@ Result<std::unique_ptr<DurableEngine>> DurableEngine::open(const EngineConfig& c
                               : fmt::format("the snapshot at seq {}", e->snapshot_seq_),
         e->replayed_, static_cast<double>(recovered->elapsed_ns) / 1e6, recovered->state_hash));
   }
-  auto runner = Runner::create(config, log, recovered ? &recovered->state : nullptr);
+  auto runner =
+      Runner::create(config, std::move(*lock), log, recovered ? &recovered->state : nullptr);
   if (!runner) return Error{runner.error()};
   e->runner_ = std::move(*runner);
   if (recovered) {

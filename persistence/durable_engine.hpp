@@ -1,6 +1,6 @@
-// The engine with its journal: recovery, then the Runner (segments published with the recovered
-// state), then the journal thread fed by the Runner. `ose engine` runs one; the process and
-// crash tests fork one. Without [engine].journal it is the bare Runner.
+// The engine with its journal: the engine's lock, recovery, then the Runner (segments published
+// with the recovered state), then the journal thread fed by the Runner. `ose engine` runs one; the
+// process and crash tests fork one. Without [engine].journal it is the bare Runner.
 #pragma once
 
 #include <atomic>
@@ -8,8 +8,8 @@
 #include <memory>
 #include <string>
 
-#include "engine/formats/config.hpp"
 #include "engine/core/result.hpp"
+#include "engine/formats/config.hpp"
 #include "engine/runtime/runner.hpp"
 #include "persistence/journal.hpp"
 #include "persistence/recovery.hpp"
@@ -41,6 +41,8 @@ class DurableEngine {
   DurableEngine() = default;
 
   Log log_;
+  // Declared before the journal so it is destroyed after it: the Runner holds the engine's
+  // lock, which must outlive the journal's last write to the data_dir.
   std::unique_ptr<Runner> runner_;
   std::unique_ptr<Journal> journal_;
   std::unique_ptr<Tee> tee_;

@@ -1,11 +1,11 @@
 #include "shm/segment.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/interprocess/mapped_region.hpp>
 #include <boost/interprocess/shared_memory_object.hpp>
-#include <boost/interprocess/sync/file_lock.hpp>
 #include <cerrno>
 #include <cstring>
 #include <string_view>
@@ -157,35 +157,97 @@ bool Segment::exists(const std::string& name) noexcept {
   return access((std::string(kShmDir) + "/" + name).c_str(), F_OK) == 0;
 }
 
-struct OwnerLock::Impl {
-  bi::file_lock lock;
-  std::string path;
-};
+OwnerLock::OwnerLock(int fd, std::string path) noexcept
+    : fd_(fd), owner_pid_(static_cast<int32_t>(getpid())), path_(std::move(path)) {}
 
-OwnerLock::OwnerLock(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}
-OwnerLock::OwnerLock(OwnerLock&&) noexcept = default;
-OwnerLock& OwnerLock::operator=(OwnerLock&&) noexcept = default;
-OwnerLock::~OwnerLock() {
-  // The file stays: removing it would let a third process lock a fresh inode while a second
-  // still waits on the old one. The kernel releases the lock itself.
-  if (impl_) impl_->lock.unlock();
+OwnerLock::OwnerLock(OwnerLock&& o) noexcept
+    : fd_(std::exchange(o.fd_, -1)), owner_pid_(o.owner_pid_), path_(std::move(o.path_)) {}
+
+OwnerLock& OwnerLock::operator=(OwnerLock&& o) noexcept {
+  if (this != &o) {
+    release();
+    fd_ = std::exchange(o.fd_, -1);
+    owner_pid_ = o.owner_pid_;
+    path_ = std::move(o.path_);
+  }
+  return *this;
 }
 
-Result<OwnerLock> OwnerLock::acquire(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return Error{"cannot open lock file " + path + ": " + fmt_errno(errno)};
-  ::close(fd);
-  try {
-    auto impl = std::make_unique<Impl>();
-    impl->lock = bi::file_lock(path.c_str());
-    impl->path = path;
-    if (!impl->lock.try_lock()) return Error{"another live process holds " + path};
-    // No other descriptor of this file may be opened and closed from now on: closing any
-    // descriptor of a file drops the process's fcntl locks on it (POSIX).
-    return OwnerLock(std::move(impl));
-  } catch (const bi::interprocess_exception& e) {
-    return Error{"cannot lock " + path + ": " + why(e)};
+OwnerLock::~OwnerLock() {
+  release();
+}
+
+namespace {
+
+bool same_file(const struct stat& a, const struct stat& b) noexcept {
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+}  // namespace
+
+void OwnerLock::release() noexcept {
+  if (fd_ < 0) return;
+  // Unlink before unlocking: whoever locks this inode afterwards finds the path gone (or naming
+  // a newer file) and starts over on the path, so no two holders ever both pass the check in
+  // acquire(). Only unlink the path if it still names our inode: a protocol-abiding peer never
+  // replaces a held file, but someone's `rm` and a fresh engine could have. A forked child's
+  // copy shares our lock; it must not take the file from its parent.
+  if (static_cast<int32_t>(getpid()) == owner_pid_) {
+    struct stat held {};
+    struct stat named {};
+    if (::fstat(fd_, &held) == 0 && ::stat(path_.c_str(), &named) == 0 && same_file(held, named)) {
+      ::unlink(path_.c_str());
+    }
   }
+  // Closing the last descriptor of the open file description drops its lock.
+  ::close(fd_);
+  fd_ = -1;
+}
+
+Result<OwnerLock> OwnerLock::acquire(const std::string& path, OpenedHook opened) {
+  // Open, lock, then check that the path still names the inode locked. A holder unlinks the
+  // file when it releases; a process that opened the old inode before that and locks it after
+  // holds a lock nobody else can see (a third process creates and locks a new file at the
+  // path), so it lets go and tries the path again. Bounded: only a holder's release or a
+  // stranger replacing the file makes a pass fail the check.
+  constexpr int kPasses = 64;
+  for (int pass = 0; pass < kPasses; ++pass) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) return Error{"cannot open lock file " + path + ": " + fmt_errno(errno)};
+    if (opened != nullptr) opened(path);
+    // Open-file-description lock (Linux ≥ 3.15): owned by this open, not by the process, so it
+    // conflicts within one process too and survives the close of other descriptors of the file.
+    // It also conflicts with classic fcntl locks, which older ose builds took on this path.
+    struct flock fl {};
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = 0;
+    fl.l_len = 0;  // the whole file
+    if (::fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+      const int e = errno;
+      ::close(fd);
+      if (e == EAGAIN || e == EACCES) return Error{"another live process holds " + path};
+      return Error{"cannot lock " + path + ": " + fmt_errno(e)};
+    }
+    struct stat held {};
+    if (::fstat(fd, &held) != 0) {
+      const int e = errno;
+      ::close(fd);
+      return Error{"cannot stat lock file " + path + ": " + fmt_errno(e)};
+    }
+    struct stat named {};
+    if (::stat(path.c_str(), &named) == 0) {
+      if (same_file(held, named)) return OwnerLock(fd, path);
+    } else if (errno != ENOENT) {
+      const int e = errno;
+      ::close(fd);
+      return Error{"cannot stat lock file " + path + ": " + fmt_errno(e)};
+    }
+    // Unlinked or replaced since we opened it: the lock we hold guards nothing.
+    ::close(fd);
+  }
+  return Error{"cannot lock " + path + ": the file was replaced under us " +
+               std::to_string(kPasses) + " times in a row"};
 }
 
 }  // namespace ose::shm

@@ -3,10 +3,11 @@
 // OS objects; this class adds the rules ose needs: exclusive creation, a header every attach
 // checks (magic, layout version, layout fingerprint), and error messages a person can act on.
 //
-// OwnerLock: a lock file beside the segments, held (fcntl) for as long as the owning process
-// lives. The kernel drops it when the process dies, however it dies, so a second engine of the
-// same name is refused while the first lives, and a crashed engine's segments can be told
-// apart from a live one's.
+// OwnerLock: a lock file beside the segments, held (an fcntl open-file-description lock) for as
+// long as the owner holds the object. The kernel drops it when the process dies, however it
+// dies, so a second engine of the same name is refused while the first lives, and a crashed
+// engine's segments can be told apart from a live one's. A clean release unlinks the file, so
+// a clean stop leaves nothing in /dev/shm (docs/design/0003-owner-lock.md).
 #pragma once
 
 #include <atomic>
@@ -99,17 +100,30 @@ class Segment {
 
 class OwnerLock {
  public:
-  // Takes the lock file `path` (created if missing, mode 0600); fails while another live
-  // process holds it. fcntl locks belong to the process: take each path once per process.
-  static Result<OwnerLock> acquire(const std::string& path);
-  OwnerLock(OwnerLock&&) noexcept;
-  OwnerLock& operator=(OwnerLock&&) noexcept;
+  // Called by acquire() between opening the file and locking it: production passes none; a test
+  // unlinks or replaces the file there, the race acquire() re-checks for.
+  using OpenedHook = void (*)(const std::string& path);
+
+  // Takes the lock file `path` (created if missing, mode 0600); fails while another holder
+  // lives, in this process or another. Locks the open file description, not the process, so
+  // a second acquire() of the same path in one process is refused too, and closing some other
+  // descriptor of the file does not drop it.
+  static Result<OwnerLock> acquire(const std::string& path, OpenedHook opened = nullptr);
+  OwnerLock(OwnerLock&& o) noexcept;
+  OwnerLock& operator=(OwnerLock&& o) noexcept;
+  // Unlinks the file while still holding it, then drops the lock. A forked child that destroys
+  // its copy unlinks nothing: the lock is its parent's.
   ~OwnerLock();
 
+  const std::string& path() const noexcept { return path_; }
+
  private:
-  struct Impl;
-  explicit OwnerLock(std::unique_ptr<Impl> impl) noexcept;
-  std::unique_ptr<Impl> impl_;
+  OwnerLock(int fd, std::string path) noexcept;
+  void release() noexcept;
+
+  int fd_ = -1;
+  int32_t owner_pid_ = 0;  // the process that acquired it; only it unlinks the file
+  std::string path_;
 };
 
 // The directory POSIX shared memory names live in on Linux; lock files go beside them.

@@ -32,6 +32,11 @@ std::string symbol_of(uint16_t i) {
   return fmt::format("I{}USDT", i);
 }
 
+// One study engine per journal mode at a time in this process.
+std::string engine_name(const std::string& journal) {
+  return fmt::format("study{}{}", ::getpid(), journal);
+}
+
 }  // namespace
 
 void pin_to_cpu(int cpu) {
@@ -157,7 +162,7 @@ Result<std::unique_ptr<OseStore>> OseStore::start(const OseStoreOptions& o) {
     }
     data_dir = tmpl;
   }
-  const std::string name = fmt::format("study{}{}", ::getpid(), o.journal);
+  const std::string name = engine_name(o.journal);
   auto config = load_config_string(
       study_config(name, o.instruments, o.accounts, o.journal, data_dir), "<study config>");
   if (!config) return Error{"study config: " + config.error()};
@@ -179,6 +184,7 @@ Result<std::unique_ptr<OseStore>> OseStore::start(const OseStoreOptions& o) {
     ::kill(pid, SIGKILL);
     int status = 0;
     ::waitpid(pid, &status, 0);
+    remove_dead_engine_files(name);  // killed: its segments and lock file are still there
     std::error_code ec;
     if (!data_dir.empty()) std::filesystem::remove_all(data_dir, ec);
     return Error{"cannot attach to the study engine: " +
@@ -231,6 +237,8 @@ std::string OseStore::stop() {
     verdict = "the engine stopped with an error";
   }
   engine_ = -1;
+  // A clean stop left nothing; a killed or failed engine left its segments and lock file.
+  remove_dead_engine_files(engine_name(options_.journal));
   std::error_code ec;
   if (!data_dir_.empty()) std::filesystem::remove_all(data_dir_, ec);
   return verdict;

@@ -14,6 +14,7 @@
 #include "bench/alt/ose_store.hpp"
 #include "engine/client/client.hpp"
 #include "engine/formats/config.hpp"
+#include "engine/runtime/runner.hpp"
 #include "shm/clock.hpp"
 
 namespace ose::bench {
@@ -170,6 +171,8 @@ class EngineRun {
   ~EngineRun() {
     for (pid_t r : readers_) stop_process(r);
     if (engine_ > 0) stop_process(engine_);
+    // A clean stop left nothing; an engine that died left its segments and lock file.
+    remove_dead_engine_files(name_);
   }
   const std::string& name() const { return name_; }
   const std::string& error() const { return error_; }

@@ -91,12 +91,28 @@ std::vector<std::string> remove_stale_segments(const std::string& engine) {
 
 }  // namespace
 
+Result<shm::OwnerLock> lock_engine(const std::string& engine) {
+  auto lock = shm::OwnerLock::acquire(engine_lock_path(engine));
+  if (!lock) return Error{fmt::format("engine '{}' is already running ({})", engine, lock.error())};
+  return lock;
+}
+
+bool remove_dead_engine_files(const std::string& engine) {
+  auto lock = lock_engine(engine);
+  if (!lock) return false;
+  remove_stale_segments(engine);
+  return true;  // the lock's destructor unlinks its file
+}
+
 Result<std::unique_ptr<Runner>> Runner::create(const EngineConfig& config, RunnerLog log,
                                                const State* recovered) {
-  auto lock = shm::OwnerLock::acquire(engine_lock_path(config.name));
-  if (!lock) {
-    return Error{fmt::format("engine '{}' is already running ({})", config.name, lock.error())};
-  }
+  auto lock = lock_engine(config.name);
+  if (!lock) return Error{lock.error()};
+  return create(config, std::move(*lock), std::move(log), recovered);
+}
+
+Result<std::unique_ptr<Runner>> Runner::create(const EngineConfig& config, shm::OwnerLock lock,
+                                               RunnerLog log, const State* recovered) {
   const std::string state_name = state_segment_name(config.name);
   if (shm::Segment::exists(state_name)) {
     int32_t old_pid = 0;
@@ -116,7 +132,7 @@ Result<std::unique_ptr<Runner>> Runner::create(const EngineConfig& config, Runne
   auto segment = StateSegmentWriter::create(config, recovered);
   if (!segment) return Error{segment.error()};
   std::unique_ptr<Runner> r(
-      new Runner(config, std::move(*segment), std::move(*lock), std::move(log)));
+      new Runner(config, std::move(*segment), std::move(lock), std::move(log)));
   for (uint16_t i = 0; i < config.clients.size(); ++i) {
     const ClientSpec& cc = config.clients[i];
     auto port = ClientPort::create(config.name, cc.name, i, cc.mode, config.command_ring,
@@ -224,6 +240,8 @@ Runner::Runner(EngineConfig config, StateSegmentWriter segment, shm::OwnerLock l
         return mode;
       }()) {}
 
+// The segments go first: the lock (a member, destroyed after this body) must outlive them, or a
+// new engine of this name could take the lock and find our segments still there.
 Runner::~Runner() {
   for (ClientPort& p : ports_) p.unlink();
   segment_.unlink();

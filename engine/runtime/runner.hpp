@@ -32,17 +32,31 @@ using TickQueue = moodycamel::ConcurrentQueue<TickCmd>;
 // Cold-path messages for the operator (client attached, died, quarantined ...).
 using RunnerLog = std::function<void(const std::string&)>;
 
+// Takes the lock that admits one live engine per name (engine_lock_path(), in /dev/shm: per
+// name, not per data_dir, because the segment names are per name). Fails, saying so, while an
+// engine of this name lives. Released (and its file unlinked) when the lock is destroyed.
+Result<shm::OwnerLock> lock_engine(const std::string& engine);
+
+// Removes what a dead engine of this name left in /dev/shm (its segments, then its lock file),
+// for tests and benchmarks that had to kill one; a starting engine does the same itself. Does
+// nothing and returns false while an engine of this name lives.
+bool remove_dead_engine_files(const std::string& engine);
+
 class Runner {
  public:
-  // Takes the engine's lock, replaces segments left by a crashed engine of the same name,
-  // creates the state segment and one client segment per configured client, and publishes
-  // them. Fails if an engine of this name is running.
+  // Takes the engine's lock, then as the overload below.
+  static Result<std::unique_ptr<Runner>> create(const EngineConfig& config, RunnerLog log,
+                                                const State* recovered = nullptr);
+  // With the engine's lock already held (lock_engine(config.name); DurableEngine takes it
+  // before recovery touches the journal): replaces segments left by a crashed engine of the
+  // same name, creates the state segment and one client segment per configured client, and
+  // publishes them. The Runner keeps the lock until it is destroyed.
   // `recovered`: the State recovery rebuilt from the journal (persistence/recovery.hpp), laid out
   // for this config; the segments are published only once it is in place. nullptr: a fresh
   // State from the config.
-  static Result<std::unique_ptr<Runner>> create(const EngineConfig& config, RunnerLog log,
-                                                const State* recovered = nullptr);
-  ~Runner();  // unlinks the segments
+  static Result<std::unique_ptr<Runner>> create(const EngineConfig& config, shm::OwnerLock lock,
+                                                RunnerLog log, const State* recovered = nullptr);
+  ~Runner();  // unlinks the segments, then releases the lock (which unlinks its file)
 
   // Called before run(), from the thread that will call run(). With a sink the Runner also
   // watches the journal's status in the segment header: new orders are rejected while it

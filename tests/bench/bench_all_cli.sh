@@ -21,9 +21,14 @@ is_png() { [ "$(head -c 4 "$1" | od -An -c | tr -d ' ')" = '211PNG' ]; }
 check "ose-bench all --help exits 0" "$ose_bench" all --help >/dev/null
 printf '# Perf\n\nprose before\n\n<!-- study:begin -->\nold tables\n<!-- study:end -->\n\nprose after\n' \
   >"$work/doc.md"
+# In the background only to learn its pid: its engines are named bench<pid>… and study<pid>….
 "$ose_bench" all --quick --out "$work/out" --docs "$work/doc.md" --data-dir-base "$work" \
-  >"$work/stdout.txt" 2>"$work/stderr.txt"
+  >"$work/stdout.txt" 2>"$work/stderr.txt" &
+bench_pid=$!
+wait "$bench_pid"
 check "ose-bench all --quick exits 0" test $? -eq 0
+shm_left() { (cd /dev/shm && ls -d ose.bench"$bench_pid"* ose.study"$bench_pid"* 2>/dev/null); }
+check "... and leaves nothing in /dev/shm (segments or lock files)" test -z "$(shm_left)"
 for key in '"machine"' '"floors"' '"round_trips"' '"throughput"' '"stores"' '"open_loop"' \
   '"readers"' '"scaling"' '"ratios"' '"cores"' '"compiler"'; do
   check "results.json has $key" contains "$work/out/results.json" "$key"

@@ -43,11 +43,11 @@
 #include <thread>
 #include <vector>
 
-#include "engine/core/apply.hpp"
 #include "engine/client/client.hpp"
+#include "engine/client/state_reader.hpp"
+#include "engine/core/apply.hpp"
 #include "engine/formats/config.hpp"
 #include "engine/layout/shared_layout.hpp"
-#include "engine/client/state_reader.hpp"
 #include "persistence/durable_engine.hpp"
 #include "persistence/journal_format.hpp"
 #include "persistence/lmdb.hpp"
@@ -391,11 +391,8 @@ class Fixture {
   ~Fixture() {
     kill_clients();
     kill_and_reap(engine_);
+    remove_dead_engine_files(name_);  // segments and lock file of the last killed engine
     std::error_code ec;
-    const std::string prefix = "ose." + name_ + ".";
-    for (const auto& e : std::filesystem::directory_iterator(shm::kShmDir, ec)) {
-      if (e.path().filename().string().rfind(prefix, 0) == 0) std::filesystem::remove(e, ec);
-    }
     std::filesystem::remove_all(data_dir_, ec);
   }
   Fixture(const Fixture&) = delete;

@@ -173,9 +173,14 @@ void scenario(const std::string& data_dir, Fill fill, Free free_space) {
   _exit(0);
 }
 
-void expect_child_passes(pid_t pid) {
+// `engine_prefix`: the child's engine is named prefix + its pid.
+void expect_child_passes(pid_t pid, const char* engine_prefix) {
   int status = 0;
-  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  const pid_t reaped = waitpid(pid, &status, 0);
+  // The child _exits with its engine alive (or dies): what the engine left in /dev/shm, its
+  // lock file included, goes here, whatever the verdict.
+  remove_dead_engine_files(fmt::format("{}{}", engine_prefix, pid));
+  ASSERT_EQ(reaped, pid);
   ASSERT_TRUE(WIFEXITED(status)) << "child died by signal " << WTERMSIG(status);
   if (WEXITSTATUS(status) == kSkip) GTEST_SKIP() << "cannot mount a tmpfs here (not privileged)";
   EXPECT_EQ(WEXITSTATUS(status), 0) << "see the child's message above";
@@ -206,7 +211,7 @@ TEST(DiskFull, AFullTmpfsStopsNewOrdersAndResumesWhenSpaceReturns) {
         },
         [&] { std::filesystem::remove(filler); });
   }
-  expect_child_passes(pid);
+  expect_child_passes(pid, "df");
 }
 
 TEST(DiskFull, AFileSizeLimitStopsNewOrdersAndResumesWhenLifted) {
@@ -228,7 +233,7 @@ TEST(DiskFull, AFileSizeLimitStopsNewOrdersAndResumesWhenLifted) {
         },
         [&] { CHILD_CHECK(setrlimit(RLIMIT_FSIZE, &original) == 0, "setrlimit"); });
   }
-  expect_child_passes(pid);
+  expect_child_passes(pid, "df");
 }
 
 // on_journal_failure = "stop": the engine stops instead of rejecting, and says what it lost.
@@ -265,7 +270,7 @@ TEST(DiskFull, StopPolicyStopsTheEngine) {
                 durable.error().c_str());
     _exit(0);
   }
-  expect_child_passes(pid);
+  expect_child_passes(pid, "ds");
 }
 
 }  // namespace

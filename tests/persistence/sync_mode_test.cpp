@@ -61,8 +61,7 @@ struct InProcessEngine {
   void set_durable(uint64_t seq) { runner->journal_status().durable_seq.store(seq); }
   ~InProcessEngine() {
     client.reset();
-    runner.reset();  // unlinks the segments
-    ::unlink(engine_lock_path(name).c_str());
+    runner.reset();  // unlinks the segments and the lock file
   }
 
   static inline int counter = 0;

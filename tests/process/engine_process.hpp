@@ -16,9 +16,9 @@
 #include <thread>
 
 #include "engine/client/client.hpp"
+#include "engine/client/state_reader.hpp"
 #include "engine/formats/config.hpp"
 #include "engine/runtime/runner.hpp"
-#include "engine/client/state_reader.hpp"
 #include "shm/clock.hpp"
 #include "tests/support/btcusdt_spot.hpp"
 
@@ -114,11 +114,8 @@ class EngineProcess {
       kill(pid_, SIGKILL);
       waitpid(pid_, nullptr, 0);
     }
-    shm::Segment::remove(state_segment_name(name_));
-    ::unlink(engine_lock_path(name_).c_str());
-    for (const char* c : {"ema1", "mm1", "hb", "sim", "ops"}) {
-      shm::Segment::remove(client_segment_name(name_, c));
-    }
+    // Killed, so nothing ran its destructors: what it left goes now (nothing after a clean stop).
+    remove_dead_engine_files(name_);
   }
 
   const std::string& name() const { return name_; }

@@ -7,7 +7,10 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <filesystem>
 #include <random>
+#include <string>
+#include <vector>
 
 #include "engine/layout/shared_layout.hpp"
 #include "shm/segment.hpp"
@@ -332,13 +335,28 @@ TEST(EngineProcess, SecondEngineOfTheSameNameIsRefused) {
   EXPECT_NE(second.error().find("already running"), std::string::npos) << second.error();
 }
 
-TEST(EngineProcess, SigtermDrainsAndRemovesTheSegments) {
+// What /dev/shm holds for an engine of this name: ose.<name>.* (segments and the lock file).
+std::vector<std::string> shm_entries_of(const std::string& engine) {
+  std::vector<std::string> found;
+  const std::string prefix = "ose." + engine + ".";
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(shm::kShmDir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(prefix, 0) == 0) found.push_back(name);
+  }
+  return found;
+}
+
+TEST(EngineProcess, SigtermDrainsAndLeavesNothingInDevShm) {
   EngineProcess engine(process_config(unique_engine_name()));
   ASSERT_TRUE(engine.wait_ready());
   ASSERT_TRUE(shm::Segment::exists(state_segment_name(engine.name())));
+  ASSERT_EQ(::access(engine_lock_path(engine.name()).c_str(), F_OK), 0) << "no lock file";
   EXPECT_EQ(engine.terminate(), 0);
   EXPECT_FALSE(shm::Segment::exists(state_segment_name(engine.name())));
   EXPECT_FALSE(shm::Segment::exists(client_segment_name(engine.name(), "ema1")));
+  EXPECT_EQ(shm_entries_of(engine.name()), std::vector<std::string>{})
+      << "a clean stop left these (the lock file included)";
 }
 
 TEST(EngineProcess, RestartAfterKill9ReplacesTheStaleSegments) {
@@ -367,6 +385,8 @@ TEST(EngineProcess, RestartAfterKill9ReplacesTheStaleSegments) {
     std::vector<Response> seen;
     EXPECT_TRUE(await_answer(*c, c->new_order(far_stop(*c, 1)), seen));
     EXPECT_EQ(second.terminate(), 0);
+    // The restart took over the dead engine's lock file; its clean stop removes it.
+    EXPECT_EQ(shm_entries_of(name), std::vector<std::string>{});
   }
 }
 

@@ -9,10 +9,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
 #include <cstring>
+#include <fstream>
+#include <new>
 #include <optional>
 #include <string>
 
@@ -330,6 +333,150 @@ TEST_F(OwnerLockTest, IsReleasedWhenTheHolderDies) {
 
   auto admitted = OwnerLock::acquire(path_);
   EXPECT_TRUE(admitted) << admitted.error();
+}
+
+TEST_F(OwnerLockTest, RefusesASecondAcquireInTheSameProcess) {
+  auto held = OwnerLock::acquire(path_);
+  ASSERT_TRUE(held) << held.error();
+  // A per-process (classic fcntl) lock would grant this, and the second lock's release would
+  // then drop the first.
+  auto second = OwnerLock::acquire(path_);
+  ASSERT_FALSE(second) << "one process took the same lock twice";
+  EXPECT_NE(second.error().find("another live process holds"), std::string::npos) << second.error();
+}
+
+TEST_F(OwnerLockTest, ReleaseLeavesNoFile) {
+  {
+    auto held = OwnerLock::acquire(path_);
+    ASSERT_TRUE(held) << held.error();
+    EXPECT_EQ(::access(path_.c_str(), F_OK), 0) << "no lock file while held";
+  }
+  EXPECT_NE(::access(path_.c_str(), F_OK), 0) << "the released lock left " << path_;
+  auto again = OwnerLock::acquire(path_);
+  EXPECT_TRUE(again) << again.error();
+}
+
+TEST_F(OwnerLockTest, AForkedChildDroppingItsCopyKeepsTheParentsLockAndFile) {
+  std::optional<Result<OwnerLock>> held(OwnerLock::acquire(path_));
+  ASSERT_TRUE(held->ok()) << held->error();
+  const pid_t child = fork();
+  ASSERT_GE(child, 0) << std::strerror(errno);
+  if (child == 0) {
+    held.reset();  // runs the destructor in the child
+    _exit(0);
+  }
+  ASSERT_EQ(wait_for(child), 0);
+  EXPECT_EQ(::access(path_.c_str(), F_OK), 0) << "a child's copy unlinked its parent's lock file";
+  const int refused = try_in_child();
+  ASSERT_TRUE(WIFEXITED(refused)) << describe(refused);
+  EXPECT_EQ(WEXITSTATUS(refused), 1) << "the parent's lock went with the child's copy";
+}
+
+// The race acquire() re-checks for: the file is unlinked (a holder's clean release) after we
+// opened it and before we lock it. Locking the orphaned inode must not count.
+int g_races_left = 0;
+pid_t g_racer = -1;
+
+void unlink_once(const std::string& path) {
+  if (g_races_left <= 0) return;
+  --g_races_left;
+  ::unlink(path.c_str());
+}
+
+TEST_F(OwnerLockTest, StartsOverWhenTheFileIsUnlinkedBetweenOpenAndLock) {
+  { std::ofstream(path_).put('x'); }  // a file a released holder is about to unlink
+  g_races_left = 1;
+  auto held = OwnerLock::acquire(path_, unlink_once);
+  ASSERT_TRUE(held) << held.error();
+  EXPECT_EQ(g_races_left, 0) << "the hook did not run";
+  // Without the re-check we would hold a lock on the unlinked inode, and a newcomer would
+  // create a fresh file at the path and take it too.
+  EXPECT_EQ(::access(path_.c_str(), F_OK), 0) << "we hold a lock on a file nobody can see";
+  const int refused = try_in_child();
+  ASSERT_TRUE(WIFEXITED(refused)) << describe(refused);
+  EXPECT_EQ(WEXITSTATUS(refused), 1) << "two holders: the child took the file at the path";
+}
+
+// Worse: between our open and our lock, the holder released and a third process created and
+// locked a new file at the path. We lock the old inode without contention; only the re-check
+// sees that the path names another file, whose lock is held.
+void replace_with_held_file(const std::string& path) {
+  if (g_races_left <= 0) return;
+  --g_races_left;
+  ::unlink(path.c_str());
+  int ready[2];
+  if (::pipe(ready) != 0) return;
+  g_racer = fork();
+  if (g_racer == 0) {
+    ::close(ready[0]);
+    auto lock = OwnerLock::acquire(path);
+    const char got = lock ? 'y' : 'n';
+    if (::write(ready[1], &got, 1) != 1) _exit(3);
+    for (;;) ::pause();  // holds the new file's lock until killed
+  }
+  ::close(ready[1]);
+  char got = 0;
+  if (::read(ready[0], &got, 1) != 1) got = 0;
+  ::close(ready[0]);
+  if (got != 'y') g_races_left = -1;  // the test reports it
+}
+
+TEST_F(OwnerLockTest, RefusesWhenTheFileIsReplacedByAHeldOneBetweenOpenAndLock) {
+  { std::ofstream(path_).put('x'); }
+  g_races_left = 1;
+  g_racer = -1;
+  auto lock = OwnerLock::acquire(path_, replace_with_held_file);
+  ASSERT_GT(g_racer, 0) << "the hook did not fork the racing holder";
+  const bool took = lock.ok();
+  ::kill(g_racer, SIGKILL);
+  wait_for(g_racer);
+  EXPECT_EQ(g_races_left, 0) << "the racing holder could not take the new file";
+  EXPECT_FALSE(took) << "took the lock of an unlinked inode while another process holds the "
+                        "file at the path";
+  if (!took) {
+    EXPECT_NE(lock.error().find("another live process holds"), std::string::npos) << lock.error();
+  }
+}
+
+// Mutual exclusion under churn: processes take and release (unlinking) the lock in a loop and
+// count the holders in shared memory. Two at once is the double-holder race.
+TEST_F(OwnerLockTest, AdmitsOneHolderAtATimeWhileHoldersKeepUnlinkingTheFile) {
+  constexpr int kProcs = 3;
+  constexpr int kRounds = 2000;
+  void* mem = ::mmap(nullptr, 64, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(mem, MAP_FAILED) << std::strerror(errno);
+  auto* holders = new (mem) std::atomic<int32_t>(0);
+  auto* overlaps = new (static_cast<std::byte*>(mem) + 8) std::atomic<int32_t>(0);
+  auto* taken = new (static_cast<std::byte*>(mem) + 16) std::atomic<int32_t>(0);
+  pid_t kids[kProcs];
+  for (pid_t& kid : kids) {
+    kid = fork();
+    if (kid == 0) {
+      for (int i = 0; i < kRounds; ++i) {
+        auto lock = OwnerLock::acquire(path_);
+        if (!lock) {
+          if (lock.error().find("another live process holds") == std::string::npos) _exit(2);
+          continue;
+        }
+        // Relaxed: the counts are judged only after every process has exited (waitpid orders).
+        if (holders->fetch_add(1, std::memory_order_relaxed) != 0) {
+          overlaps->fetch_add(1, std::memory_order_relaxed);
+        }
+        taken->fetch_add(1, std::memory_order_relaxed);
+        holders->fetch_sub(1, std::memory_order_relaxed);
+      }
+      _exit(0);
+    }
+  }
+  for (pid_t kid : kids) {
+    if (kid < 0) continue;
+    const int status = wait_for(kid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << describe(status);
+  }
+  EXPECT_EQ(overlaps->load(std::memory_order_relaxed), 0) << "two processes held the lock at once";
+  EXPECT_GT(taken->load(std::memory_order_relaxed), 0);
+  EXPECT_NE(::access(path_.c_str(), F_OK), 0) << "the last holder's release left the file";
+  ::munmap(mem, 64);
 }
 
 TEST(ProcessAlive, SeesThisProcessAndNotAReapedChild) {

@@ -24,8 +24,8 @@ check() {
 contains() { grep -qF -- "$2" "$1"; }
 # The integer after "KEY": in a pretty-printed JSON file (first match).
 json_int() { grep -o "\"$2\": *[0-9]*" "$1" | head -1 | grep -o '[0-9]*$'; }
-# (the engine's flock file, ose.NAME.lock, stays by design: unlinking a lock file races)
-no_segments_left() { ! ls /dev/shm/ose."$name".* 2>/dev/null | grep -qv '\.lock$'; }
+# Segments and the engine's lock file alike: a clean stop unlinks the lock too (design 0003).
+no_segments_left() { ! ls /dev/shm/ose."$name".* >/dev/null 2>&1; }
 no_processes_left() { ! pgrep -f -- "--engine $name" >/dev/null; }
 
 for c in demo strategy report; do check "ose $c --help exits 0" "$ose" "$c" --help >/dev/null; done
@@ -45,7 +45,7 @@ check "and tells how to look further" contains "$work/synthetic.txt" "recover --
 check "the strategy traded" contains "$work/data/logs/strategy.log" "enter: buy"
 check "the venue filled" grep -q "stopped after [1-9][0-9]* fills" "$work/data/logs/venue.log"
 check "the engine stopped with a checkpoint" contains "$work/data/logs/engine.log" "checkpoint hash"
-check "no segment is left behind" no_segments_left
+check "nothing (segment or lock file) is left in /dev/shm" no_segments_left
 check "no process is left behind" no_processes_left
 hash=$(grep -o 'state hash [0-9a-f]*' "$work/synthetic.txt" | awk '{print $3}')
 check "the report names the final state hash" test -n "$hash"

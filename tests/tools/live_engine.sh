@@ -82,6 +82,8 @@ code=$?
 pid=""
 check "SIGTERM stops the engine with exit 0" test "$code" -eq 0
 check "... and removes its segments" test ! -e "/dev/shm/ose.$name.state"
+shm_left() { ls /dev/shm/ose."$name".* 2>/dev/null; }
+check "... and leaves nothing in /dev/shm, its lock file included" test -z "$(shm_left)"
 check "the engine logged its clients" contains "$work/engine.log" "attached"
 
 check "replay of the applied inputs" \
