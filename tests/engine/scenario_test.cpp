@@ -2,11 +2,14 @@
 // person can act on; unknown names are not (apply() rejects them with UNKNOWN_*).
 #include <gtest/gtest.h>
 
+#include "engine/formats/config.hpp"
 #include "engine/formats/scenario.hpp"
 
 namespace ose {
 namespace {
 
+// The fewest keys a market needs, not tests/support/btcusdt_spot.hpp: these cases are about the
+// line format, not the market's rules.
 constexpr const char* kConfig = R"(
 [engine]
 max_orders = 64
