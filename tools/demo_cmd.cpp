@@ -27,8 +27,8 @@
 #include "tools/commands.hpp"
 #include "tools/embedded.hpp"
 #include "tools/replay.hpp"
-#include "tools/report_output.hpp"
-#include "tools/run_report.hpp"
+#include "tools/report/report_output.hpp"
+#include "tools/report/run_report.hpp"
 #include "tools/store_access.hpp"
 
 namespace ose::tools {
