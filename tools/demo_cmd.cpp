@@ -28,8 +28,8 @@
 #include "tools/commands.hpp"
 #include "tools/embedded.hpp"
 #include "tools/replay.hpp"
-#include "tools/report_output.hpp"
-#include "tools/run_report.hpp"
+#include "tools/report/report_output.hpp"
+#include "tools/report/run_report.hpp"
 #include "tools/stop_signal.hpp"
 #include "tools/store_access.hpp"
 

@@ -1,12 +1,12 @@
 // `ose report --config FILE [--json] [--png FILE]`: what happened in a run, rebuilt from its
-// journal (tools/run_report.hpp). Read-only: it runs beside a live engine too.
+// journal (tools/report/run_report.hpp). Read-only: it runs beside a live engine too.
 #include <fmt/format.h>
 
 #include <iostream>
 
 #include "tools/commands.hpp"
-#include "tools/report_output.hpp"
-#include "tools/run_report.hpp"
+#include "tools/report/report_output.hpp"
+#include "tools/report/run_report.hpp"
 #include "tools/store_access.hpp"
 
 namespace ose::tools {

@@ -1,7 +1,6 @@
 #include "bench/alt/ipc_store.hpp"
 
 #include <fmt/format.h>
-#include <sched.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -24,11 +23,12 @@
 #include <utility>
 #include <vector>
 
+#include "bench/e2e/cpu_affinity.hpp"
 #include "bench/e2e/floors.hpp"
 #include "bench/e2e/reaped_child.hpp"
 #include "engine/core/apply.hpp"
-#include "engine/formats/config.hpp"
 #include "engine/core/state.hpp"
+#include "engine/formats/config.hpp"
 #include "shm/clock.hpp"
 
 namespace ose::bench {
@@ -191,31 +191,6 @@ std::string build_request(const Indices& ix, const OrderEvent& e, uint64_t reque
 }
 
 // ---- processes -------------------------------------------------------------------------------
-
-// errno, or 0. cpu < 0: leave the affinity alone.
-int pin_self(int cpu) noexcept {
-  if (cpu < 0) return 0;
-  if (cpu >= CPU_SETSIZE) return EINVAL;
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(static_cast<size_t>(cpu), &set);
-  return sched_setaffinity(0, sizeof set, &set) == 0 ? 0 : errno;
-}
-
-// Saves the calling thread's CPU affinity and restores it on destruction.
-class AffinityGuard {
- public:
-  AffinityGuard() noexcept { saved_ = sched_getaffinity(0, sizeof mask_, &mask_) == 0; }
-  AffinityGuard(const AffinityGuard&) = delete;
-  AffinityGuard& operator=(const AffinityGuard&) = delete;
-  ~AffinityGuard() {
-    if (saved_) sched_setaffinity(0, sizeof mask_, &mask_);
-  }
-
- private:
-  cpu_set_t mask_{};
-  bool saved_ = false;
-};
 
 // The engine's last word, in an anonymous MAP_SHARED mapping made before the fork (zero-filled,
 // inherited by the child, gone with both). One writer: the engine, once, just before it exits.
@@ -582,7 +557,7 @@ class IpcLink {
     if (pid == 0) {
       prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (getppid() != parent) _exit(kExitFailed);
-      if (const int e = pin_self(o.engine_cpu); e != 0) {
+      if (const int e = pin_to_cpu(o.engine_cpu); e != 0) {
         engine_exit(report_.report(), kExitFailed,
                     fmt::format("cannot pin to cpu {}: {}", o.engine_cpu, errno_text(e)));
       }
@@ -592,7 +567,7 @@ class IpcLink {
     after_fork();
     launched_ = true;
     std::string error;
-    if (const int e = pin_self(o.client_cpu); e != 0) {
+    if (const int e = pin_to_cpu(o.client_cpu); e != 0) {
       error = fmt::format("cannot pin the client to cpu {}: {}", o.client_cpu, errno_text(e));
     }
     if (error.empty()) {

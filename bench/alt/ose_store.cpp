@@ -1,7 +1,6 @@
 #include "bench/alt/ose_store.hpp"
 
 #include <fmt/format.h>
-#include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,9 +9,11 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <thread>
 
+#include "bench/e2e/cpu_affinity.hpp"
 #include "bench/e2e/floors.hpp"
 #include "engine/formats/config.hpp"
 #include "persistence/durable_engine.hpp"
@@ -39,22 +40,14 @@ std::string engine_name(const std::string& journal) {
 
 }  // namespace
 
-void pin_to_cpu(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (cpu < 0) {
-    const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-    for (int i = 0; i < cores; ++i) CPU_SET(i, &set);
-  } else {
-    CPU_SET(cpu, &set);
-  }
-  sched_setaffinity(0, sizeof set, &set);
-}
-
 pid_t fork_engine(const EngineConfig& config, int cpu) {
   const pid_t pid = ::fork();
   if (pid != 0) return pid;
-  if (cpu >= 0) pin_to_cpu(cpu);
+  if (const int e = pin_to_cpu(cpu); e != 0) {
+    // Unpinned figures would pass for pinned ones: better no engine than a wrong table.
+    fmt::print(stderr, "bench engine: cannot pin to cpu {}: {}\n", cpu, std::strerror(e));
+    _exit(1);
+  }
   std::signal(SIGTERM, on_engine_stop);
   // Quiet: attach/detach and recovery lines would drown a study's output; a failure still
   // says why.
@@ -69,28 +62,32 @@ pid_t fork_engine(const EngineConfig& config, int cpu) {
   _exit(durable ? 0 : 1);
 }
 
-std::string study_config(const std::string& name, uint16_t instruments, uint32_t accounts,
-                         const std::string& journal, const std::string& data_dir) {
-  std::string c = fmt::format(R"(
+std::string study_engine_table(const std::string& name, const std::string& journal,
+                               const std::string& data_dir, uint64_t max_orders,
+                               uint32_t max_positions) {
+  return fmt::format(R"(
 [engine]
 name = "{}"
 journal = {}
 durability = "{}"
 data_dir = "{}"
 snapshot_every = 100000000
-max_orders = 65536
-max_positions = 256
+max_orders = {}
+max_positions = {}
 idle = "spin"
 command_ring = 4096
 response_ring = 8192
 broadcast_ring = 65536
 batch = 256
-
-[[assets]]
-code = "USDT"
 )",
-                              name, journal != "none", journal == "sync" ? "sync" : "async",
-                              data_dir.empty() ? "unused" : data_dir);
+                     name, journal != "none", journal == "sync" ? "sync" : "async",
+                     data_dir.empty() ? "unused" : data_dir, max_orders, max_positions);
+}
+
+std::string study_config(const std::string& name, uint16_t instruments, uint32_t accounts,
+                         const std::string& journal, const std::string& data_dir) {
+  std::string c = study_engine_table(name, journal, data_dir, 65536, 256);
+  c += "\n[[assets]]\ncode = \"USDT\"\n";
   for (uint16_t i = 0; i < instruments; ++i) c += fmt::format("[[assets]]\ncode = \"I{}\"\n", i);
   for (uint16_t i = 0; i < instruments; ++i) {
     c += fmt::format(R"(
@@ -190,9 +187,16 @@ Result<std::unique_ptr<OseStore>> OseStore::start(const OseStoreOptions& o) {
     return Error{"cannot attach to the study engine: " +
                  (strategy ? venue.error() : strategy.error())};
   }
-  if (o.client_cpu >= 0) pin_to_cpu(o.client_cpu);
   std::unique_ptr<OseStore> s(
       new OseStore(o, pid, std::move(data_dir), std::move(*strategy), std::move(*venue)));
+  // The client's pin lasts as long as the store: the study's next run starts unpinned.
+  if (o.client_cpu >= 0) {
+    s->affinity_.emplace();
+    if (const int e = pin_to_cpu(o.client_cpu); e != 0) {
+      return Error{
+          fmt::format("cannot pin the client to cpu {}: {}", o.client_cpu, std::strerror(e))};
+    }
+  }
   return s;
 }
 

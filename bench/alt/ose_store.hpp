@@ -9,20 +9,20 @@
 #include <sys/types.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "bench/alt/order_workload.hpp"
+#include "bench/e2e/cpu_affinity.hpp"
 #include "engine/client/client.hpp"
-#include "engine/formats/config.hpp"
 #include "engine/core/result.hpp"
+#include "engine/formats/config.hpp"
 
 namespace ose::bench {
 
-// Pins the calling thread to `cpu`, or lets it run anywhere when cpu < 0.
-void pin_to_cpu(int cpu);
-
-// Forks an engine process for `config` (optionally pinned), its log silent: it runs until
+// Forks an engine process for `config`, pinned to `cpu` (cpu < 0: not pinned; a pin that fails
+// makes it exit 1, saying why), its log silent: it runs until
 // SIGTERM and exits 0 after a clean stop. The caller attaches to it by name, and reaps it.
 pid_t fork_engine(const EngineConfig& config, int cpu);
 
@@ -34,6 +34,12 @@ struct OseStoreOptions {
   int engine_cpu = -1;  // pin the engine (and, with client_cpu, this process)
   int client_cpu = -1;
 };
+
+// The [engine] table of every engine the study runs: spinning, its ring sizes and batch, no
+// snapshot within a run, journal none | async | sync into data_dir ("" when none).
+std::string study_engine_table(const std::string& name, const std::string& journal,
+                               const std::string& data_dir, uint64_t max_orders,
+                               uint32_t max_positions);
 
 // The engine config the study uses for ose and for the IPC alternatives: `instruments` spot
 // markets I0USDT… (base assets I0, I1, …), `accounts` spot accounts a0… with ample USDT and base,
@@ -64,7 +70,8 @@ class OseStore final : public OrderEventStore {
   Client venue_;
   std::vector<uint16_t> accounts_, strategies_, instruments_;  // client-side indices
   uint16_t usdt_ = 0;
-  std::vector<uint64_t> engine_ids_;  // by workload order id
+  std::vector<uint64_t> engine_ids_;       // by workload order id
+  std::optional<AffinityGuard> affinity_;  // restores the caller's affinity after client_cpu
 };
 
 }  // namespace ose::bench

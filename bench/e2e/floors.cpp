@@ -1,6 +1,5 @@
 #include "bench/e2e/floors.hpp"
 
-#include <sched.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -22,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench/e2e/cpu_affinity.hpp"
 #include "bench/e2e/reaped_child.hpp"
 #include "shm/clock.hpp"
 #include "shm/segment.hpp"
@@ -79,31 +79,6 @@ class SharedMapping {
   std::byte* base_ = nullptr;
   size_t bytes_ = 0;
 };
-
-// Saves the calling thread's CPU affinity and restores it on destruction.
-class AffinityGuard {
- public:
-  AffinityGuard() noexcept { saved_ = sched_getaffinity(0, sizeof mask_, &mask_) == 0; }
-  AffinityGuard(const AffinityGuard&) = delete;
-  AffinityGuard& operator=(const AffinityGuard&) = delete;
-  ~AffinityGuard() {
-    if (saved_) sched_setaffinity(0, sizeof mask_, &mask_);
-  }
-
- private:
-  cpu_set_t mask_{};
-  bool saved_ = false;
-};
-
-// errno, or 0. cpu < 0: leave the affinity alone.
-int pin_self(int cpu) noexcept {
-  if (cpu < 0) return 0;
-  if (cpu >= CPU_SETSIZE) return EINVAL;
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(static_cast<size_t>(cpu), &set);
-  return sched_setaffinity(0, sizeof set, &set) == 0 ? 0 : errno;
-}
 
 // Bounds every wait. keep_waiting() is called in each pass of a wait loop and costs a counter
 // increment; every kSpinsPerCheck passes it looks at the clock and at the other process, and
@@ -201,7 +176,7 @@ LatencyStats run_pingpong(Kind& kind, uint64_t round_trips, int ping_cpu, int po
     // flushing of the parent's stdio buffers).
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(1);
-    if (const int e = pin_self(pong_cpu); e != 0) {
+    if (const int e = pin_to_cpu(pong_cpu); e != 0) {
       child_fail(control, "cannot pin to cpu " + std::to_string(pong_cpu) + ": " + errno_text(e));
     }
     Watchdog wd(control, nullptr, parent);
@@ -223,7 +198,7 @@ LatencyStats run_pingpong(Kind& kind, uint64_t round_trips, int ping_cpu, int po
   AffinityGuard affinity;
   Watchdog wd(control, &child, parent);
   std::string error;
-  if (const int e = pin_self(ping_cpu); e != 0) {
+  if (const int e = pin_to_cpu(ping_cpu); e != 0) {
     error = "cannot pin the ping process to cpu " + std::to_string(ping_cpu) + ": " + errno_text(e);
   }
   // Acquire: pairs with the child's release of kReady or kFailed.

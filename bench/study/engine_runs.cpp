@@ -8,10 +8,12 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <thread>
 
 #include "bench/alt/ose_store.hpp"
+#include "bench/e2e/cpu_affinity.hpp"
 #include "engine/client/client.hpp"
 #include "engine/formats/config.hpp"
 #include "engine/runtime/runner.hpp"
@@ -192,7 +194,7 @@ class EngineRun {
 // A client process for the throughput runs: submits `count` inputs (new order, then its cancel)
 // as fast as the ring takes them, draining its responses as it goes.
 [[noreturn]] void throughput_client(const std::string& engine, int k, uint64_t count, int cpu) {
-  if (cpu >= 0) pin_to_cpu(cpu);
+  if (pin_to_cpu(cpu) != 0) _exit(1);  // unpinned figures must not pass for pinned ones
   auto c = attach_when_ready(engine, fmt::format("c{}", k));
   if (!c) _exit(1);
   NewOrderCmd order = far_stop_order(*c, k);
@@ -211,23 +213,13 @@ class EngineRun {
 
 }  // namespace
 
+// BTCUSDT on the grid of tests/support/btcusdt_spot.hpp (bench/ does not include tests/), but with
+// no minimum notional and no price band: the scaling study's working orders rest at 1000 USDT
+// for 0.001 BTC (1 USDT of notional), and no tick ever sets a mark.
 std::string engine_run_config(const std::string& name, const EngineRunOptions& o) {
   const uint64_t max_orders = std::max<uint64_t>(65'536, o.working_orders + 65'536);
-  std::string c = fmt::format(R"(
-[engine]
-name = "{}"
-journal = {}
-durability = "{}"
-data_dir = "{}"
-snapshot_every = 100000000
-max_orders = {}
-max_positions = 64
-idle = "spin"
-command_ring = 4096
-response_ring = 8192
-broadcast_ring = 65536
-batch = 256
-
+  std::string c = study_engine_table(name, o.journal, o.data_dir_base, max_orders, 64);
+  c += R"(
 [[assets]]
 code = "USDT"
 [[assets]]
@@ -250,10 +242,8 @@ price_band = "0"
 [[accounts]]
 name = "main"
 type = "spot"
-balances = {{ USDT = "1000000000", BTC = "1000000" }}
-)",
-                              name, o.journal != "none", o.journal == "sync" ? "sync" : "async",
-                              o.data_dir_base.empty() ? "unused" : o.data_dir_base, max_orders);
+balances = { USDT = "1000000000", BTC = "1000000" }
+)";
   // Client c<clients> places the working orders of the scaling study in throughput runs.
   const int clients = std::max(o.clients, 1) + (o.working_orders > 0 ? 1 : 0);
   for (int i = 0; i < clients; ++i) {
@@ -280,10 +270,15 @@ RoundTripRun ose_round_trips(const EngineRunOptions& o, uint64_t round_trips) {
     out.error = run.error();
     return out;
   }
-  if (run.pin()) pin_to_cpu(run.client_cpu(0));
+  // The client's pin (none when the run is unpinned) ends with this run.
+  AffinityGuard affinity;
+  if (const int e = pin_to_cpu(run.client_cpu(0)); e != 0) {
+    out.error =
+        fmt::format("cannot pin the client to cpu {}: {}", run.client_cpu(0), std::strerror(e));
+    return out;
+  }
   auto client = attach_when_ready(run.name(), "c0");
   if (!client) {
-    pin_to_cpu(-1);
     out.error = client.error();
     return out;
   }
@@ -291,7 +286,6 @@ RoundTripRun ose_round_trips(const EngineRunOptions& o, uint64_t round_trips) {
   out.segment_bytes = client->state().segment_header().size;
   out.order_capacity = client->state().names().caps().orders;
   if (o.working_orders > 0 && !place_working_orders(*client, o.working_orders, "s0")) {
-    pin_to_cpu(-1);
     out.error = fmt::format("could not place {} working orders", o.working_orders);
     return out;
   }
@@ -316,7 +310,6 @@ RoundTripRun ose_round_trips(const EngineRunOptions& o, uint64_t round_trips) {
     if (i >= warmup) samples.push_back(ns);
   }
   client = Error{"detached"};  // detach before the engine goes
-  pin_to_cpu(-1);
   out.stats = LatencyStats::of(std::move(samples));
   return out;
 }
@@ -384,10 +377,17 @@ std::vector<OpenLoopPoint> ose_open_loop(const EngineRunOptions& o,
     out.push_back(failed);
     return out;
   }
-  if (run.pin()) pin_to_cpu(run.client_cpu(0));
+  // The client's pin (none when the run is unpinned) ends with this run.
+  AffinityGuard affinity;
+  if (const int e = pin_to_cpu(run.client_cpu(0)); e != 0) {
+    OpenLoopPoint failed;
+    failed.error =
+        fmt::format("cannot pin the client to cpu {}: {}", run.client_cpu(0), std::strerror(e));
+    out.push_back(failed);
+    return out;
+  }
   auto client = attach_when_ready(run.name(), "c0");
   if (!client) {
-    pin_to_cpu(-1);
     OpenLoopPoint failed;
     failed.error = client.error();
     out.push_back(failed);
@@ -443,7 +443,6 @@ std::vector<OpenLoopPoint> ose_open_loop(const EngineRunOptions& o,
     if (!p.error.empty()) break;
   }
   client = Error{"detached"};
-  pin_to_cpu(-1);
   return out;
 }
 

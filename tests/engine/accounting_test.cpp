@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tests/engine/test_support.hpp"
+#include "tests/support/btcusdt_spot.hpp"
 
 namespace ose {
 namespace {
@@ -23,34 +24,19 @@ using test::Harness;
 using test::kDayStart;
 using test::kSecond;
 
-constexpr std::string_view kConfig = R"toml(
+// The shared BTCUSDT spot market (USDT and BTC are assets 0 and 1, BTCUSDT instrument 0), then
+// the assets and markets only these cases need.
+const std::string kConfig = test::with_btcusdt_spot(R"toml(
 [engine]
 name = "accounting"
 max_orders = 256
 max_positions = 64
-
-[[assets]]
-code = "USDT"
-[[assets]]
-code = "BTC"
+)toml",
+                                                    R"toml(
 [[assets]]
 code = "BNB"
 [[assets]]
 code = "USD"
-
-[[instruments]]
-symbol = "BTCUSDT"
-kind = "spot"
-base = "BTC"
-quote = "USDT"
-tick_size = "0.01"
-step_size = "0.00001"
-min_qty = "0.00001"
-max_qty = "9000"
-min_notional = "5"
-maker_fee = "0.001"
-taker_fee = "0.001"
-price_band = "0.05"
 
 [[instruments]]
 symbol = "BTCUSDT-PERP"
@@ -114,7 +100,7 @@ accounts = ["spot"]
 name = "f"
 role = "strategy"
 accounts = ["fut"]
-)toml";
+)toml");
 
 // ---- scenario lines ------------------------------------------------------------------------
 

@@ -61,6 +61,8 @@ Result<EngineConfig> LoadInstrument(std::initializer_list<std::string_view> line
 
 // ---- a good config -------------------------------------------------------------------------
 
+// Its own BTCUSDT, not tests/support/btcusdt_spot.hpp: a negative maker fee, an asset precision
+// and a bare-integer max_qty exercise the parser where the shared market does not.
 constexpr std::string_view kGoodConfig = R"([engine]
 name = "demo"
 max_orders = 1024

@@ -7,12 +7,14 @@
 #include <random>
 
 #include "engine/core/apply.hpp"
-#include "engine/formats/config.hpp"
 #include "engine/core/state.hpp"
+#include "engine/formats/config.hpp"
 
 namespace ose {
 namespace {
 
+// The fewest keys a market needs (no fees, limits or band), not tests/support/btcusdt_spot.hpp:
+// these cases are about surviving bytes, not about the market's rules.
 constexpr const char* kConfig = R"(
 [engine]
 max_orders = 64

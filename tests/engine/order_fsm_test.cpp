@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tests/engine/test_support.hpp"
+#include "tests/support/btcusdt_spot.hpp"
 
 namespace ose {
 namespace {
@@ -155,31 +156,14 @@ TEST(TransitionTableBounds, LeavesNoTerminalStatusByAnyEvent) {
 
 // ---- end to end through apply() ------------------------------------------------------------
 
-constexpr std::string_view kConfig = R"toml(
+// The shared BTCUSDT spot market; the cases trade 0.01 – 0.1 BTC at 100 USDT, inside its limits.
+const std::string kConfig = test::with_btcusdt_spot(R"toml(
 [engine]
 name = "fsm"
 max_orders = 64
 max_positions = 64
-
-[[assets]]
-code = "USDT"
-[[assets]]
-code = "BTC"
-
-[[instruments]]
-symbol = "BTCUSDT"
-kind = "spot"
-base = "BTC"
-quote = "USDT"
-tick_size = "0.01"
-step_size = "0.001"
-min_qty = "0.001"
-max_qty = "100"
-min_notional = "5"
-maker_fee = "0.001"
-taker_fee = "0.001"
-price_band = "0.05"
-
+)toml",
+                                                    R"toml(
 [[accounts]]
 name = "main"
 type = "spot"
@@ -193,7 +177,7 @@ account = "main"
 name = "c1"
 role = "strategy"
 accounts = ["main"]
-)toml";
+)toml");
 
 // 0.1 BTC at 100 USDT: locks 0.1 × 100 = 10 USDT.
 constexpr std::string_view kBuy =

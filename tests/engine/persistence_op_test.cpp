@@ -5,34 +5,19 @@
 
 #include "engine/formats/scenario_writer.hpp"
 #include "tests/engine/test_support.hpp"
+#include "tests/support/btcusdt_spot.hpp"
 
 namespace ose {
 namespace {
 
-constexpr std::string_view kConfig = R"toml(
+// The shared BTCUSDT spot market; the orders (0.01 BTC at 1000 USDT) are inside its limits.
+const std::string kConfig = test::with_btcusdt_spot(R"toml(
 [engine]
 name = "persist"
 max_orders = 16
 max_positions = 16
-
-[[assets]]
-code = "USDT"
-[[assets]]
-code = "BTC"
-
-[[instruments]]
-symbol = "BTCUSDT"
-kind = "spot"
-base = "BTC"
-quote = "USDT"
-tick_size = "0.01"
-step_size = "0.001"
-min_qty = "0.001"
-max_qty = "10"
-min_notional = "10"
-maker_fee = "0.001"
-taker_fee = "0.001"
-
+)toml",
+                                                    R"toml(
 [[accounts]]
 name = "main"
 type = "spot"
@@ -50,7 +35,7 @@ accounts = ["main"]
 name = "ops"
 role = "admin"
 accounts = ["main"]
-)toml";
+)toml");
 
 std::string buy(int cl_id) {
   return fmt::format(

@@ -19,8 +19,8 @@
 #include <fmt/format.h>
 
 #include "engine/core/command.hpp"
-#include "engine/formats/config.hpp"
 #include "engine/core/fixed_point.hpp"
+#include "engine/formats/config.hpp"
 #include "tests/engine/reference_model.hpp"
 
 namespace ose::streams {
@@ -45,6 +45,8 @@ inline constexpr bool kTopUpNegativeBalances = false;
 // limits tight enough to be hit.
 // max_ledger: every input must post fewer entries than the ledger ring holds, so that the
 // property test can walk each input's entries (at most ~20 here, e.g. a cancel_all of 10).
+// BTCUSDT is its own here (min_qty 0.0001, max_qty 5), not tests/support/btcusdt_spot.hpp: the
+// random streams draw quantities against these limits, so other limits would change every stream.
 inline std::string config_toml(uint32_t max_orders, uint32_t max_trades, uint32_t max_ledger,
                                const char* doge_band = kDogeBand) {
   return fmt::format(R"(

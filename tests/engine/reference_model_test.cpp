@@ -14,6 +14,8 @@ namespace {
 
 constexpr int64_t kU = 100'000'000;  // one whole unit in e8
 
+// Its own BTCUSDT, not tests/support/btcusdt_spot.hpp: no fees and max_qty 100, the market the
+// figures below were worked out for.
 EngineConfig small_config(uint32_t max_orders = 64) {
   const std::string toml = R"(
 [engine]

@@ -22,9 +22,10 @@ using test::kDay;
 using test::kDayStart;
 using test::kSecond;
 
-// Spot BTCUSDT: step 0.001 but min_qty 0.002 (so QTY_BELOW_MIN and QTY_STEP can be told apart),
-// min_notional 10. A linear perpetual for margin. Strategy "alpha" has no limits to speak of;
-// "tight" has small ones; client "burst" may place 2 orders per second.
+// Spot BTCUSDT (its own, not tests/support/btcusdt_spot.hpp): step 0.001 but min_qty 0.002 (so
+// QTY_BELOW_MIN and QTY_STEP can be told apart), min_notional 10. A linear perpetual for margin.
+// Strategy "alpha" has no limits to speak of; "tight" has small ones; client "burst" may place 2
+// orders per second.
 constexpr std::string_view kConfig = R"toml(
 [engine]
 name = "rejects"

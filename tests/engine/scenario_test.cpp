@@ -8,6 +8,8 @@
 namespace ose {
 namespace {
 
+// The fewest keys a market needs, not tests/support/btcusdt_spot.hpp: these cases are about the
+// line format, not the market's rules.
 constexpr const char* kConfig = R"(
 [engine]
 max_orders = 64

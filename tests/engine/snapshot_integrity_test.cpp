@@ -9,6 +9,8 @@
 namespace ose {
 namespace {
 
+// The fewest keys a market needs, not tests/support/btcusdt_spot.hpp: these cases corrupt
+// snapshots, whatever the market's rules.
 constexpr const char* kConfig = R"(
 [engine]
 max_orders = 16

@@ -1,6 +1,6 @@
-// The run report (`ose report`, tools/run_report.hpp) on journals whose every figure is worked
-// out by hand in the comments from DESIGN §4 and feeds/performance.hpp — never copied from the
-// code's output. The journal is written by the live engine path (run_live) and the report
+// The run report (`ose report`, tools/report/run_report.hpp) on journals whose every figure is
+// worked out by hand in the comments from DESIGN §4 and tools/report/performance.hpp — never copied
+// from the code's output. The journal is written by the live engine path (run_live) and the report
 // replays it, so the report is checked end to end: counts, fees, positions, balances, the
 // strategy's equity curve on the grid, its round trips and the performance figures.
 #include <fmt/format.h>
@@ -21,7 +21,7 @@
 
 #include "engine/formats/scenario.hpp"
 #include "tests/persistence/persistence_support.hpp"
-#include "tools/run_report.hpp"
+#include "tools/report/run_report.hpp"
 
 namespace ose::test {
 namespace {
@@ -228,7 +228,8 @@ std::vector<Pt> curve_of(const StrategyPerformance& s) {
 }
 
 // mean / sample stddev of r_i = e_i / e_{i−1} − 1 over the hand-listed curve, × sqrt(periods
-// per year): the definition in feeds/performance.hpp, in long double from the decimal strings.
+// per year): the definition in tools/report/performance.hpp, in long double from the decimal
+// strings.
 double sharpe_of(const std::vector<std::string_view>& equities, int64_t step_ns) {
   std::vector<long double> e;
   for (std::string_view s : equities) e.push_back(static_cast<long double>(amt(s).e8) / 1e8L);

@@ -3,6 +3,9 @@
 // mark exists). TOML, spliced into each test's config where its [engine] table ends.
 #pragma once
 
+#include <string>
+#include <string_view>
+
 namespace ose::test {
 
 inline constexpr const char* kBtcUsdtSpot = R"(
@@ -25,5 +28,11 @@ maker_fee = "0.001"
 taker_fee = "0.001"
 price_band = "0.05"
 )";
+
+// A config of `engine` (its [engine] table), the shared market, then `rest` (accounts, more
+// assets and markets: TOML appends a later [[assets]] to the same array).
+inline std::string with_btcusdt_spot(std::string_view engine, std::string_view rest) {
+  return std::string(engine) + kBtcUsdtSpot + std::string(rest);
+}
 
 }  // namespace ose::test

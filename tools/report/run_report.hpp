@@ -1,6 +1,6 @@
 // What happened in a run, rebuilt from its journal: inputs, orders by final status, fills, fees,
-// positions, balances, and each strategy's performance (feeds/performance.hpp) measured on its
-// equity curve. `ose report` prints it; `ose demo` prints it when the run ends. Both replay the
+// positions, balances, and each strategy's performance (tools/report/performance.hpp) measured on
+// its equity curve. `ose report` prints it; `ose demo` prints it when the run ends. Both replay the
 // whole journal from the config's initial state, so the report is a pure function of the journal.
 //
 // A strategy's equity, in the settle asset of the first instrument it traded:
@@ -18,8 +18,8 @@
 #include "engine/core/enums.hpp"
 #include "engine/core/result.hpp"
 #include "engine/formats/config.hpp"
-#include "feeds/performance.hpp"
 #include "persistence/store.hpp"
+#include "tools/report/performance.hpp"
 
 namespace ose::tools {
 

@@ -1,4 +1,4 @@
-#include "feeds/performance.hpp"
+#include "tools/report/performance.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -121,6 +121,7 @@ Performance measure_performance(Amount capital, std::span<const EquityPoint> cur
 
   // Sharpe over the per-period returns: two passes (mean, then squared deviations).
   const size_t n = curve.size() < 2 ? 0 : curve.size() - 1;
+  p.returns = static_cast<int64_t>(n);
   bool returns_defined = n >= 2 && step_ns > 0;
   std::vector<double> returns;
   returns.reserve(n);

@@ -1,4 +1,4 @@
-#include "tools/report_output.hpp"
+#include "tools/report/report_output.hpp"
 
 #include <fmt/format.h>
 #include <sys/wait.h>
@@ -38,6 +38,20 @@ nlohmann::json number_or_null(double v) {
   return v;
 }
 
+// The Sharpe ratio's row: the figure, or why it is not shown (sharpe_is_meaningful()).
+std::string sharpe_text(const Performance& p, int64_t step_ns) {
+  static_assert(kMinSharpeSpanNs == kDayNs, "the text below says 1 day");
+  if (p.span_ns < kMinSharpeSpanNs) {
+    return fmt::format("not shown for a run of {} (needs ≥ 1 day)", seconds(p.span_ns));
+  }
+  if (p.returns < kMinSharpeReturns) {
+    return fmt::format("not shown for {} returns of {} (needs ≥ {})", p.returns, seconds(step_ns),
+                       kMinSharpeReturns);
+  }
+  return fmt::format("{} ({} returns of {}, annualised)", ratio(p.sharpe), p.returns,
+                     seconds(step_ns));
+}
+
 void print_strategy(std::ostream& out, const StrategyPerformance& s, int64_t step_ns) {
   const Performance& p = s.performance;
   out << fmt::format("strategy {} (account {}; equity in {} from a capital of {})\n", s.name,
@@ -48,18 +62,16 @@ void print_strategy(std::ostream& out, const StrategyPerformance& s, int64_t ste
   row("final equity", fmt::format("{} {} ({} {} net)", to_string(p.final_equity), s.asset,
                                   to_string(p.net_profit), s.asset));
   row("total return", percent(p.total_return));
-  // Compounding a few seconds up to a year says nothing; below a day the figure is withheld
-  // here (the JSON keeps it).
-  constexpr int64_t kDayNs = 86'400'000'000'000;
+  // Annualised figures are withheld here below their thresholds (tools/report/performance.hpp),
+  // with the reason; the JSON keeps the values.
   row("annualised return",
-      p.span_ns >= kDayNs
+      annualised_return_is_meaningful(p)
           ? fmt::format("{} (over {} of input time)", percent(p.annualised_return),
                         seconds(p.span_ns))
           : fmt::format("n/a ({} of input time is too short to annualise)", seconds(p.span_ns)));
   row("max drawdown", fmt::format("{} ({} {})", percent(-p.max_drawdown),
                                   to_string(p.max_drawdown_amount), s.asset));
-  row("Sharpe ratio",
-      fmt::format("{} ({} returns, annualised)", ratio(p.sharpe), seconds(step_ns)));
+  row("Sharpe ratio", sharpe_text(p, step_ns));
   row("trades", fmt::format("{} closed: {} won, {} lost", p.trades, p.wins, p.losses));
   row("win rate",
       std::isnan(p.win_rate) ? std::string("n/a") : fmt::format("{:.2f} %", p.win_rate * 100));
@@ -178,6 +190,8 @@ nlohmann::json run_report_json(const RunReport& r) {
         {"max_drawdown", number_or_null(p.max_drawdown)},
         {"max_drawdown_amount", to_string(p.max_drawdown_amount)},
         {"sharpe", number_or_null(p.sharpe)},
+        {"returns", p.returns},
+        {"sharpe_meaningful", sharpe_is_meaningful(p)},
         {"trades", p.trades},
         {"wins", p.wins},
         {"losses", p.losses},

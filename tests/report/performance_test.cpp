@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "feeds/performance.hpp"
+#include "tools/report/performance.hpp"
 
 namespace ose {
 namespace {
@@ -256,6 +256,60 @@ TEST(MeasurePerformance, AnnualisesOverSpansLongerAndShorterThanAYear) {
   p = measure_performance(amt("100"), below, {}, kSec);
   EXPECT_DOUBLE_EQ(p.total_return, -1.05);  // −105 / 100
   EXPECT_EQ(p.annualised_return, -1.0);
+}
+
+// An equity curve of `points` points `step_ns` apart whose equity alternates 100, 101, 100, …
+std::vector<EquityPoint> zigzag(int64_t points, int64_t step_ns) {
+  std::vector<EquityPoint> out;
+  for (int64_t i = 0; i < points; ++i)
+    out.push_back({kT0 + i * step_ns, amt(i % 2 ? "101" : "100")});
+  return out;
+}
+
+TEST(MeasurePerformance, CountsOneReturnBetweenEachPairOfPoints) {
+  EXPECT_EQ(measure_performance(amt("100"), {}, {}, kSec).returns, 0);
+  EXPECT_EQ(measure_performance(amt("100"), zigzag(1, kSec), {}, kSec).returns, 0);
+  EXPECT_EQ(measure_performance(amt("100"), zigzag(2, kSec), {}, kSec).returns, 1);
+  EXPECT_EQ(
+      measure_performance(amt("10000"),
+                          one_second_curve({"10000", "10100", "9999", "10200", "10150"}), {}, kSec)
+          .returns,
+      4);
+}
+
+TEST(SharpeRule, NeedsADayOfInputTimeAndThirtyReturns) {
+  constexpr int64_t kDay = 86'400 * kSec;
+  // 31 points 2880 s apart: 30 returns over 30 × 2880 s = 86'400 s, exactly a day. Shown.
+  Performance p = measure_performance(amt("100"), zigzag(31, kDay / 30), {}, kDay / 30);
+  EXPECT_EQ(p.span_ns, kDay);
+  EXPECT_EQ(p.returns, 30);
+  EXPECT_FALSE(std::isnan(p.sharpe));
+  EXPECT_TRUE(sharpe_is_meaningful(p));
+  EXPECT_TRUE(annualised_return_is_meaningful(p));
+
+  // The same curve ending 1 ns early (a partial last period): 30 returns, a day less 1 ns.
+  std::vector<EquityPoint> short_by_1ns = zigzag(31, kDay / 30);
+  short_by_1ns.back().ts_ns -= 1;
+  p = measure_performance(amt("100"), short_by_1ns, {}, kDay / 30);
+  EXPECT_EQ(p.span_ns, kDay - 1);
+  EXPECT_EQ(p.returns, 30);
+  EXPECT_FALSE(sharpe_is_meaningful(p));
+  EXPECT_FALSE(annualised_return_is_meaningful(p));
+
+  // Hourly returns over a day: 25 points, 24 returns. A long enough span, too few returns.
+  p = measure_performance(amt("100"), zigzag(25, 3600 * kSec), {}, 3600 * kSec);
+  EXPECT_EQ(p.span_ns, kDay);
+  EXPECT_EQ(p.returns, 24);
+  EXPECT_FALSE(sharpe_is_meaningful(p));
+  EXPECT_TRUE(annualised_return_is_meaningful(p));
+
+  // The demo's case: 30 s of 1 s returns (+1 %, −0.990099 %, alternating). The figure is still
+  // computed, for the JSON; the text does not show it.
+  p = measure_performance(amt("100"), zigzag(31, kSec), {}, kSec);
+  EXPECT_EQ(p.span_ns, 30 * kSec);
+  EXPECT_EQ(p.returns, 30);
+  EXPECT_FALSE(std::isnan(p.sharpe));
+  EXPECT_FALSE(sharpe_is_meaningful(p));
 }
 
 TEST(MeasurePerformance, DrawdownPeakStartsAtTheFirstPointAndEachMaximumIsItsOwn) {

@@ -87,7 +87,9 @@ struct Performance {
   // mean / sample stddev (n − 1) of the returns between consecutive points (r_i = e_i / e_{i−1}
   // − 1), × sqrt(kYearNs / step_ns); risk-free rate 0. NaN with fewer than 2 returns, stddev 0,
   // or an e_{i−1} <= 0 (the return is undefined). The last return may cover a partial period.
+  // Computed over any span; whether it means anything is sharpe_is_meaningful()'s call.
   double sharpe = std::numeric_limits<double>::quiet_NaN();
+  int64_t returns = 0;  // n: periods between consecutive curve points (points − 1, or 0)
   // Closed round trips; win: PnL > 0, loss: PnL < 0 (0 is neither).
   int64_t trades = 0, wins = 0, losses = 0;
   double win_rate = std::numeric_limits<double>::quiet_NaN();  // wins / trades; NaN without trades
@@ -100,6 +102,30 @@ struct Performance {
 };
 
 inline constexpr int64_t kYearNs = 365LL * 86400 * 1'000'000'000;  // crypto trades every day
+inline constexpr int64_t kDayNs = 86'400'000'000'000;
+
+// When an annualised figure says something. Both are computed over any span (the JSON report
+// carries them); the text report shows them only past these thresholds and says why otherwise.
+//
+// Annualised return: compounding a short span up to a year blows any move up (0.1 % in an hour
+// becomes about +635,000 %), so it needs at least a day of input time.
+inline constexpr int64_t kMinAnnualisedSpanNs = kDayNs;
+// Sharpe ratio: the mean and standard deviation of per-period returns, scaled by
+// sqrt(periods per year). Over a 30 s run that scale is ~5600 and the estimate rests on one
+// burst of trading, so it prints figures like -3072. It needs at least a day of input time (as
+// the annualised return: a day is the shortest span that covers the market's daily cycle) and at
+// least 30 returns (below that the sample standard deviation is mostly noise; with `--step 3600`
+// a day gives only 24).
+inline constexpr int64_t kMinSharpeSpanNs = kDayNs;
+inline constexpr int64_t kMinSharpeReturns = 30;
+
+inline bool annualised_return_is_meaningful(const Performance& p) noexcept {
+  return p.span_ns >= kMinAnnualisedSpanNs;
+}
+// Span and count only: a meaningful Sharpe ratio may still be NaN (a flat curve).
+inline bool sharpe_is_meaningful(const Performance& p) noexcept {
+  return p.span_ns >= kMinSharpeSpanNs && p.returns >= kMinSharpeReturns;
+}
 
 // `curve` as built by EquityCurve (ts increasing, equal steps of step_ns except maybe the last);
 // `trades` the PnL of closed round trips, as from RoundTrips::closed().

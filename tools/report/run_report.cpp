@@ -1,4 +1,4 @@
-#include "tools/run_report.hpp"
+#include "tools/report/run_report.hpp"
 
 #include <unordered_map>
 
