@@ -413,7 +413,10 @@ TEST(Config, RefusesADuplicateSymbol) {
   EXPECT_TRUE(FailsWith(r, "<inline>:12: instruments.symbol: duplicate symbol 'BTCUSDT'"));
 }
 
-TEST(Config, RefusesAFloatDecimal) {
+// One decimal rule for every TOML value (engine/formats/toml_decimal.hpp): a float is read as
+// the text written when a double keeps that text exactly (≤ 15 significant digits), and refused
+// otherwise.
+TEST(Config, ReadsAShortFloatDecimalAsWritten) {
   auto r = LoadInstrument({
       "symbol = \"BTCUSDT\"",   // 6
       "base = \"BTC\"",         // 7
@@ -421,9 +424,20 @@ TEST(Config, RefusesAFloatDecimal) {
       "tick_size = 0.01",       // 9
       "step_size = \"0.001\"",  // 10
   });
-  EXPECT_TRUE(FailsWith(r,
-                        "<inline>:9: instruments.tick_size: write decimals as strings, e.g. "
-                        "\"0.01\" (floats are inexact)"));
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->instruments[0].tick_size.e8, 1'000'000);  // exactly 0.01·1e8
+}
+
+TEST(Config, RefusesAFloatDecimalADoubleCannotKeep) {
+  auto r = LoadInstrument({
+      "symbol = \"BTCUSDT\"",           // 6
+      "base = \"BTC\"",                 // 7
+      "quote = \"USDT\"",               // 8
+      "tick_size = 1234567.000000011",  // 9: 16 significant digits
+      "step_size = \"0.001\"",          // 10
+  });
+  EXPECT_TRUE(FailsWith(r, "<inline>:9: instruments.tick_size: "));
+  EXPECT_TRUE(FailsWith(r, "write it as a string"));
 }
 
 TEST(Config, RefusesADecimalWithNineFractionDigits) {
@@ -684,15 +698,25 @@ TEST(Config, RefusesANegativeBalance) {
   EXPECT_TRUE(FailsWith(r, "<inline>:5: accounts.balances.USDT: must be ≥ 0"));
 }
 
-TEST(Config, RefusesAFloatBalance) {
-  auto r = Load({
+TEST(Config, ReadsAShortFloatBalanceExactlyAndRefusesALongOne) {
+  auto ok = Load({
       "[[assets]]",                   // 1
       "code = \"USDT\"",              // 2
       "[[accounts]]",                 // 3
       "name = \"main\"",              // 4
       "balances = { USDT = 100.5 }",  // 5
   });
-  EXPECT_TRUE(FailsWith(r, "<inline>:5: accounts.balances.USDT: write decimals as strings"));
+  ASSERT_TRUE(ok.ok()) << ok.error();
+  EXPECT_EQ(ok->accounts[0].balances[0].second.e8, 10'050'000'000);  // 100.5·1e8
+  auto r = Load({
+      "[[assets]]",                                // 1
+      "code = \"USDT\"",                           // 2
+      "[[accounts]]",                              // 3
+      "name = \"main\"",                           // 4
+      "balances = { USDT = 0.1000000000000001 }",  // 5: 16 significant digits
+  });
+  EXPECT_TRUE(FailsWith(r, "<inline>:5: accounts.balances.USDT: "));
+  EXPECT_TRUE(FailsWith(r, "write it as a string"));
 }
 
 TEST(Config, RefusesAStrategyOnAnUnknownAccount) {
