@@ -326,7 +326,9 @@ Run add_journal_command(CLI::App& app) {
   dump->add_option("--to", *to, "Last seq (default: the end)");
   dump->add_flag("--json", *json, "One JSON object per record (the scenario format plus seq)");
   auto* verify = cmd->add_subcommand(
-      "verify", "Check every record's and snapshot's checksum and the seq order; exit 3 if not");
+      "verify",
+      "Walk the journal in a child process: every checksum, the seq order, and LMDB's own counts "
+      "and pages; exit 3 if anything is damaged (docs/DURABILITY.md)");
   add_store_options(verify, *a);
   verify->add_flag("--json", *json, "JSON output");
   auto* truncate = cmd->add_subcommand(
