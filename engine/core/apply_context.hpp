@@ -87,9 +87,16 @@ void finish_order(Ctx& c, OrderRecord& o, OrderStatus status) noexcept;
 OrderStatus transition(Ctx& c, OrderRecord& o, OrderEvent ev) noexcept;
 // Resolves an OrderRef to a live-or-recent order, respecting the source's rights.
 OrderRecord* find_ref(Ctx& c, const OrderRef& ref) noexcept;
-// Rights of the input's source.
-bool source_is_operator(const Ctx& c) noexcept;  // engine or admin client
-bool source_is_venue(const Ctx& c) noexcept;     // engine, admin or venue client
+// Rights of the input's source (docs/design/0005-roles.md). Which ops a role may send at all is
+// checked once, in dispatch(), before any handler runs; the handlers check the account binding.
+// The client the input comes from; nullptr for the engine (replay, timers, the Runner), which
+// has every right.
+const ClientRecord* source_client(const Ctx& c) noexcept;
+// The source may act for `account` (false for an unknown account, true for the engine).
+bool source_binds(const Ctx& c, uint16_t account) noexcept;
+// The source may act for every configured account (accounts = ["*"], or all of them listed):
+// what an input that reaches every account (global or instrument halt, an admin's tick) needs.
+bool source_binds_every_account(const Ctx& c) noexcept;
 
 // ---- handlers ------------------------------------------------------------------------------
 void on_new_order(Ctx& c) noexcept;                               // order_entry.cpp

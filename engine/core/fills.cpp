@@ -286,12 +286,12 @@ void refresh_unrealized(State& s, uint16_t instrument) noexcept {
 void on_fill(Ctx& c) noexcept {
   State& s = c.s;
   const FillCmd& f = c.in.cmd.fill;
-  if (!source_is_venue(c)) {
-    return c.reject(RejectReason::kAccountNotPermitted, f.ref.client, f.ref.cl_id, f.ref.order_id);
-  }
   OrderRecord* op = find_ref(c, f.ref);
   if (op == nullptr) {
     return c.reject(RejectReason::kUnknownOrder, f.ref.client, f.ref.cl_id, f.ref.order_id);
+  }
+  if (!source_binds(c, op->account)) {
+    return c.reject(RejectReason::kAccountNotPermitted, f.ref.client, f.ref.cl_id, f.ref.order_id);
   }
   OrderRecord& o = *op;
   const bool fee_asset_ok =
@@ -422,6 +422,11 @@ void on_fill(Ctx& c) noexcept {
   e.asset = f.fee_asset;
   e.liquidity = static_cast<Liquidity>(f.liquidity);
   c.emit(e);
+  // The trade happened, so it is applied as reported; a price worse than the order's limit
+  // (a buy above it, a sell below) is the venue's error or a misrouted fill, and is raised.
+  if (has_limit_price(o.type) && (o.side == Side::kBuy ? f.price > o.price : f.price < o.price)) {
+    c.alert(AlertReason::kFillPriceOutsideLimit, &o);
+  }
 
   if (spot) {
     for (uint16_t asset : {ins.base, ins.quote, f.fee_asset}) {

@@ -21,7 +21,9 @@
 namespace ose {
 
 inline constexpr uint64_t kStateMagic = 0x3130'4554'4154'5345ull;  // "ESTATE01" little-endian
-inline constexpr uint32_t kStateLayoutVersion = 1;
+// 2: the header counts one more reject reason (ROLE_NOT_PERMITTED) and one more alert
+// (FILL_PRICE_OUTSIDE_LIMIT); a snapshot of version 1 has the shorter header.
+inline constexpr uint32_t kStateLayoutVersion = 2;
 
 struct StateCapacities {
   uint32_t assets;

@@ -102,7 +102,12 @@ void run_triggers(Ctx& c, uint16_t instrument, Price last) noexcept {
 void on_tick(Ctx& c) noexcept {
   State& s = c.s;
   const TickCmd& t = c.in.cmd.tick;
-  if (!source_is_venue(c)) return c.reject(RejectReason::kAccountNotPermitted);
+  // Market data belongs to no account: any venue may send it; an admin only if it may act for
+  // every account, since a tick moves marks and triggers everyone's orders.
+  const ClientRecord* cl = source_client(c);
+  if (cl != nullptr && cl->role == ClientRole::kAdmin && !source_binds_every_account(c)) {
+    return c.reject(RejectReason::kAccountNotPermitted);
+  }
   if (t.instrument >= s.instrument_count()) return c.reject(RejectReason::kUnknownInstrument);
   const bool prices_ok = (!(t.fields & kTickBid) || t.bid.is_positive()) &&
                          (!(t.fields & kTickAsk) || t.ask.is_positive()) &&

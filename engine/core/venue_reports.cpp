@@ -6,16 +6,17 @@ namespace ose::detail {
 
 namespace {
 
-// Common prologue: rights, lookup, transition. Returns the order and its next status, or
-// nullptr when the input was refused (and already reported).
+// Common prologue: lookup, account binding, transition (dispatch() has checked the role).
+// Returns the order and its next status, or nullptr when the input was refused (and already
+// reported).
 OrderRecord* venue_order(Ctx& c, const OrderRef& ref, OrderEvent ev, OrderStatus& next) noexcept {
-  if (!source_is_venue(c)) {
-    c.reject(RejectReason::kAccountNotPermitted, ref.client, ref.cl_id, ref.order_id);
-    return nullptr;
-  }
   OrderRecord* o = find_ref(c, ref);
   if (o == nullptr) {
     c.reject(RejectReason::kUnknownOrder, ref.client, ref.cl_id, ref.order_id);
+    return nullptr;
+  }
+  if (!source_binds(c, o->account)) {
+    c.reject(RejectReason::kAccountNotPermitted, ref.client, ref.cl_id, ref.order_id);
     return nullptr;
   }
   next = transition(c, *o, ev);

@@ -307,6 +307,7 @@ void read_accounts(Reader& r, const toml::table& root, EngineConfig& c) {
     ac.name = r.str(t, s, "name", "", true, 15);
     r.require(!contains_name(c.accounts, ac.name, &AccountSpec::name), t, s, "name",
               fmt::format("duplicate account '{}'", ac.name));
+    r.require(ac.name != "*", t, s, "name", "\"*\" means every account in clients.accounts");
     auto type = parse_account_type(r.str(t, s, "type", "spot", false));
     r.require(type.has_value(), t, s, "type", "must be spot or futures");
     ac.type = type.value_or(AccountType::kSpot);
@@ -395,7 +396,13 @@ void read_clients(Reader& r, const toml::table& root, EngineConfig& c) {
       } else {
         for (const auto& e : *arr) {
           auto name = e.value<std::string>();
-          if (!name || !contains_name(c.accounts, *name, &AccountSpec::name)) {
+          if (name == "*") {
+            // Every configured account: said explicitly, never implied by an empty list.
+            if (arr->size() != 1) {
+              r.fail(e.source(), "clients.accounts", "\"*\" (every account) stands alone");
+            }
+            cc.all_accounts = true;
+          } else if (!name || !contains_name(c.accounts, *name, &AccountSpec::name)) {
             r.fail(e.source(), "clients.accounts",
                    fmt::format("unknown account '{}'", name.value_or("?")));
           } else {
