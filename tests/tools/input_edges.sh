@@ -25,6 +25,7 @@ check() {  # check DESCRIPTION COMMAND...
 }
 contains() { grep -qF -- "$2" "$1"; }
 lacks() { ! grep -qF -- "$2" "$1"; }
+quiet() { "$@" >/dev/null; }
 
 # ---- configs that are not configs (item 9) --------------------------------------------------
 mkdir "$work/adir"
@@ -48,6 +49,13 @@ timeout 20 "$ose" engine --config /dev/zero -q >/dev/null 2>"$work/zero.err"
 check "/dev/zero is refused as too large, not read forever" contains "$work/zero.err" "larger than"
 check "no engine segment was created by any of them" test -z "$(ls /dev/shm/ose.ose.* 2>/dev/null)"
 
+# ---- a default timestamp past the end of time (item 8) ----------------------------------------
+printf '%s\n' '{"op":"timer","ts":9223372036854775807}' '{"op":"timer"}' >"$work/ts.jsonl"
+"$ose" replay "$src/config/example.toml" "$work/ts.jsonl" --strict >"$work/ts.out" 2>"$work/ts.err"
+check "a line without ts after ts = INT64_MAX fails --strict (exit 3)" test $? -eq 3
+check "... naming line 2" contains "$work/ts.err" "ts.jsonl:2: rejected line: no \"ts\""
+check "... and applying only line 1" contains "$work/ts.out" "replayed 1 inputs"
+
 # ---- `ose send` against a live engine (item 7) ----------------------------------------------
 sed -e "s/^name = \"demo\"/name = \"$name\"/" -e "s|^data_dir = .*|data_dir = \"$work/data\"|" \
   "$src/config/example.toml" >"$work/config.toml"
@@ -57,7 +65,7 @@ for _ in $(seq 200); do
   "$ose" inspect --engine "$name" status >/dev/null 2>&1 && break
   sleep 0.05
 done
-check "the engine comes up" "$ose" inspect --engine "$name" status
+check "the engine comes up" quiet "$ose" inspect --engine "$name" status
 
 order() {  # order CL_ID: a resting buy of ema1
   printf '{"op":"new_order","cl_id":%s,"account":"main","strategy":"ema1","symbol":"BTCUSDT","side":"buy","type":"limit","tif":"gtc","qty":"0.01","price":"20000"}' "$1"
