@@ -19,6 +19,7 @@ constexpr int64_t kU = 100'000'000;  // one whole unit in e8
 EngineConfig small_config(uint32_t max_orders = 64) {
   const std::string toml = R"(
 [engine]
+name = "model"
 max_orders = )" + std::to_string(max_orders) +
                            R"(
 [[assets]]
