@@ -113,6 +113,9 @@ void on_tick(Ctx& c) noexcept;                                    // triggers.cp
 void expire_due_orders(Ctx& c) noexcept;                          // triggers.cpp
 void refresh_unrealized(State& s, uint16_t instrument) noexcept;  // fills.cpp
 void roll_strategy_day(StrategyRecord& st, int64_t ts) noexcept;  // fills.cpp
+// How much of the account position an order on `exit_side` can close: |q| when it is opposite
+// to the position q, else 0 (fills.cpp; futures bracket exits are held to it).
+Qty exit_room(const State& s, uint16_t account, uint16_t instrument, Side exit_side) noexcept;
 
 // Reservation an order needs for `qty` still to trade (order_entry.cpp): the asset it is held
 // in and the amount. nullopt on overflow.

@@ -149,6 +149,12 @@ constexpr bool is_conditional(OrderType t) noexcept {
 constexpr bool has_limit_price(OrderType t) noexcept {
   return t == OrderType::kLimit || t == OrderType::kStopLimit || t == OrderType::kTakeProfitLimit;
 }
+// The type an order acts as now: a triggered conditional order is a market order, or a limit
+// order for the *_limit types (DESIGN §4), and is checked as one (price band on amend).
+constexpr OrderType effective_type(OrderType t, bool triggered) noexcept {
+  if (!triggered || !is_conditional(t)) return t;
+  return has_limit_price(t) ? OrderType::kLimit : OrderType::kMarket;
+}
 constexpr bool is_terminal(OrderStatus s) noexcept {
   return s == OrderStatus::kFilled || s == OrderStatus::kCancelled || s == OrderStatus::kRejected ||
          s == OrderStatus::kExpired;

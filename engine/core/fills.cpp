@@ -198,6 +198,14 @@ void sync_bracket(Ctx& c, OrderRecord& entry) noexcept {
     }
     lock = *need;
   }
+  if (!spot) {
+    // Futures exits hold no margin, so they may never exceed the position they close (0001
+    // "Brackets"): after an entry that reduced or flipped the position they cover only what
+    // the account holds on the entry's side.
+    target = min(target,
+                 floor_to_step(exit_room(s, entry.account, entry.instrument, opposite(entry.side)),
+                               ins.step_size));
+  }
   if (!target.is_positive() || target == entry.exit_qty) return;
 
   if (first == nullptr) {
@@ -256,6 +264,13 @@ void sync_bracket(Ctx& c, OrderRecord& entry) noexcept {
 }
 
 }  // namespace
+
+Qty exit_room(const State& s, uint16_t account, uint16_t instrument, Side exit_side) noexcept {
+  const Qty q = s.position(account, instrument).size;
+  const bool opposite_to_position =
+      (q.is_positive() && exit_side == Side::kSell) || (q.is_negative() && exit_side == Side::kBuy);
+  return opposite_to_position ? abs(q) : Qty{};
+}
 
 void roll_strategy_day(StrategyRecord& st, int64_t ts) noexcept {
   const int64_t day = utc_day(ts);
@@ -443,8 +458,9 @@ void on_fill(Ctx& c) noexcept {
     }
   }
 
-  if (final_fill) finish_order(c, o, OrderStatus::kFilled);
+  // Exits first: a finished entry is a terminal slot that creating an exit could reclaim.
   if (!(o.flags & kFlagBracketExit)) sync_bracket(c, o);
+  if (final_fill) finish_order(c, o, OrderStatus::kFilled);
 }
 
 }  // namespace ose::detail

@@ -397,7 +397,10 @@ void on_amend(Ctx& c) noexcept {
   if (new_qty > ins.max_qty) return refuse(RejectReason::kQtyAboveMax);
   if (!is_multiple(new_qty.e8, ins.step_size.e8)) return refuse(RejectReason::kQtyStep);
   if (!on_tick_grid(ins, new_price)) return refuse(RejectReason::kPriceTick);
-  if (o.type == OrderType::kLimit && !within_band(ins, s.market(o.instrument), new_price)) {
+  // A triggered stop_limit / take_profit_limit is a limit order now: the band applies to it.
+  const bool triggered = (o.flags & kFlagTriggered) != 0;
+  if (effective_type(o.type, triggered) == OrderType::kLimit &&
+      !within_band(ins, s.market(o.instrument), new_price)) {
     return refuse(RejectReason::kPriceBand);
   }
   OrderRecord probe = o;

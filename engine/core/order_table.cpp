@@ -99,11 +99,14 @@ void trigger_unlink(State& s, uint32_t slot) noexcept {
 }
 
 void add_open_qty(State& s, const OrderRecord& o, Qty delta) noexcept {
-  PositionRecord& sp = s.strategy_position(o.strategy, o.instrument);
-  if (o.side == Side::kBuy) {
-    sp.open_buy_qty += delta;
-  } else {
-    sp.open_sell_qty += delta;
+  // The account row is the sum of its strategies' rows, like size and fees (0001 "Positions").
+  for (PositionRecord* p :
+       {&s.strategy_position(o.strategy, o.instrument), &s.position(o.account, o.instrument)}) {
+    if (o.side == Side::kBuy) {
+      p->open_buy_qty += delta;
+    } else {
+      p->open_sell_qty += delta;
+    }
   }
 }
 
