@@ -62,7 +62,7 @@ void on_halt(Ctx& c, bool halt) noexcept {
   switch (static_cast<HaltScope>(h.scope)) {
     case HaltScope::kGlobal:
       // Global and instrument scopes stop every account's orders: an admin bound to some
-      // accounts may not touch them (docs/design/0005-roles.md).
+      // accounts may not touch them (docs/design/0006-roles.md).
       if (!source_binds_every_account(c)) return c.reject(RejectReason::kAccountNotPermitted);
       s.header().halted_global = flag;
       break;
@@ -144,7 +144,7 @@ void on_persistence(Ctx& c) noexcept {
           nullptr);
 }
 
-// Which ops a client of `role` may send at all (docs/design/0005-roles.md). Strategies give
+// Which ops a client of `role` may send at all (docs/design/0006-roles.md). Strategies give
 // order instructions, venues report on orders and prices, admins do both and run the accounts.
 // nullopt: not an op a client sends (timer, persistence, none: the handlers refuse them).
 std::optional<bool> role_may_send(ClientRole role, Op op) noexcept {

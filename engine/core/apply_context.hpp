@@ -87,7 +87,7 @@ void finish_order(Ctx& c, OrderRecord& o, OrderStatus status) noexcept;
 OrderStatus transition(Ctx& c, OrderRecord& o, OrderEvent ev) noexcept;
 // Resolves an OrderRef to a live-or-recent order, respecting the source's rights.
 OrderRecord* find_ref(Ctx& c, const OrderRef& ref) noexcept;
-// Rights of the input's source (docs/design/0005-roles.md). Which ops a role may send at all is
+// Rights of the input's source (docs/design/0006-roles.md). Which ops a role may send at all is
 // checked once, in dispatch(), before any handler runs; the handlers check the account binding.
 // The client the input comes from; nullptr for the engine (replay, timers, the Runner), which
 // has every right.

@@ -82,7 +82,7 @@ enum class RejectReason : uint16_t {
   kNotAmendable = 30,        // amend of a terminal, conditional-triggered or market order
   kUnknownAsset = 31,        // deposit/withdraw of an asset the config does not know
   kPersistenceStopped = 32,  // the journal failed; no new orders until an operator acts
-  kRoleNotPermitted = 33,    // the source's role never sends this op (docs/design/0005-roles.md)
+  kRoleNotPermitted = 33,    // the source's role never sends this op (docs/design/0006-roles.md)
 };
 inline constexpr int kRejectReasonCount = 34;
 

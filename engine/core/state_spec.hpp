@@ -60,7 +60,7 @@ struct StrategySpec {
 struct ClientSpec {
   std::string name;
   ClientRole role = ClientRole::kStrategy;
-  std::vector<std::string> accounts;  // the accounts it may act for (docs/design/0005-roles.md)
+  std::vector<std::string> accounts;  // the accounts it may act for (docs/design/0006-roles.md)
   uint32_t rate_limit = 0;            // new orders per second, 0 = unlimited
   bool all_accounts = false;          // accounts = ["*"]: every account, `accounts` is empty
   // Read by the shared-memory runtime only (the pure core ignores them):

@@ -85,7 +85,7 @@ class Reader {
     return *s;
   }
 
-  // A name (docs/design/0005-input-edges.md): 1 to max_len characters of a fixed ASCII set, so
+  // A name (docs/design/0007-input-edges.md): 1 to max_len characters of a fixed ASCII set, so
   // the string the config holds is the string the tables store (a NUL would be cut off there),
   // print and compare, and duplicate checks on it are checks on what the engine shows.
   std::string name(const toml::table& t, std::string_view section, std::string_view key,

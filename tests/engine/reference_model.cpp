@@ -952,7 +952,7 @@ void Model::on_fill(const FillCmd& f) {
   st.max_drawdown = std::max(st.max_drawdown, st.peak_equity - equity);
 
   emit(EventType::kFill, o.id, true);
-  // Applied as reported, but a price worse than the limit is raised (docs/design/0005-roles.md).
+  // Applied as reported, but a price worse than the limit is raised (docs/design/0006-roles.md).
   const bool worse = o.side == Side::kBuy ? f.price.e8 > o.price : f.price.e8 < o.price;
   if (limit_priced(o.type) && worse) alert(AlertReason::kFillPriceOutsideLimit, o.id);
   if (spot) {

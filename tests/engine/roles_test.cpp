@@ -1,4 +1,4 @@
-// Who may do what (docs/design/0005-roles.md, issue 21 items 4–6): every op a client can send,
+// Who may do what (docs/design/0006-roles.md, issue 21 items 4–6): every op a client can send,
 // from every role (strategy, venue, admin), from a client bound to the account the op touches,
 // bound only to another account, and bound to "*" — through apply() directly, against a table
 // written out by hand below (not derived from the engine's own role table). Then the

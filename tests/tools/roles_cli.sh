@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Who may do what (docs/design/0005-roles.md) as a user meets it: `ose replay` of the bundled
+# Who may do what (docs/design/0006-roles.md) as a user meets it: `ose replay` of the bundled
 # config/scenarios/roles.jsonl and of issue 21's reproduction (an admin and a venue bound to
 # "main" acting for "futures"), then the same refusals from a live engine through `ose send`,
 # and the FILL_PRICE_OUTSIDE_LIMIT count in `ose inspect status`.
