@@ -15,9 +15,9 @@
 
 #include "engine/core/apply.hpp"
 #include "engine/core/command.hpp"
-#include "engine/formats/config.hpp"
 #include "engine/core/event.hpp"
 #include "engine/core/state.hpp"
+#include "engine/formats/config.hpp"
 
 namespace ose::bench {
 
@@ -178,6 +178,31 @@ inline Qty pick_qty(Rng& rng, Price price) noexcept {
   const double units = notional / (static_cast<double>(price.e8) * 1e-8);
   const int64_t steps = static_cast<int64_t>(units * 1e8 / static_cast<double>(kStepE8));
   return Qty::from_e8((steps < 4 ? 4 : steps) * kStepE8);
+}
+
+// A resting limit order of the mixed workloads: buys below the start mid, sells above, within
+// 2% (the price band is 5%), sized by pick_qty. `cl_ids` holds each strategy's last cl_id.
+struct WorkingOrder {
+  uint64_t cl_id;
+  uint16_t strategy;  // also its client
+  uint16_t instrument;
+  Side side;
+  Qty qty;
+  Price price;
+};
+
+inline WorkingOrder random_working_order(
+    Rng& rng, std::array<uint64_t, kSpotStrategies + kPerpStrategies>& cl_ids) noexcept {
+  WorkingOrder w{};
+  w.instrument = static_cast<uint16_t>(rng.below(kInstruments));
+  w.strategy = pick_strategy(rng, w.instrument);
+  w.cl_id = ++cl_ids[w.strategy];
+  w.side = rng.percent(50) ? Side::kBuy : Side::kSell;
+  const double offset = 0.02 * rng.unit() * (w.side == Side::kBuy ? -1.0 : 1.0);
+  const double mid = static_cast<double>(start_mid_e8(w.instrument));
+  w.price = Price::from_e8(round_to(mid * (1.0 + offset), kTickE8));
+  w.qty = pick_qty(rng, w.price);
+  return w;
 }
 
 inline Command new_order(uint16_t strategy, uint16_t instrument, Side side, OrderType type,

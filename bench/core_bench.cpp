@@ -79,14 +79,7 @@ class MixedFixture {
   }
 
  private:
-  struct Working {
-    uint64_t cl_id;
-    uint16_t strategy;  // also its client
-    uint16_t instrument;
-    Side side;
-    Qty qty;
-    Price price;
-  };
+  using Working = WorkingOrder;
 
   MixedFixture() : state_(create_state_or_die(make_config(kMaxOrders))), rng_(0x05e'b0c4) {
     inputs_.reserve(size_t{kChunkUnits} * kInputsPerUnit);
@@ -121,19 +114,7 @@ class MixedFixture {
 
   bool expect_clean(const char* phase) { return bench::expect_clean(error_, sink_, phase); }
 
-  // A resting limit order: buys below the start mid, sells above, within 2% (the band is 5%).
-  Working new_working() noexcept {
-    Working w{};
-    w.instrument = static_cast<uint16_t>(rng_.below(kInstruments));
-    w.strategy = pick_strategy(rng_, w.instrument);
-    w.cl_id = ++cl_ids_[w.strategy];
-    w.side = rng_.percent(50) ? Side::kBuy : Side::kSell;
-    const double offset = 0.02 * rng_.unit() * (w.side == Side::kBuy ? -1.0 : 1.0);
-    const double mid = static_cast<double>(start_mid_e8(w.instrument));
-    w.price = Price::from_e8(round_to(mid * (1.0 + offset), kTickE8));
-    w.qty = pick_qty(rng_, w.price);
-    return w;
-  }
+  Working new_working() noexcept { return random_working_order(rng_, cl_ids_); }
 
   // new + venue ack. The ack names the order by (client, cl_id): the venue echoes the client
   // order id, and the engine id is not known when the stream is generated.

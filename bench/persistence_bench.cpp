@@ -207,14 +207,7 @@ class OrderFlow {
   }
 
  private:
-  struct Working {
-    uint64_t cl_id;
-    uint16_t strategy;  // also its client
-    uint16_t instrument;
-    Side side;
-    Qty qty;
-    Price price;
-  };
+  using Working = WorkingOrder;
 
   static Qty book_qty() noexcept { return Qty::from_units(10); }
 
@@ -254,18 +247,7 @@ class OrderFlow {
     push(kVenueClient, tick(i, Price::from_e8(round_to(last, kTickE8)), book_qty()));
   }
 
-  Working new_working() noexcept {
-    Working w{};
-    w.instrument = static_cast<uint16_t>(rng_.below(kInstruments));
-    w.strategy = pick_strategy(rng_, w.instrument);
-    w.cl_id = ++cl_ids_[w.strategy];
-    w.side = rng_.percent(50) ? Side::kBuy : Side::kSell;
-    const double offset = 0.02 * rng_.unit() * (w.side == Side::kBuy ? -1.0 : 1.0);
-    const double mid = static_cast<double>(start_mid_e8(w.instrument));
-    w.price = Price::from_e8(round_to(mid * (1.0 + offset), kTickE8));
-    w.qty = pick_qty(rng_, w.price);
-    return w;
-  }
+  Working new_working() noexcept { return random_working_order(rng_, cl_ids_); }
 
   void enter(const Working& w) noexcept {
     Command c = new_order(w.strategy, w.instrument, w.side, OrderType::kLimit, w.cl_id, w.qty);
@@ -429,6 +411,18 @@ struct FlowRig {
     error = rig->error();
   }
 };
+
+// Counts the run's refused inputs and skips the benchmark with the reason when any input was
+// refused or the journal does not replay to the engine's state: its figures would not hold.
+void skip_unless_clean(benchmark::State& bs, FlowRig& r, uint64_t refused) {
+  bs.counters["rejects"] = static_cast<double>(refused);
+  if (refused != 0) {
+    bs.SkipWithError(("refused inputs; first: " + r.sink.describe_first_bad()).c_str());
+    return;
+  }
+  if (std::string e = r.rig->stop_and_check(r.engine.hash()); !e.empty())
+    bs.SkipWithError(e.c_str());
+}
 
 // ---- BM_Journal_GroupCommit -------------------------------------------------------------------
 
@@ -1084,15 +1078,7 @@ void BM_SnapshotStall(benchmark::State& bs) {
   bs.counters["state_MB"] = static_cast<double>(r.engine.region_size()) / 1e6;
   bs.counters["snapshot_MB"] = static_cast<double>(r.engine.serialize().size()) / 1e6;
   bs.counters["setup_s"] = setup_s;
-  const uint64_t bad = Health::of(r.engine).bad_since(before);
-  bs.counters["rejects"] = static_cast<double>(bad);
-  if (bad != 0) {
-    bs.SkipWithError(("refused inputs; first: " + r.sink.describe_first_bad()).c_str());
-    return;
-  }
-  if (std::string e = r.rig->stop_and_check(r.engine.hash()); !e.empty()) {
-    bs.SkipWithError(e.c_str());
-  }
+  skip_unless_clean(bs, r, Health::of(r.engine).bad_since(before));
 }
 BENCHMARK(BM_SnapshotStall)
     ->ArgName("inputs_per_s")
@@ -1225,15 +1211,7 @@ void BM_Journal_DurableLatency(benchmark::State& bs) {
   bs.counters["handoff_p50_ns"] = quantile(handoff, 0.50);
   bs.counters["clock_ns"] = clock_overhead_ns();
   bs.counters["handoff_p99_ns"] = quantile(handoff, 0.99);
-  const uint64_t bad = Health::of(r.engine).bad_since(before);
-  bs.counters["rejects"] = static_cast<double>(bad);
-  if (bad != 0) {
-    bs.SkipWithError(("refused inputs; first: " + r.sink.describe_first_bad()).c_str());
-    return;
-  }
-  if (std::string e = r.rig->stop_and_check(r.engine.hash()); !e.empty()) {
-    bs.SkipWithError(e.c_str());
-  }
+  skip_unless_clean(bs, r, Health::of(r.engine).bad_since(before));
 }
 BENCHMARK(BM_Journal_DurableLatency)
     ->ArgName("async_inputs_per_s")
