@@ -44,8 +44,8 @@ class SimVenue {
       : c_(std::move(client)),
         o_(o),
         model_(VenueModelOptions{o.partial, static_cast<uint32_t>(o.reject_share * 1e6), o.seed}),
-        // Trade ids unique across venue restarts: microseconds since the epoch at start.
-        next_trade_id_(static_cast<uint64_t>(shm::wall_clock_ns() / 1000)) {
+        // Trade ids unique across venue restarts: the session is the start time in µs.
+        session_(static_cast<uint64_t>(shm::wall_clock_ns() / 1000)) {
     const State& names = c_.state().names();
     last_seen_.resize(names.instrument_count());
   }
@@ -151,7 +151,7 @@ class SimVenue {
         case VenueActionKind::kAck:
           cmd = make_command(Op::kAck);
           cmd.ack.ref.order_id = a.order_id;
-          cmd.ack.venue_order_id = a.order_id;
+          cmd.ack.venue_order_id = sim_venue_order_id(a.order_id);
           break;
         case VenueActionKind::kReject:
           cmd = make_command(Op::kVenueReject);
@@ -164,7 +164,7 @@ class SimVenue {
           const InstrumentRecord& ins = c_.state().names().instrument(o.instrument);
           cmd = make_command(Op::kFill);
           cmd.fill.ref.order_id = a.order_id;
-          cmd.fill.trade_id = next_trade_id_++;
+          cmd.fill.trade_id = sim_trade_id(session_, next_trade_++);
           cmd.fill.qty = a.qty;
           cmd.fill.price = a.price;
           cmd.fill.fee = venue_fee(ins, a.qty, a.price, a.liquidity);
@@ -205,7 +205,8 @@ class SimVenue {
   Client c_;
   VenueOptions o_;
   VenueModel model_;
-  uint64_t next_trade_id_;
+  uint64_t session_;
+  uint64_t next_trade_ = 1;
   uint64_t fills_ = 0;
   std::vector<MarketRecord> last_seen_;
   std::deque<Pending> pending_;

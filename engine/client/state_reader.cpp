@@ -84,6 +84,18 @@ bool StateReader::read_order(uint64_t order_id, OrderRecord& out) const noexcept
   return read_order_slot(order_slot(order_id), out) && out.id == order_id;
 }
 
+bool StateReader::read_venue_order_id(uint64_t order_id, VenueId& out) const noexcept {
+  // Order, id, order again: the id is only ever written for the order in its slot, and order ids
+  // never return, so two reads naming order_id bracket an id copied while the slot held it.
+  OrderRecord o;
+  if (!read_order(order_id, o)) return false;
+  const uint32_t slot = order_slot(order_id);
+  if (!read_versioned(VersionedTable::kOrders, slot, state_.venue_order_id(slot), out)) {
+    return false;
+  }
+  return read_order(order_id, o);
+}
+
 bool StateReader::read_balance(uint16_t account, uint16_t asset,
                                BalanceRecord& out) const noexcept {
   if (account >= account_count() || asset >= asset_count()) return false;
@@ -163,6 +175,9 @@ Result<StateReader::Copy> StateReader::copy(int attempts) const {
   }
   for (uint32_t slot = 0; slot < caps.orders && slot < s.header().next_unused_slot; ++slot) {
     ok = read_order_slot(slot, s.order_at(slot)) && ok;
+    ok = read_versioned(VersionedTable::kOrders, slot, state_.venue_order_id(slot),
+                        s.venue_order_id(slot)) &&
+         ok;
   }
   if (!ok) return Error{"the engine held some records mid-write for too long: is it stuck?"};
   return Copy{std::move(*c), false};

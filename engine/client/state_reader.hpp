@@ -51,6 +51,8 @@ class StateReader {
   bool read_state_header(StateHeader& out) const noexcept;
   bool read_order(uint64_t order_id, OrderRecord& out) const noexcept;
   bool read_order_slot(uint32_t slot, OrderRecord& out) const noexcept;
+  // The venue's id of a live order (empty until it is acked with one).
+  bool read_venue_order_id(uint64_t order_id, VenueId& out) const noexcept;
   bool read_balance(uint16_t account, uint16_t asset, BalanceRecord& out) const noexcept;
   bool read_position(uint16_t account, uint16_t instrument, PositionRecord& out) const noexcept;
   bool read_strategy_position(uint16_t strategy, uint16_t instrument,

@@ -39,7 +39,10 @@ struct Event {
   int64_t ts;
   uint64_t order_id;
   uint64_t cl_id;
-  uint64_t trade_id;
+  // Fill: 1 + the trade's number in the State's trade window (StateHeader::trades_written before
+  // it), 0 otherwise. The 48-byte id itself does not fit a 128-byte ring record beside the rest,
+  // so readers look it up: State::trade(trade_seq) while the window still holds it.
+  uint64_t trade_seq;
   EventType type;
   Op op;  // the input's op (rejects of non-order inputs need it)
   OrderStatus status;
@@ -60,7 +63,7 @@ struct Event {
 };
 // clang-format off
 #define OSE_EVENT_FIELDS(X)                                                                       \
-  X(Event, seq) X(Event, ts) X(Event, order_id) X(Event, cl_id) X(Event, trade_id)                \
+  X(Event, seq) X(Event, ts) X(Event, order_id) X(Event, cl_id) X(Event, trade_seq)               \
   X(Event, type) X(Event, op) X(Event, status) X(Event, side) X(Event, reason) X(Event, alert)    \
   X(Event, client) X(Event, account) X(Event, strategy) X(Event, instrument) X(Event, asset)      \
   X(Event, liquidity) X(Event, reserved0) X(Event, reserved1) X(Event, qty) X(Event, price)       \

@@ -26,11 +26,22 @@ OrderRecord* venue_order(Ctx& c, const OrderRef& ref, OrderEvent ev, OrderStatus
 
 void on_ack(Ctx& c) noexcept {
   const AckCmd& a = c.in.cmd.ack;
+  // A venue id that is not well formed is MALFORMED, in the order on_fill checks its trade id:
+  // rights, the order, the input's fields, then the transition. It changes nothing.
+  if (!a.venue_order_id.well_formed() && source_is_venue(c)) {
+    if (const OrderRecord* known = find_ref(c, a.ref); known != nullptr) {
+      c.count_reject(RejectReason::kMalformed);
+      Event e = c.order_event(EventType::kRejected, *known);
+      e.reason = RejectReason::kMalformed;
+      c.emit(e);
+      return;
+    }
+  }
   OrderStatus next{};
   OrderRecord* o = venue_order(c, a.ref, OrderEvent::kAck, next);
   if (o == nullptr) return;
   o->status = next;
-  if (a.venue_order_id != 0) o->venue_order_id = a.venue_order_id;
+  if (!a.venue_order_id.empty()) c.s.venue_order_id(order_slot(o->id)) = a.venue_order_id;
   o->updated_ts = c.ts();
   Event e = c.order_event(EventType::kAcked, *o);
   c.emit(e);

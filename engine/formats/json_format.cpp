@@ -40,6 +40,11 @@ json position_json(const State& s, const PositionRecord& p, uint16_t instrument)
   return j;
 }
 
+// A venue id exactly as the venue sent it; null when there is none.
+json venue_id_json(const VenueId& id) {
+  return id.empty() ? json(nullptr) : json(std::string(id.view()));
+}
+
 }  // namespace
 
 std::string asset_name(const State& s, uint16_t i) {
@@ -80,7 +85,7 @@ json order_to_json(const State& s, const OrderRecord& o) {
   j["reject_reason"] =
       o.reject_reason == RejectReason::kNone ? json(nullptr) : json(to_string(o.reject_reason));
   j["reserved"] = dec(o.reserved);
-  j["venue_order_id"] = o.venue_order_id;
+  j["venue_order_id"] = venue_id_json(s.venue_order_id(order_slot(o.id)));
   j["post_only"] = (o.flags & kFlagPostOnly) != 0;
   j["reduce_only"] = (o.flags & kFlagReduceOnly) != 0;
   j["expire_ts"] = o.expire_ts;
@@ -252,14 +257,24 @@ json event_to_json(const State& s, const Event& e) {
       j["reason"] = to_string(e.reason);
       j["op"] = to_string(e.op);
       break;
-    case EventType::kFill:
-      j["trade_id"] = e.trade_id;
+    case EventType::kAcked: {
+      // The order holds the id the venue acked with (an order id names one order forever).
+      const OrderRecord* o = s.find_order(e.order_id);
+      j["venue_order_id"] =
+          o != nullptr ? venue_id_json(s.venue_order_id(order_slot(o->id))) : json(nullptr);
+      break;
+    }
+    case EventType::kFill: {
+      // Null only for a reader so far behind that the trade window no longer holds the fill.
+      const TradeRecord* t = s.trade(e.trade_seq);
+      j["trade_id"] = t != nullptr ? venue_id_json(t->trade_id) : json(nullptr);
       j["qty"] = dec(e.qty);
       j["price"] = dec(e.price);
       j["fee"] = dec(e.amount);
       j["fee_asset"] = name_or_null(asset_name(s, e.asset));
       j["liquidity"] = to_string(e.liquidity);
       break;
+    }
     case EventType::kTriggered:
     case EventType::kCreated:
       j["qty"] = dec(e.qty);

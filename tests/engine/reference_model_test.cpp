@@ -158,7 +158,7 @@ class Driver {
             uint16_t fee_asset = kNoIndex) {
     Command c = make_command(Op::kFill);
     c.fill.ref.order_id = id;
-    c.fill.trade_id = ++trade_;
+    c.fill.trade_id = VenueId::digits(++trade_);
     c.fill.qty = Qty::from_e8(qty);
     c.fill.price = Price::from_e8(price);
     c.fill.fee = Amount::from_e8(fee);
