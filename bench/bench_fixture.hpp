@@ -101,7 +101,8 @@ inline EngineConfig make_config(uint32_t max_orders) {
     // A rate limit far above the offered load: the token bucket is exercised, never empty.
     c.clients.push_back({sc.name, ClientRole::kStrategy, {sc.account}, 1'000'000});
   }
-  c.clients.push_back({"venue", ClientRole::kVenue, {}, 0});
+  // Bound to both accounts: a venue reports only on orders of its accounts.
+  c.clients.push_back({"venue", ClientRole::kVenue, {"spot", "perp"}, 0});
   return c;
 }
 

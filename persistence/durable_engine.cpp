@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <optional>
+
+#include "persistence/store_check.hpp"
 
 namespace ose {
 
@@ -20,8 +23,41 @@ class DurableEngine::Tee final : public InputSink {
   InputSink* b_;
 };
 
+namespace {
+
+// Why the engine will not start on this journal, and what the operator can do about it.
+std::string refusal(const EngineConfig& config, const VerifyReport& rep) {
+  std::string repair;
+  if (!rep.structure_sound) {
+    repair =
+        "LMDB's own pages are damaged, which `ose journal truncate` cannot mend: restore a backup "
+        "(`ose backup` makes one; copy its data.mdb into an empty data_dir), or move the "
+        "directory aside to start from the config's initial state";
+  } else {
+    uint64_t first_bad = UINT64_MAX;
+    for (const ReplayProblem& p : rep.problems) {
+      if (p.seq != 0 && !p.snapshot_only) first_bad = std::min(first_bad, p.seq);
+    }
+    repair = first_bad != UINT64_MAX && first_bad > 1
+                 ? fmt::format(
+                       "`ose journal truncate --from {} --yes` discards the damaged "
+                       "record and everything after it (the engine then starts at seq "
+                       "{}), or restore a backup (`ose backup`)",
+                       first_bad, first_bad - 1)
+                 : "restore a backup (`ose backup` makes one)";
+  }
+  return fmt::format(
+      "the journal in {} is damaged, so the engine does not start on it:\n{}\n`ose journal "
+      "verify` lists every problem. To repair: {}",
+      config.data_dir, describe_problems(rep), repair);
+}
+
+}  // namespace
+
 Result<std::unique_ptr<DurableEngine>> DurableEngine::open(const EngineConfig& config, Log log,
-                                                           InputSink* extra_sink) {
+                                                           InputSink* extra_sink,
+                                                           bool* journal_damaged) {
+  if (journal_damaged != nullptr) *journal_damaged = false;
   // The lock first: recovery opens the journal read-write, which only the one live engine of
   // this name may do.
   auto lock = lock_engine(config.name);
@@ -31,6 +67,12 @@ Result<std::unique_ptr<DurableEngine>> DurableEngine::open(const EngineConfig& c
   std::optional<Store> store;
   std::optional<Recovered> recovered;
   if (config.journal) {
+    const uint64_t map_size = uint64_t{config.journal_map_mb} << 20;
+    const StoreCheck check = check_store(config.data_dir, {map_size});
+    if (check.present && check.report.blocks_recovery()) {
+      if (journal_damaged != nullptr) *journal_damaged = true;
+      return Error{refusal(config, check.report)};
+    }
     auto opened = Store::open(config.data_dir, {uint64_t{config.journal_map_mb} << 20, false});
     if (!opened) return Error{opened.error()};
     store.emplace(std::move(*opened));

@@ -21,8 +21,12 @@ class DurableEngine {
   using Log = std::function<void(const std::string&)>;
 
   // `extra_sink`: another InputSink fed after the journal (the input log), or nullptr.
+  // The journal is checked first (check_store: in a child process, so a damaged file cannot
+  // take the engine down); a damaged one is refused with what is wrong and how to repair it,
+  // and `*journal_damaged` (if given) says that was the reason (`ose engine` exits 3 then).
   static Result<std::unique_ptr<DurableEngine>> open(const EngineConfig& config, Log log,
-                                                     InputSink* extra_sink = nullptr);
+                                                     InputSink* extra_sink = nullptr,
+                                                     bool* journal_damaged = nullptr);
   ~DurableEngine();
 
   Runner& runner() noexcept { return *runner_; }

@@ -20,11 +20,11 @@
 #include <vector>
 
 #include "engine/core/command.hpp"
-#include "engine/formats/config.hpp"
-#include "engine/runtime/input_sink.hpp"
 #include "engine/core/result.hpp"
-#include "engine/layout/shared_layout.hpp"
 #include "engine/core/state.hpp"
+#include "engine/formats/config.hpp"
+#include "engine/layout/shared_layout.hpp"
+#include "engine/runtime/input_sink.hpp"
 #include "persistence/store.hpp"
 
 namespace ose {

@@ -321,11 +321,9 @@ int live_demo(const DemoOptions& o) {
   std::string config_text(kLiveDemoConfig);
   std::string origin = "<embedded config/demo.toml>";
   if (!o.config_path.empty()) {
-    std::ifstream in(o.config_path, std::ios::binary);
-    if (!in) return fail(fmt::format("cannot read '{}': {}", o.config_path, std::strerror(errno)));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    config_text = ss.str();
+    auto text = read_config_text(o.config_path);
+    if (!text) return fail(text.error());
+    config_text = std::move(*text);
     origin = o.config_path;
   }
   auto config = load_config_string(config_text, origin);

@@ -100,10 +100,11 @@ int run_engine(const EngineOptions& o) {
   snap.sa_flags = SA_RESTART;
   sigaction(SIGUSR1, &snap, nullptr);
   // Recovery first: the segments are published only with the recovered state in them.
-  auto engine = DurableEngine::open(*config, log, input_log.get());
+  bool journal_damaged = false;
+  auto engine = DurableEngine::open(*config, log, input_log.get(), &journal_damaged);
   if (!engine) {
     fmt::print(stderr, "ose engine: {}\n", engine.error());
-    return 1;
+    return journal_damaged ? 3 : 1;  // docs/DURABILITY.md, "Exit codes"
   }
   if (!config->journal) log("journal = false: nothing this engine applies survives it");
   Runner& r = (*engine)->runner();

@@ -12,6 +12,7 @@
 #include "engine/formats/scenario_writer.hpp"
 #include "persistence/journal_format.hpp"
 #include "persistence/recovery.hpp"
+#include "persistence/store_check.hpp"
 #include "shm/clock.hpp"
 #include "tools/commands.hpp"
 #include "tools/store_access.hpp"
@@ -28,9 +29,21 @@ std::string wall_time(int64_t ns) {
   return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", std::chrono::floor<std::chrono::seconds>(tp));
 }
 
-int fail(const char* cmd, const std::string& why) {
+int fail(const char* cmd, const std::string& why, int code = kExitFailed) {
   fmt::print(stderr, "ose {}: {}\n", cmd, why);
-  return 1;
+  return code;
+}
+
+// A journal whose walk found problems but whose structure is sound is still read (stats, dump,
+// snapshot list show what is there); the tool says so and exits kExitDamaged.
+int warn_damage(const char* cmd, const VerifyReport& check) {
+  if (check.problems.empty()) return 0;
+  fmt::print(stderr,
+             "ose {}: the journal is DAMAGED ({} problem{}; `ose journal verify` lists "
+             "them):\n{}\n",
+             cmd, check.problems.size(), check.problems.size() == 1 ? "" : "s",
+             describe_problems(check));
+  return kExitDamaged;
 }
 
 void add_store_options(CLI::App* cmd, StoreArgs& a) {
@@ -48,8 +61,9 @@ nlohmann::json snapshot_json(const SnapshotInfo& s) {
 }
 
 int journal_stats(const StoreArgs& a, bool json) {
-  auto o = open_store(a, true);
-  if (!o) return fail("journal stats", o.error());
+  int code = kExitFailed;
+  auto o = open_store(a, true, &code);
+  if (!o) return fail("journal stats", o.error(), code);
   auto s = o->store.summary(true);
   if (!s) return fail("journal stats", s.error());
   nlohmann::json j;
@@ -67,12 +81,18 @@ int journal_stats(const StoreArgs& a, bool json) {
     j["clean_stop"] = {{"seq", s->checkpoint->seq},
                        {"state_hash", fmt::format("{:016x}", s->checkpoint->state_hash)}};
   }
+  if (s->records > 0 && s->first_seq > 1 && o->check.pruned_through + 1 == s->first_seq) {
+    j["pruned_through"] = o->check.pruned_through;
+  }
   if (json) {
     fmt::print("{}\n", j.dump(2));
-    return 0;
+    return warn_damage("journal stats", o->check);
   }
   fmt::print("journal {}\n", o->config.data_dir);
-  fmt::print("  records    {} (seq {} .. {})\n", s->records, s->first_seq, s->last_seq);
+  fmt::print("  records    {} (seq {} .. {}){}\n", s->records, s->first_seq, s->last_seq,
+             o->check.pruned_through > 0
+                 ? fmt::format("; seq 1 .. {} pruned by retention", o->check.pruned_through)
+                 : "");
   fmt::print(
       "  snapshots  {}{}\n", s->snapshots.size(),
       s->snapshots.empty() ? "" : fmt::format(" (newest at seq {})", s->snapshots.back().seq));
@@ -86,12 +106,13 @@ int journal_stats(const StoreArgs& a, bool json) {
   } else {
     fmt::print("  no clean-stop checkpoint (running, or the last stop was a crash)\n");
   }
-  return 0;
+  return warn_damage("journal stats", o->check);
 }
 
 int journal_dump(const StoreArgs& a, uint64_t from, uint64_t to, bool json) {
-  auto o = open_store(a, true);
-  if (!o) return fail("journal dump", o.error());
+  int code = kExitFailed;
+  auto o = open_store(a, true, &code);
+  if (!o) return fail("journal dump", o.error(), code);
   auto names = genesis_state(o->config);  // names never change; only the tables are read
   if (!names) return fail("journal dump", names.error());
   auto txn = lmdb::Txn::begin(o->store.env(), true);
@@ -103,7 +124,8 @@ int journal_dump(const StoreArgs& a, uint64_t from, uint64_t to, bool json) {
   MDB_val k{8, kb}, v{};
   Input in;
   int bad = 0;
-  for (int rc = cur->get(k, v, MDB_SET_RANGE); rc == 0; rc = cur->get(k, v, MDB_NEXT)) {
+  int rc = cur->get(k, v, MDB_SET_RANGE);
+  for (; rc == 0; rc = cur->get(k, v, MDB_NEXT)) {
     const uint64_t seq = decode_seq_key(lmdb::view(k)).value_or(0);
     if (seq > to) break;
     const RecordProblem p = decode_journal_record(lmdb::view(v), seq, in);
@@ -128,27 +150,63 @@ int journal_dump(const StoreArgs& a, uint64_t from, uint64_t to, bool json) {
       fmt::print("{:>10}  {}  {:<12} {}\n", seq, wall_time(in.ts), op, line.dump());
     }
   }
-  return bad == 0 ? 0 : 3;
+  if (rc != MDB_NOTFOUND && rc != 0) {
+    return fail("journal dump", fmt::format("stopped: {}", mdb_strerror(rc)), kExitDamaged);
+  }
+  const int damaged = warn_damage("journal dump", o->check);
+  return bad == 0 ? damaged : kExitDamaged;
 }
 
+// The walk runs in a child process (check_store), so a damaged file is reported, never a crash;
+// then the genesis hash is compared with the config when the structure allows reading it.
 int journal_verify(const StoreArgs& a, bool json) {
-  auto o = open_store(a, true);
-  if (!o) return fail("journal verify", o.error());
-  auto rep = verify_store(o->store);
-  if (!rep) return fail("journal verify", rep.error());
+  auto config = load_store_config(a);
+  if (!config) return fail("journal verify", config.error());
+  const StoreCheck check = check_store(config->data_dir, {uint64_t{config->journal_map_mb} << 20});
+  if (!check.present) {
+    return fail("journal verify",
+                fmt::format("no journal in {} (no data.mdb there)", config->data_dir));
+  }
+  if (check.readable()) {
+    auto o = open_store(a, true);
+    if (!o) return fail("journal verify", o.error());
+  }
+  const VerifyReport& rep = check.report;
   if (json) {
-    nlohmann::json j{{"records", rep->records},     {"first_seq", rep->first_seq},
-                     {"last_seq", rep->last_seq},   {"snapshots", rep->snapshots},
-                     {"ok", rep->problems.empty()}, {"problems", nlohmann::json::array()}};
-    for (const auto& p : rep->problems) j["problems"].push_back({{"seq", p.seq}, {"what", p.what}});
+    nlohmann::json j{{"records", rep.records},
+                     {"first_seq", rep.first_seq},
+                     {"last_seq", rep.last_seq},
+                     {"snapshots", rep.snapshots},
+                     {"pruned_through", rep.pruned_through},
+                     {"structure_sound", rep.structure_sound},
+                     {"ok", rep.problems.empty()},
+                     {"problems", nlohmann::json::array()}};
+    for (const auto& p : rep.problems) j["problems"].push_back({{"seq", p.seq}, {"what", p.what}});
     fmt::print("{}\n", j.dump(2));
   } else {
-    fmt::print("{} records (seq {} .. {}), {} snapshots: {}\n", rep->records, rep->first_seq,
-               rep->last_seq, rep->snapshots,
-               rep->problems.empty() ? "every checksum verifies, no gaps" : "DAMAGED");
-    for (const auto& p : rep->problems) fmt::print("  seq {}: {}\n", p.seq, p.what);
+    if (!rep.structure_sound && rep.records == 0 && rep.snapshots == 0) {
+      fmt::print("DAMAGED: the environment could not be walked\n");
+    } else {
+      fmt::print("{} records (seq {} .. {}), {} snapshots: {}\n", rep.records, rep.first_seq,
+                 rep.last_seq, rep.snapshots,
+                 rep.problems.empty()
+                     ? "every checksum verifies, no gaps, and the walk matches the environment's "
+                       "own counts"
+                     : "DAMAGED");
+    }
+    if (rep.pruned_through > 0) {
+      fmt::print("  seq 1 .. {} were pruned by retention (a snapshot stands for them)\n",
+                 rep.pruned_through);
+    }
+    for (const auto& p : rep.problems) {
+      if (p.seq == 0) {
+        fmt::print("  {}\n", p.what);
+      } else {
+        fmt::print("  seq {}: {}\n", p.seq, p.what);
+      }
+    }
   }
-  return rep->problems.empty() ? 0 : 3;
+  return rep.problems.empty() ? 0 : kExitDamaged;
 }
 
 int journal_truncate(const StoreArgs& a, uint64_t from, bool yes) {
@@ -163,8 +221,9 @@ int journal_truncate(const StoreArgs& a, uint64_t from, bool yes) {
         "journal truncate",
         fmt::format("this discards journal records {} and later for good; add --yes", from));
   }
-  auto o = open_store(a, false);
-  if (!o) return fail("journal truncate", o.error());
+  int code = kExitFailed;
+  auto o = open_store(a, false, &code);
+  if (!o) return fail("journal truncate", o.error(), code);
   auto removed = o->store.truncate_from(from);
   if (!removed) return fail("journal truncate", removed.error());
   fmt::print("removed {} journal records from seq {} on\n", *removed, from);
@@ -172,15 +231,16 @@ int journal_truncate(const StoreArgs& a, uint64_t from, bool yes) {
 }
 
 int snapshot_list(const StoreArgs& a, bool json) {
-  auto o = open_store(a, true);
-  if (!o) return fail("snapshot list", o.error());
+  int code = kExitFailed;
+  auto o = open_store(a, true, &code);
+  if (!o) return fail("snapshot list", o.error(), code);
   auto s = o->store.summary(true);
   if (!s) return fail("snapshot list", s.error());
   if (json) {
     nlohmann::json j = nlohmann::json::array();
     for (const SnapshotInfo& snap : s->snapshots) j.push_back(snapshot_json(snap));
     fmt::print("{}\n", j.dump(2));
-    return 0;
+    return warn_damage("snapshot list", o->check);
   }
   fmt::print("{:>12}  {:<16}  {:>12}  {:<20}  {}\n", "SEQ", "STATE_HASH", "BYTES", "TAKEN",
              "CHECKSUM");
@@ -189,7 +249,7 @@ int snapshot_list(const StoreArgs& a, bool json) {
                wall_time(snap.taken_wall_ns), snap.problem.empty() ? "ok" : snap.problem);
   }
   if (s->snapshots.empty()) fmt::print("(no snapshots yet)\n");
-  return 0;
+  return warn_damage("snapshot list", o->check);
 }
 
 // A running engine is asked with SIGUSR1 (its journal thread snapshots its replica, so the
@@ -221,10 +281,11 @@ int snapshot_take(const StoreArgs& a, double timeout_s) {
                js.snapshot_seq.load(std::memory_order_relaxed));
     return 0;
   }
-  auto o = open_store(a, false);
-  if (!o) return fail("snapshot take", o.error());
+  int code = kExitFailed;
+  auto o = open_store(a, false, &code);
+  if (!o) return fail("snapshot take", o.error(), code);
   auto rec = recover(o->config, o->store, {});
-  if (!rec) return fail("snapshot take", rec.error());
+  if (!rec) return fail("snapshot take", rec.error(), kExitDamaged);
   const uint64_t seq = rec->state.header().seq;
   const std::string value =
       encode_snapshot(seq, rec->state_hash, shm::wall_clock_ns(), rec->state.serialize());
@@ -265,7 +326,9 @@ Run add_journal_command(CLI::App& app) {
   dump->add_option("--to", *to, "Last seq (default: the end)");
   dump->add_flag("--json", *json, "One JSON object per record (the scenario format plus seq)");
   auto* verify = cmd->add_subcommand(
-      "verify", "Check every record's and snapshot's checksum and the seq order; exit 3 if not");
+      "verify",
+      "Walk the journal in a child process: every checksum, the seq order, and LMDB's own counts "
+      "and pages; exit 3 if anything is damaged (docs/DURABILITY.md)");
   add_store_options(verify, *a);
   verify->add_flag("--json", *json, "JSON output");
   auto* truncate = cmd->add_subcommand(

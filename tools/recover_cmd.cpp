@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "persistence/recovery.hpp"
+#include "persistence/store_check.hpp"
 #include "tools/commands.hpp"
 #include "tools/store_access.hpp"
 
@@ -26,10 +27,21 @@ int recover_check(const RecoverArgs& a) {
                "ose recover: only --check exists (the engine recovers by itself at start)\n");
     return 1;
   }
-  auto o = open_store(a.store, true);
+  int code = kExitFailed;
+  auto o = open_store(a.store, true, &code);
   if (!o) {
     fmt::print(stderr, "ose recover: {}\n", o.error());
-    return 1;
+    return code;
+  }
+  // Asked to replay from seq 1 a journal whose start retention pruned: not damage, not possible.
+  if (a.no_snapshots && o->check.pruned_through > 0 && !o->check.blocks_recovery()) {
+    fmt::print(stderr,
+               "ose recover: the journal's history before seq {} was pruned by retention "
+               "([engine].snapshots_keep keeps the newest snapshots and the records after the "
+               "oldest of them): nothing is damaged, but a replay from seq 1 is not possible. "
+               "Drop --no-snapshots to recover from the snapshots\n",
+               o->check.pruned_through + 1);
+    return kExitFailed;
   }
   RecoverOptions ro;
   ro.up_to_seq = a.up_to;
@@ -39,7 +51,7 @@ int recover_check(const RecoverArgs& a) {
   auto rec = recover(o->config, o->store, ro);
   if (!rec) {
     fmt::print(stderr, "ose recover: {}\n", rec.error());
-    return 3;
+    return kExitDamaged;
   }
   const std::string hash = fmt::format("{:016x}", rec->state_hash);
   const bool matches = a.expect.empty() || a.expect == hash;
@@ -67,28 +79,28 @@ int recover_check(const RecoverArgs& a) {
 }
 
 int backup(const StoreArgs& a, const std::string& dest) {
-  auto o = open_store(a, true);
+  int code = kExitFailed;
+  auto o = open_store(a, true, &code);
   if (!o) {
     fmt::print(stderr, "ose backup: {}\n", o.error());
-    return 1;
+    return code;
   }
   if (auto b = o->store.backup(dest); !b) {
     fmt::print(stderr, "ose backup: {}\n", b.error());
     return 1;
   }
-  // Prove the copy: it opens, and every record and snapshot in it verifies.
-  auto copy = Store::open(dest, {uint64_t{o->config.journal_map_mb} << 20, true});
-  if (!copy) {
-    fmt::print(stderr, "ose backup: the copy does not open: {}\n", copy.error());
-    return 1;
+  // Prove the copy: it opens, and every record and snapshot in it verifies (walked in a child
+  // like any environment this tool did not write itself).
+  const StoreCheck copy = check_store(dest, {uint64_t{o->config.journal_map_mb} << 20});
+  if (!copy.sound()) {
+    fmt::print(stderr, "ose backup: the copy in {} does not verify{}:\n{}\n", dest,
+               o->check.problems.empty() ? "" : " (the journal it copies is damaged)",
+               describe_problems(copy.report));
+    return kExitDamaged;
   }
-  auto rep = verify_store(*copy);
-  if (!rep || !rep->problems.empty()) {
-    fmt::print(stderr, "ose backup: the copy in {} does not verify\n", dest);
-    return 1;
-  }
-  fmt::print("backed up {} journal records (seq {} .. {}) and {} snapshots into {}\n", rep->records,
-             rep->first_seq, rep->last_seq, rep->snapshots, dest);
+  const VerifyReport& rep = copy.report;
+  fmt::print("backed up {} journal records (seq {} .. {}) and {} snapshots into {}\n", rep.records,
+             rep.first_seq, rep.last_seq, rep.snapshots, dest);
   return 0;
 }
 

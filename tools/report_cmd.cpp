@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "persistence/store_check.hpp"
 #include "tools/commands.hpp"
 #include "tools/report/report_output.hpp"
 #include "tools/report/run_report.hpp"
@@ -18,20 +19,38 @@ struct ReportCmdOptions {
   bool json = false;
   std::string png;
   double step_s = 1;
+  bool from_oldest_snapshot = false;
 };
 
 int run_report_cmd(const ReportCmdOptions& o) {
-  auto opened = open_store(o.store, true);
+  int code = kExitFailed;
+  auto opened = open_store(o.store, true, &code);
   if (!opened) {
     fmt::print(stderr, "ose report: {}\n", opened.error());
-    return 1;
+    return code;
+  }
+  if (opened->check.blocks_recovery()) {
+    fmt::print(stderr,
+               "ose report: the journal is damaged:\n{}\n`ose journal verify` lists the damage\n",
+               describe_problems(opened->check));
+    return kExitDamaged;
+  }
+  if (opened->check.pruned_through > 0 && !o.from_oldest_snapshot) {
+    fmt::print(stderr,
+               "ose report: the journal's history before seq {} was pruned by retention "
+               "([engine].snapshots_keep keeps the newest snapshots and the records after the "
+               "oldest of them): nothing is damaged, but the run cannot be replayed from its "
+               "start. `--from-oldest-snapshot` reports from the snapshot at seq {} on\n",
+               opened->check.pruned_through + 1, opened->check.pruned_through);
+    return kExitFailed;
   }
   ReportOptions ro;
   ro.step_ns = static_cast<int64_t>(o.step_s * 1e9);
+  ro.from_oldest_snapshot = o.from_oldest_snapshot && opened->check.pruned_through > 0;
   auto report = build_run_report(opened->config, opened->store, ro);
   if (!report) {
     fmt::print(stderr, "ose report: {}\n", report.error());
-    return 1;
+    return kExitDamaged;
   }
   if (o.json) {
     std::cout << run_report_json(*report).dump(2) << "\n";
@@ -60,6 +79,8 @@ Run add_report_command(CLI::App& app) {
   cmd->add_option("--data-dir", o->store.data_dir, "Journal directory (default: the config's)");
   cmd->add_flag("--json", o->json, "Print JSON (with each strategy's equity curve)");
   cmd->add_option("--png", o->png, "Also draw the equity curves and drawdowns here (gnuplot)");
+  cmd->add_flag("--from-oldest-snapshot", o->from_oldest_snapshot,
+                "When retention pruned the journal's start: report from the oldest snapshot on");
   cmd->add_option("--step", o->step_s, "Equity sampling period in seconds of input time (1)")
       ->check(CLI::Range(0.001, 86400.0));
   return [cmd, o]() { return cmd->parsed() ? run_report_cmd(*o) : -1; };

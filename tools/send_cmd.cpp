@@ -3,9 +3,11 @@
 // from stdin; a line's "source" then picks the client it goes through.
 #include <fmt/format.h>
 
+#include <exception>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "engine/client/client.hpp"
 #include "engine/formats/json_format.hpp"
@@ -22,6 +24,7 @@ struct SendOptions {
   std::string line;
   int64_t timeout_ms = 2000;
   bool json = false;
+  bool stop_on_error = false;
 };
 
 // Fills in the sending client where a command names an order or a new order without a client.
@@ -75,14 +78,26 @@ std::string describe(const State& names, const Event& e) {
   return s;
 }
 
-// Sends one line through `client` and prints the responses to it. 0 when answered.
-int send_one(Client& client, const std::string& name, const std::string& text, const SendOptions& o,
-             int line_no) {
+// What one line came to. A bad line (kBadLine) is reported with its number and the stream goes
+// on; an engine that does not take or answer a command (kEngineProblem) stops it, since every
+// later line would wait for the same timeout.
+enum class LineOutcome { kAnswered, kBadLine, kEngineProblem };
+
+// The "op" of a line, or "" when it has none or not as a string (parse_scenario_line then says
+// which); never throws, whatever the line holds.
+std::string op_of(const nlohmann::json& j) {
+  const auto it = j.find("op");
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// Sends one line through `client` and prints the responses to it.
+LineOutcome send_one(Client& client, const std::string& name, const std::string& text,
+                     const SendOptions& o, int line_no) {
   // A line may leave out "client" where it means the sending client.
   std::string line = text;
   if (auto j = nlohmann::json::parse(text, nullptr, false);
       j.is_object() && !j.contains("client")) {
-    const std::string op = j.value("op", "");
+    const std::string op = op_of(j);
     const bool names_order =
         op == "new_order" ||
         ((op == "cancel" || op == "amend" || op == "ack" || op == "venue_reject" || op == "fill" ||
@@ -96,20 +111,23 @@ int send_one(Client& client, const std::string& name, const std::string& text, c
   auto parsed = parse_scenario_line(client.state().names(), line, 0);
   if (!parsed) {
     fmt::print(stderr, "ose send: line {}: {}\n", line_no, parsed.error());
-    return 2;
+    return LineOutcome::kBadLine;
   }
   Command cmd = parsed->cmd;
   default_client(cmd, client.index());
   const uint64_t request = client.submit(cmd);
   if (request == 0) {
-    fmt::print(stderr, "ose send: the command ring is full or refused: is the engine stuck?\n");
-    return 1;
+    fmt::print(stderr,
+               "ose send: line {}: the command ring is full or refused: is the engine stuck?\n",
+               line_no);
+    return LineOutcome::kEngineProblem;
   }
   for (;;) {
     Response r;
     if (!client.wait(r, WaitMode::kPark, o.timeout_ms * 1'000'000)) {
-      fmt::print(stderr, "ose send: no answer within {} ms (request {})\n", o.timeout_ms, request);
-      return 1;
+      fmt::print(stderr, "ose send: line {}: no answer within {} ms (request {})\n", line_no,
+                 o.timeout_ms, request);
+      return LineOutcome::kEngineProblem;
     }
     if (r.request != request) continue;  // unsolicited (e.g. a venue's fill): not ours
     if ((r.flags & kResponseDone) == 0) {
@@ -121,17 +139,24 @@ int send_one(Client& client, const std::string& name, const std::string& text, c
     } else if (!o.json) {
       fmt::print("seq {} applied (no events)\n", r.event.seq);
     }
-    if ((r.flags & kResponseLast) != 0) return 0;
+    if ((r.flags & kResponseLast) != 0) return LineOutcome::kAnswered;
   }
 }
 
+// Exit codes (README `ose send`): 0 every line answered; 2 some line was bad (each reported
+// with its number); 1 the engine could not be reached or did not answer.
 int run_send(const SendOptions& o) {
   std::map<std::string, Client> clients;
-  const auto client_for = [&](const std::string& name) -> Client* {
+  std::map<std::string, std::string> unreachable;  // client name -> why attaching failed
+  const auto client_for = [&](const std::string& name, std::string& why) -> Client* {
     if (auto it = clients.find(name); it != clients.end()) return &it->second;
+    if (auto it = unreachable.find(name); it != unreachable.end()) {
+      why = it->second;
+      return nullptr;
+    }
     auto c = Client::attach(o.engine, name);
     if (!c) {
-      fmt::print(stderr, "ose send: {}\n", c.error());
+      why = unreachable.emplace(name, c.error()).first->second;
       return nullptr;
     }
     return &clients.emplace(name, std::move(*c)).first->second;
@@ -141,28 +166,66 @@ int run_send(const SendOptions& o) {
       fmt::print(stderr, "ose send: --client is required unless lines come from stdin ('-')\n");
       return 2;
     }
-    Client* c = client_for(o.client);
-    return c == nullptr ? 1 : send_one(*c, o.client, o.line, o, 1);
+    std::string why;
+    Client* c = client_for(o.client, why);
+    if (c == nullptr) {
+      fmt::print(stderr, "ose send: {}\n", why);
+      return 1;
+    }
+    switch (send_one(*c, o.client, o.line, o, 1)) {
+      case LineOutcome::kAnswered:
+        return 0;
+      case LineOutcome::kBadLine:
+        return 2;
+      case LineOutcome::kEngineProblem:
+        return 1;
+    }
+    return 1;
   }
   std::string text;
   int line_no = 0;
+  int bad_lines = 0;
   while (std::getline(std::cin, text)) {
     ++line_no;
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
-    std::string name = o.client;
+    LineOutcome outcome = LineOutcome::kBadLine;
     try {
-      const auto j = nlohmann::json::parse(text);
-      if (j.contains("source") && j["source"].is_string()) name = j["source"].get<std::string>();
-    } catch (const nlohmann::json::exception&) {
-      // parse_scenario_line reports it below with the line number.
+      std::string name = o.client;
+      if (const auto j = nlohmann::json::parse(text, nullptr, false); j.is_object()) {
+        if (const auto it = j.find("source"); it != j.end() && it->is_string()) {
+          name = it->get<std::string>();
+        }
+      }
+      // Not JSON, not an object, a "source" that is not a string: parse_scenario_line says
+      // which below, with the line number, once a client is known to parse it against.
+      std::string why;
+      Client* c = nullptr;
+      if (name.empty()) {
+        fmt::print(stderr, "ose send: line {}: no \"source\" and no --client\n", line_no);
+      } else if (c = client_for(name, why); c == nullptr) {
+        fmt::print(stderr, "ose send: line {}: source '{}': {}\n", line_no, name, why);
+      } else {
+        outcome = send_one(*c, name, text, o, line_no);
+      }
+    } catch (const std::exception& e) {
+      // Nothing above is meant to throw on any input; if something does, it is this line's
+      // problem, not a reason to abort (a strategy client that aborts looks dead to the engine).
+      fmt::print(stderr, "ose send: line {}: {}\n", line_no, e.what());
+      outcome = LineOutcome::kBadLine;
     }
-    if (name.empty()) {
-      fmt::print(stderr, "ose send: line {}: no \"source\" and no --client\n", line_no);
-      return 2;
+    if (outcome == LineOutcome::kEngineProblem) return 1;
+    if (outcome == LineOutcome::kBadLine) {
+      ++bad_lines;
+      if (o.stop_on_error) {
+        fmt::print(stderr, "ose send: stopped at line {} (--stop-on-error)\n", line_no);
+        return 2;
+      }
     }
-    Client* c = client_for(name);
-    if (c == nullptr) return 1;
-    if (const int rc = send_one(*c, name, text, o, line_no); rc != 0) return rc;
+  }
+  if (bad_lines > 0) {
+    fmt::print(stderr, "ose send: {} bad line(s) not sent (of {} lines read)\n", bad_lines,
+               line_no);
+    return 2;
   }
   return 0;
 }
@@ -183,6 +246,8 @@ Run add_send_command(CLI::App& app) {
       ->required();
   cmd->add_option("--timeout-ms", o->timeout_ms, "How long to wait for the answer");
   cmd->add_flag("--json", o->json, "Print the answering events as JSON lines");
+  cmd->add_flag("--stop-on-error", o->stop_on_error,
+                "With '-': stop at the first bad line instead of reporting it and going on");
   return [cmd, o]() { return cmd->parsed() ? run_send(*o) : -1; };
 }
 

@@ -3,6 +3,8 @@
 // handling live in their own files.
 #include "engine/core/apply.hpp"
 
+#include <optional>
+
 #include "engine/core/apply_context.hpp"
 
 namespace ose {
@@ -13,9 +15,9 @@ namespace {
 void on_balance(Ctx& c, bool deposit) noexcept {
   State& s = c.s;
   const BalanceCmd& b = c.in.cmd.balance;
-  if (!source_is_operator(c)) return c.reject(RejectReason::kAccountNotPermitted);
   if (!b.amount.is_positive()) return c.reject(RejectReason::kMalformed);
   if (b.account >= s.account_count()) return c.reject(RejectReason::kUnknownAccount);
+  if (!source_binds(c, b.account)) return c.reject(RejectReason::kAccountNotPermitted);
   if (b.asset >= s.asset_count()) return c.reject(RejectReason::kUnknownAsset);
   const BalanceRecord& bal = s.balance(b.account, b.asset);
   if (deposit) {
@@ -37,8 +39,10 @@ void on_balance(Ctx& c, bool deposit) noexcept {
 void on_set_strategy(Ctx& c) noexcept {
   State& s = c.s;
   const SetStrategyCmd& cmd = c.in.cmd.set_strategy;
-  if (!source_is_operator(c)) return c.reject(RejectReason::kAccountNotPermitted);
   if (cmd.strategy >= s.strategy_count()) return c.reject(RejectReason::kUnknownStrategy);
+  if (!source_binds(c, s.strategy(cmd.strategy).account)) {
+    return c.reject(RejectReason::kAccountNotPermitted);
+  }
   if (!in_range(cmd.state, kStrategyStateCount)) {
     return c.reject(RejectReason::kMalformed);
   }
@@ -53,25 +57,32 @@ void on_set_strategy(Ctx& c) noexcept {
 void on_halt(Ctx& c, bool halt) noexcept {
   State& s = c.s;
   const HaltCmd& h = c.in.cmd.halt;
-  if (!source_is_operator(c)) return c.reject(RejectReason::kAccountNotPermitted);
   const uint8_t flag = halt ? 1 : 0;
   Event e = make_event(halt ? EventType::kHalted : EventType::kResumed);
   switch (static_cast<HaltScope>(h.scope)) {
     case HaltScope::kGlobal:
+      // Global and instrument scopes stop every account's orders: an admin bound to some
+      // accounts may not touch them (docs/design/0006-roles.md).
+      if (!source_binds_every_account(c)) return c.reject(RejectReason::kAccountNotPermitted);
       s.header().halted_global = flag;
       break;
     case HaltScope::kAccount:
       if (h.target >= s.account_count()) return c.reject(RejectReason::kUnknownAccount);
+      if (!source_binds(c, h.target)) return c.reject(RejectReason::kAccountNotPermitted);
       s.account(h.target).halted = flag;
       e.account = h.target;
       break;
     case HaltScope::kStrategy:
       if (h.target >= s.strategy_count()) return c.reject(RejectReason::kUnknownStrategy);
+      if (!source_binds(c, s.strategy(h.target).account)) {
+        return c.reject(RejectReason::kAccountNotPermitted);
+      }
       s.strategy(h.target).halted = flag;
       e.strategy = h.target;
       break;
     case HaltScope::kInstrument:
       if (h.target >= s.instrument_count()) return c.reject(RejectReason::kUnknownInstrument);
+      if (!source_binds_every_account(c)) return c.reject(RejectReason::kAccountNotPermitted);
       s.instrument(h.target).halted = flag;
       e.instrument = h.target;
       break;
@@ -85,9 +96,9 @@ void on_halt(Ctx& c, bool halt) noexcept {
 void on_set_leverage(Ctx& c) noexcept {
   State& s = c.s;
   const SetLeverageCmd& cmd = c.in.cmd.set_leverage;
-  if (!source_is_operator(c)) return c.reject(RejectReason::kAccountNotPermitted);
   if (cmd.leverage < 1) return c.reject(RejectReason::kMalformed);
   if (cmd.account >= s.account_count()) return c.reject(RejectReason::kUnknownAccount);
+  if (!source_binds(c, cmd.account)) return c.reject(RejectReason::kAccountNotPermitted);
   if (cmd.instrument >= s.instrument_count()) return c.reject(RejectReason::kUnknownInstrument);
   const InstrumentRecord& ins = s.instrument(cmd.instrument);
   if (s.account(cmd.account).type != AccountType::kFutures || ins.kind == InstrumentKind::kSpot) {
@@ -133,6 +144,69 @@ void on_persistence(Ctx& c) noexcept {
           nullptr);
 }
 
+// Which ops a client of `role` may send at all (docs/design/0006-roles.md). Strategies give
+// order instructions, venues report on orders and prices, admins do both and run the accounts.
+// nullopt: not an op a client sends (timer, persistence, none: the handlers refuse them).
+std::optional<bool> role_may_send(ClientRole role, Op op) noexcept {
+  const bool strategy = role == ClientRole::kStrategy;
+  const bool venue = role == ClientRole::kVenue;
+  const bool admin = role == ClientRole::kAdmin;
+  switch (op) {
+    case Op::kNewOrder:
+    case Op::kCancel:
+    case Op::kAmend:
+    case Op::kCancelAll:
+      return strategy || admin;
+    case Op::kAck:
+    case Op::kVenueReject:
+    case Op::kFill:
+    case Op::kCancelAck:
+    case Op::kExpired:
+    case Op::kTick:
+      return venue || admin;
+    case Op::kDeposit:
+    case Op::kWithdraw:
+    case Op::kSetStrategy:
+    case Op::kHalt:
+    case Op::kResume:
+    case Op::kSetLeverage:
+      return admin;
+    default:
+      return std::nullopt;
+  }
+}
+
+// The order an input names, for the `rejected` event of a refused one.
+OrderRef named_order(const Command& cmd) noexcept {
+  switch (cmd.op) {
+    case Op::kNewOrder: {
+      OrderRef r{};
+      r.client = cmd.new_order.client;
+      r.cl_id = cmd.new_order.cl_id;
+      return r;
+    }
+    case Op::kCancel:
+      return cmd.cancel;
+    case Op::kAmend:
+      return cmd.amend.ref;
+    case Op::kAck:
+      return cmd.ack.ref;
+    case Op::kVenueReject:
+      return cmd.venue_reject.ref;
+    case Op::kFill:
+      return cmd.fill.ref;
+    case Op::kCancelAck:
+      return cmd.cancel_ack;
+    case Op::kExpired:
+      return cmd.expired;
+    default: {
+      OrderRef r{};
+      r.client = kNoIndex;
+      return r;
+    }
+  }
+}
+
 // Stamps the input, runs due timers, dispatches on the op.
 void dispatch(Ctx& c) noexcept {
   State& state = c.s;
@@ -144,6 +218,13 @@ void dispatch(Ctx& c) noexcept {
   expire_due_orders(c);
   if (input.source != kEngineSource && input.source >= state.client_count()) {
     return c.reject(RejectReason::kMalformed);
+  }
+  if (const ClientRecord* cl = source_client(c)) {
+    const std::optional<bool> may = role_may_send(cl->role, input.cmd.op);
+    if (may.has_value() && !*may) {
+      const OrderRef r = named_order(input.cmd);
+      return c.reject(RejectReason::kRoleNotPermitted, r.client, r.cl_id, r.order_id);
+    }
   }
   switch (input.cmd.op) {
     case Op::kDeposit:
@@ -179,7 +260,9 @@ void dispatch(Ctx& c) noexcept {
     case Op::kSetLeverage:
       return on_set_leverage(c);
     case Op::kTimer:
-      return;  // its work, expiry at ts, is done above
+      // Its work, expiry at ts, is done above. Only the engine generates it.
+      if (input.source != kEngineSource) return c.reject(RejectReason::kMalformed);
+      return;
     case Op::kPersistence:
       return on_persistence(c);
     case Op::kNone:

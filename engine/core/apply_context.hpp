@@ -87,9 +87,16 @@ void finish_order(Ctx& c, OrderRecord& o, OrderStatus status) noexcept;
 OrderStatus transition(Ctx& c, OrderRecord& o, OrderEvent ev) noexcept;
 // Resolves an OrderRef to a live-or-recent order, respecting the source's rights.
 OrderRecord* find_ref(Ctx& c, const OrderRef& ref) noexcept;
-// Rights of the input's source.
-bool source_is_operator(const Ctx& c) noexcept;  // engine or admin client
-bool source_is_venue(const Ctx& c) noexcept;     // engine, admin or venue client
+// Rights of the input's source (docs/design/0006-roles.md). Which ops a role may send at all is
+// checked once, in dispatch(), before any handler runs; the handlers check the account binding.
+// The client the input comes from; nullptr for the engine (replay, timers, the Runner), which
+// has every right.
+const ClientRecord* source_client(const Ctx& c) noexcept;
+// The source may act for `account` (false for an unknown account, true for the engine).
+bool source_binds(const Ctx& c, uint16_t account) noexcept;
+// The source may act for every configured account (accounts = ["*"], or all of them listed):
+// what an input that reaches every account (global or instrument halt, an admin's tick) needs.
+bool source_binds_every_account(const Ctx& c) noexcept;
 
 // ---- handlers ------------------------------------------------------------------------------
 void on_new_order(Ctx& c) noexcept;                               // order_entry.cpp
@@ -106,6 +113,9 @@ void on_tick(Ctx& c) noexcept;                                    // triggers.cp
 void expire_due_orders(Ctx& c) noexcept;                          // triggers.cpp
 void refresh_unrealized(State& s, uint16_t instrument) noexcept;  // fills.cpp
 void roll_strategy_day(StrategyRecord& st, int64_t ts) noexcept;  // fills.cpp
+// How much of the account position an order on `exit_side` can close: |q| when it is opposite
+// to the position q, else 0 (fills.cpp; futures bracket exits are held to it).
+Qty exit_room(const State& s, uint16_t account, uint16_t instrument, Side exit_side) noexcept;
 
 // Reservation an order needs for `qty` still to trade (order_entry.cpp): the asset it is held
 // in and the amount. nullopt on overflow.

@@ -26,7 +26,7 @@ constexpr auto kRejectReasonNames = names<kRejectReasonCount>(
     "MIN_NOTIONAL", "MAX_ORDER_NOTIONAL", "MAX_OPEN_ORDERS", "MAX_POSITION", "DAILY_LOSS_LIMIT",
     "MAX_DAILY_TRADES", "REDUCE_ONLY", "INSUFFICIENT_BALANCE", "INSUFFICIENT_MARGIN", "TABLE_FULL",
     "UNKNOWN_ORDER", "NOT_CANCELABLE", "LEVERAGE_TOO_HIGH", "VENUE_REJECTED", "NOT_AMENDABLE",
-    "UNKNOWN_ASSET", "PERSISTENCE_STOPPED");
+    "UNKNOWN_ASSET", "PERSISTENCE_STOPPED", "ROLE_NOT_PERMITTED");
 constexpr auto kInstrumentKindNames = names<kInstrumentKindCount>("spot", "linear", "inverse");
 constexpr auto kAccountTypeNames = names<kAccountTypeCount>("spot", "futures");
 constexpr auto kStrategyStateNames = names<kStrategyStateCount>("running", "paused", "stopped");
@@ -37,7 +37,7 @@ constexpr auto kHaltScopeNames =
 constexpr auto kAlertReasonNames = names<kAlertReasonCount>(
     "NONE", "OVERFILL", "ILLEGAL_TRANSITION", "MARGIN_CALL", "NEGATIVE_BALANCE", "DUPLICATE_TRADE",
     "ARITHMETIC_OVERFLOW", "LEDGER_WRAPPED", "BRACKET_FAILED", "PERSISTENCE_STOPPED",
-    "PERSISTENCE_RESUMED");
+    "PERSISTENCE_RESUMED", "FILL_PRICE_OUTSIDE_LIMIT");
 
 }  // namespace
 

@@ -82,8 +82,9 @@ enum class RejectReason : uint16_t {
   kNotAmendable = 30,        // amend of a terminal, conditional-triggered or market order
   kUnknownAsset = 31,        // deposit/withdraw of an asset the config does not know
   kPersistenceStopped = 32,  // the journal failed; no new orders until an operator acts
+  kRoleNotPermitted = 33,    // the source's role never sends this op (docs/design/0006-roles.md)
 };
-inline constexpr int kRejectReasonCount = 33;
+inline constexpr int kRejectReasonCount = 34;
 
 enum class InstrumentKind : uint8_t { kSpot = 0, kLinear = 1, kInverse = 2 };
 inline constexpr int kInstrumentKindCount = 3;
@@ -111,8 +112,10 @@ enum class AlertReason : uint16_t {
   kBracketFailed = 8,        // bracket exits could not be created (order table full)
   kPersistenceStopped = 9,   // the journal cannot write: new orders are rejected until it can
   kPersistenceResumed = 10,  // the journal writes again: new orders are accepted
+  // A fill applied at a price worse than the order's limit (a buy above it, a sell below).
+  kFillPriceOutsideLimit = 11,
 };
-inline constexpr int kAlertReasonCount = 11;
+inline constexpr int kAlertReasonCount = 12;
 
 std::string_view to_string(Side v) noexcept;
 std::string_view to_string(OrderType v) noexcept;
@@ -145,6 +148,12 @@ constexpr bool is_conditional(OrderType t) noexcept {
 }
 constexpr bool has_limit_price(OrderType t) noexcept {
   return t == OrderType::kLimit || t == OrderType::kStopLimit || t == OrderType::kTakeProfitLimit;
+}
+// The type an order acts as now: a triggered conditional order is a market order, or a limit
+// order for the *_limit types (DESIGN §4), and is checked as one (price band on amend).
+constexpr OrderType effective_type(OrderType t, bool triggered) noexcept {
+  if (!triggered || !is_conditional(t)) return t;
+  return has_limit_price(t) ? OrderType::kLimit : OrderType::kMarket;
 }
 constexpr bool is_terminal(OrderStatus s) noexcept {
   return s == OrderStatus::kFilled || s == OrderStatus::kCancelled || s == OrderStatus::kRejected ||

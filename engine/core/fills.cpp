@@ -198,6 +198,14 @@ void sync_bracket(Ctx& c, OrderRecord& entry) noexcept {
     }
     lock = *need;
   }
+  if (!spot) {
+    // Futures exits hold no margin, so they may never exceed the position they close (0001
+    // "Brackets"): after an entry that reduced or flipped the position they cover only what
+    // the account holds on the entry's side.
+    target = min(target,
+                 floor_to_step(exit_room(s, entry.account, entry.instrument, opposite(entry.side)),
+                               ins.step_size));
+  }
   if (!target.is_positive() || target == entry.exit_qty) return;
 
   if (first == nullptr) {
@@ -257,6 +265,13 @@ void sync_bracket(Ctx& c, OrderRecord& entry) noexcept {
 
 }  // namespace
 
+Qty exit_room(const State& s, uint16_t account, uint16_t instrument, Side exit_side) noexcept {
+  const Qty q = s.position(account, instrument).size;
+  const bool opposite_to_position =
+      (q.is_positive() && exit_side == Side::kSell) || (q.is_negative() && exit_side == Side::kBuy);
+  return opposite_to_position ? abs(q) : Qty{};
+}
+
 void roll_strategy_day(StrategyRecord& st, int64_t ts) noexcept {
   const int64_t day = utc_day(ts);
   if (day == st.day_index) return;
@@ -286,12 +301,12 @@ void refresh_unrealized(State& s, uint16_t instrument) noexcept {
 void on_fill(Ctx& c) noexcept {
   State& s = c.s;
   const FillCmd& f = c.in.cmd.fill;
-  if (!source_is_venue(c)) {
-    return c.reject(RejectReason::kAccountNotPermitted, f.ref.client, f.ref.cl_id, f.ref.order_id);
-  }
   OrderRecord* op = find_ref(c, f.ref);
   if (op == nullptr) {
     return c.reject(RejectReason::kUnknownOrder, f.ref.client, f.ref.cl_id, f.ref.order_id);
+  }
+  if (!source_binds(c, op->account)) {
+    return c.reject(RejectReason::kAccountNotPermitted, f.ref.client, f.ref.cl_id, f.ref.order_id);
   }
   OrderRecord& o = *op;
   const bool fee_asset_ok =
@@ -422,6 +437,11 @@ void on_fill(Ctx& c) noexcept {
   e.asset = f.fee_asset;
   e.liquidity = static_cast<Liquidity>(f.liquidity);
   c.emit(e);
+  // The trade happened, so it is applied as reported; a price worse than the order's limit
+  // (a buy above it, a sell below) is the venue's error or a misrouted fill, and is raised.
+  if (has_limit_price(o.type) && (o.side == Side::kBuy ? f.price > o.price : f.price < o.price)) {
+    c.alert(AlertReason::kFillPriceOutsideLimit, &o);
+  }
 
   if (spot) {
     for (uint16_t asset : {ins.base, ins.quote, f.fee_asset}) {
@@ -438,8 +458,9 @@ void on_fill(Ctx& c) noexcept {
     }
   }
 
-  if (final_fill) finish_order(c, o, OrderStatus::kFilled);
+  // Exits first: a finished entry is a terminal slot that creating an exit could reclaim.
   if (!(o.flags & kFlagBracketExit)) sync_bracket(c, o);
+  if (final_fill) finish_order(c, o, OrderStatus::kFilled);
 }
 
 }  // namespace ose::detail

@@ -44,6 +44,14 @@ bool source_may_act_as(const Ctx& c, uint16_t client) noexcept {
   return role == ClientRole::kAdmin || (role == ClientRole::kStrategy && src == client);
 }
 
+// A refused order is kept under its (client, cl_id) only when its source speaks for that
+// client: the engine, the client itself, or an admin bound to the order's account. Anyone else
+// must not be able to block the client's ids.
+bool source_speaks_for(const Ctx& c, const NewOrderCmd& n) noexcept {
+  if (!source_may_act_as(c, n.client)) return false;
+  return c.in.source == n.client || n.account >= c.s.account_count() || source_binds(c, n.account);
+}
+
 bool account_permitted(const Ctx& c, const NewOrderCmd& n) noexcept {
   const State& s = c.s;
   const ClientRecord& cl = s.client(n.client);
@@ -52,8 +60,9 @@ bool account_permitted(const Ctx& c, const NewOrderCmd& n) noexcept {
   const bool spot_instrument = s.instrument(n.instrument).kind == InstrumentKind::kSpot;
   const bool spot_account = s.account(n.account).type == AccountType::kSpot;
   if (spot_instrument != spot_account) return false;
-  // The source may only act as itself, unless it is the engine or an admin.
-  return source_may_act_as(c, n.client);
+  // The source may only act as itself, unless it is the engine or an admin, and only for its
+  // own accounts (an admin is bound to accounts too).
+  return source_may_act_as(c, n.client) && source_binds(c, n.account);
 }
 
 bool halted(const State& s, const NewOrderCmd& n) noexcept {
@@ -253,9 +262,10 @@ void on_new_order(Ctx& c) noexcept {
   };
 
   RejectReason reason = check();
-  if (reason != RejectReason::kNone && !source_may_act_as(c, n.client)) {
-    // Refused input from a source that may not act as this client: reported, but never stored
-    // under the client's (client, cl_id), which would block the client's own order.
+  if (reason != RejectReason::kNone && !source_speaks_for(c, n)) {
+    // Refused input from a source that may not act as this client (or, an admin, not for this
+    // account): reported, but never stored under the client's (client, cl_id), which would
+    // block the client's own order.
     c.reject(reason, n.client, n.cl_id);
     return;
   }
@@ -321,6 +331,9 @@ void on_cancel(Ctx& c) noexcept {
   OrderRecord* o = find_ref(c, ref);
   if (o == nullptr)
     return c.reject(RejectReason::kUnknownOrder, ref.client, ref.cl_id, ref.order_id);
+  if (!source_binds(c, o->account)) {
+    return c.reject(RejectReason::kAccountNotPermitted, ref.client, ref.cl_id, ref.order_id);
+  }
   if (!is_legal(o->status, OrderEvent::kCancelRequest)) {
     c.count_reject(RejectReason::kNotCancelable);
     Event e = c.order_event(EventType::kRejected, *o);
@@ -335,10 +348,11 @@ void on_cancel_all(Ctx& c) noexcept {
   State& s = c.s;
   const CancelAllCmd& f = c.in.cmd.cancel_all;
   const uint16_t src = c.in.source;
-  const bool strategy_source =
-      src != kEngineSource && src < s.client_count() && s.client(src).role == ClientRole::kStrategy;
-  if (src != kEngineSource && src >= s.client_count()) return c.reject(RejectReason::kMalformed);
-  if (src != kEngineSource && s.client(src).role == ClientRole::kVenue) {
+  const ClientRecord* cl = source_client(c);
+  const bool strategy_source = cl != nullptr && cl->role == ClientRole::kStrategy;
+  // Naming an account outside the binding is refused; without a filter, the orders of other
+  // accounts are simply not this source's to cancel.
+  if (f.account != kNoIndex && f.account < s.account_count() && !source_binds(c, f.account)) {
     return c.reject(RejectReason::kAccountNotPermitted);
   }
   for (uint32_t slot = s.header().live_head; slot != kNoSlot;) {
@@ -348,6 +362,7 @@ void on_cancel_all(Ctx& c) noexcept {
     if (f.strategy != kNoIndex && o.strategy != f.strategy) continue;
     if (f.instrument != kNoIndex && o.instrument != f.instrument) continue;
     if (strategy_source && o.client != src) continue;
+    if (!source_binds(c, o.account)) continue;
     if (!is_legal(o.status, OrderEvent::kCancelRequest)) continue;  // already pending_cancel
     request_cancel(c, o);
   }
@@ -359,6 +374,9 @@ void on_amend(Ctx& c) noexcept {
   OrderRecord* op = find_ref(c, a.ref);
   if (op == nullptr) {
     return c.reject(RejectReason::kUnknownOrder, a.ref.client, a.ref.cl_id, a.ref.order_id);
+  }
+  if (!source_binds(c, op->account)) {
+    return c.reject(RejectReason::kAccountNotPermitted, a.ref.client, a.ref.cl_id, a.ref.order_id);
   }
   OrderRecord& o = *op;
   auto refuse = [&](RejectReason r) {
@@ -379,7 +397,10 @@ void on_amend(Ctx& c) noexcept {
   if (new_qty > ins.max_qty) return refuse(RejectReason::kQtyAboveMax);
   if (!is_multiple(new_qty.e8, ins.step_size.e8)) return refuse(RejectReason::kQtyStep);
   if (!on_tick_grid(ins, new_price)) return refuse(RejectReason::kPriceTick);
-  if (o.type == OrderType::kLimit && !within_band(ins, s.market(o.instrument), new_price)) {
+  // A triggered stop_limit / take_profit_limit is a limit order now: the band applies to it.
+  const bool triggered = (o.flags & kFlagTriggered) != 0;
+  if (effective_type(o.type, triggered) == OrderType::kLimit &&
+      !within_band(ins, s.market(o.instrument), new_price)) {
     return refuse(RejectReason::kPriceBand);
   }
   OrderRecord probe = o;

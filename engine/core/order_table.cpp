@@ -101,11 +101,14 @@ void trigger_unlink(State& s, uint32_t slot) noexcept {
 }
 
 void add_open_qty(State& s, const OrderRecord& o, Qty delta) noexcept {
-  PositionRecord& sp = s.strategy_position(o.strategy, o.instrument);
-  if (o.side == Side::kBuy) {
-    sp.open_buy_qty += delta;
-  } else {
-    sp.open_sell_qty += delta;
+  // The account row is the sum of its strategies' rows, like size and fees (0001 "Positions").
+  for (PositionRecord* p :
+       {&s.strategy_position(o.strategy, o.instrument), &s.position(o.account, o.instrument)}) {
+    if (o.side == Side::kBuy) {
+      p->open_buy_qty += delta;
+    } else {
+      p->open_sell_qty += delta;
+    }
   }
 }
 
@@ -145,16 +148,31 @@ OrderStatus transition(Ctx& c, OrderRecord& o, OrderEvent ev) noexcept {
   return next;
 }
 
-bool source_is_operator(const Ctx& c) noexcept {
+const ClientRecord* source_client(const Ctx& c) noexcept {
   const uint16_t src = c.in.source;
-  if (src == kEngineSource) return true;
-  return src < c.s.client_count() && c.s.client(src).role == ClientRole::kAdmin;
+  return src != kEngineSource && src < c.s.client_count() ? &c.s.client(src) : nullptr;
 }
 
-bool source_is_venue(const Ctx& c) noexcept {
-  const uint16_t src = c.in.source;
-  if (source_is_operator(c)) return true;
-  return src < c.s.client_count() && c.s.client(src).role == ClientRole::kVenue;
+bool source_binds(const Ctx& c, uint16_t account) noexcept {
+  if (c.in.source == kEngineSource) return true;
+  const ClientRecord* cl = source_client(c);
+  if (cl == nullptr || account >= c.s.account_count()) return false;
+  return (cl->accounts[account / 64] & (uint64_t{1} << (account % 64))) != 0;
+}
+
+bool source_binds_every_account(const Ctx& c) noexcept {
+  if (c.in.source == kEngineSource) return true;
+  const ClientRecord* cl = source_client(c);
+  if (cl == nullptr) return false;
+  // Whole words first, then the configured accounts of the last, partial word.
+  const uint32_t n = c.s.account_count();
+  for (uint32_t w = 0; w < n / 64; ++w) {
+    if (cl->accounts[w] != ~uint64_t{0}) return false;
+  }
+  const uint32_t rest = n % 64;
+  if (rest == 0) return true;
+  const uint64_t mask = (uint64_t{1} << rest) - 1;
+  return (cl->accounts[n / 64] & mask) == mask;
 }
 
 OrderRecord* find_ref(Ctx& c, const OrderRef& ref) noexcept {

@@ -228,7 +228,7 @@ struct ClientRecord {
   ClientRole role;
   uint8_t reserved[3];
   uint32_t rate_limit;                   // new orders per second; 0 = unlimited
-  uint64_t accounts[kMaxAccounts / 64];  // bit i: may act for account i
+  uint64_t accounts[kMaxAccounts / 64];  // bit i: may act for account i; ["*"] sets every bit
   int64_t tokens_e9;                     // token bucket, in 1e-9 orders; capacity rate_limit·1e9
   int64_t bucket_ts;                     // input ts of the last refill
 };

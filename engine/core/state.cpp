@@ -4,9 +4,11 @@
 #define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
 
+#include <algorithm>
 #include <bit>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 
 #include "engine/core/ledger.hpp"
 
@@ -174,6 +176,8 @@ Result<State> State::create(const StateSpec& c) {
     r.rate_limit = cc.rate_limit;
     r.tokens_e9 = static_cast<int64_t>(cc.rate_limit) * 1'000'000'000;
     r.bucket_ts = INT64_MIN;
+    // "*" sets every bit, so the binding reaches every account with no special case in apply().
+    if (cc.all_accounts) std::fill(std::begin(r.accounts), std::end(r.accounts), ~uint64_t{0});
     for (const auto& a : cc.accounts) {
       const uint16_t ai = s.find_account(a);
       if (ai != kNoIndex) r.accounts[ai / 64] |= uint64_t{1} << (ai % 64);

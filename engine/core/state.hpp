@@ -21,9 +21,11 @@
 namespace ose {
 
 inline constexpr uint64_t kStateMagic = 0x3130'4554'4154'5345ull;  // "ESTATE01" little-endian
-// 2: venue ids are strings (VenueId): TradeRecord and TradeIndexEntry changed, the order's
+// 2: the header counts one more reject reason (ROLE_NOT_PERMITTED) and one more alert
+// (FILL_PRICE_OUTSIDE_LIMIT); a snapshot of version 1 has the shorter header.
+// 3: venue ids are strings (VenueId): TradeRecord and TradeIndexEntry changed, the order's
 // venue id moved to the venue_order_ids table.
-inline constexpr uint32_t kStateLayoutVersion = 2;
+inline constexpr uint32_t kStateLayoutVersion = 3;
 
 struct StateCapacities {
   uint32_t assets;

@@ -60,8 +60,9 @@ struct StrategySpec {
 struct ClientSpec {
   std::string name;
   ClientRole role = ClientRole::kStrategy;
-  std::vector<std::string> accounts;
-  uint32_t rate_limit = 0;  // new orders per second, 0 = unlimited
+  std::vector<std::string> accounts;  // the accounts it may act for (docs/design/0006-roles.md)
+  uint32_t rate_limit = 0;            // new orders per second, 0 = unlimited
+  bool all_accounts = false;          // accounts = ["*"]: every account, `accounts` is empty
   // Read by the shared-memory runtime only (the pure core ignores them):
   bool cancel_on_disconnect = true;   // default: true for strategies, false for venue/admin
   uint32_t heartbeat_timeout_ms = 0;  // 0: liveness by pid only

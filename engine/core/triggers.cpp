@@ -36,6 +36,27 @@ bool trailing_fires(OrderRecord& o, Price last) noexcept {
 // spot lock if the sibling held it. Returns true when the sibling left the trigger list.
 bool trigger_order(Ctx& c, OrderRecord& o) noexcept {
   State& s = c.s;
+  if ((o.flags & kFlagBracketExit) != 0 &&
+      s.instrument(o.instrument).kind != InstrumentKind::kSpot) {
+    // A futures exit holds no margin: it closes at most the position (0001 "Brackets"). With
+    // nothing left to close it and its sibling are cancelled instead of triggering.
+    const Qty room = exit_room(s, o.account, o.instrument, o.side);
+    if (!room.is_positive()) {
+      OrderRecord* sib = s.find_order(o.linked_id);
+      finish_order(c, o, OrderStatus::kCancelled);
+      Event e = c.order_event(EventType::kCancelled, o);
+      c.emit(e);
+      if (sib == nullptr || sib->status != OrderStatus::kUntriggered) return false;
+      finish_order(c, *sib, OrderStatus::kCancelled);
+      Event ce = c.order_event(EventType::kCancelled, *sib);
+      c.emit(ce);
+      return true;
+    }
+    if (remaining(o) > room) {
+      add_open_qty(s, o, room - remaining(o));
+      o.qty = o.filled_qty + room;
+    }
+  }
   trigger_unlink(s, order_slot(o.id));
   o.status = next_status(o.status, OrderEvent::kTrigger);
   o.flags |= kFlagTriggered;
@@ -102,7 +123,12 @@ void run_triggers(Ctx& c, uint16_t instrument, Price last) noexcept {
 void on_tick(Ctx& c) noexcept {
   State& s = c.s;
   const TickCmd& t = c.in.cmd.tick;
-  if (!source_is_venue(c)) return c.reject(RejectReason::kAccountNotPermitted);
+  // Market data belongs to no account: any venue may send it; an admin only if it may act for
+  // every account, since a tick moves marks and triggers everyone's orders.
+  const ClientRecord* cl = source_client(c);
+  if (cl != nullptr && cl->role == ClientRole::kAdmin && !source_binds_every_account(c)) {
+    return c.reject(RejectReason::kAccountNotPermitted);
+  }
   if (t.instrument >= s.instrument_count()) return c.reject(RejectReason::kUnknownInstrument);
   const bool prices_ok = (!(t.fields & kTickBid) || t.bid.is_positive()) &&
                          (!(t.fields & kTickAsk) || t.ask.is_positive()) &&

@@ -7,12 +7,31 @@
 #include <toml++/toml.h>
 
 #include "engine/core/records.hpp"
+#include "engine/core/state.hpp"
 
-#include <cctype>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 namespace ose {
 
 namespace {
+
+// Names that become part of shared-memory segment names (the engine's, the clients') are
+// narrower than the others: '.' separates the parts of "ose.<engine>.client.<name>" and '/'
+// cannot appear in a segment name.
+enum class NameKind { kSegment, kTable };
+
+bool name_char(char ch, NameKind kind) {
+  if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')) {
+    return true;
+  }
+  if (ch == '-' || ch == '_') return true;
+  return kind == NameKind::kTable && (ch == '.' || ch == '/');
+}
 
 // Collects the first error with its location; every getter returns a default once failed so
 // the loader can be written straight through without checking after each key.
@@ -27,6 +46,13 @@ class Reader {
     if (failed_) return;
     failed_ = true;
     message_ = fmt::format("{}:{}: {}: {}", origin_, where.begin.line, key, what);
+  }
+
+  // A problem with the file as a whole (nothing to point at): "ORIGIN: WHAT".
+  void fail_file(std::string_view what) {
+    if (failed_) return;
+    failed_ = true;
+    message_ = fmt::format("{}: {}", origin_, what);
   }
 
   // Refuses keys the contract does not know: a typo must not silently fall back to a default.
@@ -57,6 +83,34 @@ class Reader {
       return fallback;
     }
     return *s;
+  }
+
+  // A name (docs/design/0007-input-edges.md): 1 to max_len characters of a fixed ASCII set, so
+  // the string the config holds is the string the tables store (a NUL would be cut off there),
+  // print and compare, and duplicate checks on it are checks on what the engine shows.
+  std::string name(const toml::table& t, std::string_view section, std::string_view key,
+                   size_t max_len, NameKind kind, const std::string& fallback = "",
+                   bool required = true) {
+    std::string s = str(t, section, key, fallback, required, max_len);
+    const char* bad = nullptr;
+    for (const char& ch : s) {
+      if (!name_char(ch, kind)) {
+        bad = &ch;
+        break;
+      }
+    }
+    if (bad != nullptr) {
+      const auto u = static_cast<unsigned char>(*bad);
+      const std::string shown =
+          u > 0x20 && u < 0x7F ? fmt::format("'{}'", *bad) : fmt::format("byte 0x{:02x}", u);
+      require(false, t, section, key,
+              fmt::format("use {} only; {} is not one",
+                          kind == NameKind::kSegment ? "letters, digits, '-' and '_'"
+                                                     : "letters, digits, '-', '_', '.' and '/'",
+                          shown));
+      return fallback;
+    }
+    return s;
   }
 
   int64_t integer(const toml::table& t, std::string_view section, std::string_view key,
@@ -129,12 +183,21 @@ bool contains_name(const std::vector<T>& v, const std::string& name, std::string
   return false;
 }
 
-const toml::array* array_of_tables(Reader& r, const toml::table& root, std::string_view key) {
+// The [[key]] tables, at most `max` of them (the index types' range, or kMaxAccounts for
+// accounts): one more is refused at its own line, before any entry is read.
+const toml::array* array_of_tables(Reader& r, const toml::table& root, std::string_view key,
+                                   size_t max = kNoIndex - 1) {
   const toml::node* n = root.get(key);
   if (n == nullptr) return nullptr;
   const toml::array* a = n->as_array();
   if (a == nullptr || !a->is_array_of_tables()) {
     r.fail(n->source(), key, fmt::format("expected [[{}]] tables", key));
+    return nullptr;
+  }
+  if (a->size() > max) {
+    r.fail((*a)[max].source(), key,
+           fmt::format("at most {} [[{}]] tables; this is number {} of {}", max, key, max + 1,
+                       a->size()));
     return nullptr;
   }
   return a;
@@ -167,13 +230,8 @@ void read_engine(Reader& r, const toml::table& root, EngineConfig& c) {
                 "on_journal_failure",
                 "journal_retry_ms",
                 "journal_max_behind"});
-  c.name = r.str(*t, "engine", "name", c.name, false, 32);
-  for (char ch : c.name) {
-    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_')) {
-      r.require(false, *t, "engine", "name", "use letters, digits, '-' and '_' only");
-      break;
-    }
-  }
+  // Not required here: check_complete() says it is missing once every other key was read.
+  c.name = r.name(*t, "engine", "name", 32, NameKind::kSegment, c.name, false);
   c.max_orders =
       static_cast<uint32_t>(r.integer(*t, "engine", "max_orders", c.max_orders, 1, 1 << 28));
   c.max_positions =
@@ -225,7 +283,7 @@ void read_assets(Reader& r, const toml::table& root, EngineConfig& c) {
     const toml::table& t = *node.as_table();
     r.check_keys(t, "assets", {"code", "precision"});
     AssetSpec ac;
-    ac.code = r.str(t, "assets", "code", "", true, 11);
+    ac.code = r.name(t, "assets", "code", 11, NameKind::kTable);
     ac.precision = static_cast<int32_t>(r.integer(t, "assets", "precision", 8, 0, 8));
     r.require(!contains_name(c.assets, ac.code, &AssetSpec::code), t, "assets", "code",
               fmt::format("duplicate asset '{}'", ac.code));
@@ -244,7 +302,7 @@ void read_instruments(Reader& r, const toml::table& root, EngineConfig& c) {
                   "max_qty", "min_notional", "maker_fee", "taker_fee", "multiplier", "max_leverage",
                   "maintenance_margin", "price_band", "status", "venue"});
     InstrumentSpec ic;
-    ic.symbol = r.str(t, s, "symbol", "", true, 15);
+    ic.symbol = r.name(t, s, "symbol", 15, NameKind::kTable);
     r.require(!contains_name(c.instruments, ic.symbol, &InstrumentSpec::symbol), t, s, "symbol",
               fmt::format("duplicate symbol '{}'", ic.symbol));
     const auto kind = r.str(t, s, "kind", "spot", false);
@@ -297,16 +355,17 @@ void read_instruments(Reader& r, const toml::table& root, EngineConfig& c) {
 }
 
 void read_accounts(Reader& r, const toml::table& root, EngineConfig& c) {
-  const toml::array* a = array_of_tables(r, root, "accounts");
+  const toml::array* a = array_of_tables(r, root, "accounts", kMaxAccounts);
   if (a == nullptr) return;
   for (const auto& node : *a) {
     const toml::table& t = *node.as_table();
     const char* s = "accounts";
     r.check_keys(t, s, {"name", "type", "leverage", "balances", "status"});
     AccountSpec ac;
-    ac.name = r.str(t, s, "name", "", true, 15);
+    ac.name = r.name(t, s, "name", 15, NameKind::kTable);
     r.require(!contains_name(c.accounts, ac.name, &AccountSpec::name), t, s, "name",
               fmt::format("duplicate account '{}'", ac.name));
+    r.require(ac.name != "*", t, s, "name", "\"*\" means every account in clients.accounts");
     auto type = parse_account_type(r.str(t, s, "type", "spot", false));
     r.require(type.has_value(), t, s, "type", "must be spot or futures");
     ac.type = type.value_or(AccountType::kSpot);
@@ -334,9 +393,6 @@ void read_accounts(Reader& r, const toml::table& root, EngineConfig& c) {
     }
     c.accounts.push_back(std::move(ac));
   }
-  if (c.accounts.size() > static_cast<size_t>(kMaxAccounts)) {
-    r.fail(root.source(), "accounts", fmt::format("at most {} accounts", kMaxAccounts));
-  }
 }
 
 void read_strategies(Reader& r, const toml::table& root, EngineConfig& c) {
@@ -349,7 +405,7 @@ void read_strategies(Reader& r, const toml::table& root, EngineConfig& c) {
                  {"name", "account", "state", "max_open_orders", "max_position",
                   "max_order_notional", "max_daily_loss", "max_daily_trades"});
     StrategySpec sc;
-    sc.name = r.str(t, s, "name", "", true, 15);
+    sc.name = r.name(t, s, "name", 15, NameKind::kTable);
     r.require(!contains_name(c.strategies, sc.name, &StrategySpec::name), t, s, "name",
               fmt::format("duplicate strategy '{}'", sc.name));
     sc.account = r.str(t, s, "account", "", true, 15);
@@ -382,7 +438,7 @@ void read_clients(Reader& r, const toml::table& root, EngineConfig& c) {
                  {"name", "role", "accounts", "rate_limit", "cancel_on_disconnect",
                   "heartbeat_timeout_ms", "mode", "quarantine_after"});
     ClientSpec cc;
-    cc.name = r.str(t, s, "name", "", true, 15);
+    cc.name = r.name(t, s, "name", 15, NameKind::kSegment);
     r.require(!contains_name(c.clients, cc.name, &ClientSpec::name), t, s, "name",
               fmt::format("duplicate client '{}'", cc.name));
     auto role = parse_client_role(r.str(t, s, "role", "strategy", false));
@@ -395,7 +451,13 @@ void read_clients(Reader& r, const toml::table& root, EngineConfig& c) {
       } else {
         for (const auto& e : *arr) {
           auto name = e.value<std::string>();
-          if (!name || !contains_name(c.accounts, *name, &AccountSpec::name)) {
+          if (name == "*") {
+            // Every configured account: said explicitly, never implied by an empty list.
+            if (arr->size() != 1) {
+              r.fail(e.source(), "clients.accounts", "\"*\" (every account) stands alone");
+            }
+            cc.all_accounts = true;
+          } else if (!name || !contains_name(c.accounts, *name, &AccountSpec::name)) {
             r.fail(e.source(), "clients.accounts",
                    fmt::format("unknown account '{}'", name.value_or("?")));
           } else {
@@ -432,27 +494,91 @@ void check_capacities(Reader& r, const toml::table& root, EngineConfig& c) {
            fmt::format("{} is below (accounts + strategies) × instruments = {}", c.max_positions,
                        positions_needed));
   }
-  if (c.assets.size() >= kNoIndex || c.instruments.size() >= kNoIndex ||
-      c.strategies.size() >= kNoIndex || c.clients.size() >= kNoIndex) {
-    r.fail(root.source(), "config", "too many entries in a table (limit 65000)");
-  }
 }
 
 // An instrument's `venue` names a client of role venue; without it, the only venue client
 // routes the instrument (none: orders wait for a venue that never comes, which is fine for
 // replay and tests, and the engine says so at start).
 void check_venues(Reader& r, const toml::table& root, EngineConfig& c) {
-  for (const InstrumentSpec& ic : c.instruments) {
+  // read_instruments kept one spec per [[instruments]] table, in order: entry i is table i.
+  const toml::node* n = root.get("instruments");
+  const toml::array* tables = n != nullptr ? n->as_array() : nullptr;
+  for (size_t i = 0; i < c.instruments.size(); ++i) {
+    const InstrumentSpec& ic = c.instruments[i];
     if (ic.venue.empty()) continue;
     bool ok = false;
     for (const ClientSpec& cc : c.clients) {
       ok = ok || (cc.name == ic.venue && cc.role == ClientRole::kVenue);
     }
-    if (!ok) {
-      r.fail(root.source(), "instruments.venue",
-             fmt::format("{}: '{}' is not a client with role \"venue\"", ic.symbol, ic.venue));
+    if (ok) continue;
+    const std::string what =
+        fmt::format("{}: '{}' is not a client with role \"venue\"", ic.symbol, ic.venue);
+    const toml::table* t =
+        tables != nullptr && i < tables->size() ? (*tables)[i].as_table() : nullptr;
+    if (t != nullptr) {
+      r.require(false, *t, "instruments", "venue", what);
+    } else {
+      r.fail(root.source(), "instruments.venue", what);
     }
   }
+}
+
+// The key of [engine] (or the table itself) that a message about the engine should point at.
+const toml::source_region& engine_source(const toml::table& root, std::string_view key) {
+  const toml::node* e = root.get("engine");
+  const toml::table* t = e != nullptr ? e->as_table() : nullptr;
+  const toml::node* k = t != nullptr ? t->get(key) : nullptr;
+  return k != nullptr ? k->source() : e != nullptr ? e->source() : root.source();
+}
+
+// A config must say what it runs: an engine name and something to trade with. Checked after
+// every other key, so a file with a wrong value reports that value first; an empty file, a
+// directory's empty read or /dev/null is refused here instead of running an engine "ose" with
+// no markets.
+void check_complete(Reader& r, const toml::table& root, const EngineConfig& c) {
+  const toml::node* e = root.get("engine");
+  if (e == nullptr) {
+    return r.fail_file(
+        "no [engine] table: a config needs [engine] with a name, at least one [[instruments]] "
+        "and at least one [[accounts]]");
+  }
+  if (const toml::table* t = e->as_table(); t != nullptr && t->get("name") == nullptr) {
+    r.fail(e->source(), "engine.name", "missing (it names the engine's shared-memory segments)");
+  }
+  if (c.instruments.empty()) {
+    r.fail_file("no [[instruments]]: a config needs at least one market to trade");
+  }
+  if (c.accounts.empty()) r.fail_file("no [[accounts]]: a config needs at least one account");
+}
+
+// The state's fixed tables are allocated whole at start (memset, so every page is touched):
+// a capacity that needs more memory than the machine has is refused here, at the key, instead
+// of failing to allocate later or being killed by the OOM killer half way through.
+void check_memory(Reader& r, const toml::table& root, const EngineConfig& c) {
+  const uint64_t need = State::layout_for(State::capacities_for(c)).end;
+  const long pages = ::sysconf(_SC_PHYS_PAGES);
+  const long page = ::sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page <= 0) return;  // unknown: State::create reports a failed allocation
+  const uint64_t have = static_cast<uint64_t>(pages) * static_cast<uint64_t>(page);
+  if (need <= have) return;
+  // Point at the capacity that costs the most: orders (with their index) unless a larger
+  // max_trades or max_ledger was set.
+  const uint64_t trades = c.max_trades != 0 ? c.max_trades : c.max_orders;
+  const uint64_t ledger = c.max_ledger != 0 ? c.max_ledger : c.max_orders;
+  std::string_view key = "max_orders";
+  uint64_t value = c.max_orders;
+  if (trades > value && c.max_trades != 0) {
+    key = "max_trades";
+    value = trades;
+  }
+  if (ledger > value && c.max_ledger != 0) {
+    key = "max_ledger";
+    value = ledger;
+  }
+  r.fail(engine_source(root, key), fmt::format("engine.{}", key),
+         fmt::format("{} needs a {} MiB state, more than this machine's {} MiB of memory; lower "
+                     "it (max_orders = {}, max_trades = {}, max_ledger = {})",
+                     value, need >> 20, have >> 20, c.max_orders, trades, ledger));
 }
 
 Result<EngineConfig> load(const toml::table& root, const std::string& origin) {
@@ -470,6 +596,8 @@ Result<EngineConfig> load(const toml::table& root, const std::string& origin) {
   read_clients(r, root, c);
   check_capacities(r, root, c);
   check_venues(r, root, c);
+  check_complete(r, root, c);
+  if (!r.failed()) check_memory(r, root, c);
   if (r.failed()) return Error{r.message()};
   if (c.max_trades == 0) c.max_trades = c.max_orders;
   if (c.max_ledger == 0) c.max_ledger = c.max_orders;
@@ -487,16 +615,42 @@ Result<EngineConfig> load_config_string(std::string_view toml_text, const std::s
   }
 }
 
-Result<EngineConfig> load_config_file(const std::string& path) {
-  try {
-    toml::table root = toml::parse_file(path);
-    return load(root, path);
-  } catch (const toml::parse_error& e) {
-    if (e.source().begin.line == 0) {
-      return Error{fmt::format("{}: cannot read: {}", path, e.description())};
-    }
-    return Error{fmt::format("{}:{}: {}", path, e.source().begin.line, e.description())};
+Result<std::string> read_config_text(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Error{fmt::format("{}: cannot read: {}", path, std::strerror(errno))};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+    const int err = S_ISDIR(st.st_mode) ? EISDIR : errno;
+    ::close(fd);
+    return Error{fmt::format("{}: cannot read: {}", path, std::strerror(err))};
   }
+  // Read through a bound rather than trusting st_size: /dev/zero and pipes have none.
+  std::string text;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      return Error{fmt::format("{}: cannot read: {}", path, std::strerror(err))};
+    }
+    if (n == 0) break;
+    if (text.size() + static_cast<size_t>(n) > kMaxConfigBytes) {
+      ::close(fd);
+      return Error{
+          fmt::format("{}: larger than {} MiB: not a config file", path, kMaxConfigBytes >> 20)};
+    }
+    text.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return text;
+}
+
+Result<EngineConfig> load_config_file(const std::string& path) {
+  auto text = read_config_text(path);
+  if (!text) return Error{text.error()};
+  return load_config_string(*text, path);
 }
 
 }  // namespace ose

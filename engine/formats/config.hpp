@@ -2,6 +2,7 @@
 // value and names the file, line and key of the first problem; nothing starts on a bad config.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -39,6 +40,14 @@ struct EngineConfig : StateSpec {
   std::string source;  // file it came from, for messages
 };
 
+// A config file is at most this large; a longer read (e.g. /dev/zero) is refused, not waited on.
+inline constexpr size_t kMaxConfigBytes = size_t{16} << 20;
+
+// The text of a config file: a regular file, pipe or device read to at most kMaxConfigBytes;
+// a directory or an unreadable path is an error naming the path.
+Result<std::string> read_config_text(const std::string& path);
+// Loads a file (read_config_text, then load_config_string). A config must name its engine and
+// declare at least one instrument and one account: an empty file is refused, not defaulted.
 Result<EngineConfig> load_config_file(const std::string& path);
 // `origin` names the text in error messages (a file path, or "<inline>").
 Result<EngineConfig> load_config_string(std::string_view toml_text, const std::string& origin);

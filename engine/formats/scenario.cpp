@@ -217,12 +217,23 @@ Result<ScenarioLine> parse_scenario_line(const State& s, std::string_view line, 
   if (!j.is_object()) return Error{"expected a JSON object"};
   Fields f(j);
   ScenarioLine out;
-  out.ts = prev_ts + kDefaultTsStepNs;
-  if (f.has("ts")) out.ts = f.integer("ts", true, 0, INT64_MAX);
+  if (f.has("ts")) {
+    out.ts = f.integer("ts", true, 0, INT64_MAX);
+  } else if (prev_ts > INT64_MAX - kDefaultTsStepNs) {
+    // prev_ts + 1 ms would overflow (undefined behaviour; in practice a negative ts): refuse
+    // the line with a message, never wrap.
+    f.fail(
+        fmt::format("no \"ts\", and the previous line's ts {} + 1 ms is beyond the largest "
+                    "timestamp {}: give this line a \"ts\"",
+                    prev_ts, INT64_MAX));
+  } else {
+    out.ts = prev_ts + kDefaultTsStepNs;
+  }
   // Informative only (`ose journal dump --json` carries it): the engine stamps its own seq.
   if (f.has("seq")) f.integer("seq", true, 1, INT64_MAX);
   if (f.has("source")) {
     const std::string src = f.str("source");
+    if (!f.ok()) return Error{f.error()};  // not a string: say so, not "unknown client ''"
     out.source = s.find_client(src);
     if (out.source == kNoIndex) return Error{fmt::format("unknown source client '{}'", src)};
   }

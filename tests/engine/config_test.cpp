@@ -32,8 +32,17 @@ Result<EngineConfig> Load(std::initializer_list<std::string_view> lines) {
   return load_config_string(Lines(lines), "<inline>");
 }
 
+// What a config needs besides the keys a test is about: an engine name and an account (an
+// instrument comes from the test). Appended after the test's lines, so their numbers stay.
+constexpr std::string_view kEngineAndAccount = R"(
+[engine]
+name = "t"
+[[accounts]]
+name = "main"
+)";
+
 // Lines 1-4 declare the assets USDT and BTC, line 5 opens [[instruments]]; `lines` follow from
-// line 6 on.
+// line 6 on (then kEngineAndAccount).
 Result<EngineConfig> LoadInstrument(std::initializer_list<std::string_view> lines) {
   std::string text = Lines({
       "[[assets]]",       // 1
@@ -43,6 +52,7 @@ Result<EngineConfig> LoadInstrument(std::initializer_list<std::string_view> line
       "[[instruments]]",  // 5
   });
   text += Lines(lines);
+  text += kEngineAndAccount;
   return load_config_string(text, "<inline>");
 }
 
@@ -293,10 +303,29 @@ TEST(Config, LoadsAccountsStrategiesAndClients) {
   EXPECT_EQ(r->clients[1].rate_limit, 0u);  // unlimited
 }
 
-TEST(Config, LoadsAnEmptyConfigWithDefaults) {
-  auto r = load_config_string("", "<inline>");
+// The least a config may say: an engine name, one market (with its assets) and one account.
+constexpr std::string_view kSmallestConfig = R"([engine]
+name = "least"
+[[assets]]
+code = "USDT"
+[[assets]]
+code = "BTC"
+[[instruments]]
+symbol = "BTCUSDT"
+base = "BTC"
+quote = "USDT"
+tick_size = "0.01"
+step_size = "0.001"
+[[accounts]]
+name = "main"
+)";
+
+// Was LoadsAnEmptyConfigWithDefaults: an empty config is now refused (issue 21), so the
+// defaults are checked on the smallest config that loads.
+TEST(Config, FillsEveryEngineKeyTheSmallestConfigLeavesOutWithItsDefault) {
+  auto r = load_config_string(kSmallestConfig, "<inline>");
   ASSERT_TRUE(r.ok()) << r.error();
-  EXPECT_EQ(r->name, "ose");
+  EXPECT_EQ(r->name, "least");
   EXPECT_EQ(r->max_orders, 1u << 20);
   EXPECT_EQ(r->max_positions, 1u << 16);
   EXPECT_EQ(r->durability, "async");
@@ -304,8 +333,8 @@ TEST(Config, LoadsAnEmptyConfigWithDefaults) {
   EXPECT_EQ(r->snapshot_every, 1'000'000u);
   EXPECT_EQ(r->max_trades, 1u << 20);
   EXPECT_EQ(r->max_ledger, 1u << 20);
-  EXPECT_TRUE(r->assets.empty());
-  EXPECT_TRUE(r->instruments.empty());
+  EXPECT_TRUE(r->strategies.empty());
+  EXPECT_TRUE(r->clients.empty());
 }
 
 TEST(Config, AcceptsMaxQtyEqualToMinQty) {
@@ -572,7 +601,7 @@ TEST(Config, RefusesMaxPositionsBelowWhatTheTablesNeed) {
 
 TEST(Config, AcceptsMaxPositionsEqualToWhatTheTablesNeed) {
   const std::string text =
-      Lines({"[engine]", "max_positions = 4"}) + std::string(kFourPositionRows);
+      Lines({"[engine]", "name = \"x\"", "max_positions = 4"}) + std::string(kFourPositionRows);
   auto r = load_config_string(text, "<inline>");
   EXPECT_TRUE(r.ok()) << r.error();
 }
@@ -705,6 +734,16 @@ TEST(Config, ReadsAShortFloatBalanceExactlyAndRefusesALongOne) {
       "[[accounts]]",                 // 3
       "name = \"main\"",              // 4
       "balances = { USDT = 100.5 }",  // 5
+      "[[assets]]",                   // 6: what a config needs besides
+      "code = \"BTC\"",               // 7
+      "[[instruments]]",              // 8
+      "symbol = \"BTCUSDT\"",         // 9
+      "base = \"BTC\"",               // 10
+      "quote = \"USDT\"",             // 11
+      "tick_size = \"0.01\"",         // 12
+      "step_size = \"0.001\"",        // 13
+      "[engine]",                     // 14
+      "name = \"t\"",                 // 15
   });
   ASSERT_TRUE(ok.ok()) << ok.error();
   EXPECT_EQ(ok->accounts[0].balances[0].second.e8, 10'050'000'000);  // 100.5·1e8

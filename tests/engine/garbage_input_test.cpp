@@ -17,6 +17,7 @@ namespace {
 // these cases are about surviving bytes, not about the market's rules.
 constexpr const char* kConfig = R"(
 [engine]
+name = "garbage"
 max_orders = 64
 [[assets]]
 code = "USDT"

@@ -1,5 +1,6 @@
 // Seeded, reproducible random input streams for the property and determinism tests: mostly
-// valid traffic (ticks, orders, acks, partial and final fills with fees in every asset, cancels,
+// valid traffic (ticks that trigger conditional orders, orders of every type with brackets and
+// GTD expiry, acks, partial and final fills with fees in every asset, cancels,
 // amends, deposits, leverage changes) laced with invalid inputs (overfills, duplicate and zero
 // trade ids, unknown and stale orders, illegal transitions, malformed orders) that must change
 // nothing. The generator reads the reference model to aim its inputs at orders that exist.
@@ -30,15 +31,11 @@ namespace ose::streams {
 // once rounded twice; "0.02" would hide that again.)
 inline constexpr const char* kDogeBand = "0.025";
 
-// Futures fills may charge fees in any asset (BNB, the base of a linear contract, USD), which
-// can drive that asset's free balance below zero: the engine must report it NEGATIVE_BALANCE.
-inline constexpr bool kFuturesFeesInOtherAssets = true;
-
-// When true, the streams top up a negative free balance before sending the account a new
-// order, an amend or a leverage change. False keeps the hard case: orders that need no extra
-// lock (a fully reducing futures order, a smaller amend, a leverage change that frees margin)
-// must be accepted while free < 0, or an account in a margin call could not close its position.
-inline constexpr bool kTopUpNegativeBalances = false;
+// Futures fills charge fees in any asset (BNB, the base of a linear contract, USD), which can
+// drive that asset's free balance below zero: the engine must report it NEGATIVE_BALANCE. And
+// negative free balances are never topped up before an order, an amend or a leverage change:
+// what needs no extra lock (a fully reducing futures order, a smaller amend, a leverage change
+// that frees margin) must be accepted while free < 0 (0001 "Reservations").
 
 // Two spot markets (one with a 1e-6 tick, so that band reservations need real rounding), a
 // linear and an inverse perpetual; spot and futures accounts rich and poor; strategies with
@@ -259,10 +256,12 @@ inline std::string describe(const ref::Model& m, const Input& in) {
       const NewOrderCmd& n = c.new_order;
       return fmt::format(
           "{} client={} cl_id={} account={} strategy={} symbol={} side={} type={} tif={} "
-          "flags={} qty={} price={} expire_ts={}",
+          "flags={} qty={} price={} stop_price={} callback_rate={} activation_price={} "
+          "stop_loss={} take_profit={} expire_ts={}",
           head, name(m.clients(), n.client), n.cl_id, name(m.accounts(), n.account),
           name(m.strategies(), n.strategy), symbol(n.instrument), n.side, n.type, n.tif, n.flags,
-          d(n.qty.e8), d(n.price.e8), n.expire_ts);
+          d(n.qty.e8), d(n.price.e8), d(n.stop_price.e8), d(n.callback_rate.e8),
+          d(n.activation_price.e8), d(n.stop_loss.e8), d(n.take_profit.e8), n.expire_ts);
     }
     case Op::kCancel:
     case Op::kCancelAck:
@@ -362,8 +361,8 @@ class StreamGenerator {
     } else if (r < 760) {
       in.cmd = fill();
     } else if (r < 820) {
-      in.cmd = ref_op(Op::kCancel, {OrderStatus::kPendingNew, OrderStatus::kOpen,
-                                    OrderStatus::kPartiallyFilled});
+      in.cmd = ref_op(Op::kCancel, {OrderStatus::kUntriggered, OrderStatus::kPendingNew,
+                                    OrderStatus::kOpen, OrderStatus::kPartiallyFilled});
     } else if (r < 880) {
       in.cmd = ref_op(Op::kCancelAck, {OrderStatus::kPendingCancel});
     } else if (r < 900) {
@@ -510,27 +509,10 @@ class StreamGenerator {
     return next++;
   }
 
-  // A deposit that brings a negative free balance back above zero (kTopUpNegativeBalances).
-  std::optional<Command> top_up(uint16_t account, uint16_t asset) {
-    if (!kTopUpNegativeBalances || account >= m_.accounts().size() || asset >= m_.assets().size()) {
-      return std::nullopt;
-    }
-    const int64_t free = m_.balance(account, asset).free;
-    if (free >= 0) return std::nullopt;
-    Command c = make_command(Op::kDeposit);
-    c.balance.account = account;
-    c.balance.asset = asset;
-    c.balance.amount = Amount::from_e8(-free + uniform(1, 100) * 100'000'000);
-    return c;
-  }
-
   Command new_order() {
     const Route rt = route();
     const ref::Instrument& ins = m_.instruments()[rt.instrument];
     const uint16_t account = m_.strategies()[rt.strategy].account;
-    if (auto c = top_up(account, ins.kind == InstrumentKind::kSpot ? ins.quote : ins.settle)) {
-      return *c;
-    }
     Command c = make_command(Op::kNewOrder);
     NewOrderCmd& n = c.new_order;
     n.client = client_for(account);
@@ -539,8 +521,19 @@ class StreamGenerator {
     n.strategy = rt.strategy;
     n.instrument = rt.instrument;
     n.side = static_cast<uint8_t>(uniform(0, 1));
-    const bool limit = chance(0.7);
-    n.type = static_cast<uint8_t>(limit ? OrderType::kLimit : OrderType::kMarket);
+    // Mostly plain orders; a quarter conditional (each kind), some of them limit-priced.
+    const int kind = static_cast<int>(uniform(0, 99));
+    OrderType type = OrderType::kLimit;
+    if (kind >= 52) type = OrderType::kMarket;
+    if (kind >= 75) type = OrderType::kStopMarket;
+    if (kind >= 80) type = OrderType::kStopLimit;
+    if (kind >= 85) type = OrderType::kTakeProfitMarket;
+    if (kind >= 89) type = OrderType::kTakeProfitLimit;
+    if (kind >= 94) type = OrderType::kTrailingStop;
+    const bool limit = type == OrderType::kLimit || type == OrderType::kStopLimit ||
+                       type == OrderType::kTakeProfitLimit;
+    const bool conditional = type != OrderType::kLimit && type != OrderType::kMarket;
+    n.type = static_cast<uint8_t>(type);
     const int tif = static_cast<int>(uniform(0, 99));
     n.tif = static_cast<uint8_t>(tif < 70 ? Tif::kGtc : (tif < 85 ? Tif::kIoc : Tif::kGtd));
     if (n.tif == static_cast<uint8_t>(Tif::kGtd)) {
@@ -549,7 +542,20 @@ class StreamGenerator {
     }
     n.qty = Qty::from_e8(order_qty(ins));
     const ref::Market& mk = m_.market(rt.instrument);
-    const int64_t anchor = mk.has_mark ? mk.mark : fair_[rt.instrument];
+    int64_t anchor = mk.has_mark ? mk.mark : fair_[rt.instrument];
+    if (conditional && type != OrderType::kTrailingStop) {
+      // A level the walk reaches now and then (±0.1 %..1.5 %); a *_limit's price sits near it.
+      n.stop_price =
+          Price::from_e8(shifted(anchor, (chance(0.5) ? 1 : -1) * uniform(10, 150), ins.tick));
+      anchor = n.stop_price.e8;
+    }
+    if (type == OrderType::kTrailingStop) {
+      const int64_t rates[] = {100'000, 500'000, 1'000'000, 2'000'000};  // 0.1 %..2 %
+      n.callback_rate = Rate::from_e8(rates[uniform(0, 3)]);
+      if (chance(0.5)) {
+        n.activation_price = Price::from_e8(shifted(anchor, uniform(-100, 100), ins.tick));
+      }
+    }
     if (limit) {
       const int64_t band_bp = ins.band / 10'000;  // the band in basis points
       int64_t bp = uniform(-band_bp * 3 / 5, band_bp * 3 / 5);
@@ -559,14 +565,28 @@ class StreamGenerator {
     }
     const bool futures = ins.kind != InstrumentKind::kSpot;
     if (chance(futures ? 0.15 : 0.03)) n.flags |= kFlagReduceOnly;
-    if (limit && chance(0.05)) n.flags |= kFlagPostOnly;
+    if (type == OrderType::kLimit && chance(0.05)) n.flags |= kFlagPostOnly;
+    if (!conditional && (n.flags & kFlagReduceOnly) == 0 && chance(0.3)) {
+      // A bracket: the stop loss on the losing side of the entry, the take profit on the
+      // winning side, sometimes only one of them.
+      const int64_t sgn = n.side == 0 ? 1 : -1;
+      const int which = static_cast<int>(uniform(0, 3));
+      if (which != 1) {
+        n.stop_loss = Price::from_e8(shifted(anchor, -sgn * uniform(20, 200), ins.tick));
+      }
+      if (which != 2) {
+        n.take_profit = Price::from_e8(shifted(anchor, sgn * uniform(20, 200), ins.tick));
+      }
+    }
     // A few malformed ones.
     const int bad = static_cast<int>(uniform(0, 199));
     if (bad == 0) n.qty = Qty{};
     if (bad == 1) n.price = limit ? Price{} : Price::from_e8(anchor);
     if (bad == 2) n.expire_ts = n.tif == static_cast<uint8_t>(Tif::kGtd) ? 0 : ts_ + 1;
     if (bad == 3) n.side = 5;
-    if (bad == 4 && !limit) n.flags |= kFlagPostOnly;
+    if (bad == 4 && type != OrderType::kLimit) n.flags |= kFlagPostOnly;
+    if (bad == 7) n.stop_price = conditional ? Price{} : Price::from_e8(anchor);
+    if (bad == 8 && conditional) n.stop_loss = Price::from_e8(anchor);  // no bracket on these
     if (bad == 5) n.instrument = 42;
     if (bad == 6) n.strategy = 42;
     return c;
@@ -657,10 +677,10 @@ class StreamGenerator {
   Command amend() {
     Command c = make_command(Op::kAmend);
     const ref::Order* o = nullptr;
-    c.amend.ref =
-        target({OrderStatus::kPendingNew, OrderStatus::kOpen, OrderStatus::kPartiallyFilled}, &o);
+    c.amend.ref = target({OrderStatus::kUntriggered, OrderStatus::kPendingNew, OrderStatus::kOpen,
+                          OrderStatus::kPartiallyFilled},
+                         &o);
     if (o != nullptr && o->instrument < m_.instruments().size()) {
-      if (auto t = top_up(o->account, o->lock_asset)) return *t;
       const ref::Instrument& ins = m_.instruments()[o->instrument];
       if (chance(0.6)) {
         const int64_t steps = std::max<int64_t>(1, o->qty / ins.step);
@@ -784,11 +804,6 @@ class StreamGenerator {
       f.fee_asset = ins.quote;
       f.fee = Amount{};
     }
-    if (!kFuturesFeesInOtherAssets && ins.kind != InstrumentKind::kSpot &&
-        f.fee_asset != ins.settle) {
-      f.fee_asset = kNoIndex;
-      f.fee = Amount{};
-    }
     if (chance(0.005)) f.fee_asset = 99;  // malformed: unknown asset
     return c;
   }
@@ -824,8 +839,6 @@ class StreamGenerator {
         static_cast<uint16_t>(uniform(0, static_cast<int64_t>(fair_.size()) - 1));
     const int32_t levels[] = {1, 2, 3, 5, 10, 20, 25, 50, 75, 0};
     c.set_leverage.leverage = levels[uniform(0, 9)];
-    const auto& ins = m_.instruments()[c.set_leverage.instrument];
-    if (auto t = top_up(c.set_leverage.account, ins.settle)) return *t;
     return c;
   }
   Command halt_or_resume() {

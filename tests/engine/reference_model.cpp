@@ -263,6 +263,16 @@ std::optional<uint32_t> Model::take_slot() {
 }
 
 void Model::finish(Order& o, OrderStatus status) {
+  // 0001 brackets: "Spot exits share one reservation, held by the first exit"; when the holder
+  // ends while its sibling still waits, the sibling keeps the pair's lock.
+  if (o.bracket_exit && o.reserved != 0) {
+    auto sib = orders_.find(o.linked_id);
+    if (sib != orders_.end() && sib->second.shared_lock && !terminal(sib->second.status)) {
+      sib->second.reserved = o.reserved;
+      sib->second.shared_lock = false;
+      o.reserved = 0;
+    }
+  }
   // Cancel/reject/expire release the rest (DESIGN §4); a final fill has released it already.
   if (o.reserved != 0) move(o.account, o.lock_asset, o.reserved, -o.reserved);
   o.reserved = 0;
@@ -382,9 +392,13 @@ std::optional<Model::Netted> Model::net(const Instrument& ins, int64_t q, int64_
 }
 
 std::optional<int64_t> Model::reference_price(const Order& o) const {
-  // 0001: the limit price for limit-priced types; ask (buy) / bid (sell) for market.
+  // 0001: "the limit price for limit-priced types; ask (buy) / bid (sell) for market;
+  // stop_price for stop/take-profit market; activation_price, else ask/bid, for trailing".
   if (limit_priced(o.type)) return o.price;
-  if (o.type != OrderType::kMarket) throw std::logic_error("reference model: conditional order");
+  if (o.type == OrderType::kStopMarket || o.type == OrderType::kTakeProfitMarket) {
+    return o.stop_price;
+  }
+  if (o.type == OrderType::kTrailingStop && o.activation_price > 0) return o.activation_price;
   const Market& m = markets_[o.instrument];
   if (o.side == Side::kBuy) return m.has_ask ? std::optional<int64_t>(m.ask) : std::nullopt;
   return m.has_bid ? std::optional<int64_t>(m.bid) : std::nullopt;
@@ -400,6 +414,16 @@ std::optional<Model::Lock> Model::reservation(const Order& o, int64_t qty) const
     if (o.side == Side::kSell) return Lock{ins.base, qty};
     if (limit_priced(o.type)) {
       auto v = notional(ins, qty, *ref);
+      if (!v) return std::nullopt;
+      return Lock{ins.quote, *v};
+    }
+    if (o.type == OrderType::kTrailingStop) {
+      // 0001: "Trailing buy: qty × ref × (1 + band) × (1 + callback_rate) (each step
+      // rounded)": the reference raised by the band, then by the callback, then × qty.
+      auto up = ratio(mul(*ref, kE8 + ins.band), kE8);
+      if (up) up = ratio(mul(*up, kE8 + o.callback_rate), kE8);
+      if (!up) return std::nullopt;
+      auto v = notional(ins, qty, *up);
       if (!v) return std::nullopt;
       return Lock{ins.quote, *v};
     }
@@ -548,7 +572,6 @@ RejectReason Model::check_new_order(const NewOrderCmd& n, const Order& o,
       return RejectReason::kPriceBand;
     }
   }
-  if (conditional(o.type)) throw std::logic_error("reference model: conditional order");
   const auto ref = reference_price(o);
   if (!ref || *ref <= 0) return RejectReason::kNoMarketData;
   const auto value = notional(ins, n.qty.e8, *ref);
@@ -608,7 +631,6 @@ void Model::on_new_order(const NewOrderCmd& n) {
     ok = ok && n.stop_loss.e8 >= 0 && n.take_profit.e8 >= 0;
     const bool bracket = n.stop_loss.e8 > 0 || n.take_profit.e8 > 0;
     ok = ok && !(bracket && (conditional(type) || (n.flags & kFlagReduceOnly) != 0));
-    if (bracket) throw std::logic_error("reference model: brackets are not modelled");
   }
   const bool key_usable = n.client < clients_.size() && n.cl_id != 0;
   const bool taken = key_usable && keys_.count({n.client, n.cl_id}) != 0;
@@ -628,6 +650,11 @@ void Model::on_new_order(const NewOrderCmd& n) {
   o.qty = n.qty.e8;
   o.price = n.price.e8;
   o.expire_ts = n.expire_ts;
+  o.stop_price = n.stop_price.e8;
+  o.callback_rate = n.callback_rate.e8;
+  o.activation_price = n.activation_price.e8;
+  o.stop_loss = n.stop_loss.e8;
+  o.take_profit = n.take_profit.e8;
 
   std::optional<Lock> lock;
   const RejectReason reason = ok ? check_new_order(n, o, lock) : RejectReason::kMalformed;
@@ -646,7 +673,11 @@ void Model::on_new_order(const NewOrderCmd& n) {
     terminal_slots_.push_back(o.slot);
     return reject(reason, o.id, true);
   }
-  o.status = OrderStatus::kPendingNew;
+  // DESIGN §4: "conditional orders start untriggered"; a trailing stop without an activation
+  // price is active at once (0001).
+  o.status = conditional(o.type) ? OrderStatus::kUntriggered : OrderStatus::kPendingNew;
+  if (conditional(o.type)) o.armed_seq = ++arm_counter_;
+  o.trail_active = o.type == OrderType::kTrailingStop && o.activation_price == 0;
   o.lock_asset = lock->asset;
   o.reserved = lock->amount;
   o.accepted_seq = ++accept_counter_;
@@ -712,7 +743,10 @@ void Model::on_amend(const AmendCmd& a) {
   if (qty % ins.step != 0) return reject(RejectReason::kQtyStep, o.id, true);
   if (price % ins.tick != 0) return reject(RejectReason::kPriceTick, o.id, true);
   const Market& m = markets_[o.instrument];
-  if (o.type == OrderType::kLimit && m.has_mark && ins.band != 0 &&
+  // PRICE_BAND is for limit orders; a triggered stop_limit / take_profit_limit is one
+  // (DESIGN §4: it "becomes pending_new as a ... limit order").
+  const bool acts_as_limit = o.type == OrderType::kLimit || (o.triggered && limit_priced(o.type));
+  if (acts_as_limit && m.has_mark && ins.band != 0 &&
       abs128(i128{price} - m.mark) * kE8 > i128{m.mark} * ins.band) {
     return reject(RejectReason::kPriceBand, o.id, true);
   }
@@ -738,6 +772,7 @@ void Model::on_amend(const AmendCmd& a) {
 void Model::on_ack(const AckCmd& a) {
   Order* o = resolve(a.ref);
   if (o == nullptr) return reject(RejectReason::kUnknownOrder);
+  if (!a.venue_order_id.well_formed()) return reject(RejectReason::kMalformed, o->id, true);
   if (o->status == OrderStatus::kPendingNew) {
     o->status = OrderStatus::kOpen;
   } else if (o->status != OrderStatus::kPendingCancel) {  // an ack may race a cancel
@@ -919,6 +954,9 @@ void Model::on_fill(const FillCmd& f) {
   st.max_drawdown = std::max(st.max_drawdown, st.peak_equity - equity);
 
   emit(EventType::kFill, o.id, true);
+  // Applied as reported, but a price worse than the limit is raised (docs/design/0006-roles.md).
+  const bool worse = o.side == Side::kBuy ? f.price.e8 > o.price : f.price.e8 < o.price;
+  if (limit_priced(o.type) && worse) alert(AlertReason::kFillPriceOutsideLimit, o.id);
   if (spot) {
     bool negative = false;
     for (uint16_t asset : {ins.base, ins.quote, f.fee_asset}) {
@@ -933,6 +971,7 @@ void Model::on_fill(const FillCmd& f) {
       alert(AlertReason::kNegativeBalance, o.id);
     }
   }
+  if (!o.bracket_exit) sync_bracket(o);
   if (final_fill) finish(o, OrderStatus::kFilled);
 }
 
@@ -976,6 +1015,8 @@ void Model::on_tick(const TickCmd& t) {
   };
   refresh(positions_);
   refresh(strategy_positions_);
+  // DESIGN §4: "Triggers use the tick's last price, else its mark."
+  run_triggers(t.instrument, (t.fields & kTickLast) ? t.last.e8 : m.mark);
 }
 
 void Model::on_set_strategy(const SetStrategyCmd& s) {
@@ -1041,6 +1082,216 @@ void Model::on_set_leverage(const SetLeverageCmd& l) {
   positions_[{l.account, l.instrument}] = pos;
   leverage_[{l.account, l.instrument}] = l.leverage;
   emit(EventType::kLeverage);
+}
+
+// ---- conditional orders and brackets -----------------------------------------------------------
+
+bool Model::trailing_fires(Order& o, int64_t price) const {
+  // DESIGN §4: "after activation (last crosses activation_price, or at once without one) a sell
+  // trails the highest last and triggers at ≤ high·(1 − rate); a buy trails the lowest and
+  // triggers at ≥ low·(1 + rate)."
+  const bool sell = o.side == Side::kSell;
+  if (!o.trail_active) {
+    if (sell ? price < o.activation_price : price > o.activation_price) return false;
+    o.trail_active = true;
+  }
+  if (o.trail_extreme == 0) o.trail_extreme = price;
+  o.trail_extreme = sell ? std::max(o.trail_extreme, price) : std::min(o.trail_extreme, price);
+  const auto level =
+      ratio(mul(o.trail_extreme, sell ? kE8 - o.callback_rate : kE8 + o.callback_rate), kE8);
+  if (!level) return false;
+  o.stop_price = *level;
+  return sell ? price <= *level : price >= *level;
+}
+
+void Model::run_triggers(uint16_t instrument, int64_t price) {
+  // 0001: trailing stops are checked before fixed-price orders, each newest first.
+  std::vector<Order*> trailing, fixed;
+  for (auto& [id, o] : orders_) {
+    if (o.status != OrderStatus::kUntriggered || o.instrument != instrument) continue;
+    (o.type == OrderType::kTrailingStop ? trailing : fixed).push_back(&o);
+  }
+  auto newest_first = [](const Order* a, const Order* b) { return a->armed_seq > b->armed_seq; };
+  std::sort(trailing.begin(), trailing.end(), newest_first);
+  std::sort(fixed.begin(), fixed.end(), newest_first);
+  for (Order* o : trailing) {
+    if (o->status == OrderStatus::kUntriggered && trailing_fires(*o, price)) fire(*o);
+  }
+  for (Order* o : fixed) {
+    if (o->status != OrderStatus::kUntriggered) continue;  // cancelled as an OCO sibling
+    // "Stop: buy when last ≥ stop_price, sell when last ≤ stop_price. Take-profit: sell when
+    // last ≥ stop_price, buy when last ≤ stop_price."
+    const bool stop = o->type == OrderType::kStopMarket || o->type == OrderType::kStopLimit;
+    const bool up = stop == (o->side == Side::kBuy);
+    if (up ? price >= o->stop_price : price <= o->stop_price) fire(*o);
+  }
+}
+
+int64_t Model::exit_room(uint16_t account, uint16_t instrument, Side exit_side) const {
+  const int64_t q = position(account, instrument).size;
+  const bool closes = (q > 0 && exit_side == Side::kSell) || (q < 0 && exit_side == Side::kBuy);
+  return closes ? abs64(q) : 0;
+}
+
+void Model::fire(Order& o) {
+  Order* sib = nullptr;
+  if (o.bracket_exit) {
+    auto it = orders_.find(o.linked_id);
+    if (it != orders_.end() && it->second.status == OrderStatus::kUntriggered) sib = &it->second;
+  }
+  const Instrument& ins = instruments_[o.instrument];
+  if (o.bracket_exit && ins.kind != InstrumentKind::kSpot) {
+    // 0001 brackets: a futures exit holds no margin and closes at most the position; with
+    // nothing to close, it and its sibling are cancelled instead.
+    const int64_t room = exit_room(o.account, o.instrument, o.side);
+    if (room == 0) {
+      finish(o, OrderStatus::kCancelled);
+      emit(EventType::kCancelled, o.id, true);
+      if (sib != nullptr) {
+        finish(*sib, OrderStatus::kCancelled);
+        emit(EventType::kCancelled, sib->id, true);
+      }
+      return;
+    }
+    o.qty = std::min(o.qty, o.filled + room);
+  }
+  // "A triggered order keeps its id and becomes pending_new"; "its reservation stays as placed".
+  o.status = OrderStatus::kPendingNew;
+  o.triggered = true;
+  emit(EventType::kTriggered, o.id, true);
+  if (sib == nullptr) return;
+  // OCO: the sibling is cancelled at once; the triggered exit takes over the pair's lock.
+  if (o.shared_lock) {
+    o.reserved = sib->reserved;
+    sib->reserved = 0;
+    o.shared_lock = false;
+  }
+  finish(*sib, OrderStatus::kCancelled);
+  emit(EventType::kCancelled, sib->id, true);
+}
+
+std::optional<int64_t> Model::exit_lock(const Order& entry, int64_t qty) const {
+  // Spot exits of a buy entry sell base: qty base. Those of a sell entry buy back at market:
+  // qty × the higher stop × (1 + band) quote (0001 brackets; the market-type valuation).
+  const Instrument& ins = instruments_[entry.instrument];
+  if (entry.side == Side::kBuy) return qty;
+  return ratio(mul(qty, std::max(entry.stop_loss, entry.take_profit), kE8 + ins.band), kE16);
+}
+
+Order* Model::create_exit(Order& entry, bool is_stop, int64_t qty) {
+  const auto slot = take_slot();
+  if (!slot) {
+    alert(AlertReason::kBracketFailed, entry.id);
+    return nullptr;
+  }
+  Order x;
+  x.slot = *slot;
+  x.id = ((slot_ids_[*slot] >> 32) + 1) << 32 | *slot;
+  slot_ids_[*slot] = x.id;
+  x.client = entry.client;
+  x.account = entry.account;
+  x.strategy = entry.strategy;
+  x.instrument = entry.instrument;
+  x.side = entry.side == Side::kBuy ? Side::kSell : Side::kBuy;
+  x.type = is_stop ? OrderType::kStopMarket : OrderType::kTakeProfitMarket;
+  x.tif = Tif::kGtc;
+  x.reduce_only = true;
+  x.status = OrderStatus::kUntriggered;
+  x.qty = qty;
+  x.stop_price = is_stop ? entry.stop_loss : entry.take_profit;
+  x.bracket_exit = true;
+  x.linked_id = entry.id;
+  x.accepted_seq = ++accept_counter_;
+  x.armed_seq = ++arm_counter_;
+  return &(orders_[x.id] = x);
+}
+
+void Model::sync_bracket(Order& entry) {
+  // 0001 brackets: "on each entry fill the exits ... are created or resized to the entry's
+  // filled qty, on the step grid; a spot buy entry's exits are capped at the base actually
+  // free ... Once an exit has triggered the pair is no longer resized."
+  if (entry.stop_loss == 0 && entry.take_profit == 0) return;
+  const Instrument& ins = instruments_[entry.instrument];
+  const bool spot = ins.kind == InstrumentKind::kSpot;
+  Order* first = nullptr;
+  Order* second = nullptr;
+  if (entry.linked_id != 0) {
+    auto it = orders_.find(entry.linked_id);
+    if (it == orders_.end() || it->second.status != OrderStatus::kUntriggered) return;
+    first = &it->second;
+    if (first->linked_id != entry.id) {
+      auto jt = orders_.find(first->linked_id);
+      if (jt != orders_.end()) {
+        if (jt->second.status != OrderStatus::kUntriggered) return;
+        second = &jt->second;
+      }
+    }
+  }
+  auto floor_step = [&](int64_t q) { return q - q % ins.step; };
+  int64_t target = floor_step(entry.filled);
+  uint16_t lock_asset = kNoIndex;
+  int64_t lock = 0;
+  if (spot) {
+    lock_asset = entry.side == Side::kBuy ? ins.base : ins.quote;
+    const int64_t available =
+        balance(entry.account, lock_asset).free + (first != nullptr ? first->reserved : 0);
+    // The exits never lock more than is free: the largest size on the step grid, at most the
+    // filled qty, whose lock fits (binary search; the lock grows with the size).
+    int64_t lo = 0, hi = target / ins.step;
+    while (lo < hi) {
+      const int64_t mid = lo + (hi - lo + 1) / 2;
+      const auto need = exit_lock(entry, mid * ins.step);
+      if (!need) return alert(AlertReason::kArithmeticOverflow, entry.id);
+      if (*need <= available) {
+        lo = mid;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    target = lo * ins.step;
+    if (target > 0) lock = *exit_lock(entry, target);
+  } else {
+    // Futures exits cover at most the position they close.
+    target = std::min(target,
+                      floor_step(exit_room(entry.account, entry.instrument,
+                                           entry.side == Side::kBuy ? Side::kSell : Side::kBuy)));
+  }
+  if (target <= 0 || target == entry.exit_qty) return;
+  if (first == nullptr) {
+    Order* sl = entry.stop_loss > 0 ? create_exit(entry, true, target) : nullptr;
+    Order* tp = entry.take_profit > 0 ? create_exit(entry, false, target) : nullptr;
+    if (sl == nullptr && tp == nullptr) return;
+    Order* holder = sl != nullptr ? sl : tp;
+    entry.linked_id = holder->id;
+    if (sl != nullptr && tp != nullptr) {
+      sl->linked_id = tp->id;
+      tp->linked_id = sl->id;
+      if (spot) {
+        tp->shared_lock = true;
+        tp->lock_asset = lock_asset;
+      }
+    }
+    if (spot) {
+      holder->lock_asset = lock_asset;
+      holder->reserved = lock;
+      move(entry.account, lock_asset, -lock, lock);
+    }
+    for (Order* x : {sl, tp}) {
+      if (x != nullptr) emit(EventType::kCreated, x->id, true);
+    }
+  } else {
+    for (Order* x : {first, second}) {
+      if (x != nullptr) x->qty = target;
+    }
+    if (spot) {
+      move(entry.account, lock_asset, first->reserved - lock, lock - first->reserved);
+      first->reserved = lock;
+    }
+    for (Order* x : {first, second}) {
+      if (x != nullptr) emit(EventType::kAmended, x->id, true);
+    }
+  }
+  entry.exit_qty = target;
 }
 
 }  // namespace ose::ref

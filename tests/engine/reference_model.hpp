@@ -4,12 +4,13 @@
 // helpers for printing: every reservation, release, settlement, netting step, margin and
 // rounding is re-derived here with std::map tables, plain loops and its own half-even division.
 //
-// It models the subset the random streams of property_test.cpp use: spot, linear and inverse
-// instruments; market and limit orders (gtc, ioc, gtd; reduce_only); ack, fills (fees in any
-// asset), cancel, cancel_ack, venue expiry and reject, amend, cancel_all; deposits, withdrawals,
-// ticks, set_leverage, halts, strategy state and timers. Conditional orders and brackets are
-// not modelled (apply() throws std::logic_error if a stream contains one that would be
-// accepted), all inputs come from the engine source, and clients must have no rate limit.
+// It models what the random streams of property_test.cpp use: spot, linear and inverse
+// instruments; market, limit and conditional orders (stop and take-profit, market and limit,
+// trailing stops; gtc, ioc, gtd; reduce_only) with their triggers on ticks; brackets (exits
+// created and resized on entry fills, one spot lock per pair, OCO at trigger, futures exits held
+// to the position); ack, fills (fees in any asset), cancel, cancel_ack, venue expiry and reject,
+// amend, cancel_all, GTD expiry; deposits, withdrawals, ticks, set_leverage, halts, strategy
+// state and timers. All inputs come from the engine source, and clients must have no rate limit.
 #pragma once
 
 #include <cstdint>
@@ -72,6 +73,21 @@ struct Order {
   int64_t reserved = 0;
   std::string venue_order_id;  // as the venue sent it; empty until acked with one
   uint64_t accepted_seq = 0;   // acceptance order: the order cancel_all and expiry walk in
+  // Conditional orders (DESIGN §4 triggers).
+  int64_t stop_price = 0;
+  int64_t callback_rate = 0;
+  int64_t activation_price = 0;
+  bool triggered = false;     // acts as its triggered form (market, or limit for *_limit)
+  bool trail_active = false;  // a trailing stop past its activation price
+  int64_t trail_extreme = 0;  // highest (sell) / lowest (buy) trigger price since activation
+  uint64_t armed_seq = 0;     // when it started waiting: triggers are checked newest first
+  // Brackets.
+  int64_t stop_loss = 0;
+  int64_t take_profit = 0;
+  int64_t exit_qty = 0;       // entry: the size its exits were last given
+  bool bracket_exit = false;  // created by the engine from an entry's stop_loss / take_profit
+  bool shared_lock = false;   // a spot exit whose pair's lock its sibling holds
+  uint64_t linked_id = 0;     // entry → first exit; exit → sibling (or its entry while alone)
 
   int64_t remaining() const { return qty - filled; }
 };
@@ -217,6 +233,15 @@ class Model {
   void on_halt(const HaltCmd& h, bool halt);
   void on_set_leverage(const SetLeverageCmd& l);
 
+  // conditional orders and brackets
+  void run_triggers(uint16_t instrument, int64_t price);
+  bool trailing_fires(Order& o, int64_t price) const;
+  void fire(Order& o);
+  int64_t exit_room(uint16_t account, uint16_t instrument, Side exit_side) const;
+  std::optional<int64_t> exit_lock(const Order& entry, int64_t qty) const;
+  void sync_bracket(Order& entry);
+  Order* create_exit(Order& entry, bool is_stop, int64_t qty);
+
   std::vector<std::string> assets_;
   std::vector<Instrument> instruments_;
   std::vector<Account> accounts_;
@@ -239,6 +264,7 @@ class Model {
   std::deque<uint32_t> terminal_slots_;  // oldest terminal first: reclaimed in this order
   std::deque<std::pair<uint16_t, std::string>> trades_;  // (instrument, trade_id), oldest first
   uint64_t accept_counter_ = 0;
+  uint64_t arm_counter_ = 0;
 
   const Input* in_ = nullptr;
   std::vector<ExpectedEvent> out_;

@@ -19,6 +19,7 @@ constexpr int64_t kU = 100'000'000;  // one whole unit in e8
 EngineConfig small_config(uint32_t max_orders = 64) {
   const std::string toml = R"(
 [engine]
+name = "model"
 max_orders = )" + std::to_string(max_orders) +
                            R"(
 [[assets]]
@@ -335,6 +336,112 @@ TEST(ReferenceModel, ReclaimsTheOldestTerminalSlotOnceEverySlotHasBeenUsed) {
   const auto before = t.model.orders().size();
   t.order(kSpotAcct, kSpotBtc, Side::kBuy, OrderType::kLimit, 1'000'000, 30'000 * kU);
   EXPECT_EQ(t.model.orders().size(), before);
+}
+
+Command tick_last(uint16_t instrument, int64_t last) {
+  Command c = make_command(Op::kTick);
+  c.tick.instrument = instrument;
+  c.tick.fields = kTickLast;
+  c.tick.last = Price::from_e8(last);
+  return c;
+}
+
+// A new order of `type` by the account's own strategy, to be adjusted before it is sent.
+Command new_order(uint16_t account, uint16_t instrument, Side side, OrderType type, int64_t qty,
+                  uint64_t cl_id) {
+  Command c = make_command(Op::kNewOrder);
+  NewOrderCmd& n = c.new_order;
+  n.cl_id = cl_id;
+  n.account = account;
+  n.strategy = account;
+  n.instrument = instrument;
+  n.side = static_cast<uint8_t>(side);
+  n.type = static_cast<uint8_t>(type);
+  n.qty = Qty::from_e8(qty);
+  return c;
+}
+
+TEST(ReferenceModel, ATrailingBuyReservesBandAndCallbackAndFiresOnTheBounceFromTheLow) {
+  Driver t(small_config());
+  t.quote(kSpotBtc, 2'999'999'000'000, 3'000'001'000'000);  // 29999.99 / 30000.01
+  Command c = new_order(kSpotAcct, kSpotBtc, Side::kBuy, OrderType::kTrailingStop, 1'000'000, 900);
+  c.new_order.callback_rate = Rate::from_e8(1'000'000);  // 1 %, active at once
+  const auto placed = t.run(c);
+  ASSERT_EQ(placed.size(), 1u);
+  const uint64_t id = placed[0].order_id;
+  ASSERT_EQ(t.model.find(id)->status, OrderStatus::kUntriggered);
+  // ask × 1.05 = 31500.0105; × 1.01 = 31815.010605; × 0.01 = 318.15010605 (exact each step).
+  EXPECT_EQ(t.model.find(id)->reserved, 31'815'010'605);
+  EXPECT_TRUE(t.run(tick_last(kSpotBtc, 30'000 * kU)).empty());        // low 30000, fires ≥ 30300
+  EXPECT_TRUE(t.run(tick_last(kSpotBtc, 29'000 * kU)).empty());        // low 29000, fires ≥ 29290
+  EXPECT_TRUE(t.run(tick_last(kSpotBtc, 2'928'999'000'000)).empty());  // 29289.99
+  const auto fired = t.run(tick_last(kSpotBtc, 29'290 * kU));
+  ASSERT_EQ(fired.size(), 1u);
+  EXPECT_EQ(fired[0].type, EventType::kTriggered);
+  EXPECT_EQ(t.model.find(id)->status, OrderStatus::kPendingNew);
+  EXPECT_EQ(t.model.find(id)->reserved, 31'815'010'605);  // kept as placed
+}
+
+TEST(ReferenceModel, ABracketEntryFillCreatesAnOcoPairWithOneLockThatTheTriggeredExitTakes) {
+  Driver t(small_config());
+  Command c = new_order(kSpotAcct, kSpotBtc, Side::kBuy, OrderType::kLimit, 10'000'000, 901);
+  c.new_order.price = Price::from_e8(30'000 * kU);
+  c.new_order.stop_loss = Price::from_e8(29'000 * kU);
+  c.new_order.take_profit = Price::from_e8(31'000 * kU);
+  const uint64_t entry = t.run(c)[0].order_id;
+  EXPECT_EQ(t.model.balance(kSpotAcct, kUsdt).locked, 3'000 * kU);  // 0.1 × 30000
+  Command f = make_command(Op::kFill);
+  f.fill.ref.order_id = entry;
+  f.fill.trade_id = VenueId::digits(77);
+  f.fill.qty = Qty::from_e8(10'000'000);
+  f.fill.price = Price::from_e8(30'000 * kU);
+  f.fill.fee_asset = kNoIndex;
+  const auto ev = t.run(f);
+  ASSERT_EQ(ev.size(), 3u);
+  EXPECT_EQ(ev[0].type, EventType::kFill);
+  EXPECT_EQ(ev[1].type, EventType::kCreated);
+  EXPECT_EQ(ev[2].type, EventType::kCreated);
+  const uint64_t sl = ev[1].order_id;
+  const uint64_t tp = ev[2].order_id;
+  EXPECT_EQ(t.model.find(sl)->qty, 10'000'000);
+  EXPECT_EQ(t.model.find(tp)->qty, 10'000'000);
+  EXPECT_EQ(t.model.find(sl)->reserved, 10'000'000);  // one 0.1 BTC lock for the pair
+  EXPECT_EQ(t.model.find(tp)->reserved, 0);
+  EXPECT_EQ(t.model.balance(kSpotAcct, kBtc).locked, 10'000'000);
+  EXPECT_EQ(t.model.balance(kSpotAcct, kBtc).free, 0);
+  const auto fired = t.run(tick_last(kSpotBtc, 31'000 * kU));
+  ASSERT_EQ(fired.size(), 2u);
+  EXPECT_EQ(fired[0].type, EventType::kTriggered);
+  EXPECT_EQ(fired[0].order_id, tp);
+  EXPECT_EQ(fired[1].type, EventType::kCancelled);
+  EXPECT_EQ(fired[1].order_id, sl);
+  EXPECT_EQ(t.model.find(tp)->reserved, 10'000'000);
+  EXPECT_EQ(t.model.find(sl)->reserved, 0);
+  EXPECT_EQ(t.model.balance(kSpotAcct, kBtc).locked, 10'000'000);
+}
+
+TEST(ReferenceModel, FuturesExitsAfterAFlipCoverOnlyThePositionLeft) {
+  Driver t(small_config());
+  const uint64_t shortx = t.order(kFutAcct, kPerp, Side::kSell, OrderType::kLimit, kU, 30'000 * kU);
+  t.fill(shortx, kU, 30'000 * kU);
+  Command c = new_order(kFutAcct, kPerp, Side::kBuy, OrderType::kLimit, 150'000'000, 902);
+  c.new_order.price = Price::from_e8(30'000 * kU);
+  c.new_order.stop_loss = Price::from_e8(29'000 * kU);
+  c.new_order.take_profit = Price::from_e8(31'000 * kU);
+  const uint64_t entry = t.run(c)[0].order_id;
+  // Margin on the 0.5 that opens: 0.5 × 30000 / 10 = 1500, beside the 3000 position margin.
+  EXPECT_EQ(t.model.find(entry)->reserved, 1'500 * kU);
+  t.fill(entry, 150'000'000, 30'000 * kU);
+  EXPECT_EQ(t.model.position(kFutAcct, kPerp).size, 50'000'000);
+  int exits = 0;
+  for (const auto& [id, o] : t.model.orders()) {
+    if (!o.bracket_exit) continue;
+    ++exits;
+    EXPECT_EQ(o.qty, 50'000'000);  // the long 0.5, not the entry's 1.5
+    EXPECT_EQ(o.reserved, 0);
+  }
+  EXPECT_EQ(exits, 2);
+  EXPECT_EQ(t.model.balance(kFutAcct, kUsdt).locked, 1'500 * kU);  // position margin only
 }
 
 }  // namespace

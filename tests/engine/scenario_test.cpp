@@ -12,6 +12,7 @@ namespace {
 // line format, not the market's rules.
 constexpr const char* kConfig = R"(
 [engine]
+name = "scenario"
 max_orders = 64
 [[assets]]
 code = "USDT"

@@ -13,6 +13,7 @@ namespace {
 // snapshots, whatever the market's rules.
 constexpr const char* kConfig = R"(
 [engine]
+name = "snapshot"
 max_orders = 16
 [[assets]]
 code = "USDT"

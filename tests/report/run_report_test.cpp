@@ -71,10 +71,12 @@ accounts = ["main"]
 [[clients]]
 name = "sim"
 role = "venue"
+accounts = ["main"]
 
 [[clients]]
 name = "ops"
 role = "admin"
+accounts = ["*"]
 )",
                                             kBtcUsdtSpot),
                                 "<report-test>");

@@ -89,6 +89,12 @@ void print_run_report(std::ostream& out, const RunReport& r) {
   out << fmt::format("engine {}: {} inputs ({} ticks, {} commands) over {} of input time\n",
                      r.engine, r.inputs, r.ticks, r.commands,
                      seconds(r.last_ts_ns - r.first_ts_ns));
+  if (r.from_snapshot_seq > 0) {
+    out << fmt::format(
+        "from the snapshot at seq {}: the history before it was pruned by retention, so inputs, "
+        "orders and fills count seq {} on; positions, balances and PnL are the whole run's\n",
+        r.from_snapshot_seq, r.from_snapshot_seq + 1);
+  }
   std::string statuses;
   for (int i = 0; i < kOrderStatusCount; ++i) {
     if (r.orders_by_status[i] == 0) continue;
@@ -133,6 +139,7 @@ nlohmann::json run_report_json(const RunReport& r) {
   j["engine"] = r.engine;
   j["data_dir"] = r.data_dir;
   j["inputs"] = r.inputs;
+  j["from_snapshot_seq"] = r.from_snapshot_seq;
   j["ticks"] = r.ticks;
   j["commands"] = r.commands;
   j["first_ts"] = r.first_ts_ns;

@@ -90,8 +90,20 @@ Result<RunReport> build_run_report(const EngineConfig& config, Store& store,
 
   ReportSink sink;
   RecoverOptions ro;
-  ro.use_snapshots = false;  // the curve needs every input from the first
+  // The curve needs every input from the first; when retention pruned the start, the oldest
+  // snapshot is as far back as the journal goes (asked for explicitly: the report then says so).
+  ro.use_snapshots = options.from_oldest_snapshot;
+  ro.oldest_snapshot = true;
   ro.sink = &sink;
+  ro.on_start = [&](const State& s) {
+    // PnL already made before the snapshot is not a round trip of this replay.
+    for (uint16_t st = 0; st < tracks.size() && st < s.strategy_count(); ++st) {
+      for (uint16_t i = 0; i < s.instrument_count(); ++i) {
+        const PositionRecord& p = s.strategy_position(st, i);
+        tracks[st].net[i] = p.realized_pnl - p.fees;
+      }
+    }
+  };
   ro.after_input = [&](const Input& in, const State& s) {
     if (report.inputs == 0) report.first_ts_ns = in.ts;
     ++report.inputs;
@@ -119,6 +131,7 @@ Result<RunReport> build_run_report(const EngineConfig& config, Store& store,
   if (!replayed) return Error{replayed.error()};
   const State& s = replayed->state;
   report.state_hash = replayed->state_hash;
+  report.from_snapshot_seq = replayed->snapshot_seq;
   report.fills = sink.fills;
 
   report.orders = sink.last_status.size() + sink.refused_without_id;

@@ -52,7 +52,12 @@ struct BalanceLine {
 struct RunReport {
   std::string engine;
   std::string data_dir;
-  uint64_t inputs = 0;  // journal records replayed (= the last seq)
+  uint64_t inputs = 0;  // journal records replayed (= the last seq, unless from_snapshot_seq)
+  // The snapshot the replay started from (0: the config's initial state). Only with
+  // ReportOptions::from_oldest_snapshot, when retention pruned the journal's start: counts of
+  // orders, fills and inputs then cover seq from_snapshot_seq + 1 on; positions, balances and
+  // PnL are the full run's.
+  uint64_t from_snapshot_seq = 0;
   uint64_t ticks = 0;
   uint64_t commands = 0;  // every other input
   int64_t first_ts_ns = 0, last_ts_ns = 0;
@@ -69,6 +74,7 @@ struct RunReport {
 
 struct ReportOptions {
   int64_t step_ns = 1'000'000'000;
+  bool from_oldest_snapshot = false;  // start from the oldest snapshot, not the initial state
 };
 
 Result<RunReport> build_run_report(const EngineConfig& config, Store& store,
