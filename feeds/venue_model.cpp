@@ -159,6 +159,20 @@ void VenueModel::on_market(uint16_t instrument, const VenueQuote& quote,
   }
 }
 
+namespace {
+// splitmix64's finalizer: every bit of the input moves about half the output bits.
+uint64_t mix64(uint64_t x) noexcept {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+}  // namespace
+
+uint64_t sim_venue_session(uint64_t seed, uint64_t engine_seq) noexcept {
+  return mix64(seed ^ mix64(engine_seq));
+}
+
 VenueId sim_trade_id(uint64_t session, uint64_t n) noexcept {
   static constexpr char kHex[] = "0123456789abcdef";
   VenueId id{};

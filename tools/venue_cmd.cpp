@@ -38,14 +38,19 @@ struct Pending {
   Command cmd;
 };
 
+uint64_t engine_seq(const Client& c) {
+  StateHeader h{};
+  return c.state().read_state_header(h) ? h.seq : 0;
+}
+
 class SimVenue {
  public:
   SimVenue(Client client, const VenueOptions& o)
       : c_(std::move(client)),
         o_(o),
         model_(VenueModelOptions{o.partial, static_cast<uint32_t>(o.reject_share * 1e6), o.seed}),
-        // Trade ids unique across venue restarts: the session is the start time in µs.
-        session_(static_cast<uint64_t>(shm::wall_clock_ns() / 1000)) {
+        // Trade ids from the seed, new for each start once the engine has moved on (its seq).
+        session_(sim_venue_session(o.seed, engine_seq(c_))) {
     const State& names = c_.state().names();
     last_seen_.resize(names.instrument_count());
   }
@@ -242,7 +247,7 @@ Run add_venue_command(CLI::App& app) {
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--ack-latency-us", o->ack_latency_us, "Delay before acks and rejects (µs)");
   cmd->add_option("--fill-latency-us", o->fill_latency_us, "Delay before fills (µs)");
-  cmd->add_option("--seed", o->seed, "Seed of the random rejects");
+  cmd->add_option("--seed", o->seed, "Seed of the random rejects and of the trade ids");
   cmd->add_flag("-q,--quiet", o->quiet, "No log lines");
   return [cmd, o]() { return cmd->parsed() ? run_venue(*o) : -1; };
 }

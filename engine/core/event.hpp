@@ -82,6 +82,15 @@ constexpr Event make_event(EventType type) noexcept {
   return e;
 }
 
+// The venue's ids an event stands for, which it does not carry (trade_seq and order_id name
+// them): a fill's trade id and an ack's venue order id, each empty when the event has none or
+// its reader can no longer see it. Filled from a State the reader owns (event_venue_ids() in
+// engine/formats) or from the live segment (StateReader::read_event_ids()).
+struct EventVenueIds {
+  VenueId trade_id{};
+  VenueId venue_order_id{};
+};
+
 // Receives every event apply() emits, in order. Implementations must not throw; the hot path
 // ones copy the event into a ring.
 class EventSink {
