@@ -38,6 +38,15 @@ struct Pending {
   Command cmd;
 };
 
+// An order named by its engine id alone, client kNoIndex as a scenario line's "order_id" reads:
+// then `ose journal dump` shows the venue's answers as readable lines, not raw bytes.
+OrderRef by_engine_id(uint64_t order_id) {
+  OrderRef r{};
+  r.order_id = order_id;
+  r.client = kNoIndex;
+  return r;
+}
+
 uint64_t engine_seq(const Client& c) {
   StateHeader h{};
   return c.state().read_state_header(h) ? h.seq : 0;
@@ -155,12 +164,12 @@ class SimVenue {
       switch (a.kind) {
         case VenueActionKind::kAck:
           cmd = make_command(Op::kAck);
-          cmd.ack.ref.order_id = a.order_id;
+          cmd.ack.ref = by_engine_id(a.order_id);
           cmd.ack.venue_order_id = sim_venue_order_id(a.order_id);
           break;
         case VenueActionKind::kReject:
           cmd = make_command(Op::kVenueReject);
-          cmd.venue_reject.ref.order_id = a.order_id;
+          cmd.venue_reject.ref = by_engine_id(a.order_id);
           cmd.venue_reject.reason = a.reason;
           break;
         case VenueActionKind::kFill: {
@@ -168,7 +177,7 @@ class SimVenue {
           if (!c_.state().read_order(a.order_id, o)) continue;
           const InstrumentRecord& ins = c_.state().names().instrument(o.instrument);
           cmd = make_command(Op::kFill);
-          cmd.fill.ref.order_id = a.order_id;
+          cmd.fill.ref = by_engine_id(a.order_id);
           cmd.fill.trade_id = sim_trade_id(session_, next_trade_++);
           cmd.fill.qty = a.qty;
           cmd.fill.price = a.price;
@@ -181,11 +190,11 @@ class SimVenue {
         }
         case VenueActionKind::kCancelAck:
           cmd = make_command(Op::kCancelAck);
-          cmd.cancel_ack.order_id = a.order_id;
+          cmd.cancel_ack = by_engine_id(a.order_id);
           break;
         case VenueActionKind::kExpired:
           cmd = make_command(Op::kExpired);
-          cmd.expired.order_id = a.order_id;
+          cmd.expired = by_engine_id(a.order_id);
           break;
       }
       // Later actions of one order never overtake earlier ones: a due time is never earlier
