@@ -237,7 +237,7 @@ inline OrderRef ref_by_cl_id(uint16_t client, uint64_t cl_id) noexcept {
 inline Command ack(const OrderRef& ref, uint64_t venue_order_id) noexcept {
   Command c = make_command(Op::kAck);
   c.ack.ref = ref;
-  c.ack.venue_order_id = venue_order_id;
+  c.ack.venue_order_id = VenueId::digits(venue_order_id);
   return c;
 }
 
@@ -247,7 +247,7 @@ inline Command fill(const OrderRef& ref, uint64_t trade_id, Qty qty, Price price
   Command c = make_command(Op::kFill);
   FillCmd& f = c.fill;
   f.ref = ref;
-  f.trade_id = trade_id;
+  f.trade_id = VenueId::digits(trade_id);
   f.qty = qty;
   f.price = price;
   const i128 notional_e8 = static_cast<i128>(qty.e8) * price.e8 / 100'000'000;

@@ -159,4 +159,53 @@ void VenueModel::on_market(uint16_t instrument, const VenueQuote& quote,
   }
 }
 
+namespace {
+// splitmix64's finalizer: every bit of the input moves about half the output bits.
+uint64_t mix64(uint64_t x) noexcept {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+}  // namespace
+
+uint64_t sim_venue_session(uint64_t seed, uint64_t engine_seq) noexcept {
+  return mix64(seed ^ mix64(engine_seq));
+}
+
+VenueId sim_trade_id(uint64_t session, uint64_t n) noexcept {
+  static constexpr char kHex[] = "0123456789abcdef";
+  VenueId id{};
+  int at = 0;
+  const auto put = [&](uint64_t v, int digits) {
+    for (int k = digits - 1; k >= 0; --k) id.bytes[at++] = kHex[(v >> (4 * k)) & 0xF];
+  };
+  // 8-4-4-4-12: session bits 63..16, a version nibble 4, session bits 11..0; then a variant
+  // nibble 8, n bits 59..48, and n bits 47..0.
+  put(session >> 32, 8);
+  id.bytes[at++] = '-';
+  put(session >> 16, 4);
+  id.bytes[at++] = '-';
+  put(0x4000 | (session & 0x0FFF), 4);
+  id.bytes[at++] = '-';
+  put(0x8000 | ((n >> 48) & 0x0FFF), 4);
+  id.bytes[at++] = '-';
+  put(n, 12);
+  return id;
+}
+
+VenueId sim_venue_order_id(uint64_t order_id) noexcept {
+  static constexpr char kBase32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  // 17 base32 digits, most significant first, the first one fixed 'O' for "order"; 16 digits
+  // carry 80 bits, so the 64-bit id fits with the top digits 'A'.
+  VenueId id{};
+  int at = 0;
+  id.bytes[at++] = 'O';
+  for (int k = 15; k >= 0; --k) {
+    if (k == 10 || k == 5) id.bytes[at++] = '-';  // O + 5 | 5 | 6 = OXXXXX-XXXXX-XXXXXX
+    id.bytes[at++] = kBase32[k >= 13 ? 0 : (order_id >> (5 * k)) & 0x1F];
+  }
+  return id;
+}
+
 }  // namespace ose

@@ -107,4 +107,17 @@ bool trades_as_market(OrderType t) noexcept;
 // and linear, the base for inverse): value · rate, half-even.
 Amount venue_fee(const InstrumentRecord& ins, Qty qty, Price price, Liquidity liquidity) noexcept;
 
+// The ids the simulated venue sends, strings like a real exchange's (DESIGN §4):
+// a trade id shaped like a UUID, 36 characters: `session` (sim_venue_session) in the first
+// groups, the trade counter `n` (< 2^60) in the last two, so ids never repeat within a session
+// and almost surely not across sessions;
+VenueId sim_trade_id(uint64_t session, uint64_t n) noexcept;
+// the session of a venue started with `seed` when the engine had applied `engine_seq` inputs:
+// deterministic (a replayed run gets the same ids), and a restarted venue gets a new session as
+// soon as the engine has applied anything since its last start (its fills, for one);
+uint64_t sim_venue_session(uint64_t seed, uint64_t engine_seq) noexcept;
+// an order id in Kraken's style, `OXXXXX-XXXXX-XXXXXX` (base32 of the engine's order id, 85 bits
+// for 64: one order, one id, and back).
+VenueId sim_venue_order_id(uint64_t order_id) noexcept;
+
 }  // namespace ose

@@ -4,6 +4,7 @@
 #include <xxhash.h>
 
 #include <cstring>
+#include <type_traits>
 
 namespace ose {
 
@@ -29,7 +30,77 @@ uint64_t record_checksum(const JournalRecord& r) noexcept {
   return XXH3_64bits(&copy, sizeof copy);
 }
 
+// Journal format 1's fill and ack: the same bytes up to the id, which was a u64 where the
+// VenueId now starts. Every other command is byte for byte what format 2 holds.
+struct FillCmdV1 {
+  OrderRef ref;
+  uint64_t trade_id;  // 0 was MALFORMED
+  Qty qty;
+  Price price;
+  Amount fee;
+  uint16_t fee_asset;
+  uint8_t liquidity;
+  uint8_t reserved[5];
+};
+struct AckCmdV1 {
+  OrderRef ref;
+  uint64_t venue_order_id;  // 0: none
+};
+static_assert(sizeof(FillCmdV1) == 64 && sizeof(AckCmdV1) == 32);
+static_assert(std::is_trivially_copyable_v<FillCmdV1> && std::is_trivially_copyable_v<AckCmdV1>);
+
+// 0 meant "none" (an ack) or was refused (a fill): the empty id keeps both meanings.
+VenueId id_of_v1(uint64_t id) noexcept {
+  return id == 0 ? VenueId{} : VenueId::digits(id);
+}
+
+// Format 1 → 2, in place: only fills and acks differ.
+void upgrade_v1(Input& in) noexcept {
+  if (in.cmd.op == Op::kFill) {
+    FillCmdV1 old;
+    std::memcpy(&old, in.cmd.bytes, sizeof old);
+    Command c = make_command(Op::kFill);
+    std::memcpy(c.reserved, in.cmd.reserved, sizeof c.reserved);
+    c.fill.ref = old.ref;
+    c.fill.trade_id = id_of_v1(old.trade_id);
+    c.fill.qty = old.qty;
+    c.fill.price = old.price;
+    c.fill.fee = old.fee;
+    c.fill.fee_asset = old.fee_asset;
+    c.fill.liquidity = old.liquidity;
+    std::memcpy(c.fill.reserved, old.reserved, sizeof c.fill.reserved);
+    in.cmd = c;
+  } else if (in.cmd.op == Op::kAck) {
+    AckCmdV1 old;
+    std::memcpy(&old, in.cmd.bytes, sizeof old);
+    Command c = make_command(Op::kAck);
+    std::memcpy(c.reserved, in.cmd.reserved, sizeof c.reserved);
+    c.ack.ref = old.ref;
+    c.ack.venue_order_id = id_of_v1(old.venue_order_id);
+    in.cmd = c;
+  }
+}
+
 }  // namespace
+
+JournalRecord encode_journal_record_v1(const Input& in, uint64_t trade_or_venue_id) noexcept {
+  JournalRecord r{};
+  r.version = 1;
+  r.size = sizeof(JournalRecord);
+  r.input = in;
+  if (in.cmd.op == Op::kFill) {
+    const FillCmd& f = in.cmd.fill;
+    FillCmdV1 old{f.ref, trade_or_venue_id, f.qty, f.price, f.fee, f.fee_asset, f.liquidity, {}};
+    std::memset(r.input.cmd.bytes, 0, sizeof r.input.cmd.bytes);
+    std::memcpy(r.input.cmd.bytes, &old, sizeof old);
+  } else if (in.cmd.op == Op::kAck) {
+    AckCmdV1 old{in.cmd.ack.ref, trade_or_venue_id};
+    std::memset(r.input.cmd.bytes, 0, sizeof r.input.cmd.bytes);
+    std::memcpy(r.input.cmd.bytes, &old, sizeof old);
+  }
+  r.checksum = record_checksum(r);
+  return r;
+}
 
 JournalRecord encode_journal_record(const Input& in) noexcept {
   JournalRecord r{};
@@ -47,7 +118,8 @@ std::string_view describe(RecordProblem p) noexcept {
     case RecordProblem::kSize:
       return "wrong size (truncated or not a journal record)";
     case RecordProblem::kVersion:
-      return "unknown format version";
+      return "unknown journal format version (this build writes format 2 and reads formats 1 "
+             "and 2)";
     case RecordProblem::kChecksum:
       return "checksum mismatch (corrupt bytes)";
     case RecordProblem::kSeqMismatch:
@@ -61,10 +133,13 @@ RecordProblem decode_journal_record(std::string_view value, uint64_t seq, Input&
   JournalRecord r;
   std::memcpy(&r, value.data(), sizeof r);
   if (r.size != sizeof(JournalRecord)) return RecordProblem::kSize;
-  if (r.version != kJournalFormatVersion) return RecordProblem::kVersion;
+  if (r.version < kJournalFormatOldestRead || r.version > kJournalFormatVersion) {
+    return RecordProblem::kVersion;
+  }
   if (r.checksum != record_checksum(r)) return RecordProblem::kChecksum;
   if (r.input.seq != seq) return RecordProblem::kSeqMismatch;
   out = r.input;
+  if (r.version == 1) upgrade_v1(out);
   return RecordProblem::kNone;
 }
 
@@ -122,7 +197,9 @@ std::optional<SnapshotView> decode_snapshot(std::string_view value, std::string*
     return std::nullopt;
   }
   if (v.header.version != kSnapshotFormatVersion) {
-    *why = "unknown snapshot format version";
+    *why = "snapshot format version " + std::to_string(v.header.version) +
+           " (this build reads only version " + std::to_string(kSnapshotFormatVersion) +
+           "; recovery falls back to an older snapshot or replays the journal)";
     return std::nullopt;
   }
   if (v.header.size != value.size() - sizeof(SnapshotHeader)) {

@@ -17,8 +17,14 @@
 
 namespace ose {
 
-inline constexpr uint16_t kJournalFormatVersion = 1;
-inline constexpr uint16_t kSnapshotFormatVersion = 1;
+// 2: string venue ids (FillCmd::trade_id and AckCmd::venue_order_id are 48-byte VenueIds).
+// Format-1 records are still read: decode_journal_record() converts their integer ids to their
+// decimal digits (0, which format 1 held for "none", to the empty id), so an old journal replays
+// to the same outcomes. Snapshots hold the State's layout, which changed with it: a format-1
+// snapshot is refused, naming both versions, and recovery falls back to an older one or replays.
+inline constexpr uint16_t kJournalFormatVersion = 2;
+inline constexpr uint16_t kJournalFormatOldestRead = 1;
+inline constexpr uint16_t kSnapshotFormatVersion = 2;
 inline constexpr uint32_t kSnapshotMagic = 0x50'4E'53'4Fu;  // "OSNP" little-endian
 
 using SeqKey = unsigned char[8];
@@ -36,6 +42,9 @@ struct JournalRecord {
 static_assert(sizeof(JournalRecord) == 152);
 
 JournalRecord encode_journal_record(const Input& in) noexcept;
+// A format-1 record of `in` (integer ids: `trade_id` / `venue_order_id` are written as those
+// numbers), for tests that need a journal of the previous format.
+JournalRecord encode_journal_record_v1(const Input& in, uint64_t trade_or_venue_id) noexcept;
 
 enum class RecordProblem : uint8_t { kNone, kSize, kVersion, kChecksum, kSeqMismatch };
 std::string_view describe(RecordProblem p) noexcept;

@@ -91,13 +91,44 @@ std::string pruned_start(Store& store, const lmdb::Txn& txn, uint64_t first,
       first - 1);
 }
 
+// The format version of the newest journal record; 0 when there is none or it cannot be read.
+uint16_t newest_record_format(Store& store) {
+  auto txn = lmdb::Txn::begin(store.env(), true);
+  if (!txn) return 0;
+  auto cur = lmdb::Cursor::open(*txn, store.journal_db());
+  if (!cur) return 0;
+  MDB_val k{}, v{};
+  uint16_t version = 0;
+  if (cur->get(k, v, MDB_LAST) == 0 && v.mv_size >= sizeof version) {
+    std::memcpy(&version, v.mv_data, sizeof version);
+  }
+  return version;
+}
+
+// A genesis hash that differs because an older build laid the State out, not because the config
+// changed: named as such, with both formats and the way to still read the journal.
+std::string older_build(uint16_t format) {
+  return fmt::format(
+      "the journal was written by an older build (journal format {}; this build writes format {} "
+      "and reads formats {} to {}, and snapshots of format {} only). Its genesis state hash was "
+      "laid out by that build, so it cannot be checked against this config, and recovery refuses "
+      "the journal rather than guess. Its records are still read: `ose journal dump --json` "
+      "gives them as a scenario that `ose replay` applies. Start the engine in a new data_dir",
+      format, kJournalFormatVersion, kJournalFormatOldestRead, kJournalFormatVersion,
+      kSnapshotFormatVersion);
+}
+
 }  // namespace
 
 Result<Recovered> recover(const EngineConfig& config, Store& store, const RecoverOptions& o) {
   const int64_t t0 = shm::monotonic_ns();
   auto genesis = genesis_state(config);
   if (!genesis) return Error{genesis.error()};
-  if (auto b = store.bind_genesis(genesis->hash()); !b) return Error{b.error()};
+  if (auto b = store.bind_genesis(genesis->hash()); !b) {
+    const uint16_t format = newest_record_format(store);
+    if (format != 0 && format < kJournalFormatVersion) return Error{older_build(format)};
+    return Error{b.error()};
+  }
   auto txn = lmdb::Txn::begin(store.env(), true);
   if (!txn) return Error{txn.error()};
   auto start = from_newest_snapshot(std::move(*genesis), store, *txn, o);

@@ -76,6 +76,21 @@ class OpenAddressingIndex {
     return i == kNotFound ? nullptr : &table_[i];
   }
 
+  // The first entry with `key` for which `match(entry)` also holds, for an index whose key is
+  // only a summary (a hash) of what decides equality: equal keys may then sit in one run
+  // (inserted with insert_absent), and `match` tells them apart.
+  template <typename Match>
+  const Entry* find_if(const Key& key, Match&& match) const noexcept {
+    uint32_t i = home_of(key);
+    for (uint32_t probes = 0; probes <= mask_; ++probes, i = (i + 1) & mask_) {
+      if (Traits::is_empty(table_[i])) return nullptr;
+      if (Traits::key_of(table_[i]) == key && match(static_cast<const Entry&>(table_[i]))) {
+        return &table_[i];
+      }
+    }
+    return nullptr;
+  }
+
   // Puts `entry` in the first empty entry of its probe run unless its key is already there.
   IndexInsert insert(const Entry& entry) noexcept {
     const Key key = Traits::key_of(entry);

@@ -261,12 +261,8 @@ int tail_events(const StateReader& r, const InspectOptions& o) {
       reported = lost;
     }
     if (st == shm::RingStatus::kOk) {
-      if (o.json) {
-        fmt::print("{}\n", event_to_json(r.names(), e).dump());
-      } else {
-        const nlohmann::json j = event_to_json(r.names(), e);
-        fmt::print("{}\n", j.dump());
-      }
+      // The ids are read from the live segment, under its seqlocks: r.names() only gives names.
+      fmt::print("{}\n", event_to_json(r.names(), e, r.read_event_ids(e)).dump());
       continue;
     }
     if (!o.watch || stop_requested()) return 0;

@@ -62,7 +62,7 @@ void default_client(Command& c, uint16_t client) {
   }
 }
 
-std::string describe(const State& names, const Event& e) {
+std::string describe(const State& names, const Event& e, const EventVenueIds& ids) {
   std::string s = fmt::format("seq {} {}", e.seq, to_string(e.type));
   if (e.type == EventType::kRejected) s += fmt::format(" {}", to_string(e.reason));
   if (e.type == EventType::kAlert) s += fmt::format(" {}", to_string(e.alert));
@@ -74,6 +74,10 @@ std::string describe(const State& names, const Event& e) {
   if (e.type == EventType::kFill) {
     s += fmt::format(" {} @ {} fee {} {}", to_string(e.qty), to_string(e.price),
                      to_string(e.amount), asset_name(names, e.asset));
+    if (!ids.trade_id.empty()) s += fmt::format(" trade {}", ids.trade_id.view());
+  }
+  if (e.type == EventType::kAcked && !ids.venue_order_id.empty()) {
+    s += fmt::format(" venue order {}", ids.venue_order_id.view());
   }
   return s;
 }
@@ -131,10 +135,11 @@ LineOutcome send_one(Client& client, const std::string& name, const std::string&
     }
     if (r.request != request) continue;  // unsolicited (e.g. a venue's fill): not ours
     if ((r.flags & kResponseDone) == 0) {
+      const EventVenueIds ids = client.state().read_event_ids(r.event);
       if (o.json) {
-        fmt::print("{}\n", event_to_json(client.state().names(), r.event).dump());
+        fmt::print("{}\n", event_to_json(client.state().names(), r.event, ids).dump());
       } else {
-        fmt::print("{}\n", describe(client.state().names(), r.event));
+        fmt::print("{}\n", describe(client.state().names(), r.event, ids));
       }
     } else if (!o.json) {
       fmt::print("seq {} applied (no events)\n", r.event.seq);

@@ -49,7 +49,7 @@ bool pass(uint16_t want, uint16_t have) {
 
 void print_orders(std::ostream& out, const State& s, const TableFilter& f) {
   Table t({"ID", "CLIENT", "CL_ID", "STRATEGY", "SYMBOL", "SIDE", "TYPE", "STATUS", "QTY", "PRICE",
-           "FILLED", "AVG", "REASON"});
+           "FILLED", "AVG", "REASON", "VENUE_ID"});
   for (uint32_t slot = 0; slot < s.header().next_unused_slot; ++slot) {
     const OrderRecord& o = s.order_at(slot);
     if (o.id == 0 || !pass(f.account, o.account) || !pass(f.strategy, o.strategy) ||
@@ -63,7 +63,8 @@ void print_orders(std::ostream& out, const State& s, const TableFilter& f) {
            o.price.is_zero() ? std::string("-") : to_string(o.price), to_string(o.filled_qty),
            o.avg_fill_price.is_zero() ? std::string("-") : to_string(o.avg_fill_price),
            o.reject_reason == RejectReason::kNone ? std::string()
-                                                  : std::string(to_string(o.reject_reason))});
+                                                  : std::string(to_string(o.reject_reason)),
+           std::string(s.venue_order_id(slot).view())});
   }
   t.print(out, "Orders");
 }

@@ -38,14 +38,28 @@ struct Pending {
   Command cmd;
 };
 
+// An order named by its engine id alone, client kNoIndex as a scenario line's "order_id" reads:
+// then `ose journal dump` shows the venue's answers as readable lines, not raw bytes.
+OrderRef by_engine_id(uint64_t order_id) {
+  OrderRef r{};
+  r.order_id = order_id;
+  r.client = kNoIndex;
+  return r;
+}
+
+uint64_t engine_seq(const Client& c) {
+  StateHeader h{};
+  return c.state().read_state_header(h) ? h.seq : 0;
+}
+
 class SimVenue {
  public:
   SimVenue(Client client, const VenueOptions& o)
       : c_(std::move(client)),
         o_(o),
         model_(VenueModelOptions{o.partial, static_cast<uint32_t>(o.reject_share * 1e6), o.seed}),
-        // Trade ids unique across venue restarts: microseconds since the epoch at start.
-        next_trade_id_(static_cast<uint64_t>(shm::wall_clock_ns() / 1000)) {
+        // Trade ids from the seed, new for each start once the engine has moved on (its seq).
+        session_(sim_venue_session(o.seed, engine_seq(c_))) {
     const State& names = c_.state().names();
     last_seen_.resize(names.instrument_count());
   }
@@ -150,12 +164,12 @@ class SimVenue {
       switch (a.kind) {
         case VenueActionKind::kAck:
           cmd = make_command(Op::kAck);
-          cmd.ack.ref.order_id = a.order_id;
-          cmd.ack.venue_order_id = a.order_id;
+          cmd.ack.ref = by_engine_id(a.order_id);
+          cmd.ack.venue_order_id = sim_venue_order_id(a.order_id);
           break;
         case VenueActionKind::kReject:
           cmd = make_command(Op::kVenueReject);
-          cmd.venue_reject.ref.order_id = a.order_id;
+          cmd.venue_reject.ref = by_engine_id(a.order_id);
           cmd.venue_reject.reason = a.reason;
           break;
         case VenueActionKind::kFill: {
@@ -163,8 +177,8 @@ class SimVenue {
           if (!c_.state().read_order(a.order_id, o)) continue;
           const InstrumentRecord& ins = c_.state().names().instrument(o.instrument);
           cmd = make_command(Op::kFill);
-          cmd.fill.ref.order_id = a.order_id;
-          cmd.fill.trade_id = next_trade_id_++;
+          cmd.fill.ref = by_engine_id(a.order_id);
+          cmd.fill.trade_id = sim_trade_id(session_, next_trade_++);
           cmd.fill.qty = a.qty;
           cmd.fill.price = a.price;
           cmd.fill.fee = venue_fee(ins, a.qty, a.price, a.liquidity);
@@ -176,11 +190,11 @@ class SimVenue {
         }
         case VenueActionKind::kCancelAck:
           cmd = make_command(Op::kCancelAck);
-          cmd.cancel_ack.order_id = a.order_id;
+          cmd.cancel_ack = by_engine_id(a.order_id);
           break;
         case VenueActionKind::kExpired:
           cmd = make_command(Op::kExpired);
-          cmd.expired.order_id = a.order_id;
+          cmd.expired = by_engine_id(a.order_id);
           break;
       }
       // Later actions of one order never overtake earlier ones: a due time is never earlier
@@ -205,7 +219,8 @@ class SimVenue {
   Client c_;
   VenueOptions o_;
   VenueModel model_;
-  uint64_t next_trade_id_;
+  uint64_t session_;
+  uint64_t next_trade_ = 1;
   uint64_t fills_ = 0;
   std::vector<MarketRecord> last_seen_;
   std::deque<Pending> pending_;
@@ -241,7 +256,7 @@ Run add_venue_command(CLI::App& app) {
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--ack-latency-us", o->ack_latency_us, "Delay before acks and rejects (µs)");
   cmd->add_option("--fill-latency-us", o->fill_latency_us, "Delay before fills (µs)");
-  cmd->add_option("--seed", o->seed, "Seed of the random rejects");
+  cmd->add_option("--seed", o->seed, "Seed of the random rejects and of the trade ids");
   cmd->add_flag("-q,--quiet", o->quiet, "No log lines");
   return [cmd, o]() { return cmd->parsed() ? run_venue(*o) : -1; };
 }

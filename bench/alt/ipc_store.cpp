@@ -161,7 +161,7 @@ std::string build_request(const Indices& ix, const OrderEvent& e, uint64_t reque
       first.source = ix.venue;
       first.cmd = make_command(Op::kAck);
       first.cmd.ack.ref = ref;
-      first.cmd.ack.venue_order_id = e.order_id;
+      first.cmd.ack.venue_order_id = VenueId::digits(e.order_id);
       return {};
     case OrderEventKind::kPartialFill:
     case OrderEventKind::kFill: {
@@ -169,7 +169,7 @@ std::string build_request(const Indices& ix, const OrderEvent& e, uint64_t reque
       first.cmd = make_command(Op::kFill);
       FillCmd& f = first.cmd.fill;
       f.ref = ref;
-      f.trade_id = e.trade_id;
+      f.trade_id = VenueId::digits(e.trade_id);
       f.qty = Qty::from_e8(e.qty_e8);
       f.price = Price::from_e8(e.price_e8);
       f.fee = Amount::from_e8(e.fee_e8);

@@ -316,14 +316,14 @@ std::string OseStore::apply(const OrderEvent& e) {
     case OrderEventKind::kAck: {
       Command c = make_command(Op::kAck);
       c.ack.ref.order_id = engine_ids_[e.order_id];
-      c.ack.venue_order_id = e.order_id;
+      c.ack.venue_order_id = VenueId::digits(e.order_id);
       return expect(round_trip(venue_, c), EventType::kAcked);
     }
     case OrderEventKind::kPartialFill:
     case OrderEventKind::kFill: {
       Command c = make_command(Op::kFill);
       c.fill.ref.order_id = engine_ids_[e.order_id];
-      c.fill.trade_id = e.trade_id;
+      c.fill.trade_id = VenueId::digits(e.trade_id);
       c.fill.qty = Qty::from_e8(e.qty_e8);
       c.fill.price = Price::from_e8(e.price_e8);
       c.fill.fee = Amount::from_e8(e.fee_e8);

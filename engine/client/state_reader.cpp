@@ -84,6 +84,47 @@ bool StateReader::read_order(uint64_t order_id, OrderRecord& out) const noexcept
   return read_order_slot(order_slot(order_id), out) && out.id == order_id;
 }
 
+bool StateReader::read_venue_order_id(uint64_t order_id, VenueId& out) const noexcept {
+  // Order, id, order again: the id is only ever written for the order in its slot, and order ids
+  // never return, so two reads naming order_id bracket an id copied while the slot held it.
+  OrderRecord o;
+  if (!read_order(order_id, o)) return false;
+  const uint32_t slot = order_slot(order_id);
+  if (!read_versioned(VersionedTable::kOrders, slot, state_.venue_order_id(slot), out)) {
+    return false;
+  }
+  return read_order(order_id, o);
+}
+
+bool StateReader::read_trade(uint64_t trade_seq, TradeRecord& out) const noexcept {
+  // The trade ring has no versions of its own: a record changes only when the window wraps onto
+  // it, inside an input, and every input holds the header's version odd (the global seqlock).
+  // So: the header says the window holds the trade; the record is copied between two equal even
+  // header versions (a whole record as of one input boundary); a second header, read after it,
+  // still says the window holds it — so at that boundary, between the two headers, it did.
+  StateHeader before{}, after{};
+  if (trade_seq == 0 || !read_state_header(before)) return false;
+  const uint64_t trades = state_.caps().trades;
+  const auto holds = [&](const StateHeader& h) {
+    return trade_seq <= h.trades_written && h.trades_written - (trade_seq - 1) <= trades;
+  };
+  if (!holds(before)) return false;
+  const TradeRecord& src = state_.trades()[(trade_seq - 1) % trades];
+  if (!read_versioned(VersionedTable::kHeader, 0, src, out)) return false;
+  return read_state_header(after) && holds(after);
+}
+
+EventVenueIds StateReader::read_event_ids(const Event& e) const noexcept {
+  EventVenueIds ids;
+  if (e.type == EventType::kFill) {
+    TradeRecord t{};
+    if (read_trade(e.trade_seq, t)) ids.trade_id = t.trade_id;
+  } else if (e.type == EventType::kAcked) {
+    if (!read_venue_order_id(e.order_id, ids.venue_order_id)) ids.venue_order_id = VenueId{};
+  }
+  return ids;
+}
+
 bool StateReader::read_balance(uint16_t account, uint16_t asset,
                                BalanceRecord& out) const noexcept {
   if (account >= account_count() || asset >= asset_count()) return false;
@@ -163,6 +204,9 @@ Result<StateReader::Copy> StateReader::copy(int attempts) const {
   }
   for (uint32_t slot = 0; slot < caps.orders && slot < s.header().next_unused_slot; ++slot) {
     ok = read_order_slot(slot, s.order_at(slot)) && ok;
+    ok = read_versioned(VersionedTable::kOrders, slot, state_.venue_order_id(slot),
+                        s.venue_order_id(slot)) &&
+         ok;
   }
   if (!ok) return Error{"the engine held some records mid-write for too long: is it stuck?"};
   return Copy{std::move(*c), false};

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "engine/core/event.hpp"
 #include "engine/core/record_versions.hpp"
 #include "engine/core/result.hpp"
 #include "engine/core/state.hpp"
@@ -51,6 +52,13 @@ class StateReader {
   bool read_state_header(StateHeader& out) const noexcept;
   bool read_order(uint64_t order_id, OrderRecord& out) const noexcept;
   bool read_order_slot(uint32_t slot, OrderRecord& out) const noexcept;
+  // The venue's id of a live order (empty until it is acked with one).
+  bool read_venue_order_id(uint64_t order_id, VenueId& out) const noexcept;
+  // The trade numbered `trade_seq` (a fill event's trade_seq) while the window still holds it.
+  bool read_trade(uint64_t trade_seq, TradeRecord& out) const noexcept;
+  // The venue ids `e` stands for (a fill's trade id, an ack's venue order id); an id that can no
+  // longer be read (the window moved on, the order's slot was reused) is left empty.
+  EventVenueIds read_event_ids(const Event& e) const noexcept;
   bool read_balance(uint16_t account, uint16_t asset, BalanceRecord& out) const noexcept;
   bool read_position(uint16_t account, uint16_t instrument, PositionRecord& out) const noexcept;
   bool read_strategy_position(uint16_t strategy, uint16_t instrument,

@@ -117,7 +117,7 @@ OSE_LAYOUT_ASSERT(CancelAllCmd, OSE_CANCEL_ALL_CMD_FIELDS, 0);
 
 struct AckCmd {
   OrderRef ref;
-  uint64_t venue_order_id;
+  VenueId venue_order_id;  // empty: keep what the order has
 };
 #define OSE_ACK_CMD_FIELDS(X) X(AckCmd, ref) X(AckCmd, venue_order_id)
 OSE_LAYOUT_ASSERT(AckCmd, OSE_ACK_CMD_FIELDS, 0);
@@ -135,7 +135,7 @@ OSE_LAYOUT_ASSERT(VenueRejectCmd, OSE_VENUE_REJECT_CMD_FIELDS, 0);
 
 struct FillCmd {
   OrderRef ref;
-  uint64_t trade_id;
+  VenueId trade_id;  // required: an empty or non-canonical id is MALFORMED
   Qty qty;
   Price price;
   Amount fee;
@@ -276,6 +276,8 @@ struct Input {
 
 static_assert(std::is_trivially_copyable_v<Command>);
 static_assert(sizeof(NewOrderCmd) <= 104 && sizeof(FillCmd) <= 104 && sizeof(TickCmd) <= 104);
+// The 48-byte trade id fills the union exactly: FillCmd has no byte to spare.
+static_assert(sizeof(FillCmd) == sizeof(Command::bytes) && sizeof(AckCmd) == 72);
 static_assert(sizeof(Command) == 112, "fits a 128-byte ring record with its header");
 static_assert(sizeof(Input) == 136);
 

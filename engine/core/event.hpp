@@ -39,7 +39,10 @@ struct Event {
   int64_t ts;
   uint64_t order_id;
   uint64_t cl_id;
-  uint64_t trade_id;
+  // Fill: 1 + the trade's number in the State's trade window (StateHeader::trades_written before
+  // it), 0 otherwise. The 48-byte id itself does not fit a 128-byte ring record beside the rest,
+  // so readers look it up: State::trade(trade_seq) while the window still holds it.
+  uint64_t trade_seq;
   EventType type;
   Op op;  // the input's op (rejects of non-order inputs need it)
   OrderStatus status;
@@ -60,7 +63,7 @@ struct Event {
 };
 // clang-format off
 #define OSE_EVENT_FIELDS(X)                                                                       \
-  X(Event, seq) X(Event, ts) X(Event, order_id) X(Event, cl_id) X(Event, trade_id)                \
+  X(Event, seq) X(Event, ts) X(Event, order_id) X(Event, cl_id) X(Event, trade_seq)               \
   X(Event, type) X(Event, op) X(Event, status) X(Event, side) X(Event, reason) X(Event, alert)    \
   X(Event, client) X(Event, account) X(Event, strategy) X(Event, instrument) X(Event, asset)      \
   X(Event, liquidity) X(Event, reserved0) X(Event, reserved1) X(Event, qty) X(Event, price)       \
@@ -78,6 +81,15 @@ constexpr Event make_event(EventType type) noexcept {
   e.client = e.account = e.strategy = e.instrument = e.asset = kNoIndex;
   return e;
 }
+
+// The venue's ids an event stands for, which it does not carry (trade_seq and order_id name
+// them): a fill's trade id and an ack's venue order id, each empty when the event has none or
+// its reader can no longer see it. Filled from a State the reader owns (event_venue_ids() in
+// engine/formats) or from the live segment (StateReader::read_event_ids()).
+struct EventVenueIds {
+  VenueId trade_id{};
+  VenueId venue_order_id{};
+};
 
 // Receives every event apply() emits, in order. Implementations must not throw; the hot path
 // ones copy the event into a ring.

@@ -313,11 +313,11 @@ void on_fill(Ctx& c) noexcept {
       f.fee_asset < s.asset_count() || (f.fee_asset == kNoIndex && f.fee.is_zero());
   // A fee may be negative (a rebate) but must be negatable: INT64_MIN has no opposite.
   if (!f.qty.is_positive() || !f.price.is_positive() || !fee_asset_ok ||
-      !in_range(f.liquidity, kLiquidityCount) || f.trade_id == 0 || f.fee.e8 == INT64_MIN) {
+      !in_range(f.liquidity, kLiquidityCount) || f.trade_id.empty() || !f.trade_id.well_formed() ||
+      f.fee.e8 == INT64_MIN) {
     c.count_reject(RejectReason::kMalformed);
     Event e = c.order_event(EventType::kRejected, o);
     e.reason = RejectReason::kMalformed;
-    e.trade_id = f.trade_id;
     c.emit(e);
     return;
   }
@@ -399,7 +399,7 @@ void on_fill(Ctx& c) noexcept {
   }
 
   // ---- commit ---------------------------------------------------------------------------
-  s.trade_remember(o.instrument, f.trade_id, o.id);
+  const uint64_t trade_seq = s.trade_remember(o.instrument, f.trade_id, o.id);
   o.reserved -= *release;
   for (int i = 0; i < post.count; ++i) {
     const Postings::Entry& e = post.entries[i];
@@ -430,7 +430,7 @@ void on_fill(Ctx& c) noexcept {
   st.max_drawdown = max(st.max_drawdown, st.peak_equity - equity);
 
   Event e = c.order_event(EventType::kFill, o);
-  e.trade_id = f.trade_id;
+  e.trade_seq = trade_seq;
   e.qty = f.qty;
   e.price = f.price;
   e.amount = fee;

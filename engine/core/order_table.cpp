@@ -13,6 +13,8 @@ uint32_t alloc_order_slot(State& s) noexcept {
   ++h.retire_head;
   OrderRecord& old = s.order_at(slot);
   if (old.cl_id != 0 && old.client != kNoIndex) s.index_erase(old.client, old.cl_id);
+  // Never-used slots are zero; a reused one must not show its last order's venue id.
+  s.venue_order_id(slot) = VenueId{};
   return slot;
 }
 

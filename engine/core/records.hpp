@@ -9,6 +9,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <string_view>
 #include <type_traits>
 
 #include "engine/core/enums.hpp"
@@ -33,6 +35,92 @@ constexpr uint32_t order_generation(uint64_t id) noexcept {
 constexpr uint64_t make_order_id(uint32_t generation, uint32_t slot) noexcept {
   return (static_cast<uint64_t>(generation) << 32) | slot;
 }
+
+// A venue's id of a trade or an order (DESIGN §4, §8): opaque bytes exactly as the venue sent
+// them — a UUID, `TCWJEG-FL4SZ-3FKGH6`, a digit string longer than 64 bits — at most kVenueIdLen
+// bytes, NUL-padded. Empty means none. The edges refuse an id with a NUL inside, and apply()
+// refuses one that is not well_formed(): padding not all NUL (so equal ids have equal bytes and
+// the length is where the first NUL is), or not UTF-8 (every JSON output must be able to show
+// it as sent).
+inline constexpr int kVenueIdLen = 48;
+
+struct alignas(8) VenueId {  // 8-aligned: readers copy it in 8-byte words
+  char bytes[kVenueIdLen];
+
+  size_t size() const noexcept { return strnlen(bytes, kVenueIdLen); }
+  bool empty() const noexcept { return bytes[0] == '\0'; }
+  std::string_view view() const noexcept { return std::string_view(bytes, size()); }
+  // Nothing but NULs after the id: the one byte representation of each id.
+  bool canonical() const noexcept {
+    for (size_t i = size(); i < kVenueIdLen; ++i) {
+      if (bytes[i] != '\0') return false;
+    }
+    return true;
+  }
+  // canonical() and valid UTF-8 (no overlong forms, no surrogates, ≤ U+10FFFF).
+  bool well_formed() const noexcept {
+    if (!canonical()) return false;
+    const size_t n = size();
+    size_t i = 0;
+    while (i < n) {
+      const auto b = static_cast<unsigned char>(bytes[i]);
+      if (b < 0x80) {
+        ++i;
+        continue;
+      }
+      size_t len = 0;
+      uint32_t cp = 0;
+      if ((b & 0xE0) == 0xC0) {
+        len = 2;
+        cp = b & 0x1Fu;
+      } else if ((b & 0xF0) == 0xE0) {
+        len = 3;
+        cp = b & 0x0Fu;
+      } else if ((b & 0xF8) == 0xF0) {
+        len = 4;
+        cp = b & 0x07u;
+      } else {
+        return false;
+      }
+      if (i + len > n) return false;
+      for (size_t k = 1; k < len; ++k) {
+        const auto c = static_cast<unsigned char>(bytes[i + k]);
+        if ((c & 0xC0) != 0x80) return false;
+        cp = (cp << 6) | (c & 0x3Fu);
+      }
+      const uint32_t min = len == 2 ? 0x80u : len == 3 ? 0x800u : 0x10000u;
+      if (cp < min || cp > 0x10FFFFu || (cp >= 0xD800u && cp <= 0xDFFFu)) return false;
+      i += len;
+    }
+    return true;
+  }
+  friend bool operator==(const VenueId& a, const VenueId& b) noexcept {
+    return std::memcmp(a.bytes, b.bytes, kVenueIdLen) == 0;
+  }
+
+  // False (and `out` untouched) when `id` is longer than kVenueIdLen or holds a NUL byte.
+  static bool from(std::string_view id, VenueId& out) noexcept {
+    if (id.size() > kVenueIdLen || id.find('\0') != std::string_view::npos) return false;
+    out = VenueId{};
+    std::memcpy(out.bytes, id.data(), id.size());
+    return true;
+  }
+  // The decimal digits of `n` (a JSON integer id, and every id of journal format 1); 0 gives
+  // "0", not an empty id.
+  static VenueId digits(uint64_t n) noexcept {
+    char tmp[20];
+    int len = 0;
+    do {
+      tmp[len++] = static_cast<char>('0' + n % 10);
+      n /= 10;
+    } while (n != 0);
+    VenueId out{};
+    for (int i = 0; i < len; ++i) out.bytes[i] = tmp[len - 1 - i];
+    return out;
+  }
+};
+#define OSE_VENUE_ID_FIELDS(X) X(VenueId, bytes)
+OSE_LAYOUT_ASSERT(VenueId, OSE_VENUE_ID_FIELDS, 0);
 
 struct AssetRecord {
   char code[kNameLen];
@@ -225,10 +313,12 @@ enum OrderFlags : uint8_t {
   kFlagTriggered = 1u << 5,    // a conditional order that has been triggered
 };
 
+// The venue's order id is not here but in a parallel table of VenueId by slot
+// (State::venue_order_id): it is written once, on ack, and only read for display, so the
+// record every input touches stays three cache lines (docs/design/0001, "Venue ids").
 struct OrderRecord {
   uint64_t id;  // 0 while the slot has never been used
   uint64_t cl_id;
-  uint64_t venue_order_id;
   uint64_t linked_id;  // bracket: entry → SL exit; exit → sibling exit (OCO)
   uint16_t client;
   uint16_t account;
@@ -267,8 +357,8 @@ struct OrderRecord {
 };
 // clang-format off
 #define OSE_ORDER_RECORD_FIELDS(X)                                                                \
-  X(OrderRecord, id) X(OrderRecord, cl_id) X(OrderRecord, venue_order_id)                         \
-  X(OrderRecord, linked_id) X(OrderRecord, client) X(OrderRecord, account)                        \
+  X(OrderRecord, id) X(OrderRecord, cl_id) X(OrderRecord, linked_id) X(OrderRecord, client)       \
+  X(OrderRecord, account)                                                                         \
   X(OrderRecord, strategy) X(OrderRecord, instrument) X(OrderRecord, side) X(OrderRecord, type)   \
   X(OrderRecord, tif) X(OrderRecord, status) X(OrderRecord, reject_reason)                        \
   X(OrderRecord, flags) X(OrderRecord, reserved0) X(OrderRecord, lock_asset)                      \
@@ -282,9 +372,10 @@ struct OrderRecord {
 // clang-format on
 
 // A fill that has been applied; kept in a FIFO ring so duplicate trade ids are detected for the
-// last `max_trades` fills.
+// last `max_trades` fills. The full id is here: the trade index only holds its hash, and a hash
+// match is confirmed against this record (dedup is exact). One cache line.
 struct TradeRecord {
-  uint64_t trade_id;
+  VenueId trade_id;
   uint64_t order_id;
   uint16_t instrument;
   uint16_t reserved0;
@@ -347,16 +438,17 @@ struct ClientOrderIndexEntry {
   X(ClientOrderIndexEntry, client) X(ClientOrderIndexEntry, reserved)
 // clang-format on
 
-// Entry in the (instrument, trade_id) → trade ring position hash table.
+// Entry in the (instrument, trade_id) → trade ring position hash table. It keeps the 64-bit hash
+// of the (instrument, id) pair, which finds candidates; the TradeRecord at ring_pos decides.
 struct TradeIndexEntry {
-  uint64_t trade_id;
+  uint64_t hash;
   uint32_t ring_pos;  // kNoSlot = empty
   uint16_t instrument;
   uint16_t reserved;
 };
 // clang-format off
 #define OSE_TRADE_INDEX_ENTRY_FIELDS(X)                                                           \
-  X(TradeIndexEntry, trade_id) X(TradeIndexEntry, ring_pos) X(TradeIndexEntry, instrument)        \
+  X(TradeIndexEntry, hash) X(TradeIndexEntry, ring_pos) X(TradeIndexEntry, instrument)            \
   X(TradeIndexEntry, reserved)
 // clang-format on
 
@@ -382,7 +474,8 @@ OSE_ASSERT_RECORD(TradeRecord, OSE_TRADE_RECORD_FIELDS);
 OSE_ASSERT_RECORD(LedgerEntry, OSE_LEDGER_ENTRY_FIELDS);
 OSE_ASSERT_RECORD(ClientOrderIndexEntry, OSE_CLIENT_ORDER_INDEX_ENTRY_FIELDS);
 OSE_ASSERT_RECORD(TradeIndexEntry, OSE_TRADE_INDEX_ENTRY_FIELDS);
-static_assert(sizeof(OrderRecord) == 200, "order record layout changed: bump layout version");
+static_assert(sizeof(OrderRecord) == 192, "order record layout changed: bump layout version");
+static_assert(sizeof(TradeRecord) == 64);
 static_assert(sizeof(LedgerEntry) == 64);
 
 }  // namespace ose

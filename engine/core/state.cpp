@@ -41,6 +41,7 @@ void for_each_canonical_range(const State& s, F&& f) {
   range(0, sizeof(StateHeader));
   range(o.assets, o.orders - o.assets);  // the per-entity tables, assets to trigger books
   range(o.orders, uint64_t{h.next_unused_slot} * sizeof(OrderRecord));
+  range(o.venue_order_ids, uint64_t{h.next_unused_slot} * sizeof(VenueId));
   range(o.retire_ring, uint64_t{h.caps.orders} * sizeof(uint32_t));
   range(o.trades, std::min<uint64_t>(h.trades_written, h.caps.trades) * sizeof(TradeRecord));
   range(o.ledger, std::min<uint64_t>(h.ledger_written, h.caps.ledger) * sizeof(LedgerEntry));
@@ -85,6 +86,7 @@ StateOffsets State::layout_for(const StateCapacities& c) noexcept {
   place(o.markets, uint64_t{c.instruments} * sizeof(MarketRecord));
   place(o.trigger_books, uint64_t{c.instruments} * sizeof(TriggerBookRecord));
   place(o.orders, uint64_t{c.orders} * sizeof(OrderRecord));
+  place(o.venue_order_ids, uint64_t{c.orders} * sizeof(VenueId));
   place(o.retire_ring, uint64_t{c.orders} * sizeof(uint32_t));
   place(o.order_index, uint64_t{c.order_index} * sizeof(ClientOrderIndexEntry));
   place(o.trades, uint64_t{c.trades} * sizeof(TradeRecord));
@@ -273,12 +275,21 @@ void State::index_erase(uint16_t client_index, uint64_t cl_id) noexcept {
   order_index_view().erase(ClientOrderKey{client_index, cl_id});
 }
 
-bool State::trade_seen(uint16_t instrument_index, uint64_t trade_id) noexcept {
-  return trade_index_view().find(TradeKey{instrument_index, trade_id}) != nullptr;
+uint64_t trade_id_hash(uint16_t instrument, const VenueId& id) noexcept {
+  return XXH3_64bits_withSeed(id.bytes, id.size(), instrument);
 }
 
-void State::trade_remember(uint16_t instrument_index, uint64_t trade_id,
-                           uint64_t order_id) noexcept {
+bool State::trade_seen(uint16_t instrument_index, const VenueId& trade_id) noexcept {
+  const TradeRecord* ring = trades();
+  const TradeKey key{instrument_index, trade_id_hash(instrument_index, trade_id)};
+  // Equal hashes only nominate: the id in the ring decides (a collision is two trades).
+  return trade_index_view().find_if(key, [&](const TradeIndexEntry& e) {
+    return ring[e.ring_pos].trade_id == trade_id;
+  }) != nullptr;
+}
+
+uint64_t State::trade_remember(uint16_t instrument_index, const VenueId& trade_id,
+                               uint64_t order_id) noexcept {
   StateHeader& h = header();
   TradeIndex index = trade_index_view();
   const auto pos = static_cast<uint32_t>(h.trades_written % h.caps.trades);
@@ -286,13 +297,23 @@ void State::trade_remember(uint16_t instrument_index, uint64_t trade_id,
   if (h.trades_written >= h.caps.trades) {
     // The window is full: forget the oldest trade id before reusing its ring position. It is
     // matched by position, not key: the entry that points at this ring slot is the one to go.
-    index.erase_if(TradeKey{slot.instrument, slot.trade_id},
+    index.erase_if(TradeKey{slot.instrument, trade_id_hash(slot.instrument, slot.trade_id)},
                    [pos](const TradeIndexEntry& e) { return e.ring_pos == pos; });
   }
   slot = TradeRecord{trade_id, order_id, instrument_index, 0, 0};
   // fills.cpp asked trade_seen() first, and load factor ≤ 1/2 (index capacity ≥ 2 × ring size).
-  index.insert_absent(TradeIndexEntry{trade_id, pos, instrument_index, 0});
-  ++h.trades_written;
+  index.insert_absent(
+      TradeIndexEntry{trade_id_hash(instrument_index, trade_id), pos, instrument_index, 0});
+  return ++h.trades_written;
+}
+
+const TradeRecord* State::trade(uint64_t trade_seq) const noexcept {
+  const StateHeader& h = header();
+  if (trade_seq == 0 || trade_seq > h.trades_written ||
+      h.trades_written - (trade_seq - 1) > h.caps.trades) {
+    return nullptr;
+  }
+  return &trades()[(trade_seq - 1) % h.caps.trades];
 }
 
 void State::rebuild_indices() noexcept {
@@ -309,8 +330,8 @@ void State::rebuild_indices() noexcept {
   const uint64_t n = std::min<uint64_t>(h.trades_written, h.caps.trades);
   for (uint64_t pos = 0; pos < n; ++pos) {
     const TradeRecord& t = trades()[pos];
-    trade_index.insert_absent(
-        TradeIndexEntry{t.trade_id, static_cast<uint32_t>(pos), t.instrument, 0});
+    trade_index.insert_absent(TradeIndexEntry{trade_id_hash(t.instrument, t.trade_id),
+                                              static_cast<uint32_t>(pos), t.instrument, 0});
   }
 }
 
@@ -367,7 +388,7 @@ Result<bool> State::restore(std::string_view bytes) {
   const StateOffsets& o = incoming.offsets;
   const uint64_t expected =
       sizeof(StateHeader) + (o.orders - o.assets) +
-      uint64_t{incoming.next_unused_slot} * sizeof(OrderRecord) +
+      uint64_t{incoming.next_unused_slot} * (sizeof(OrderRecord) + sizeof(VenueId)) +
       uint64_t{incoming.caps.orders} * sizeof(uint32_t) +
       std::min<uint64_t>(incoming.trades_written, incoming.caps.trades) * sizeof(TradeRecord) +
       std::min<uint64_t>(incoming.ledger_written, incoming.caps.ledger) * sizeof(LedgerEntry);
@@ -434,6 +455,7 @@ std::string State::integrity_problem() const {
   }
   for (uint32_t slot = 0; slot < used; ++slot) {
     const OrderRecord& o = order_at(slot);
+    if (!venue_order_id(slot).well_formed()) return fmt::format("venue order id in slot {}", slot);
     if (o.id == 0) continue;
     if (order_slot(o.id) != slot || !in_range(static_cast<unsigned>(o.side), kSideCount) ||
         !in_range(static_cast<unsigned>(o.type), kOrderTypeCount) ||
@@ -481,7 +503,10 @@ std::string State::integrity_problem() const {
   }
   const uint64_t trade_count = std::min<uint64_t>(h.trades_written, c.trades);
   for (uint64_t k = 0; k < trade_count; ++k) {
-    if (trades()[k].instrument >= c.instruments) return fmt::format("trade {}", k);
+    const TradeRecord& t = trades()[k];
+    if (t.instrument >= c.instruments || t.trade_id.empty() || !t.trade_id.well_formed()) {
+      return fmt::format("trade {}", k);
+    }
   }
   const uint64_t entries = std::min<uint64_t>(h.ledger_written, c.ledger);
   for (uint64_t k = 0; k < entries; ++k) {

@@ -23,7 +23,9 @@ namespace ose {
 inline constexpr uint64_t kStateMagic = 0x3130'4554'4154'5345ull;  // "ESTATE01" little-endian
 // 2: the header counts one more reject reason (ROLE_NOT_PERMITTED) and one more alert
 // (FILL_PRICE_OUTSIDE_LIMIT); a snapshot of version 1 has the shorter header.
-inline constexpr uint32_t kStateLayoutVersion = 2;
+// 3: venue ids are strings (VenueId): TradeRecord and TradeIndexEntry changed, the order's
+// venue id moved to the venue_order_ids table.
+inline constexpr uint32_t kStateLayoutVersion = 3;
 
 struct StateCapacities {
   uint32_t assets;
@@ -49,17 +51,17 @@ OSE_LAYOUT_ASSERT(StateCapacities, OSE_STATE_CAPACITIES_FIELDS, 0);
 // Byte offsets of every table from the start of the region.
 struct StateOffsets {
   uint64_t assets, instruments, accounts, balances, strategies, clients, positions,
-      strategy_positions, markets, trigger_books, orders, retire_ring, order_index, trades,
-      trade_index, ledger, end;
+      strategy_positions, markets, trigger_books, orders, venue_order_ids, retire_ring, order_index,
+      trades, trade_index, ledger, end;
 };
 // clang-format off
 #define OSE_STATE_OFFSETS_FIELDS(X)                                                               \
   X(StateOffsets, assets) X(StateOffsets, instruments) X(StateOffsets, accounts)                  \
   X(StateOffsets, balances) X(StateOffsets, strategies) X(StateOffsets, clients)                  \
   X(StateOffsets, positions) X(StateOffsets, strategy_positions) X(StateOffsets, markets)         \
-  X(StateOffsets, trigger_books) X(StateOffsets, orders) X(StateOffsets, retire_ring)             \
-  X(StateOffsets, order_index) X(StateOffsets, trades) X(StateOffsets, trade_index)               \
-  X(StateOffsets, ledger) X(StateOffsets, end)
+  X(StateOffsets, trigger_books) X(StateOffsets, orders) X(StateOffsets, venue_order_ids)         \
+  X(StateOffsets, retire_ring) X(StateOffsets, order_index) X(StateOffsets, trades)               \
+  X(StateOffsets, trade_index) X(StateOffsets, ledger) X(StateOffsets, end)
 // clang-format on
 OSE_LAYOUT_ASSERT(StateOffsets, OSE_STATE_OFFSETS_FIELDS, 0);
 
@@ -180,6 +182,11 @@ class State {
     touch(VersionedTable::kOrders, slot);
     return table<OrderRecord>(&StateOffsets::orders)[slot];
   }
+  // The venue's id of the order in `slot`, beside the OrderRecord and under the same version.
+  VenueId& venue_order_id(uint32_t slot) noexcept {
+    touch(VersionedTable::kOrders, slot);
+    return table<VenueId>(&StateOffsets::venue_order_ids)[slot];
+  }
   uint32_t* retire_ring() noexcept { return table<uint32_t>(&StateOffsets::retire_ring); }
   ClientOrderIndexEntry* order_index() noexcept {
     return table<ClientOrderIndexEntry>(&StateOffsets::order_index);
@@ -225,6 +232,9 @@ class State {
   const OrderRecord& order_at(uint32_t slot) const noexcept {
     return ctable<OrderRecord>(&StateOffsets::orders)[slot];
   }
+  const VenueId& venue_order_id(uint32_t slot) const noexcept {
+    return ctable<VenueId>(&StateOffsets::venue_order_ids)[slot];
+  }
   const LedgerEntry* ledger() const noexcept { return ctable<LedgerEntry>(&StateOffsets::ledger); }
   const TradeRecord* trades() const noexcept { return ctable<TradeRecord>(&StateOffsets::trades); }
 
@@ -244,9 +254,14 @@ class State {
   // (client, cl_id) index maintenance; used by apply() and by restore.
   bool index_insert(uint16_t client, uint64_t cl_id, uint32_t slot) noexcept;
   void index_erase(uint16_t client, uint64_t cl_id) noexcept;
-  // Trade-id dedup window maintenance.
-  bool trade_seen(uint16_t instrument, uint64_t trade_id) noexcept;
-  void trade_remember(uint16_t instrument, uint64_t trade_id, uint64_t order_id) noexcept;
+  // Trade-id dedup window maintenance. Exact: the index finds candidates by a 64-bit hash, the
+  // full id in the trade ring decides, so two ids with equal hashes are still two trades.
+  bool trade_seen(uint16_t instrument, const VenueId& trade_id) noexcept;
+  // Returns the trade's number in the window, 1-based (Event::trade_seq).
+  uint64_t trade_remember(uint16_t instrument, const VenueId& trade_id, uint64_t order_id) noexcept;
+  // The trade numbered `trade_seq` while the window still holds it; nullptr once it has been
+  // overwritten (or for 0 / a number not yet written).
+  const TradeRecord* trade(uint64_t trade_seq) const noexcept;
 
   // Deep copy into a new region (tests, the persistence replica).
   Result<State> clone() const;

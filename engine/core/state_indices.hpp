@@ -1,5 +1,5 @@
 // How the State's two hash indices key their entries: (client, cl_id) → order slot and
-// (instrument, trade_id) → trade ring position. Both are shm::OpenAddressingIndex views over
+// (instrument, trade id hash) → trade ring position. Both are shm::OpenAddressingIndex views over
 // tables in the State region; the tables are derived data (rebuilt on restore, not serialized),
 // but they are still laid out deterministically.
 #pragma once
@@ -41,17 +41,23 @@ struct ClientOrderIndexTraits {
 };
 using ClientOrderIndex = shm::OpenAddressingIndex<ClientOrderIndexTraits>;
 
+// A trade index key is the id's hash, not the id: equal keys only say "maybe the same trade", and
+// State::trade_seen() compares the full ids in the trade ring (OpenAddressingIndex::find_if).
 struct TradeKey {
   uint16_t instrument;
-  uint64_t trade_id;
+  uint64_t hash;  // trade_id_hash(instrument, id)
   bool operator==(const TradeKey&) const = default;
 };
+
+// xxHash3-64 of the id's bytes, seeded with the instrument: equal ids of two instruments are two
+// trades and should not share a probe run.
+uint64_t trade_id_hash(uint16_t instrument, const VenueId& id) noexcept;
 
 struct TradeIndexTraits {
   using Entry = TradeIndexEntry;
   using Key = TradeKey;
-  static uint64_t hash(const Key& k) noexcept { return pair_hash(k.instrument, k.trade_id); }
-  static Key key_of(const Entry& e) noexcept { return Key{e.instrument, e.trade_id}; }
+  static uint64_t hash(const Key& k) noexcept { return k.hash; }
+  static Key key_of(const Entry& e) noexcept { return Key{e.instrument, e.hash}; }
   static bool is_empty(const Entry& e) noexcept { return e.ring_pos == kNoSlot; }
   static constexpr Entry kEmpty{0, kNoSlot, 0, 0};
 };

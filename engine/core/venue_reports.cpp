@@ -6,10 +6,9 @@ namespace ose::detail {
 
 namespace {
 
-// Common prologue: lookup, account binding, transition (dispatch() has checked the role).
-// Returns the order and its next status, or nullptr when the input was refused (and already
-// reported).
-OrderRecord* venue_order(Ctx& c, const OrderRef& ref, OrderEvent ev, OrderStatus& next) noexcept {
+// Lookup and account binding (dispatch() has checked the role). Returns the order, or nullptr
+// when the input was refused (and already reported).
+OrderRecord* venue_order_found(Ctx& c, const OrderRef& ref) noexcept {
   OrderRecord* o = find_ref(c, ref);
   if (o == nullptr) {
     c.reject(RejectReason::kUnknownOrder, ref.client, ref.cl_id, ref.order_id);
@@ -19,6 +18,14 @@ OrderRecord* venue_order(Ctx& c, const OrderRef& ref, OrderEvent ev, OrderStatus
     c.reject(RejectReason::kAccountNotPermitted, ref.client, ref.cl_id, ref.order_id);
     return nullptr;
   }
+  return o;
+}
+
+// Common prologue: lookup, account binding, transition. Returns the order and its next status,
+// or nullptr when the input was refused (and already reported).
+OrderRecord* venue_order(Ctx& c, const OrderRef& ref, OrderEvent ev, OrderStatus& next) noexcept {
+  OrderRecord* o = venue_order_found(c, ref);
+  if (o == nullptr) return nullptr;
   next = transition(c, *o, ev);
   return next == fsm::kX ? nullptr : o;
 }
@@ -27,11 +34,21 @@ OrderRecord* venue_order(Ctx& c, const OrderRef& ref, OrderEvent ev, OrderStatus
 
 void on_ack(Ctx& c) noexcept {
   const AckCmd& a = c.in.cmd.ack;
-  OrderStatus next{};
-  OrderRecord* o = venue_order(c, a.ref, OrderEvent::kAck, next);
+  // The checks run in on_fill's order: the order, the source's rights, the input's fields (a
+  // venue id that is not well formed is MALFORMED and changes nothing), then the transition.
+  OrderRecord* o = venue_order_found(c, a.ref);
   if (o == nullptr) return;
+  if (!a.venue_order_id.well_formed()) {
+    c.count_reject(RejectReason::kMalformed);
+    Event e = c.order_event(EventType::kRejected, *o);
+    e.reason = RejectReason::kMalformed;
+    c.emit(e);
+    return;
+  }
+  const OrderStatus next = transition(c, *o, OrderEvent::kAck);
+  if (next == fsm::kX) return;
   o->status = next;
-  if (a.venue_order_id != 0) o->venue_order_id = a.venue_order_id;
+  if (!a.venue_order_id.empty()) c.s.venue_order_id(order_slot(o->id)) = a.venue_order_id;
   o->updated_ts = c.ts();
   Event e = c.order_event(EventType::kAcked, *o);
   c.emit(e);

@@ -40,6 +40,12 @@ json position_json(const State& s, const PositionRecord& p, uint16_t instrument)
   return j;
 }
 
+// A venue id exactly as the venue sent it; null when there is none. apply() keeps only
+// well-formed ids, so a malformed one is a torn or damaged read, and JSON cannot show it anyway.
+json venue_id_json(const VenueId& id) {
+  return id.empty() || !id.well_formed() ? json(nullptr) : json(std::string(id.view()));
+}
+
 }  // namespace
 
 std::string asset_name(const State& s, uint16_t i) {
@@ -80,7 +86,7 @@ json order_to_json(const State& s, const OrderRecord& o) {
   j["reject_reason"] =
       o.reject_reason == RejectReason::kNone ? json(nullptr) : json(to_string(o.reject_reason));
   j["reserved"] = dec(o.reserved);
-  j["venue_order_id"] = o.venue_order_id;
+  j["venue_order_id"] = venue_id_json(s.venue_order_id(order_slot(o.id)));
   j["post_only"] = (o.flags & kFlagPostOnly) != 0;
   j["reduce_only"] = (o.flags & kFlagReduceOnly) != 0;
   j["expire_ts"] = o.expire_ts;
@@ -224,7 +230,25 @@ json state_to_json(const State& s) {
   return out;
 }
 
+EventVenueIds event_venue_ids(const State& s, const Event& e) {
+  EventVenueIds ids;
+  if (e.type == EventType::kFill) {
+    // Not there only for a reader so far behind that the trade window no longer holds the fill.
+    if (const TradeRecord* t = s.trade(e.trade_seq)) ids.trade_id = t->trade_id;
+  } else if (e.type == EventType::kAcked) {
+    // The id the order holds (an order id names one order forever).
+    if (const OrderRecord* o = s.find_order(e.order_id)) {
+      ids.venue_order_id = s.venue_order_id(order_slot(o->id));
+    }
+  }
+  return ids;
+}
+
 json event_to_json(const State& s, const Event& e) {
+  return event_to_json(s, e, event_venue_ids(s, e));
+}
+
+json event_to_json(const State& s, const Event& e, const EventVenueIds& ids) {
   json j;
   j["seq"] = e.seq;
   j["ts"] = e.ts;
@@ -252,14 +276,18 @@ json event_to_json(const State& s, const Event& e) {
       j["reason"] = to_string(e.reason);
       j["op"] = to_string(e.op);
       break;
-    case EventType::kFill:
-      j["trade_id"] = e.trade_id;
+    case EventType::kAcked:
+      j["venue_order_id"] = venue_id_json(ids.venue_order_id);
+      break;
+    case EventType::kFill: {
+      j["trade_id"] = venue_id_json(ids.trade_id);
       j["qty"] = dec(e.qty);
       j["price"] = dec(e.price);
       j["fee"] = dec(e.amount);
       j["fee_asset"] = name_or_null(asset_name(s, e.asset));
       j["liquidity"] = to_string(e.liquidity);
       break;
+    }
     case EventType::kTriggered:
     case EventType::kCreated:
       j["qty"] = dec(e.qty);

@@ -11,7 +11,13 @@
 namespace ose {
 
 nlohmann::json state_to_json(const State& state);
+// An event of a State the caller owns (replay, a copy): its venue ids come from that State.
 nlohmann::json event_to_json(const State& state, const Event& event);
+// An event whose venue ids the caller looked up (a live reader: StateReader::read_event_ids);
+// `names` is only used for names.
+nlohmann::json event_to_json(const State& names, const Event& event, const EventVenueIds& ids);
+// The venue ids of `event` as `state` holds them: the trade window, the order's venue id.
+EventVenueIds event_venue_ids(const State& state, const Event& event);
 nlohmann::json order_to_json(const State& state, const OrderRecord& order);
 
 // Table names for display: null JSON / "?" for kNoIndex or out-of-range indices.

@@ -66,7 +66,7 @@ class Fields {
     return *parsed;
   }
 
-  // Unsigned ids (cl_id, trade_id, order_id, venue_order_id): a JSON integer or digit string.
+  // Unsigned ids (cl_id, order_id): a JSON integer or digit string.
   uint64_t id(const char* key, bool required) {
     if (!has(key)) {
       if (required) fail(fmt::format("missing field \"{}\"", key));
@@ -97,6 +97,39 @@ class Fields {
     }
     fail(fmt::format("field \"{}\" must be a non-negative integer", key));
     return 0;
+  }
+
+  // Venue ids (trade_id, venue_order_id, DESIGN §8): a string of 1 to kVenueIdLen bytes kept as
+  // sent, or a non-negative JSON integer, which means its decimal digits. A number beyond 64
+  // bits arrives from the JSON reader as a float and is refused: its digits are already lost.
+  VenueId venue_id(const char* key, bool required) {
+    if (!has(key)) {
+      if (required) fail(fmt::format("missing field \"{}\"", key));
+      return VenueId{};
+    }
+    const json& v = j_[key];
+    if (v.is_number_unsigned()) return VenueId::digits(v.get<uint64_t>());
+    if (v.is_number_integer() && v.get<int64_t>() >= 0) {
+      return VenueId::digits(static_cast<uint64_t>(v.get<int64_t>()));
+    }
+    if (!v.is_string()) {
+      fail(fmt::format(
+          "field \"{}\" must be a string (or a non-negative integer below 2^64; send longer ids "
+          "as strings)",
+          key));
+      return VenueId{};
+    }
+    const std::string& id = v.get_ref<const std::string&>();
+    VenueId out{};
+    if (id.empty()) {
+      fail(fmt::format("field \"{}\" must not be empty", key));
+    } else if (id.size() > static_cast<size_t>(kVenueIdLen)) {
+      fail(fmt::format("field \"{}\" is {} bytes long; venue ids are at most {} bytes", key,
+                       id.size(), kVenueIdLen));
+    } else if (!VenueId::from(id, out)) {
+      fail(fmt::format("field \"{}\" must not contain a NUL character", key));
+    }
+    return out;
   }
 
   int64_t integer(const char* key, bool required, int64_t lo, int64_t hi) {
@@ -281,7 +314,7 @@ Result<ScenarioLine> parse_scenario_line(const State& s, std::string_view line, 
     c = make_command(Op::kAck);
     ref_keys_ok({"venue_order_id"});
     c.ack.ref = parse_ref(f, s);
-    c.ack.venue_order_id = f.id("venue_order_id", false);
+    c.ack.venue_order_id = f.venue_id("venue_order_id", false);
   } else if (op == "venue_reject") {
     c = make_command(Op::kVenueReject);
     ref_keys_ok({"reason"});
@@ -293,7 +326,7 @@ Result<ScenarioLine> parse_scenario_line(const State& s, std::string_view line, 
     ref_keys_ok({"trade_id", "qty", "price", "fee", "fee_asset", "liquidity"});
     FillCmd& fl = c.fill;
     fl.ref = parse_ref(f, s);
-    fl.trade_id = f.id("trade_id", true);
+    fl.trade_id = f.venue_id("trade_id", true);
     fl.qty = Qty::from_e8(f.decimal("qty", true));
     fl.price = Price::from_e8(f.decimal("price", true));
     fl.fee = Amount::from_e8(f.decimal("fee", false));

@@ -55,6 +55,16 @@ void put_decimal(json& j, const char* key, int64_t e8, bool always = false) {
   if (always || e8 != 0) j[key] = format_decimal_e8(e8);
 }
 
+// As sent when it can be JSON text at all; an id that is not (not UTF-8, bytes after its end) is
+// not readable and the command is written raw.
+void put_venue_id(json& j, const char* key, const VenueId& id, bool& ok) {
+  if (id.well_formed()) {
+    j[key] = std::string(id.view());
+  } else {
+    ok = false;
+  }
+}
+
 json readable(const State& s, const Command& c, bool& ok) {
   Namer n{s};
   json j;
@@ -111,7 +121,9 @@ json readable(const State& s, const Command& c, bool& ok) {
     case Op::kAck:
       j["op"] = "ack";
       put_ref(j, n, c.ack.ref);
-      if (c.ack.venue_order_id != 0) j["venue_order_id"] = c.ack.venue_order_id;
+      if (!c.ack.venue_order_id.empty()) {
+        put_venue_id(j, "venue_order_id", c.ack.venue_order_id, n.ok);
+      }
       break;
     case Op::kVenueReject:
       j["op"] = "venue_reject";
@@ -121,7 +133,7 @@ json readable(const State& s, const Command& c, bool& ok) {
     case Op::kFill:
       j["op"] = "fill";
       put_ref(j, n, c.fill.ref);
-      j["trade_id"] = c.fill.trade_id;
+      put_venue_id(j, "trade_id", c.fill.trade_id, n.ok);
       put_decimal(j, "qty", c.fill.qty.e8, true);
       put_decimal(j, "price", c.fill.price.e8, true);
       put_decimal(j, "fee", c.fill.fee.e8);

@@ -26,7 +26,7 @@ namespace ose {
 
 inline constexpr uint64_t kStateSegmentMagic = 0x3145'5441'5453'454Full;   // "OESTATE1"
 inline constexpr uint64_t kClientSegmentMagic = 0x3154'4e45'494c'434Full;  // "OCLIENT1"
-inline constexpr uint32_t kSharedLayoutVersion = 1;
+inline constexpr uint32_t kSharedLayoutVersion = 2;  // 2: string venue ids (VenueId)
 inline constexpr uint32_t kStateSegmentKind = 1;
 inline constexpr uint32_t kClientSegmentKind = 2;
 
@@ -247,6 +247,7 @@ inline constexpr size_t align_page(size_t n) noexcept {
   S(CommandRecord, OSE_COMMAND_RECORD_FIELDS)                                                     \
   S(Command, OSE_COMMAND_FIELDS)                                                                  \
   S(OrderRef, OSE_ORDER_REF_FIELDS)                                                               \
+  S(VenueId, OSE_VENUE_ID_FIELDS)                                                                 \
   S(BalanceCmd, OSE_BALANCE_CMD_FIELDS)                                                           \
   S(NewOrderCmd, OSE_NEW_ORDER_CMD_FIELDS)                                                        \
   S(AmendCmd, OSE_AMEND_CMD_FIELDS)                                                               \

@@ -314,7 +314,7 @@ std::optional<Client> attach_client(const std::string& engine, const char* name)
   auto ack = [&](uint64_t order_id) {
     Command a = make_command(Op::kAck);
     a.ack.ref.order_id = order_id;
-    a.ack.venue_order_id = order_id;
+    a.ack.venue_order_id = VenueId::digits(order_id);
     outbox.push_back(a);
   };
   auto cancel_ack = [&](uint64_t order_id) {
@@ -347,7 +347,7 @@ std::optional<Client> attach_client(const std::string& engine, const char* name)
       if (e.order_id % 3 == 0) {
         Command f = make_command(Op::kFill);
         f.fill.ref.order_id = e.order_id;
-        f.fill.trade_id = e.order_id;  // order ids are never reused: nor are these
+        f.fill.trade_id = VenueId::digits(e.order_id);  // order ids are never reused: nor are these
         f.fill.qty = e.qty;
         f.fill.price = e.price;
         f.fill.fee = *parse_fixed<Amount>("0.05");

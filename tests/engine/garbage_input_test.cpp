@@ -146,7 +146,11 @@ TEST(GarbageInput, RandomCommandBytesNeverCrashOrBreakInvariants) {
         f.ref.order_id = rng() % 2 ? make_order_id(1 + small(2), small(70)) : 0;
         f.ref.client = rng() % 4 == 0 ? small(2) : 0;
         f.ref.cl_id = 1 + rng() % 200;
-        f.trade_id = rng() % 100'000;
+        if (rng() % 8 != 0) {
+          f.trade_id = VenueId::digits(rng() % 100'000);
+        } else {  // raw bytes: empty, padding after a NUL, not UTF-8 — all MALFORMED or fine
+          for (char& ch : f.trade_id.bytes) ch = static_cast<char>(rng() % 4 == 0 ? rng() : 0);
+        }
         f.qty = Qty::from_e8(rng() % 4 == 0 ? plausible(rng)
                                             : static_cast<int64_t>(1 + rng() % 10) * kScale / 1000);
         f.price =
@@ -239,7 +243,7 @@ TEST(GarbageInput, FillWithAnUnnegatableFeeIsMalformedAndChangesNothing) {
   in.seq = 2;
   in.cmd = make_command(Op::kFill);
   in.cmd.fill.ref.order_id = id;
-  in.cmd.fill.trade_id = 1;
+  in.cmd.fill.trade_id = VenueId::digits(1);
   in.cmd.fill.qty = Qty::from_units(1);
   in.cmd.fill.price = Price::from_units(100);
   in.cmd.fill.fee = Amount::from_e8(INT64_MIN);

@@ -342,7 +342,7 @@ TEST(OrderLifecycle, AnAckRacingACancelKeepsTheOrderPendingCancel) {
   ASSERT_EQ(test::of_type(events, EventType::kAcked).size(), 1u);
   const OrderRecord* o = h.order("c1", 1);
   EXPECT_EQ(to_string(o->status), "pending_cancel");
-  EXPECT_EQ(o->venue_order_id, 77u);
+  EXPECT_EQ(h.state().venue_order_id(order_slot(o->id)).view(), "77");
   EXPECT_EQ(h.state().header().illegal_transitions, 0u);
 }
 

@@ -275,14 +275,16 @@ inline std::string describe(const ref::Model& m, const Input& in) {
           "{} account={} strategy={} symbol={}", head, name(m.accounts(), c.cancel_all.account),
           name(m.strategies(), c.cancel_all.strategy), symbol(c.cancel_all.instrument));
     case Op::kAck:
-      return fmt::format("{} {} venue_order_id={}", head, ref(c.ack.ref), c.ack.venue_order_id);
+      return fmt::format("{} {} venue_order_id={}", head, ref(c.ack.ref),
+                         c.ack.venue_order_id.view());
     case Op::kVenueReject:
       return fmt::format("{} {} reason={}", head, ref(c.venue_reject.ref),
                          static_cast<int>(c.venue_reject.reason));
     case Op::kFill:
       return fmt::format("{} {} trade_id={} qty={} price={} fee={} fee_asset={} liquidity={}", head,
-                         ref(c.fill.ref), c.fill.trade_id, d(c.fill.qty.e8), d(c.fill.price.e8),
-                         d(c.fill.fee.e8), asset(c.fill.fee_asset), c.fill.liquidity);
+                         ref(c.fill.ref), c.fill.trade_id.view(), d(c.fill.qty.e8),
+                         d(c.fill.price.e8), d(c.fill.fee.e8), asset(c.fill.fee_asset),
+                         c.fill.liquidity);
     case Op::kTick: {
       const TickCmd& t = c.tick;
       std::string s = fmt::format("{} symbol={}", head, symbol(t.instrument));
@@ -660,7 +662,8 @@ class StreamGenerator {
     const ref::Order* o = nullptr;
     c.ack.ref = target(
         {OrderStatus::kPendingNew, OrderStatus::kPendingNew, OrderStatus::kPendingCancel}, &o);
-    c.ack.venue_order_id = chance(0.8) ? static_cast<uint64_t>(uniform(1, 1'000'000'000)) : 0;
+    c.ack.venue_order_id =
+        chance(0.8) ? VenueId::digits(static_cast<uint64_t>(uniform(1, 1'000'000'000))) : VenueId{};
     return c;
   }
   Command venue_reject() {
@@ -718,6 +721,16 @@ class StreamGenerator {
     if (recent_trades_.size() > 24) recent_trades_.erase(recent_trades_.begin());
     return id;
   }
+  // The venue's string for a stream trade number: 0 is the empty id (MALFORMED); others alternate
+  // between digits and a prefixed form, so both shapes reach the dedup window.
+  static VenueId venue_trade_id(uint64_t n) {
+    if (n == 0) return VenueId{};
+    if (n % 2 == 0) return VenueId::digits(n);
+    VenueId id{};
+    const std::string s = fmt::format("T-{}", n);
+    VenueId::from(s, id);
+    return id;
+  }
   Command fill() {
     Command c = make_command(Op::kFill);
     FillCmd& f = c.fill;
@@ -725,7 +738,7 @@ class StreamGenerator {
     f.ref = target({OrderStatus::kPendingNew, OrderStatus::kOpen, OrderStatus::kPartiallyFilled,
                     OrderStatus::kPendingCancel},
                    &o);
-    f.trade_id = trade_id();
+    f.trade_id = venue_trade_id(trade_id());
     f.liquidity = chance(0.01) ? 2 : static_cast<uint8_t>(uniform(0, 1));
     const bool known = o != nullptr && o->instrument < m_.instruments().size();
     const ref::Instrument& ins = m_.instruments()[known ? o->instrument : 0];

@@ -193,9 +193,9 @@ const Order* Model::find(uint16_t client, uint64_t cl_id) const {
   auto it = keys_.find({client, cl_id});
   return it == keys_.end() ? nullptr : find(it->second);
 }
-bool Model::trade_remembered(uint16_t instrument, uint64_t trade_id) const {
-  return std::find(trades_.begin(), trades_.end(), std::make_pair(instrument, trade_id)) !=
-         trades_.end();
+bool Model::trade_remembered(uint16_t instrument, std::string_view trade_id) const {
+  return std::find(trades_.begin(), trades_.end(),
+                   std::make_pair(instrument, std::string(trade_id))) != trades_.end();
 }
 int64_t Model::open_qty(uint16_t strategy, uint16_t instrument, Side side) const {
   int64_t sum = 0;
@@ -772,12 +772,13 @@ void Model::on_amend(const AmendCmd& a) {
 void Model::on_ack(const AckCmd& a) {
   Order* o = resolve(a.ref);
   if (o == nullptr) return reject(RejectReason::kUnknownOrder);
+  if (!a.venue_order_id.well_formed()) return reject(RejectReason::kMalformed, o->id, true);
   if (o->status == OrderStatus::kPendingNew) {
     o->status = OrderStatus::kOpen;
   } else if (o->status != OrderStatus::kPendingCancel) {  // an ack may race a cancel
     return alert(AlertReason::kIllegalTransition, o->id);
   }
-  if (a.venue_order_id != 0) o->venue_order_id = a.venue_order_id;
+  if (!a.venue_order_id.empty()) o->venue_order_id = std::string(a.venue_order_id.view());
   emit(EventType::kAcked, o->id, true);
 }
 
@@ -819,11 +820,12 @@ void Model::on_fill(const FillCmd& f) {
   Order& o = *op;
   const bool fee_asset_ok =
       f.fee_asset < assets_.size() || (f.fee_asset == kNoIndex && f.fee.e8 == 0);
-  if (f.qty.e8 <= 0 || f.price.e8 <= 0 || !fee_asset_ok || f.liquidity > 1 || f.trade_id == 0) {
+  if (f.qty.e8 <= 0 || f.price.e8 <= 0 || !fee_asset_ok || f.liquidity > 1 || f.trade_id.empty() ||
+      !f.trade_id.well_formed()) {
     return reject(RejectReason::kMalformed, o.id, true);
   }
   // Duplicate trade ids (per instrument, over the last max_trades applied fills) are ignored.
-  if (trade_remembered(o.instrument, f.trade_id)) {
+  if (trade_remembered(o.instrument, f.trade_id.view())) {
     return alert(AlertReason::kDuplicateTrade, o.id);
   }
   const int64_t rem = o.remaining();
@@ -904,7 +906,7 @@ void Model::on_fill(const FillCmd& f) {
     return alert(AlertReason::kArithmeticOverflow, o.id);
   }
 
-  trades_.emplace_back(o.instrument, f.trade_id);
+  trades_.emplace_back(o.instrument, std::string(f.trade_id.view()));
   if (trades_.size() > trade_window_) trades_.pop_front();
 
   o.reserved -= *release;

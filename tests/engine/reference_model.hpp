@@ -71,8 +71,8 @@ struct Order {
   uint16_t fee_asset = 0xFFFF;
   uint16_t lock_asset = 0xFFFF;
   int64_t reserved = 0;
-  uint64_t venue_order_id = 0;
-  uint64_t accepted_seq = 0;  // acceptance order: the order cancel_all and expiry walk in
+  std::string venue_order_id;  // as the venue sent it; empty until acked with one
+  uint64_t accepted_seq = 0;   // acceptance order: the order cancel_all and expiry walk in
   // Conditional orders (DESIGN §4 triggers).
   int64_t stop_price = 0;
   int64_t callback_rate = 0;
@@ -172,7 +172,7 @@ class Model {
   const std::map<uint64_t, Order>& orders() const { return orders_; }
   const Order* find(uint64_t id) const;
   const Order* find(uint16_t client, uint64_t cl_id) const;
-  bool trade_remembered(uint16_t instrument, uint64_t trade_id) const;
+  bool trade_remembered(uint16_t instrument, std::string_view trade_id) const;
   // Remaining qty of the strategy's non-terminal orders on one side of an instrument.
   int64_t open_qty(uint16_t strategy, uint16_t instrument, Side side) const;
   int open_orders(uint16_t strategy) const;
@@ -262,7 +262,7 @@ class Model {
   std::vector<uint64_t> slot_ids_;                          // last id given out per slot
   uint32_t slots_used_ = 0;
   std::deque<uint32_t> terminal_slots_;  // oldest terminal first: reclaimed in this order
-  std::deque<std::pair<uint16_t, uint64_t>> trades_;  // (instrument, trade_id), oldest first
+  std::deque<std::pair<uint16_t, std::string>> trades_;  // (instrument, trade_id), oldest first
   uint64_t accept_counter_ = 0;
   uint64_t arm_counter_ = 0;
 

@@ -159,7 +159,7 @@ class Driver {
             uint16_t fee_asset = kNoIndex) {
     Command c = make_command(Op::kFill);
     c.fill.ref.order_id = id;
-    c.fill.trade_id = ++trade_;
+    c.fill.trade_id = VenueId::digits(++trade_);
     c.fill.qty = Qty::from_e8(qty);
     c.fill.price = Price::from_e8(price);
     c.fill.fee = Amount::from_e8(fee);
@@ -392,7 +392,7 @@ TEST(ReferenceModel, ABracketEntryFillCreatesAnOcoPairWithOneLockThatTheTriggere
   EXPECT_EQ(t.model.balance(kSpotAcct, kUsdt).locked, 3'000 * kU);  // 0.1 × 30000
   Command f = make_command(Op::kFill);
   f.fill.ref.order_id = entry;
-  f.fill.trade_id = 77;
+  f.fill.trade_id = VenueId::digits(77);
   f.fill.qty = Qty::from_e8(10'000'000);
   f.fill.price = Price::from_e8(30'000 * kU);
   f.fill.fee_asset = kNoIndex;

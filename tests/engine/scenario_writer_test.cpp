@@ -7,10 +7,10 @@
 #include <fstream>
 #include <random>
 
+#include "engine/core/state.hpp"
 #include "engine/formats/config.hpp"
 #include "engine/formats/scenario.hpp"
 #include "engine/formats/scenario_writer.hpp"
-#include "engine/core/state.hpp"
 
 namespace ose {
 namespace {
@@ -78,6 +78,31 @@ TEST(ScenarioWriter, GarbageCommandsRoundTripAsRawBytes) {
     EXPECT_EQ(back->source, in.source);
     EXPECT_EQ(back->ts, in.ts);
   }
+}
+
+// What a venue sends (the simulated one's shapes): the order by engine id alone (client kNoIndex,
+// as "order_id" parses), string ids.
+TEST(ScenarioWriter, AVenuesAckAndFillWithStringIdsAreReadable) {
+  const State s = example_state();
+  Input ack{};
+  ack.ts = 7;
+  ack.source = s.find_client("sim");
+  ack.cmd = make_command(Op::kAck);
+  ack.cmd.ack.ref.order_id = make_order_id(1, 0);
+  ack.cmd.ack.ref.client = kNoIndex;
+  ASSERT_TRUE(VenueId::from("OAAAAA-AAAAE-AAAAAA", ack.cmd.ack.venue_order_id));
+  expect_round_trip(s, ack, true);
+  Input fill = ack;
+  fill.cmd = make_command(Op::kFill);
+  fill.cmd.fill.ref.order_id = make_order_id(1, 0);
+  fill.cmd.fill.ref.client = kNoIndex;
+  ASSERT_TRUE(VenueId::from("08b4fda8-c892-450e-8000-000000000001", fill.cmd.fill.trade_id));
+  fill.cmd.fill.qty = Qty::from_e8(8'321'000);
+  fill.cmd.fill.price = Price::from_e8(6'008'740'000'000);
+  fill.cmd.fill.fee = Amount::from_e8(500'000);
+  fill.cmd.fill.fee_asset = s.find_asset("USDT");
+  fill.cmd.fill.liquidity = static_cast<uint8_t>(Liquidity::kTaker);
+  expect_round_trip(s, fill, true);
 }
 
 TEST(ScenarioWriter, WritesAReadableLineWithTsAndSource) {

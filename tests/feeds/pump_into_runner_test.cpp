@@ -21,9 +21,11 @@ max_positions = 16
 journal = false
 
 {}
-# Unused by the ticks; a config must declare an account (docs/design/0005-input-edges.md).
+
+# A config declares an account (docs/design/0007): this test only needs one to exist.
 [[accounts]]
 name = "main"
+type = "spot"
 )";
 
 class WalkSource final : public TickSource {

@@ -87,11 +87,11 @@ TEST(EngineProcess, OrderIsAckedAndFilledThroughTheRingsAndTheTablesAgree) {
   EXPECT_EQ(to_venue.event.order_id, order_id);
   Command ack = make_command(Op::kAck);
   ack.ack.ref.order_id = order_id;
-  ack.ack.venue_order_id = 555;
+  ASSERT_TRUE(VenueId::from("OAAAAA-AAAAB-QIAAAB", ack.ack.venue_order_id));
   const uint64_t ack_request = venue->submit(ack);
   Command fill = make_command(Op::kFill);
   fill.fill.ref.order_id = order_id;
-  fill.fill.trade_id = 9001;
+  ASSERT_TRUE(VenueId::from("3f2b8c1e-9d4a-4e7b-8c2d-1a2b3c4d5e6f", fill.fill.trade_id));
   fill.fill.qty = qty("0.1");
   fill.fill.price = px("60000");
   fill.fill.fee = amt("6");
@@ -121,7 +121,9 @@ TEST(EngineProcess, OrderIsAckedAndFilledThroughTheRingsAndTheTablesAgree) {
   EXPECT_EQ(o.status, OrderStatus::kFilled);
   EXPECT_EQ(o.filled_qty, qty("0.1"));
   EXPECT_EQ(o.avg_fill_price, px("60000"));
-  EXPECT_EQ(o.venue_order_id, 555u);
+  VenueId venue_id{};
+  ASSERT_TRUE(strategy->state().read_venue_order_id(order_id, venue_id));
+  EXPECT_EQ(venue_id.view(), "OAAAAA-AAAAB-QIAAAB");
   BalanceRecord usdt{}, btc{};
   const uint16_t main = strategy->account("main");
   ASSERT_TRUE(strategy->state().read_balance(main, strategy->asset("USDT"), usdt));

@@ -55,6 +55,11 @@ check "recovery from the journal reproduces it" test $? -eq 0
 check "  (says so)" contains "$work/recover.txt" "matches --expect"
 "$ose" journal verify --config "$work/data/demo.toml" >/dev/null
 check "the journal verifies" test $? -eq 0
+# The demo's venue sends string ids (DESIGN §4): every journaled fill holds a UUID trade id.
+"$ose" journal dump --json --config "$work/data/demo.toml" | grep '"op": *"fill"' >"$work/fills.jsonl"
+uuid='"trade_id": *"[0-9a-f]\{8\}-[0-9a-f]\{4\}-4[0-9a-f]\{3\}-8[0-9a-f]\{3\}-[0-9a-f]\{12\}"'
+check "the journal holds the demo's fills" test -s "$work/fills.jsonl"
+check "  each with a UUID trade id" test "$(grep -vc "$uuid" "$work/fills.jsonl")" -eq 0
 # The report again from the journal: the same text as the demo printed.
 "$ose" report --config "$work/data/demo.toml" >"$work/report.txt"
 check "ose report exits 0" test $? -eq 0

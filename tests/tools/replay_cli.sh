@@ -25,6 +25,25 @@ for f in "$src"/config/scenarios/*.jsonl; do
   check "$(basename "$f") replays strictly" "$ose" replay --strict -q "$src/config/example.toml" "$f"
 done
 
+# String venue ids (DESIGN §4, §8): kept and shown as sent. venue_ids.jsonl acks a 0.1 buy as
+# OQCLML-BW3P3-BUCMWZ and fills it 0.04 + 0.03 + 0.02 + 0.01 by a UUID, a Kraken-style id, a
+# 30-digit id and the JSON integer 9001; the Kraken id's repeat (before 9001) is a duplicate.
+"$ose" replay --strict "$src/config/example.toml" "$src/config/scenarios/venue_ids.jsonl" \
+  --state-out "$work/ids_state.json" --events-out "$work/ids_events.jsonl" >/dev/null
+check "a scenario with string ids replays strictly" test $? -eq 0
+check "the order keeps its venue order id" contains "$work/ids_state.json" '"venue_order_id": "OQCLML-BW3P3-BUCMWZ"'
+check "  and is filled (0.04 + 0.03 + 0.02 + 0.01)" contains "$work/ids_state.json" '"filled_qty": "0.1"'
+for id in 3f2b8c1e-9d4a-4e7b-8c2d-1a2b3c4d5e6f TCWJEG-FL4SZ-3FKGH6 123456789012345678901234567890 9001; do
+  check "a fill event shows trade id $id as sent" contains "$work/ids_events.jsonl" "\"trade_id\":\"$id\""
+done
+check "the ack event shows the venue order id" contains "$work/ids_events.jsonl" '"venue_order_id":"OQCLML-BW3P3-BUCMWZ"'
+check "the repeated trade id is a duplicate" contains "$work/ids_events.jsonl" '"reason":"DUPLICATE_TRADE"'
+check "four fills, no more" test "$(grep -c '"type":"fill"' "$work/ids_events.jsonl")" -eq 4
+printf '%s\n' '{"op":"fill","client":"ema1","cl_id":1,"trade_id":"'"$(printf 'x%.0s' $(seq 49))"'","qty":"1","price":"1"}' >"$work/long_id.jsonl"
+"$ose" replay --strict "$src/config/example.toml" "$work/long_id.jsonl" >/dev/null 2>"$work/long_id.err"
+check "a 49-byte trade id fails a strict replay" test $? -ne 0
+check "  with its line and the limit" contains "$work/long_id.err" 'long_id.jsonl:1: rejected line: field "trade_id" is 49 bytes long; venue ids are at most 48 bytes'
+
 # Outputs: canonical state JSON and events JSONL.
 "$ose" replay "$src/config/example.toml" "$src/config/scenarios/demo.jsonl" \
   --state-out "$work/state.json" --events-out "$work/events.jsonl" >"$work/summary.txt"

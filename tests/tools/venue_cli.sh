@@ -50,6 +50,20 @@ check "the resting one at its own price (29000)" contains "$work/orders.json" '"
 #     = 100000 − 300.10 − 0.3001 − 290 − 0.29 = 99409.3099
 check "USDT balance after both fills and fees" contains "$work/state.json" '"free": "99409.3099"'
 check "BTC balance: 1 + 0.02" contains "$work/state.json" '"free": "1.02"'
+# The venue's ids are strings, as a real exchange's (DESIGN §4): a UUID per trade (its session
+# in the first three groups, the trade counter in the last two) and a Kraken-style order id;
+# the events and the orders show them as sent.
+"$ose" inspect --engine "$name" events --json >"$work/events.jsonl"
+uuid='[0-9a-f]\{8\}-[0-9a-f]\{4\}-4[0-9a-f]\{3\}-8[0-9a-f]\{3\}-[0-9a-f]\{12\}'
+grep '"type": *"fill"' "$work/events.jsonl" | grep -o "\"trade_id\": *\"$uuid\"" |
+  grep -o "$uuid" >"$work/trade_ids.txt"
+check "both fill events carry a UUID trade id" test "$(sort -u "$work/trade_ids.txt" | wc -l)" -eq 2
+check "... of one session, trades 1 and 2" test \
+  "$(cut -c1-23 "$work/trade_ids.txt" | sort -u | wc -l)-$(cut -c25- "$work/trade_ids.txt" | sort | tr '\n' ' ')" \
+  = "1-000000000001 000000000002 "
+kraken='O[A-Z2-7]\{5\}-[A-Z2-7]\{5\}-[A-Z2-7]\{6\}'
+check "both orders keep a Kraken-style venue order id" \
+  test "$(grep -o "\"venue_order_id\": *\"$kraken\"" "$work/orders.json" | wc -l)" -eq 2
 
 kill -TERM "${pids[1]}"; wait "${pids[1]}"   # the venue first, then the engine
 kill -TERM "${pids[0]}"; wait "${pids[0]}"
