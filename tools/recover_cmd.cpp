@@ -43,6 +43,17 @@ int recover_check(const RecoverArgs& a) {
                o->check.pruned_through + 1);
     return kExitFailed;
   }
+  // What the engine would refuse at start, recover refuses too, even when the damaged records
+  // lie before the snapshot it would start from: its answer is "what the engine recovers".
+  if (o->check.blocks_recovery()) {
+    fmt::print(
+        stderr,
+        "ose recover: the journal in {} is damaged, and the engine would refuse it too:\n{}\n"
+        "`ose journal verify` lists the damage; `ose journal truncate` cuts a damaged end, "
+        "or restore a backup\n",
+        o->config.data_dir, describe_problems(o->check));
+    return kExitDamaged;
+  }
   RecoverOptions ro;
   ro.up_to_seq = a.up_to;
   ro.use_snapshots = !a.no_snapshots;
