@@ -144,25 +144,26 @@ Result<StateReader::Copy> StateReader::copy(int attempts) const {
   if (!c) return Error{c.error()};
   State& s = *c;
   const StateCapacities& caps = s.caps();
-  bool ok = read_state_header(s.header());
+  bool ok = read_state_header(s.edit_header());
   for (uint16_t i = 0; i < instrument_count(); ++i) {
-    ok = read_instrument(i, s.instrument(i)) && read_market(i, s.market(i)) && ok;
+    ok = read_instrument(i, s.edit_instrument(i)) && read_market(i, s.edit_market(i)) && ok;
   }
   for (uint16_t a = 0; a < account_count(); ++a) {
-    ok = read_account(a, s.account(a)) && ok;
-    for (uint16_t k = 0; k < asset_count(); ++k) ok = read_balance(a, k, s.balance(a, k)) && ok;
+    ok = read_account(a, s.edit_account(a)) && ok;
+    for (uint16_t k = 0; k < asset_count(); ++k)
+      ok = read_balance(a, k, s.edit_balance(a, k)) && ok;
     for (uint16_t i = 0; i < instrument_count(); ++i) {
-      ok = read_position(a, i, s.position(a, i)) && ok;
+      ok = read_position(a, i, s.edit_position(a, i)) && ok;
     }
   }
   for (uint16_t st = 0; st < strategy_count(); ++st) {
-    ok = read_strategy(st, s.strategy(st)) && ok;
+    ok = read_strategy(st, s.edit_strategy(st)) && ok;
     for (uint16_t i = 0; i < instrument_count(); ++i) {
-      ok = read_strategy_position(st, i, s.strategy_position(st, i)) && ok;
+      ok = read_strategy_position(st, i, s.edit_strategy_position(st, i)) && ok;
     }
   }
   for (uint32_t slot = 0; slot < caps.orders && slot < s.header().next_unused_slot; ++slot) {
-    ok = read_order_slot(slot, s.order_at(slot)) && ok;
+    ok = read_order_slot(slot, s.edit_order_at(slot)) && ok;
   }
   if (!ok) return Error{"the engine held some records mid-write for too long: is it stuck?"};
   return Copy{std::move(*c), false};
