@@ -15,6 +15,23 @@ constexpr void assert_seqlockable() {
   static_assert(shm::kSeqlockable<T>, "a seqlocked record must be whole 8-byte words");
 }
 
+// The header and per-entity tables, copied with relaxed loads, preferably between two equal
+// even global versions (any copy will do for the names, which never change).
+Result<State> copy_names(const std::byte* region, uint64_t size, uint64_t prefix,
+                         const std::atomic<uint32_t>& global) {
+  for (int attempt = 0;; ++attempt) {
+    // SYNC(seqlock.read) on the global version: see record_versions.hpp.
+    const uint32_t v1 = global.load(std::memory_order_acquire);
+    auto c = State::copy_shared(region, size, prefix);
+    if (!c) return c;
+    // SYNC(seqlock.validate): acquire fence. Pairs with SYNC(seqlock.begin).
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (((v1 & 1) == 0 && global.load(std::memory_order_relaxed) == v1) || attempt == 100) {
+      return c;
+    }
+  }
+}
+
 }  // namespace
 
 Result<StateReader> StateReader::attach(const std::string& engine) {
@@ -54,7 +71,11 @@ Result<StateReader> StateReader::attach(const std::string& engine) {
   }
   // The State view is only ever used through const methods (StateReader has no others).
   auto* region = const_cast<std::byte*>(base + h->region_offset);
-  StateReader r(std::move(*segment), State::view(region));
+  auto names =
+      copy_names(base + h->region_offset, h->region_size, sh->offsets.orders,
+                 *reinterpret_cast<const std::atomic<uint32_t>*>(base + h->versions_offset));
+  if (!names) return Error{names.error()};
+  StateReader r(std::move(*segment), State::view(region), std::move(*names));
   r.header_ = h;
   r.clients_ = reinterpret_cast<const ClientStatus*>(base + h->clients_offset);
   r.versions_ = reinterpret_cast<const std::atomic<uint32_t>*>(base + h->versions_offset);
@@ -134,13 +155,14 @@ Result<StateReader::Copy> StateReader::copy(int attempts) const {
     // SYNC(seqlock.read) on the global version: see record_versions.hpp.
     const uint32_t v1 = global.load(std::memory_order_acquire);
     if ((v1 & 1) != 0) continue;
-    auto c = state_.clone();
+    auto c = State::copy_shared(state_.region(), state_.region_size(), state_.region_size());
     if (!c) return Error{c.error()};
+    // SYNC(seqlock.validate): acquire fence. Pairs with SYNC(seqlock.begin).
     std::atomic_thread_fence(std::memory_order_acquire);
     if (global.load(std::memory_order_relaxed) == v1) return Copy{std::move(*c), true};
   }
   // Busy engine: whole rows, possibly from different inputs.
-  auto c = state_.clone();
+  auto c = State::copy_shared(state_.region(), state_.region_size(), state_.region_size());
   if (!c) return Error{c.error()};
   State& s = *c;
   const StateCapacities& caps = s.caps();

@@ -11,6 +11,7 @@
 #include <iterator>
 
 #include "engine/core/ledger.hpp"
+#include "shm/seqlock.hpp"
 
 namespace ose {
 
@@ -316,13 +317,20 @@ void State::rebuild_indices() noexcept {
   }
 }
 
+void State::index_entry_written(void* self, const void* entry, uint32_t bytes) noexcept {
+  auto* s = static_cast<State*>(self);
+  s->log_->bytes(s->offset_of(entry), bytes);
+}
+
 ClientOrderIndex State::order_index_view() noexcept {
   return ClientOrderIndex(table<ClientOrderIndexEntry>(&StateOffsets::order_index),
-                          caps().order_index);
+                          caps().order_index, log_ != nullptr ? &index_entry_written : nullptr,
+                          this);
 }
 
 TradeIndex State::trade_index_view() noexcept {
-  return TradeIndex(table<TradeIndexEntry>(&StateOffsets::trade_index), caps().trade_index);
+  return TradeIndex(table<TradeIndexEntry>(&StateOffsets::trade_index), caps().trade_index,
+                    log_ != nullptr ? &index_entry_written : nullptr, this);
 }
 
 // The index views take a mutable table; a const view only ever calls the const find().
@@ -343,6 +351,15 @@ Result<State> State::clone() const {
   if (mem == nullptr) return Error{"cannot allocate a copy of the state"};
   std::memcpy(mem, base_, region_size());
   return State(static_cast<std::byte*>(mem), RegionPtr(static_cast<std::byte*>(mem)));
+}
+
+Result<State> State::copy_shared(const std::byte* region, uint64_t size, uint64_t prefix) {
+  void* mem = std::aligned_alloc(kAlign, size);
+  if (mem == nullptr) return Error{"cannot allocate a copy of the state"};
+  auto* base = static_cast<std::byte*>(mem);
+  shm::relaxed_copy_out(base, region, prefix);
+  std::memset(base + prefix, 0, size - prefix);
+  return State(base, RegionPtr(base));
 }
 
 std::string State::serialize() const {
@@ -408,6 +425,7 @@ Result<bool> State::restore(std::string_view bytes) {
     return Error{"snapshot is corrupt: " + problem};
   }
   std::memcpy(base_, t.base_, region_size());
+  if (log_ != nullptr) log_->everything();
   rebuild_indices();
   return true;
 }

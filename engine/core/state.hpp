@@ -16,6 +16,7 @@
 #include "engine/core/result.hpp"
 #include "engine/core/state_indices.hpp"
 #include "engine/core/state_spec.hpp"
+#include "engine/core/write_log.hpp"
 #include "shm/layout.hpp"
 
 namespace ose {
@@ -189,44 +190,43 @@ class State {
     return mark(table<AssetRecord>(&StateOffsets::assets)[i]);
   }
   InstrumentRecord& edit_instrument(uint16_t i) noexcept {
-    touch(VersionedTable::kInstruments, i);
-    return table<InstrumentRecord>(&StateOffsets::instruments)[i];
+    return touch(VersionedTable::kInstruments, i,
+                 table<InstrumentRecord>(&StateOffsets::instruments)[i]);
   }
   AccountRecord& edit_account(uint16_t i) noexcept {
-    touch(VersionedTable::kAccounts, i);
-    return table<AccountRecord>(&StateOffsets::accounts)[i];
+    return touch(VersionedTable::kAccounts, i, table<AccountRecord>(&StateOffsets::accounts)[i]);
   }
   BalanceRecord& edit_balance(uint16_t account, uint16_t asset) noexcept {
-    touch(VersionedTable::kBalances, account * caps().assets + asset);
-    return table<BalanceRecord>(&StateOffsets::balances)[account * caps().assets + asset];
+    return touch(VersionedTable::kBalances, account * caps().assets + asset,
+                 table<BalanceRecord>(&StateOffsets::balances)[account * caps().assets + asset]);
   }
   StrategyRecord& edit_strategy(uint16_t i) noexcept {
-    touch(VersionedTable::kStrategies, i);
-    return table<StrategyRecord>(&StateOffsets::strategies)[i];
+    return touch(VersionedTable::kStrategies, i,
+                 table<StrategyRecord>(&StateOffsets::strategies)[i]);
   }
   ClientRecord& edit_client(uint16_t i) noexcept {
     return mark(table<ClientRecord>(&StateOffsets::clients)[i]);
   }
   PositionRecord& edit_position(uint16_t account, uint16_t instrument) noexcept {
-    touch(VersionedTable::kPositions, account * caps().instruments + instrument);
-    return table<PositionRecord>(
-        &StateOffsets::positions)[account * caps().instruments + instrument];
+    return touch(
+        VersionedTable::kPositions, account * caps().instruments + instrument,
+        table<PositionRecord>(&StateOffsets::positions)[account * caps().instruments + instrument]);
   }
   PositionRecord& edit_strategy_position(uint16_t strategy, uint16_t instrument) noexcept {
-    touch(VersionedTable::kStrategyPositions, strategy * caps().instruments + instrument);
-    return table<PositionRecord>(
-        &StateOffsets::strategy_positions)[strategy * caps().instruments + instrument];
+    return touch(
+        VersionedTable::kStrategyPositions, strategy * caps().instruments + instrument,
+        table<PositionRecord>(
+            &StateOffsets::strategy_positions)[strategy * caps().instruments + instrument]);
   }
   MarketRecord& edit_market(uint16_t instrument) noexcept {
-    touch(VersionedTable::kMarkets, instrument);
-    return table<MarketRecord>(&StateOffsets::markets)[instrument];
+    return touch(VersionedTable::kMarkets, instrument,
+                 table<MarketRecord>(&StateOffsets::markets)[instrument]);
   }
   TriggerBookRecord& edit_trigger_book(uint16_t instrument) noexcept {
     return mark(table<TriggerBookRecord>(&StateOffsets::trigger_books)[instrument]);
   }
   OrderRecord& edit_order_at(uint32_t slot) noexcept {
-    touch(VersionedTable::kOrders, slot);
-    return table<OrderRecord>(&StateOffsets::orders)[slot];
+    return touch(VersionedTable::kOrders, slot, table<OrderRecord>(&StateOffsets::orders)[slot]);
   }
   uint32_t& edit_retire_ring(uint64_t pos) noexcept {
     return mark(table<uint32_t>(&StateOffsets::retire_ring)[pos]);
@@ -259,6 +259,11 @@ class State {
 
   // Deep copy into a new region (tests, the persistence replica).
   Result<State> clone() const;
+  // A private copy of a region another thread or process may be writing (the state segment),
+  // read only with relaxed atomic loads (shm::relaxed_copy_out): its first `prefix` bytes, the
+  // rest zero. `size` is the region's size, which the caller knows from elsewhere. Whether the
+  // copy is consistent is the caller's business (a seqlock around it).
+  static Result<State> copy_shared(const std::byte* region, uint64_t size, uint64_t prefix);
 
   // Canonical serialization: header + every table's used part, excluding the two hash indices,
   // which are derived data and rebuilt on restore. Same inputs ⇒ same bytes.
@@ -276,9 +281,9 @@ class State {
   // Attaches to a region another owner laid out (the shared-memory segment).
   static State view(std::byte* region) noexcept { return State(region, RegionPtr{}); }
 
-  // From now on every edit_… accessor opens the record's seqlock version (record_versions.hpp);
-  // nullptr stops tracking. Only the shared-memory engine sets it.
-  void track_writes(RecordVersions* versions) noexcept { versions_ = versions; }
+  // From now on every edit_… call logs what it hands out (write_log.hpp); nullptr stops
+  // logging. Only the shared-memory engine sets it, on its private State.
+  void log_writes(WriteLog* log) noexcept { log_ = log; }
 
  private:
   State(std::byte* base, RegionPtr owned) noexcept : base_(base), owned_(std::move(owned)) {}
@@ -290,14 +295,23 @@ class State {
   const T* ctable(uint64_t StateOffsets::*field) const noexcept {
     return reinterpret_cast<const T*>(base_ + header().offsets.*field);
   }
-  void touch(VersionedTable t, uint32_t record) noexcept {
-    if (versions_ != nullptr) versions_->open(t, record);
+  // A write to a record under its own version.
+  template <typename T>
+  T& touch(VersionedTable t, uint32_t record, T& r) noexcept {
+    if (log_ != nullptr) log_->record(t, record, offset_of(&r), sizeof(T));
+    return r;
   }
   // A write to bytes no per-record version guards.
   template <typename T>
   T& mark(T& bytes) noexcept {
+    if (log_ != nullptr) log_->bytes(offset_of(&bytes), sizeof(T));
     return bytes;
   }
+  uint64_t offset_of(const void* p) const noexcept {
+    return static_cast<uint64_t>(static_cast<const std::byte*>(p) - base_);
+  }
+  // The index views report each entry they store (OpenAddressingIndex's write hook).
+  static void index_entry_written(void* self, const void* entry, uint32_t bytes) noexcept;
   TradeRecord& edit_trade(uint64_t pos) noexcept {
     return mark(table<TradeRecord>(&StateOffsets::trades)[pos]);
   }
@@ -310,7 +324,7 @@ class State {
 
   std::byte* base_ = nullptr;
   RegionPtr owned_;
-  RecordVersions* versions_ = nullptr;
+  WriteLog* log_ = nullptr;
 };
 
 inline uint64_t state_hash(const State& s) noexcept {
