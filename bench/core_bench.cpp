@@ -604,10 +604,12 @@ void BM_Chunk_ApplyPublish(benchmark::State& bs) {
   run_chunk_loop(
       bs,
       [&](const Input& in) {
+        w->begin_input();
         ose::apply(w->state(), in, sink);
         w->publish_input();
       },
       [&] {
+        w->begin_input();
         (void)w->state().restore(start);
         w->publish_input();
       });

@@ -13,10 +13,12 @@
 // Fixed capacity, allocated once when the engine starts; nothing here allocates per input.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 
 #include "engine/core/record_versions.hpp"
+#include "shm/seqlock.hpp"
 
 namespace ose {
 
@@ -38,11 +40,17 @@ class WriteLog {
         records_(std::make_unique<Record[]>(layout.total)),
         ranges_(std::make_unique<Range[]>(kRangeCapacity)) {}
 
+  // With shared versions, the first edit of a record in an input also makes its shared version
+  // odd at once, so a reader who got this input's events while apply() still runs retries
+  // until the record is published, instead of copying its previous value.
+  void open_versions_in(std::atomic<uint32_t>* versions) noexcept { versions_ = versions; }
+
   void record(VersionedTable t, uint32_t record, uint64_t offset, uint32_t bytes) noexcept {
     const uint32_t v = layout_.index(t, record);
     if (stamps_[v] == epoch_) return;
     stamps_[v] = epoch_;
     records_[record_count_++] = Record{v, bytes, offset};
+    if (versions_ != nullptr) shm::seqlock_write_begin(versions_[v]);
   }
 
   void bytes(uint64_t offset, uint64_t bytes) noexcept {
@@ -85,6 +93,7 @@ class WriteLog {
 
  private:
   VersionLayout layout_;
+  std::atomic<uint32_t>* versions_ = nullptr;
   std::unique_ptr<uint32_t[]> stamps_;  // epoch_ when the version was logged in this input
   std::unique_ptr<Record[]> records_;   // at most one per version: cannot overflow
   std::unique_ptr<Range[]> ranges_;

@@ -256,6 +256,7 @@ ApplyOutcome Runner::apply_input(uint16_t source, const Command& cmd, uint64_t r
   in.ts = std::max(now, s.header().last_ts);
   in.source = source;
   in.cmd = cmd;
+  segment_.begin_input();
   router_->begin(source, request);
   const ApplyOutcome outcome = apply(s, in, *router_);
   segment_.publish_input();

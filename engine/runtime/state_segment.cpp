@@ -68,6 +68,7 @@ Result<StateSegmentWriter> StateSegmentWriter::create(const EngineConfig& config
   for (uint32_t i = 0; i < layout.total; ++i) new (&w.versions_[i]) std::atomic<uint32_t>(0);
   w.version_count_ = layout.total;
   w.log_ = std::make_unique<WriteLog>(layout);
+  w.log_->open_versions_in(w.versions_);
   w.state_.log_writes(w.log_.get());
   auto* ring = shm::BroadcastRingData::init(base + p.broadcast, config.broadcast_ring);
   w.broadcast_ = shm::BroadcastWriter(ring, config.broadcast_ring);
@@ -89,17 +90,21 @@ void StateSegmentWriter::publish_range(uint64_t begin, uint64_t end) noexcept {
 void StateSegmentWriter::publish_input() noexcept {
   WriteLog& log = *log_;
   const std::byte* from = state_.region();
-  std::atomic<uint32_t>& global = versions_[0];  // VersionedTable::kHeader
-  shm::seqlock_write_begin(global);
+  std::atomic<uint32_t>& global = versions_[0];  // VersionedTable::kHeader, odd since begin_input
   if (log.whole_region()) {
-    // Cold (a restore): every record is rewritten, so every version is held odd meanwhile.
-    for (uint32_t v = 1; v < version_count_; ++v) shm::seqlock_write_begin(versions_[v]);
+    // Cold (a restore): every record is rewritten, so every version is held odd meanwhile (those
+    // the input edited already are).
+    for (uint32_t v = 1; v < version_count_; ++v) {
+      // Relaxed: only this thread stores versions.
+      if ((versions_[v].load(std::memory_order_relaxed) & 1) == 0) {
+        shm::seqlock_write_begin(versions_[v]);
+      }
+    }
     publish_range(state_.header().offsets.assets, state_.region_size());
     for (uint32_t v = 1; v < version_count_; ++v) shm::seqlock_write_end(versions_[v]);
   } else {
     for (uint32_t k = 0; k < log.record_count(); ++k) {
       const WriteLog::Record& r = log.records()[k];
-      shm::seqlock_write_begin(versions_[r.version]);
       shm::relaxed_copy_in(shared_ + r.offset, from + r.offset, r.bytes);
       shm::seqlock_write_end(versions_[r.version]);
     }

@@ -22,6 +22,7 @@
 #include "engine/layout/shared_layout.hpp"
 #include "shm/broadcast_ring.hpp"
 #include "shm/segment.hpp"
+#include "shm/seqlock.hpp"
 
 namespace ose {
 
@@ -45,9 +46,12 @@ class StateSegmentWriter {
   // The private State inputs are applied to. Its edit_…() calls are logged for publish_input().
   State& state() noexcept { return state_; }
   const State& state() const noexcept { return state_; }
-  // Copies what the last input wrote (the write log) into the segment's region: each written
-  // record under its own version, the rest and the header's dynamic part under the header's
-  // (global) version, opened first and closed last. Then the log is empty for the next input.
+  // Before each input: opens the header's (global) version. Each record the input edits has
+  // its own version opened at its first edit (WriteLog::open_versions_in).
+  void begin_input() noexcept { shm::seqlock_write_begin(versions_[0]); }
+  // After it: copies what the input wrote (the write log) into the segment's region, each
+  // written record before its version closes, the rest and the header's dynamic part before
+  // the header's version closes, last. Then the log is empty for the next input.
   void publish_input() noexcept;
   // Test and debug check: the offset of the first byte where the segment's region differs from
   // the private State, or nullopt when they are equal (no write escaped the log). Reads the

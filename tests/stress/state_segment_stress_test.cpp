@@ -166,7 +166,10 @@ struct alignas(64) Tally {
   std::atomic<uint64_t> reads{0};
   std::atomic<uint64_t> copies{0};  // consistent copy() results checked
   std::atomic<uint64_t> torn{0};
-  std::atomic<uint64_t> failed{0};  // reads that gave up (a stuck writer): must stay 0 too
+  // Reads that gave up: the writer held a record odd for the whole retry budget, which happens
+  // when it is descheduled mid-input on an oversubscribed machine. Reported, not failed: what
+  // must hold is that no version stays odd once the writer stops (quiet_copy_is_exact).
+  std::atomic<uint64_t> failed{0};
 };
 
 // One reader pass over every table, then (every 16th pass) a whole copy().
@@ -253,8 +256,8 @@ void reader_loop(const std::string& engine, const std::atomic<uint32_t>& done, T
   }
 }
 
-// The writer: what Runner::apply_input does per input (apply to the private State, then
-// publish), with the publication check after every input when `check` is set.
+// The writer: what Runner::apply_input does per input (open the global version, apply to the
+// private State, publish), with the publication check after every input when `check` is set.
 class Writer {
  public:
   explicit Writer(const std::string& name) {
@@ -270,9 +273,11 @@ class Writer {
   // One pass of the stream from the initial state. False if the publication check failed.
   bool pass(bool check) {
     const Expected& e = expected();
+    w_->begin_input();
     if (!w_->state().restore(e.initial)) return false;
     w_->publish_input();
     for (const Input& in : e.stream) {
+      w_->begin_input();
       apply(w_->state(), in, sink_);
       w_->publish_input();
       if (check && w_->first_unpublished_byte()) return false;
@@ -287,6 +292,18 @@ class Writer {
   NullSink sink_;
   uint64_t passes_ = 0;
 };
+
+// After the writer stopped: every version is even again and a copy is the final state.
+void expect_quiet_copy_is_exact(const std::string& engine) {
+  auto r = StateReader::attach(engine);
+  ASSERT_TRUE(r.ok()) << r.error();
+  auto c = r->copy(1);
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_TRUE(c->consistent);
+  const uint64_t seq = c->state.header().seq;
+  ASSERT_LT(seq, expected().hash_at.size());
+  EXPECT_EQ(c->state.hash(), expected().hash_at[seq]);
+}
 
 uint64_t reads_wanted() {
   const char* v = std::getenv("OSE_STRESS_READS");
@@ -326,8 +343,8 @@ TEST(StateSegmentStress, ReaderThreadsSeeOnlyPublishedRecordsAndWholeCopies) {
       static_cast<unsigned long long>(t.torn.load()),
       static_cast<unsigned long long>(t.failed.load()));
   EXPECT_EQ(t.torn.load(), 0u);
-  EXPECT_EQ(t.failed.load(), 0u);
   EXPECT_GT(t.reads.load(), 0u);
+  expect_quiet_copy_is_exact(name);
   if (long_run) {
     EXPECT_GE(t.reads.load(), wanted);
   }
@@ -368,14 +385,17 @@ TEST(StateSegmentStress, ReaderProcessesSeeOnlyPublishedRecordsAndWholeCopies) {
   }
   EXPECT_TRUE(published_ok) << "a write escaped the write log";
   for (const Tally& t : shared->tally) {
-    std::printf("state segment stress (process): reads=%llu (consistent copies %llu), torn=%llu\n",
-                static_cast<unsigned long long>(t.reads.load()),
-                static_cast<unsigned long long>(t.copies.load()),
-                static_cast<unsigned long long>(t.torn.load()));
+    std::printf(
+        "state segment stress (process): reads=%llu (consistent copies %llu), torn=%llu, "
+        "failed=%llu\n",
+        static_cast<unsigned long long>(t.reads.load()),
+        static_cast<unsigned long long>(t.copies.load()),
+        static_cast<unsigned long long>(t.torn.load()),
+        static_cast<unsigned long long>(t.failed.load()));
     EXPECT_EQ(t.torn.load(), 0u);
-    EXPECT_EQ(t.failed.load(), 0u);
     EXPECT_GT(t.reads.load(), 0u);
   }
+  expect_quiet_copy_is_exact(name);
   munmap(mem, sizeof(Shared));
 }
 
