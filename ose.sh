@@ -68,7 +68,7 @@ run_suite() {
   local dir="$1" label="$2" before
   before="$(shm_entries)"
   echo "== ose tests: $label =="
-  (cd "$here/$dir" && ctest --output-on-failure -j "$jobs" --timeout 900)
+  (cd "$here/$dir" && ctest --output-on-failure -j "$jobs" --timeout 900 -LE long)
   check_shm_clean "$label" "$before"
 }
 
@@ -98,7 +98,7 @@ case "$cmd" in
     cmake --build "$here/build-tsan" -j "$jobs" --target ose_shm_tests ose_stress_tests
     echo "== ose tests: ThreadSanitizer (shm, stress) =="
     before="$(shm_entries)"
-    ctest --test-dir "$here/build-tsan" -L 'shm|stress' --output-on-failure --timeout 900
+    ctest --test-dir "$here/build-tsan" -L 'shm|stress' -LE long --output-on-failure --timeout 900
     check_shm_clean "ThreadSanitizer" "$before"
     # A Debug (-O0) build of the tool: it and the sanitized build must replay the journal the
     # Release engine wrote to the same state hash.

@@ -13,6 +13,7 @@
 // fixture first proves on a warm-up that its inputs are accepted: a benchmark of rejects
 // would measure the cheapest path of the engine, not the one that matters.
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -23,6 +24,7 @@
 #include <vector>
 
 #include "bench/bench_fixture.hpp"
+#include "engine/runtime/state_segment.hpp"
 
 #if defined(__x86_64__)
 #include <x86intrin.h>
@@ -518,6 +520,83 @@ BENCHMARK(BM_Apply_Ticks_Latency)
     ->UseManualTime()
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
+
+// ---- publication (docs/design/0008-explicit-writes.md) --------------------------------------
+// The live engine applies each input to its private State and then publishes what it wrote into
+// the state segment (StateSegmentWriter::publish_input). These two run one steady-state chunk of
+// the mixed stream, from the same start, by the same procedure: apply() alone, and apply() +
+// publish_input() into a real segment. Their ratio is the publication's cost.
+struct PublishChunk {
+  State start;
+  std::vector<Input> chunk;
+  static PublishChunk& instance() {
+    static PublishChunk p = [] {
+      MixedFixture& f = MixedFixture::instance();
+      PublishChunk c{create_state_or_die(make_config(MixedFixture::kMaxOrders)), {}};
+      c.start = std::move(f.state().clone().value());
+      f.refill();  // applied below as well, so the mixed fixture stays in step with its inputs
+      c.chunk = f.inputs();
+      for (const Input& in : c.chunk) ose::apply(f.state(), in, f.sink());
+      f.set_pos(f.inputs().size());
+      return c;
+    }();
+    return p;
+  }
+};
+
+template <typename Apply, typename Restart>
+void run_chunk_loop(benchmark::State& bs, Apply&& apply_one, Restart&& restart) {
+  const std::vector<Input>& chunk = PublishChunk::instance().chunk;
+  size_t i = 0;
+  for (auto _ : bs) {
+    if (i == chunk.size()) {
+      bs.PauseTiming();
+      restart();
+      i = 0;
+      bs.ResumeTiming();
+    }
+    apply_one(chunk[i++]);
+  }
+  bs.SetItemsProcessed(bs.iterations());
+}
+
+void BM_Chunk_Apply(benchmark::State& bs) {
+  PublishChunk& p = PublishChunk::instance();
+  State s = std::move(p.start.clone().value());
+  CountingSink sink;
+  run_chunk_loop(
+      bs, [&](const Input& in) { ose::apply(s, in, sink); },
+      [&] { s = std::move(p.start.clone().value()); });
+}
+BENCHMARK(BM_Chunk_Apply);
+
+void BM_Chunk_ApplyPublish(benchmark::State& bs) {
+  PublishChunk& p = PublishChunk::instance();
+  EngineConfig config = make_config(MixedFixture::kMaxOrders);
+  config.name = "bench-publish-" + std::to_string(::getpid());
+  auto w = StateSegmentWriter::create(config, &p.start);
+  if (!w) {
+    bs.SkipWithError(w.error().c_str());
+    return;
+  }
+  w->publish();
+  const std::string start = p.start.serialize();
+  CountingSink sink;
+  run_chunk_loop(
+      bs,
+      [&](const Input& in) {
+        w->begin_input();
+        ose::apply(w->state(), in, sink);
+        w->publish_input();
+      },
+      [&] {
+        w->begin_input();
+        (void)w->state().restore(start);
+        w->publish_input();
+      });
+  w->unlink();
+}
+BENCHMARK(BM_Chunk_ApplyPublish);
 
 }  // namespace
 }  // namespace ose::bench

@@ -52,11 +52,16 @@ class OpenAddressingIndex {
   using Entry = typename Traits::Entry;
   using Key = typename Traits::Key;
 
+  // Called after every entry the index stores, with the entry's address: an owner that must
+  // know which bytes changed (the engine publishes them to readers) passes one.
+  using WriteHook = void (*)(void* context, const void* entry, uint32_t bytes) noexcept;
+
   // `capacity` must be a power of two (the probe wraps with a mask). Keep the load factor well
   // below one: a probe runs to the first empty entry, so a nearly full table is slow, and a
   // full one answers every miss only after visiting every entry.
-  OpenAddressingIndex(Entry* table, uint32_t capacity) noexcept
-      : table_(table), mask_(capacity - 1) {
+  OpenAddressingIndex(Entry* table, uint32_t capacity, WriteHook hook = nullptr,
+                      void* context = nullptr) noexcept
+      : table_(table), mask_(capacity - 1), hook_(hook), context_(context) {
     assert(std::has_single_bit(capacity));
   }
 
@@ -64,7 +69,7 @@ class OpenAddressingIndex {
 
   // Every entry becomes Traits::kEmpty.
   void clear() noexcept {
-    for (uint32_t i = 0; i <= mask_; ++i) table_[i] = Traits::kEmpty;
+    for (uint32_t i = 0; i <= mask_; ++i) store(i, Traits::kEmpty);
   }
 
   Entry* find(const Key& key) noexcept {
@@ -97,7 +102,7 @@ class OpenAddressingIndex {
     uint32_t i = home_of(key);
     for (uint32_t probes = 0; probes <= mask_; ++probes, i = (i + 1) & mask_) {
       if (Traits::is_empty(table_[i])) {
-        table_[i] = entry;
+        store(i, entry);
         return IndexInsert::kInserted;
       }
       if (Traits::key_of(table_[i]) == key) return IndexInsert::kPresent;
@@ -111,7 +116,7 @@ class OpenAddressingIndex {
     uint32_t i = home_of(Traits::key_of(entry));
     for (uint32_t probes = 0; probes <= mask_; ++probes, i = (i + 1) & mask_) {
       if (Traits::is_empty(table_[i])) {
-        table_[i] = entry;
+        store(i, entry);
         return true;
       }
     }
@@ -169,14 +174,21 @@ class OpenAddressingIndex {
       const uint32_t k = home_of(Traits::key_of(table_[j]));
       const bool stays = hole <= j ? (hole < k && k <= j) : (hole < k || k <= j);
       if (stays) continue;
-      table_[hole] = table_[j];
+      store(hole, table_[j]);
       hole = j;
     }
-    table_[hole] = Traits::kEmpty;
+    store(hole, Traits::kEmpty);
+  }
+
+  void store(uint32_t i, const Entry& e) noexcept {
+    table_[i] = e;
+    if (hook_ != nullptr) hook_(context_, &table_[i], sizeof(Entry));
   }
 
   Entry* table_;
   uint32_t mask_;
+  WriteHook hook_;
+  void* context_;
 };
 
 }  // namespace ose::shm

@@ -15,6 +15,23 @@ constexpr void assert_seqlockable() {
   static_assert(shm::kSeqlockable<T>, "a seqlocked record must be whole 8-byte words");
 }
 
+// The header and per-entity tables, copied with relaxed loads, preferably between two equal
+// even global versions (any copy will do for the names, which never change).
+Result<State> copy_names(const std::byte* region, uint64_t size, uint64_t prefix,
+                         const std::atomic<uint32_t>& global) {
+  for (int attempt = 0;; ++attempt) {
+    // SYNC(seqlock.read) on the global version: see record_versions.hpp.
+    const uint32_t v1 = global.load(std::memory_order_acquire);
+    auto c = State::copy_shared(region, size, prefix);
+    if (!c) return c;
+    // SYNC(seqlock.validate): acquire fence. Pairs with SYNC(seqlock.begin).
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (((v1 & 1) == 0 && global.load(std::memory_order_relaxed) == v1) || attempt == 100) {
+      return c;
+    }
+  }
+}
+
 }  // namespace
 
 Result<StateReader> StateReader::attach(const std::string& engine) {
@@ -54,7 +71,11 @@ Result<StateReader> StateReader::attach(const std::string& engine) {
   }
   // The State view is only ever used through const methods (StateReader has no others).
   auto* region = const_cast<std::byte*>(base + h->region_offset);
-  StateReader r(std::move(*segment), State::view(region));
+  auto names =
+      copy_names(base + h->region_offset, h->region_size, sh->offsets.orders,
+                 *reinterpret_cast<const std::atomic<uint32_t>*>(base + h->versions_offset));
+  if (!names) return Error{names.error()};
+  StateReader r(std::move(*segment), State::view(region), std::move(*names));
   r.header_ = h;
   r.clients_ = reinterpret_cast<const ClientStatus*>(base + h->clients_offset);
   r.versions_ = reinterpret_cast<const std::atomic<uint32_t>*>(base + h->versions_offset);
@@ -90,7 +111,7 @@ bool StateReader::read_venue_order_id(uint64_t order_id, VenueId& out) const noe
   OrderRecord o;
   if (!read_order(order_id, o)) return false;
   const uint32_t slot = order_slot(order_id);
-  if (!read_versioned(VersionedTable::kOrders, slot, state_.venue_order_id(slot), out)) {
+  if (!read_versioned(VersionedTable::kVenueOrderIds, slot, state_.venue_order_id(slot), out)) {
     return false;
   }
   return read_order(order_id, o);
@@ -175,37 +196,39 @@ Result<StateReader::Copy> StateReader::copy(int attempts) const {
     // SYNC(seqlock.read) on the global version: see record_versions.hpp.
     const uint32_t v1 = global.load(std::memory_order_acquire);
     if ((v1 & 1) != 0) continue;
-    auto c = state_.clone();
+    auto c = State::copy_shared(state_.region(), state_.region_size(), state_.region_size());
     if (!c) return Error{c.error()};
+    // SYNC(seqlock.validate): acquire fence. Pairs with SYNC(seqlock.begin).
     std::atomic_thread_fence(std::memory_order_acquire);
     if (global.load(std::memory_order_relaxed) == v1) return Copy{std::move(*c), true};
   }
   // Busy engine: whole rows, possibly from different inputs.
-  auto c = state_.clone();
+  auto c = State::copy_shared(state_.region(), state_.region_size(), state_.region_size());
   if (!c) return Error{c.error()};
   State& s = *c;
   const StateCapacities& caps = s.caps();
-  bool ok = read_state_header(s.header());
+  bool ok = read_state_header(s.edit_header());
   for (uint16_t i = 0; i < instrument_count(); ++i) {
-    ok = read_instrument(i, s.instrument(i)) && read_market(i, s.market(i)) && ok;
+    ok = read_instrument(i, s.edit_instrument(i)) && read_market(i, s.edit_market(i)) && ok;
   }
   for (uint16_t a = 0; a < account_count(); ++a) {
-    ok = read_account(a, s.account(a)) && ok;
-    for (uint16_t k = 0; k < asset_count(); ++k) ok = read_balance(a, k, s.balance(a, k)) && ok;
+    ok = read_account(a, s.edit_account(a)) && ok;
+    for (uint16_t k = 0; k < asset_count(); ++k)
+      ok = read_balance(a, k, s.edit_balance(a, k)) && ok;
     for (uint16_t i = 0; i < instrument_count(); ++i) {
-      ok = read_position(a, i, s.position(a, i)) && ok;
+      ok = read_position(a, i, s.edit_position(a, i)) && ok;
     }
   }
   for (uint16_t st = 0; st < strategy_count(); ++st) {
-    ok = read_strategy(st, s.strategy(st)) && ok;
+    ok = read_strategy(st, s.edit_strategy(st)) && ok;
     for (uint16_t i = 0; i < instrument_count(); ++i) {
-      ok = read_strategy_position(st, i, s.strategy_position(st, i)) && ok;
+      ok = read_strategy_position(st, i, s.edit_strategy_position(st, i)) && ok;
     }
   }
   for (uint32_t slot = 0; slot < caps.orders && slot < s.header().next_unused_slot; ++slot) {
-    ok = read_order_slot(slot, s.order_at(slot)) && ok;
-    ok = read_versioned(VersionedTable::kOrders, slot, state_.venue_order_id(slot),
-                        s.venue_order_id(slot)) &&
+    ok = read_order_slot(slot, s.edit_order_at(slot)) && ok;
+    ok = read_versioned(VersionedTable::kVenueOrderIds, slot, state_.venue_order_id(slot),
+                        s.edit_venue_order_id(slot)) &&
          ok;
   }
   if (!ok) return Error{"the engine held some records mid-write for too long: is it stuck?"};

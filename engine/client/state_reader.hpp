@@ -38,14 +38,16 @@ class StateReader {
   const shm::BroadcastRingData& broadcast() const noexcept { return *broadcast_; }
   uint64_t broadcast_capacity() const noexcept { return header_->broadcast_capacity; }
 
-  // The State's immutable parts (names, capacities, offsets) can be read directly through this
-  // view; everything that changes must go through the read_* copies below.
-  const State& names() const noexcept { return state_; }
-  uint16_t instrument_count() const noexcept { return state_.instrument_count(); }
-  uint16_t asset_count() const noexcept { return state_.asset_count(); }
-  uint16_t account_count() const noexcept { return state_.account_count(); }
-  uint16_t strategy_count() const noexcept { return state_.strategy_count(); }
-  uint16_t client_count() const noexcept { return state_.client_count(); }
+  // A private copy, taken at attach, of the State's header and per-entity tables (assets to
+  // trigger books; the order, trade and ledger tables are left empty): for names, capacities
+  // and configuration, which never change. Everything that changes (balances, positions,
+  // halts, counters) is as of attach here; read it through the read_* copies below.
+  const State& names() const noexcept { return names_; }
+  uint16_t instrument_count() const noexcept { return names_.instrument_count(); }
+  uint16_t asset_count() const noexcept { return names_.asset_count(); }
+  uint16_t account_count() const noexcept { return names_.account_count(); }
+  uint16_t strategy_count() const noexcept { return names_.strategy_count(); }
+  uint16_t client_count() const noexcept { return names_.client_count(); }
 
   // Seqlocked copies. False when the index is out of range, the order id names a reused or
   // never-used slot, or (very rarely) the record could not be copied consistently.
@@ -79,13 +81,17 @@ class StateReader {
   Result<Copy> copy(int attempts = 200) const;
 
  private:
-  StateReader(shm::Segment segment, State view) noexcept
-      : segment_(std::move(segment)), state_(std::move(view)) {}
+  StateReader(shm::Segment segment, State view, State names) noexcept
+      : segment_(std::move(segment)), state_(std::move(view)), names_(std::move(names)) {}
   template <typename T>
   bool read_versioned(VersionedTable t, uint32_t record, const T& src, T& out) const noexcept;
 
   shm::Segment segment_;
-  State state_;  // a view over the PROT_READ mapping; only const methods are ever called
+  // A view over the PROT_READ mapping, used only for addresses: its methods read the header's
+  // capacities and offsets, which the engine never rewrites after creation. Every read of the
+  // bytes that change is a relaxed atomic load under a seqlock (shm/seqlock.hpp).
+  State state_;
+  State names_;
   const StateSegmentHeader* header_ = nullptr;
   const ClientStatus* clients_ = nullptr;
   const std::atomic<uint32_t>* versions_ = nullptr;

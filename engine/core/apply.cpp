@@ -46,7 +46,7 @@ void on_set_strategy(Ctx& c) noexcept {
   if (!in_range(cmd.state, kStrategyStateCount)) {
     return c.reject(RejectReason::kMalformed);
   }
-  s.strategy(cmd.strategy).state = static_cast<StrategyState>(cmd.state);
+  s.edit_strategy(cmd.strategy).state = static_cast<StrategyState>(cmd.state);
   Event e = make_event(EventType::kStrategyState);
   e.strategy = cmd.strategy;
   e.account = s.strategy(cmd.strategy).account;
@@ -64,12 +64,12 @@ void on_halt(Ctx& c, bool halt) noexcept {
       // Global and instrument scopes stop every account's orders: an admin bound to some
       // accounts may not touch them (docs/design/0006-roles.md).
       if (!source_binds_every_account(c)) return c.reject(RejectReason::kAccountNotPermitted);
-      s.header().halted_global = flag;
+      s.edit_header().halted_global = flag;
       break;
     case HaltScope::kAccount:
       if (h.target >= s.account_count()) return c.reject(RejectReason::kUnknownAccount);
       if (!source_binds(c, h.target)) return c.reject(RejectReason::kAccountNotPermitted);
-      s.account(h.target).halted = flag;
+      s.edit_account(h.target).halted = flag;
       e.account = h.target;
       break;
     case HaltScope::kStrategy:
@@ -77,13 +77,13 @@ void on_halt(Ctx& c, bool halt) noexcept {
       if (!source_binds(c, s.strategy(h.target).account)) {
         return c.reject(RejectReason::kAccountNotPermitted);
       }
-      s.strategy(h.target).halted = flag;
+      s.edit_strategy(h.target).halted = flag;
       e.strategy = h.target;
       break;
     case HaltScope::kInstrument:
       if (h.target >= s.instrument_count()) return c.reject(RejectReason::kUnknownInstrument);
       if (!source_binds_every_account(c)) return c.reject(RejectReason::kAccountNotPermitted);
-      s.instrument(h.target).halted = flag;
+      s.edit_instrument(h.target).halted = flag;
       e.instrument = h.target;
       break;
     default:
@@ -105,7 +105,7 @@ void on_set_leverage(Ctx& c) noexcept {
     return c.reject(RejectReason::kAccountNotPermitted);
   }
   if (cmd.leverage > ins.max_leverage) return c.reject(RejectReason::kLeverageTooHigh);
-  PositionRecord& pos = s.position(cmd.account, cmd.instrument);
+  PositionRecord& pos = s.edit_position(cmd.account, cmd.instrument);
   // The open position's margin follows the new leverage at once; open orders keep theirs.
   Amount margin{};
   Price liq{};
@@ -139,7 +139,7 @@ void on_persistence(Ctx& c) noexcept {
   if (available > 1) return c.reject(RejectReason::kMalformed);
   const uint8_t stopped = available == 0 ? 1 : 0;
   if (c.s.header().persistence_stopped == stopped) return;  // no change, no alert
-  c.s.header().persistence_stopped = stopped;
+  c.s.edit_header().persistence_stopped = stopped;
   c.alert(stopped != 0 ? AlertReason::kPersistenceStopped : AlertReason::kPersistenceResumed,
           nullptr);
 }
@@ -211,7 +211,7 @@ OrderRef named_order(const Command& cmd) noexcept {
 void dispatch(Ctx& c) noexcept {
   State& state = c.s;
   const Input& input = c.in;
-  StateHeader& h = state.header();
+  StateHeader& h = state.edit_header();
   h.seq = input.seq;
   h.last_ts = input.ts;
   ++h.inputs_applied;

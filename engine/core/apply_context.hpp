@@ -27,7 +27,7 @@ struct Ctx {
   }
   // Every reject is counted here, so the State's counters and the outcome agree.
   void count_reject(RejectReason reason) noexcept {
-    ++s.header().rejects[static_cast<int>(reason)];
+    ++s.edit_header().rejects[static_cast<int>(reason)];
     if (outcome.reject == RejectReason::kNone) outcome.reject = reason;
   }
   Event order_event(EventType type, const OrderRecord& o) const noexcept {
@@ -56,7 +56,7 @@ struct Ctx {
     emit(e);
   }
   void alert(AlertReason reason, const OrderRecord* o) noexcept {
-    ++s.header().alerts[static_cast<int>(reason)];
+    ++s.edit_header().alerts[static_cast<int>(reason)];
     ++outcome.alerts;
     Event e = o != nullptr ? order_event(EventType::kAlert, *o) : make_event(EventType::kAlert);
     e.alert = reason;

@@ -127,7 +127,7 @@ void create_exit(Ctx& c, OrderRecord& entry, bool is_stop, Qty qty, uint32_t& sl
     c.alert(AlertReason::kBracketFailed, &entry);
     return;
   }
-  OrderRecord& x = s.order_at(slot);
+  OrderRecord& x = s.edit_order_at(slot);
   const uint32_t generation = order_generation(x.id) + 1;
   x = OrderRecord{};
   x.id = make_order_id(generation, slot);
@@ -149,7 +149,7 @@ void create_exit(Ctx& c, OrderRecord& entry, bool is_stop, Qty qty, uint32_t& sl
   live_link(s, slot);
   trigger_link(s, slot);
   add_open_qty(s, x, qty);
-  ++s.strategy(x.strategy).open_orders;
+  ++s.edit_strategy(x.strategy).open_orders;
   slot_out = slot;
 }
 
@@ -167,12 +167,12 @@ void sync_bracket(Ctx& c, OrderRecord& entry) noexcept {
   if (entry.stop_loss.is_zero() && entry.take_profit.is_zero()) return;
   const InstrumentRecord& ins = s.instrument(entry.instrument);
   const bool spot = ins.kind == InstrumentKind::kSpot;
-  OrderRecord* first = entry.linked_id != 0 ? s.find_order(entry.linked_id) : nullptr;
+  OrderRecord* first = entry.linked_id != 0 ? s.edit_order(entry.linked_id) : nullptr;
   if (entry.linked_id != 0 && (first == nullptr || first->status != OrderStatus::kUntriggered)) {
     return;  // an exit already triggered or finished: the pair is no longer resized
   }
   OrderRecord* second =
-      first != nullptr && first->linked_id != entry.id ? s.find_order(first->linked_id) : nullptr;
+      first != nullptr && first->linked_id != entry.id ? s.edit_order(first->linked_id) : nullptr;
   if (second != nullptr && second->status != OrderStatus::kUntriggered) return;
 
   Qty target = floor_to_step(entry.filled_qty, ins.step_size);
@@ -214,11 +214,11 @@ void sync_bracket(Ctx& c, OrderRecord& entry) noexcept {
     if (entry.stop_loss.is_positive()) create_exit(c, entry, true, target, sl);
     if (entry.take_profit.is_positive()) create_exit(c, entry, false, target, tp);
     if (sl == kNoSlot && tp == kNoSlot) return;
-    OrderRecord& holder = s.order_at(sl != kNoSlot ? sl : tp);
+    OrderRecord& holder = s.edit_order_at(sl != kNoSlot ? sl : tp);
     entry.linked_id = holder.id;
     if (sl != kNoSlot && tp != kNoSlot) {
-      OrderRecord& x = s.order_at(sl);
-      OrderRecord& y = s.order_at(tp);
+      OrderRecord& x = s.edit_order_at(sl);
+      OrderRecord& y = s.edit_order_at(tp);
       x.linked_id = y.id;
       y.linked_id = x.id;
       if (spot) {
@@ -294,8 +294,9 @@ void refresh_unrealized(State& s, uint16_t instrument) noexcept {
       p.unrealized_pnl = *u;
     }
   };
-  for (uint16_t a = 0; a < s.account_count(); ++a) refresh(s.position(a, instrument));
-  for (uint16_t k = 0; k < s.strategy_count(); ++k) refresh(s.strategy_position(k, instrument));
+  for (uint16_t a = 0; a < s.account_count(); ++a) refresh(s.edit_position(a, instrument));
+  for (uint16_t k = 0; k < s.strategy_count(); ++k)
+    refresh(s.edit_strategy_position(k, instrument));
 }
 
 void on_fill(Ctx& c) noexcept {
@@ -335,8 +336,8 @@ void on_fill(Ctx& c) noexcept {
   const Qty signed_qty = o.side == Side::kBuy ? f.qty : -f.qty;
   const Amount fee = f.fee;
   const Qty base_fee = spot && f.fee_asset == ins.base ? Qty::from_e8(fee.e8) : Qty{};
-  PositionRecord& apos = s.position(o.account, o.instrument);
-  PositionRecord& spos = s.strategy_position(o.strategy, o.instrument);
+  PositionRecord& apos = s.edit_position(o.account, o.instrument);
+  PositionRecord& spos = s.edit_strategy_position(o.strategy, o.instrument);
   const int32_t leverage = apos.leverage;
 
   // The fee valued in the settle asset (DESIGN §4): as is, × price for base, else excluded.
@@ -382,7 +383,7 @@ void on_fill(Ctx& c) noexcept {
     post.add(ins.settle, LedgerKind::kRealizedPnl, acct->net.realized, Amount{});
   }
   if (f.fee_asset != kNoIndex) post.add(f.fee_asset, LedgerKind::kFee, -fee, Amount{});
-  StrategyRecord& st = s.strategy(o.strategy);
+  StrategyRecord& st = s.edit_strategy(o.strategy);
   ck.add(apos.realized_pnl.e8, acct->net.realized.e8);
   ck.add(apos.fees.e8, fee_value.e8);
   ck.add(spos.realized_pnl.e8, strat->net.realized.e8);

@@ -11,11 +11,11 @@ inline void post_balance(State& s, uint64_t seq, int64_t ts, uint16_t account, u
                          LedgerKind kind, Amount delta_free, Amount delta_locked,
                          uint64_t order_id) noexcept {
   if (delta_free.is_zero() && delta_locked.is_zero()) return;
-  BalanceRecord& b = s.balance(account, asset);
+  BalanceRecord& b = s.edit_balance(account, asset);
   b.free += delta_free;
   b.locked += delta_locked;
-  StateHeader& h = s.header();
-  LedgerEntry& e = s.ledger()[h.ledger_written % h.caps.ledger];
+  StateHeader& h = s.edit_header();
+  LedgerEntry& e = s.edit_ledger(h.ledger_written % h.caps.ledger);
   e = LedgerEntry{};
   e.seq = seq;
   e.ts = ts;

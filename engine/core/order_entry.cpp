@@ -203,9 +203,9 @@ void on_new_order(Ctx& c) noexcept {
     if (!account_permitted(c, n)) return RejectReason::kAccountNotPermitted;
     if (halted(s, n)) return RejectReason::kHalted;
     if (s.header().persistence_stopped != 0) return RejectReason::kPersistenceStopped;
-    StrategyRecord& st = s.strategy(n.strategy);
+    StrategyRecord& st = s.edit_strategy(n.strategy);
     if (st.state != StrategyState::kRunning) return RejectReason::kStrategyNotRunning;
-    if (!take_rate_token(s.client(n.client), c.ts())) return RejectReason::kRateLimited;
+    if (!take_rate_token(s.edit_client(n.client), c.ts())) return RejectReason::kRateLimited;
     const InstrumentRecord& ins = s.instrument(n.instrument);
     if (n.qty < ins.min_qty) return RejectReason::kQtyBelowMin;
     if (n.qty > ins.max_qty) return RejectReason::kQtyAboveMax;
@@ -274,7 +274,7 @@ void on_new_order(Ctx& c) noexcept {
     c.reject(reason == RejectReason::kNone ? RejectReason::kTableFull : reason, n.client, n.cl_id);
     return;
   }
-  OrderRecord& rec = s.order_at(slot);
+  OrderRecord& rec = s.edit_order_at(slot);
   const uint32_t generation = order_generation(rec.id) + 1;
   o.id = make_order_id(generation, slot);
   rec = o;
@@ -301,12 +301,12 @@ void on_new_order(Ctx& c) noexcept {
   live_link(s, slot);
   if (rec.status == OrderStatus::kUntriggered) trigger_link(s, slot);
   add_open_qty(s, rec, rec.qty);
-  StrategyRecord& st = s.strategy(rec.strategy);
+  StrategyRecord& st = s.edit_strategy(rec.strategy);
   ++st.open_orders;
   ++st.orders;
   if (rec.tif == Tif::kGtd) {
-    ++s.header().gtd_count;
-    s.header().next_expiry_ts = std::min(s.header().next_expiry_ts, rec.expire_ts);
+    ++s.edit_header().gtd_count;
+    s.edit_header().next_expiry_ts = std::min(s.header().next_expiry_ts, rec.expire_ts);
   }
   Event e = c.order_event(EventType::kAccepted, rec);
   c.emit(e);
@@ -356,7 +356,7 @@ void on_cancel_all(Ctx& c) noexcept {
     return c.reject(RejectReason::kAccountNotPermitted);
   }
   for (uint32_t slot = s.header().live_head; slot != kNoSlot;) {
-    OrderRecord& o = s.order_at(slot);
+    OrderRecord& o = s.edit_order_at(slot);
     slot = o.live_next;  // read before the order may leave the live list
     if (f.account != kNoIndex && o.account != f.account) continue;
     if (f.strategy != kNoIndex && o.strategy != f.strategy) continue;

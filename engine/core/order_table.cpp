@@ -5,32 +5,32 @@
 namespace ose::detail {
 
 uint32_t alloc_order_slot(State& s) noexcept {
-  StateHeader& h = s.header();
+  StateHeader& h = s.edit_header();
   if (h.next_unused_slot < h.caps.orders) return h.next_unused_slot++;
   if (h.retire_head == h.retire_tail) return kNoSlot;
   // Reclaim the oldest terminal order: it leaves the table, and its (client, cl_id) with it.
   const uint32_t slot = s.retire_ring()[h.retire_head % h.caps.orders];
   ++h.retire_head;
-  OrderRecord& old = s.order_at(slot);
+  OrderRecord& old = s.edit_order_at(slot);
   if (old.cl_id != 0 && old.client != kNoIndex) s.index_erase(old.client, old.cl_id);
   // Never-used slots are zero; a reused one must not show its last order's venue id.
-  s.venue_order_id(slot) = VenueId{};
+  s.edit_venue_order_id(slot) = VenueId{};
   return slot;
 }
 
 void retire(State& s, uint32_t slot) noexcept {
-  StateHeader& h = s.header();
-  s.retire_ring()[h.retire_tail % h.caps.orders] = slot;
+  StateHeader& h = s.edit_header();
+  s.edit_retire_ring(h.retire_tail % h.caps.orders) = slot;
   ++h.retire_tail;
 }
 
 void live_link(State& s, uint32_t slot) noexcept {
-  StateHeader& h = s.header();
-  OrderRecord& o = s.order_at(slot);
+  StateHeader& h = s.edit_header();
+  OrderRecord& o = s.edit_order_at(slot);
   o.live_prev = h.live_tail;
   o.live_next = kNoSlot;
   if (h.live_tail != kNoSlot) {
-    s.order_at(h.live_tail).live_next = slot;
+    s.edit_order_at(h.live_tail).live_next = slot;
   } else {
     h.live_head = slot;
   }
@@ -39,15 +39,15 @@ void live_link(State& s, uint32_t slot) noexcept {
 }
 
 void live_unlink(State& s, uint32_t slot) noexcept {
-  StateHeader& h = s.header();
-  OrderRecord& o = s.order_at(slot);
+  StateHeader& h = s.edit_header();
+  OrderRecord& o = s.edit_order_at(slot);
   if (o.live_prev != kNoSlot) {
-    s.order_at(o.live_prev).live_next = o.live_next;
+    s.edit_order_at(o.live_prev).live_next = o.live_next;
   } else {
     h.live_head = o.live_next;
   }
   if (o.live_next != kNoSlot) {
-    s.order_at(o.live_next).live_prev = o.live_prev;
+    s.edit_order_at(o.live_next).live_prev = o.live_prev;
   } else {
     h.live_tail = o.live_prev;
   }
@@ -66,13 +66,13 @@ int trigger_direction(const OrderRecord& o) noexcept {
 }  // namespace
 
 void trigger_link(State& s, uint32_t slot) noexcept {
-  OrderRecord& o = s.order_at(slot);
-  TriggerBookRecord& tb = s.trigger_book(o.instrument);
+  OrderRecord& o = s.edit_order_at(slot);
+  TriggerBookRecord& tb = s.edit_trigger_book(o.instrument);
   const bool trailing = o.type == OrderType::kTrailingStop;
   uint32_t& head = trailing ? tb.trail_head : tb.head;
   o.trig_prev = kNoSlot;
   o.trig_next = head;
-  if (head != kNoSlot) s.order_at(head).trig_prev = slot;
+  if (head != kNoSlot) s.edit_order_at(head).trig_prev = slot;
   head = slot;
   ++tb.count;
   if (trailing) {
@@ -85,15 +85,15 @@ void trigger_link(State& s, uint32_t slot) noexcept {
 }
 
 void trigger_unlink(State& s, uint32_t slot) noexcept {
-  OrderRecord& o = s.order_at(slot);
-  TriggerBookRecord& tb = s.trigger_book(o.instrument);
+  OrderRecord& o = s.edit_order_at(slot);
+  TriggerBookRecord& tb = s.edit_trigger_book(o.instrument);
   const bool trailing = o.type == OrderType::kTrailingStop;
   if (o.trig_prev != kNoSlot) {
-    s.order_at(o.trig_prev).trig_next = o.trig_next;
+    s.edit_order_at(o.trig_prev).trig_next = o.trig_next;
   } else {
     (trailing ? tb.trail_head : tb.head) = o.trig_next;
   }
-  if (o.trig_next != kNoSlot) s.order_at(o.trig_next).trig_prev = o.trig_prev;
+  if (o.trig_next != kNoSlot) s.edit_order_at(o.trig_next).trig_prev = o.trig_prev;
   o.trig_prev = o.trig_next = kNoSlot;
   --tb.count;
   if (trailing) --tb.trailing_count;
@@ -102,8 +102,8 @@ void trigger_unlink(State& s, uint32_t slot) noexcept {
 
 void add_open_qty(State& s, const OrderRecord& o, Qty delta) noexcept {
   // The account row is the sum of its strategies' rows, like size and fees (0001 "Positions").
-  for (PositionRecord* p :
-       {&s.strategy_position(o.strategy, o.instrument), &s.position(o.account, o.instrument)}) {
+  for (PositionRecord* p : {&s.edit_strategy_position(o.strategy, o.instrument),
+                            &s.edit_position(o.account, o.instrument)}) {
     if (o.side == Side::kBuy) {
       p->open_buy_qty += delta;
     } else {
@@ -118,7 +118,7 @@ void finish_order(Ctx& c, OrderRecord& o, OrderStatus status) noexcept {
   if (o.status == OrderStatus::kUntriggered) trigger_unlink(s, slot);
   if (!o.reserved.is_zero() && (o.flags & kFlagBracketExit) != 0) {
     // A bracket exit holding the pair's spot lock hands it to a sibling still waiting on it.
-    OrderRecord* sib = s.find_order(o.linked_id);
+    OrderRecord* sib = s.edit_order(o.linked_id);
     if (sib != nullptr && (sib->flags & kFlagSharedLock) != 0 && !is_terminal(sib->status)) {
       sib->reserved = o.reserved;
       sib->flags = static_cast<uint8_t>(sib->flags & ~kFlagSharedLock);
@@ -130,9 +130,9 @@ void finish_order(Ctx& c, OrderRecord& o, OrderStatus status) noexcept {
     o.reserved = Amount{};
   }
   add_open_qty(s, o, -remaining(o));
-  StrategyRecord& st = s.strategy(o.strategy);
+  StrategyRecord& st = s.edit_strategy(o.strategy);
   --st.open_orders;
-  if (o.tif == Tif::kGtd) --s.header().gtd_count;
+  if (o.tif == Tif::kGtd) --s.edit_header().gtd_count;
   live_unlink(s, slot);
   retire(s, slot);
   o.status = status;
@@ -142,7 +142,7 @@ void finish_order(Ctx& c, OrderRecord& o, OrderStatus status) noexcept {
 OrderStatus transition(Ctx& c, OrderRecord& o, OrderEvent ev) noexcept {
   const OrderStatus next = next_status(o.status, ev);
   if (next == fsm::kX) {
-    ++c.s.header().illegal_transitions;
+    ++c.s.edit_header().illegal_transitions;
     c.alert(AlertReason::kIllegalTransition, &o);
   }
   return next;
@@ -178,9 +178,9 @@ bool source_binds_every_account(const Ctx& c) noexcept {
 OrderRecord* find_ref(Ctx& c, const OrderRef& ref) noexcept {
   OrderRecord* o = nullptr;
   if (ref.order_id != 0) {
-    o = c.s.find_order(ref.order_id);
+    o = c.s.edit_order(ref.order_id);
   } else if (ref.client < c.s.client_count() && ref.cl_id != 0) {
-    o = c.s.find_order(ref.client, ref.cl_id);
+    o = c.s.edit_order(ref.client, ref.cl_id);
   }
   if (o == nullptr) return nullptr;
   // A strategy client sees only its own orders: anything else is "unknown" to it.

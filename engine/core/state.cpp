@@ -11,6 +11,7 @@
 #include <iterator>
 
 #include "engine/core/ledger.hpp"
+#include "shm/seqlock.hpp"
 
 namespace ose {
 
@@ -107,7 +108,7 @@ Result<State> State::create(const StateSpec& c) {
   std::memset(mem, 0, offsets.end);
   State s(static_cast<std::byte*>(mem), RegionPtr(static_cast<std::byte*>(mem)));
 
-  StateHeader& h = s.header();
+  StateHeader& h = s.edit_header();
   h.magic = kStateMagic;
   h.layout_version = kStateLayoutVersion;
   h.caps = caps;
@@ -116,12 +117,12 @@ Result<State> State::create(const StateSpec& c) {
   h.next_expiry_ts = INT64_MAX;
 
   for (uint16_t i = 0; i < caps.assets; ++i) {
-    copy_name(s.asset(i).code, c.assets[i].code);
-    s.asset(i).precision = c.assets[i].precision;
+    copy_name(s.edit_asset(i).code, c.assets[i].code);
+    s.edit_asset(i).precision = c.assets[i].precision;
   }
   for (uint16_t i = 0; i < caps.instruments; ++i) {
     const InstrumentSpec& ic = c.instruments[i];
-    InstrumentRecord& r = s.instrument(i);
+    InstrumentRecord& r = s.edit_instrument(i);
     copy_name(r.symbol, ic.symbol);
     r.kind = ic.kind;
     r.halted = ic.halted ? 1 : 0;
@@ -139,25 +140,25 @@ Result<State> State::create(const StateSpec& c) {
     r.multiplier = ic.kind == InstrumentKind::kSpot ? Rate::from_units(1) : ic.multiplier;
     r.maintenance_margin = ic.maintenance_margin;
     r.price_band = ic.price_band;
-    TriggerBookRecord& tb = s.trigger_book(i);
+    TriggerBookRecord& tb = s.edit_trigger_book(i);
     tb.head = tb.trail_head = kNoSlot;
     tb.min_up = Price::from_e8(INT64_MAX);
     tb.max_down = Price::from_e8(INT64_MIN);
   }
   for (uint16_t i = 0; i < caps.accounts; ++i) {
     const AccountSpec& ac = c.accounts[i];
-    AccountRecord& r = s.account(i);
+    AccountRecord& r = s.edit_account(i);
     copy_name(r.name, ac.name);
     r.type = ac.type;
     r.halted = ac.halted ? 1 : 0;
     r.default_leverage = ac.leverage;
     for (uint16_t k = 0; k < caps.instruments; ++k) {
-      s.position(i, k).leverage = std::min(ac.leverage, s.instrument(k).max_leverage);
+      s.edit_position(i, k).leverage = std::min(ac.leverage, s.instrument(k).max_leverage);
     }
   }
   for (uint16_t i = 0; i < caps.strategies; ++i) {
     const StrategySpec& sc = c.strategies[i];
-    StrategyRecord& r = s.strategy(i);
+    StrategyRecord& r = s.edit_strategy(i);
     copy_name(r.name, sc.name);
     r.account = s.find_account(sc.account);
     r.state = sc.state;
@@ -170,7 +171,7 @@ Result<State> State::create(const StateSpec& c) {
   }
   for (uint16_t i = 0; i < caps.clients; ++i) {
     const ClientSpec& cc = c.clients[i];
-    ClientRecord& r = s.client(i);
+    ClientRecord& r = s.edit_client(i);
     copy_name(r.name, cc.name);
     r.role = cc.role;
     r.rate_limit = cc.rate_limit;
@@ -226,11 +227,8 @@ uint16_t State::find_client(std::string_view name) const noexcept {
                                     [&](uint16_t i) { return client(i).name; });
 }
 
-OrderRecord* State::find_order(uint64_t id) noexcept {
-  const uint32_t slot = order_slot(id);
-  if (id == 0 || slot >= header().next_unused_slot) return nullptr;
-  OrderRecord& o = order_at(slot);
-  return o.id == id ? &o : nullptr;
+OrderRecord* State::edit_order(uint64_t id) noexcept {
+  return find_order(id) == nullptr ? nullptr : &edit_order_at(order_slot(id));
 }
 
 const OrderRecord* State::find_order(uint64_t id) const noexcept {
@@ -256,13 +254,19 @@ VersionLayout VersionLayout::for_caps(const StateCapacities& caps) noexcept {
   put(VersionedTable::kStrategyPositions, caps.strategies * caps.instruments);
   put(VersionedTable::kMarkets, caps.instruments);
   put(VersionedTable::kOrders, caps.orders);
+  put(VersionedTable::kVenueOrderIds, caps.orders);
   l.total = n;
   return l;
 }
 
-OrderRecord* State::find_order(uint16_t client_index, uint64_t cl_id) noexcept {
+const OrderRecord* State::find_order(uint16_t client_index, uint64_t cl_id) const noexcept {
   const ClientOrderIndexEntry* e = order_index_view().find(ClientOrderKey{client_index, cl_id});
   return e == nullptr ? nullptr : &order_at(e->slot);
+}
+
+OrderRecord* State::edit_order(uint16_t client_index, uint64_t cl_id) noexcept {
+  const ClientOrderIndexEntry* e = order_index_view().find(ClientOrderKey{client_index, cl_id});
+  return e == nullptr ? nullptr : &edit_order_at(e->slot);
 }
 
 bool State::index_insert(uint16_t client_index, uint64_t cl_id, uint32_t slot) noexcept {
@@ -279,7 +283,7 @@ uint64_t trade_id_hash(uint16_t instrument, const VenueId& id) noexcept {
   return XXH3_64bits_withSeed(id.bytes, id.size(), instrument);
 }
 
-bool State::trade_seen(uint16_t instrument_index, const VenueId& trade_id) noexcept {
+bool State::trade_seen(uint16_t instrument_index, const VenueId& trade_id) const noexcept {
   const TradeRecord* ring = trades();
   const TradeKey key{instrument_index, trade_id_hash(instrument_index, trade_id)};
   // Equal hashes only nominate: the id in the ring decides (a collision is two trades).
@@ -290,10 +294,10 @@ bool State::trade_seen(uint16_t instrument_index, const VenueId& trade_id) noexc
 
 uint64_t State::trade_remember(uint16_t instrument_index, const VenueId& trade_id,
                                uint64_t order_id) noexcept {
-  StateHeader& h = header();
+  StateHeader& h = edit_header();
   TradeIndex index = trade_index_view();
   const auto pos = static_cast<uint32_t>(h.trades_written % h.caps.trades);
-  TradeRecord& slot = trades()[pos];
+  TradeRecord& slot = edit_trade(pos);
   if (h.trades_written >= h.caps.trades) {
     // The window is full: forget the oldest trade id before reusing its ring position. It is
     // matched by position, not key: the entry that points at this ring slot is the one to go.
@@ -335,12 +339,33 @@ void State::rebuild_indices() noexcept {
   }
 }
 
+void State::index_entry_written(void* self, const void* entry, uint32_t bytes) noexcept {
+  auto* s = static_cast<State*>(self);
+  s->log_->bytes(s->offset_of(entry), bytes);
+}
+
 ClientOrderIndex State::order_index_view() noexcept {
-  return ClientOrderIndex(order_index(), caps().order_index);
+  return ClientOrderIndex(table<ClientOrderIndexEntry>(&StateOffsets::order_index),
+                          caps().order_index, log_ != nullptr ? &index_entry_written : nullptr,
+                          this);
 }
 
 TradeIndex State::trade_index_view() noexcept {
-  return TradeIndex(trade_index(), caps().trade_index);
+  return TradeIndex(table<TradeIndexEntry>(&StateOffsets::trade_index), caps().trade_index,
+                    log_ != nullptr ? &index_entry_written : nullptr, this);
+}
+
+// The index views take a mutable table; a const view only ever calls the const find().
+const ClientOrderIndex State::order_index_view() const noexcept {
+  return ClientOrderIndex(
+      const_cast<ClientOrderIndexEntry*>(ctable<ClientOrderIndexEntry>(&StateOffsets::order_index)),
+      caps().order_index);
+}
+
+const TradeIndex State::trade_index_view() const noexcept {
+  return TradeIndex(
+      const_cast<TradeIndexEntry*>(ctable<TradeIndexEntry>(&StateOffsets::trade_index)),
+      caps().trade_index);
 }
 
 Result<State> State::clone() const {
@@ -348,6 +373,15 @@ Result<State> State::clone() const {
   if (mem == nullptr) return Error{"cannot allocate a copy of the state"};
   std::memcpy(mem, base_, region_size());
   return State(static_cast<std::byte*>(mem), RegionPtr(static_cast<std::byte*>(mem)));
+}
+
+Result<State> State::copy_shared(const std::byte* region, uint64_t size, uint64_t prefix) {
+  void* mem = std::aligned_alloc(kAlign, size);
+  if (mem == nullptr) return Error{"cannot allocate a copy of the state"};
+  auto* base = static_cast<std::byte*>(mem);
+  shm::relaxed_copy_out(base, region, prefix);
+  std::memset(base + prefix, 0, size - prefix);
+  return State(base, RegionPtr(base));
 }
 
 std::string State::serialize() const {
@@ -413,6 +447,7 @@ Result<bool> State::restore(std::string_view bytes) {
     return Error{"snapshot is corrupt: " + problem};
   }
   std::memcpy(base_, t.base_, region_size());
+  if (log_ != nullptr) log_->everything();
   rebuild_indices();
   return true;
 }

@@ -16,6 +16,7 @@
 #include "engine/core/result.hpp"
 #include "engine/core/state_indices.hpp"
 #include "engine/core/state_spec.hpp"
+#include "engine/core/write_log.hpp"
 #include "shm/layout.hpp"
 
 namespace ose {
@@ -125,7 +126,9 @@ class State {
   State(State&&) noexcept = default;
   State& operator=(State&&) noexcept = default;
 
-  StateHeader& header() noexcept { return *reinterpret_cast<StateHeader*>(base_); }
+  // Reads. Every accessor that is not named edit_… is const and returns const data, so a write
+  // through a read accessor does not compile. Reading opens no seqlock version and marks
+  // nothing for publication (record_versions.hpp).
   const StateHeader& header() const noexcept {
     return *reinterpret_cast<const StateHeader*>(base_);
   }
@@ -140,65 +143,8 @@ class State {
   uint16_t strategy_count() const noexcept { return static_cast<uint16_t>(caps().strategies); }
   uint16_t client_count() const noexcept { return static_cast<uint16_t>(caps().clients); }
 
-  // Typed tables. Indices are trusted here: apply() checks them against the counts first.
-  AssetRecord& asset(uint16_t i) noexcept { return table<AssetRecord>(&StateOffsets::assets)[i]; }
-  InstrumentRecord& instrument(uint16_t i) noexcept {
-    touch(VersionedTable::kInstruments, i);
-    return table<InstrumentRecord>(&StateOffsets::instruments)[i];
-  }
-  AccountRecord& account(uint16_t i) noexcept {
-    touch(VersionedTable::kAccounts, i);
-    return table<AccountRecord>(&StateOffsets::accounts)[i];
-  }
-  BalanceRecord& balance(uint16_t account, uint16_t asset) noexcept {
-    touch(VersionedTable::kBalances, account * caps().assets + asset);
-    return table<BalanceRecord>(&StateOffsets::balances)[account * caps().assets + asset];
-  }
-  StrategyRecord& strategy(uint16_t i) noexcept {
-    touch(VersionedTable::kStrategies, i);
-    return table<StrategyRecord>(&StateOffsets::strategies)[i];
-  }
-  ClientRecord& client(uint16_t i) noexcept {
-    return table<ClientRecord>(&StateOffsets::clients)[i];
-  }
-  PositionRecord& position(uint16_t account, uint16_t instrument) noexcept {
-    touch(VersionedTable::kPositions, account * caps().instruments + instrument);
-    return table<PositionRecord>(
-        &StateOffsets::positions)[account * caps().instruments + instrument];
-  }
-  PositionRecord& strategy_position(uint16_t strategy, uint16_t instrument) noexcept {
-    touch(VersionedTable::kStrategyPositions, strategy * caps().instruments + instrument);
-    return table<PositionRecord>(
-        &StateOffsets::strategy_positions)[strategy * caps().instruments + instrument];
-  }
-  MarketRecord& market(uint16_t instrument) noexcept {
-    touch(VersionedTable::kMarkets, instrument);
-    return table<MarketRecord>(&StateOffsets::markets)[instrument];
-  }
-  TriggerBookRecord& trigger_book(uint16_t instrument) noexcept {
-    return table<TriggerBookRecord>(&StateOffsets::trigger_books)[instrument];
-  }
-  OrderRecord& order_at(uint32_t slot) noexcept {
-    touch(VersionedTable::kOrders, slot);
-    return table<OrderRecord>(&StateOffsets::orders)[slot];
-  }
-  // The venue's id of the order in `slot`, beside the OrderRecord and under the same version.
-  VenueId& venue_order_id(uint32_t slot) noexcept {
-    touch(VersionedTable::kOrders, slot);
-    return table<VenueId>(&StateOffsets::venue_order_ids)[slot];
-  }
-  uint32_t* retire_ring() noexcept { return table<uint32_t>(&StateOffsets::retire_ring); }
-  ClientOrderIndexEntry* order_index() noexcept {
-    return table<ClientOrderIndexEntry>(&StateOffsets::order_index);
-  }
-  TradeRecord* trades() noexcept { return table<TradeRecord>(&StateOffsets::trades); }
-  TradeIndexEntry* trade_index() noexcept {
-    return table<TradeIndexEntry>(&StateOffsets::trade_index);
-  }
-  LedgerEntry* ledger() noexcept { return table<LedgerEntry>(&StateOffsets::ledger); }
-
-  // Const overloads for readers (JSON output, invariant checks, scans that decide before they
-  // write): they do not open seqlock versions.
+  // Typed tables, read-only. Indices are trusted here: apply() checks them against the counts
+  // first.
   const AssetRecord& asset(uint16_t i) const noexcept {
     return ctable<AssetRecord>(&StateOffsets::assets)[i];
   }
@@ -235,14 +181,78 @@ class State {
   const VenueId& venue_order_id(uint32_t slot) const noexcept {
     return ctable<VenueId>(&StateOffsets::venue_order_ids)[slot];
   }
+  const uint32_t* retire_ring() const noexcept {
+    return ctable<uint32_t>(&StateOffsets::retire_ring);
+  }
   const LedgerEntry* ledger() const noexcept { return ctable<LedgerEntry>(&StateOffsets::ledger); }
   const TradeRecord* trades() const noexcept { return ctable<TradeRecord>(&StateOffsets::trades); }
 
+  // Writes: the only way to get a mutable reference into the region. Each call marks what it
+  // hands out as written in this input (the record's version, or its bytes), so nothing written
+  // can miss publication.
+  StateHeader& edit_header() noexcept { return *reinterpret_cast<StateHeader*>(base_); }
+  AssetRecord& edit_asset(uint16_t i) noexcept {
+    return mark(table<AssetRecord>(&StateOffsets::assets)[i]);
+  }
+  InstrumentRecord& edit_instrument(uint16_t i) noexcept {
+    return touch(VersionedTable::kInstruments, i,
+                 table<InstrumentRecord>(&StateOffsets::instruments)[i]);
+  }
+  AccountRecord& edit_account(uint16_t i) noexcept {
+    return touch(VersionedTable::kAccounts, i, table<AccountRecord>(&StateOffsets::accounts)[i]);
+  }
+  BalanceRecord& edit_balance(uint16_t account, uint16_t asset) noexcept {
+    return touch(VersionedTable::kBalances, account * caps().assets + asset,
+                 table<BalanceRecord>(&StateOffsets::balances)[account * caps().assets + asset]);
+  }
+  StrategyRecord& edit_strategy(uint16_t i) noexcept {
+    return touch(VersionedTable::kStrategies, i,
+                 table<StrategyRecord>(&StateOffsets::strategies)[i]);
+  }
+  ClientRecord& edit_client(uint16_t i) noexcept {
+    return mark(table<ClientRecord>(&StateOffsets::clients)[i]);
+  }
+  PositionRecord& edit_position(uint16_t account, uint16_t instrument) noexcept {
+    return touch(
+        VersionedTable::kPositions, account * caps().instruments + instrument,
+        table<PositionRecord>(&StateOffsets::positions)[account * caps().instruments + instrument]);
+  }
+  PositionRecord& edit_strategy_position(uint16_t strategy, uint16_t instrument) noexcept {
+    return touch(
+        VersionedTable::kStrategyPositions, strategy * caps().instruments + instrument,
+        table<PositionRecord>(
+            &StateOffsets::strategy_positions)[strategy * caps().instruments + instrument]);
+  }
+  MarketRecord& edit_market(uint16_t instrument) noexcept {
+    return touch(VersionedTable::kMarkets, instrument,
+                 table<MarketRecord>(&StateOffsets::markets)[instrument]);
+  }
+  TriggerBookRecord& edit_trigger_book(uint16_t instrument) noexcept {
+    return mark(table<TriggerBookRecord>(&StateOffsets::trigger_books)[instrument]);
+  }
+  OrderRecord& edit_order_at(uint32_t slot) noexcept {
+    return touch(VersionedTable::kOrders, slot, table<OrderRecord>(&StateOffsets::orders)[slot]);
+  }
+  // The venue's id of the order in `slot`: its own table and its own version per slot, so the
+  // OrderRecord every input touches stays three cache lines (0001, "Venue ids").
+  VenueId& edit_venue_order_id(uint32_t slot) noexcept {
+    return touch(VersionedTable::kVenueOrderIds, slot,
+                 table<VenueId>(&StateOffsets::venue_order_ids)[slot]);
+  }
+  uint32_t& edit_retire_ring(uint64_t pos) noexcept {
+    return mark(table<uint32_t>(&StateOffsets::retire_ring)[pos]);
+  }
+  LedgerEntry& edit_ledger(uint64_t pos) noexcept {
+    return mark(table<LedgerEntry>(&StateOffsets::ledger)[pos]);
+  }
+
   // Live order by engine id: nullptr if the slot is out of range or reused (generation differs).
-  OrderRecord* find_order(uint64_t id) noexcept;
-  // Order by (client, cl_id) while it is in the table.
-  OrderRecord* find_order(uint16_t client, uint64_t cl_id) noexcept;
   const OrderRecord* find_order(uint64_t id) const noexcept;
+  // Order by (client, cl_id) while it is in the table.
+  const OrderRecord* find_order(uint16_t client, uint64_t cl_id) const noexcept;
+  // The same lookups for writing: the order found (only) is marked as written.
+  OrderRecord* edit_order(uint64_t id) noexcept;
+  OrderRecord* edit_order(uint16_t client, uint64_t cl_id) noexcept;
 
   // Cold-path name lookups (scenario parsing, tools): kNoIndex if unknown.
   uint16_t find_asset(std::string_view code) const noexcept;
@@ -256,7 +266,7 @@ class State {
   void index_erase(uint16_t client, uint64_t cl_id) noexcept;
   // Trade-id dedup window maintenance. Exact: the index finds candidates by a 64-bit hash, the
   // full id in the trade ring decides, so two ids with equal hashes are still two trades.
-  bool trade_seen(uint16_t instrument, const VenueId& trade_id) noexcept;
+  bool trade_seen(uint16_t instrument, const VenueId& trade_id) const noexcept;
   // Returns the trade's number in the window, 1-based (Event::trade_seq).
   uint64_t trade_remember(uint16_t instrument, const VenueId& trade_id, uint64_t order_id) noexcept;
   // The trade numbered `trade_seq` while the window still holds it; nullptr once it has been
@@ -265,6 +275,11 @@ class State {
 
   // Deep copy into a new region (tests, the persistence replica).
   Result<State> clone() const;
+  // A private copy of a region another thread or process may be writing (the state segment),
+  // read only with relaxed atomic loads (shm::relaxed_copy_out): its first `prefix` bytes, the
+  // rest zero. `size` is the region's size, which the caller knows from elsewhere. Whether the
+  // copy is consistent is the caller's business (a seqlock around it).
+  static Result<State> copy_shared(const std::byte* region, uint64_t size, uint64_t prefix);
 
   // Canonical serialization: header + every table's used part, excluding the two hash indices,
   // which are derived data and rebuilt on restore. Same inputs ⇒ same bytes.
@@ -282,9 +297,9 @@ class State {
   // Attaches to a region another owner laid out (the shared-memory segment).
   static State view(std::byte* region) noexcept { return State(region, RegionPtr{}); }
 
-  // From now on every mutable accessor opens the record's seqlock version (record_versions.hpp);
-  // nullptr stops tracking. Only the shared-memory engine sets it.
-  void track_writes(RecordVersions* versions) noexcept { versions_ = versions; }
+  // From now on every edit_… call logs what it hands out (write_log.hpp); nullptr stops
+  // logging. Only the shared-memory engine sets it, on its private State.
+  void log_writes(WriteLog* log) noexcept { log_ = log; }
 
  private:
   State(std::byte* base, RegionPtr owned) noexcept : base_(base), owned_(std::move(owned)) {}
@@ -296,17 +311,36 @@ class State {
   const T* ctable(uint64_t StateOffsets::*field) const noexcept {
     return reinterpret_cast<const T*>(base_ + header().offsets.*field);
   }
-  void touch(VersionedTable t, uint32_t record) noexcept {
-    if (versions_ != nullptr) versions_->open(t, record);
+  // A write to a record under its own version.
+  template <typename T>
+  T& touch(VersionedTable t, uint32_t record, T& r) noexcept {
+    if (log_ != nullptr) log_->record(t, record, offset_of(&r), sizeof(T));
+    return r;
+  }
+  // A write to bytes no per-record version guards.
+  template <typename T>
+  T& mark(T& bytes) noexcept {
+    if (log_ != nullptr) log_->bytes(offset_of(&bytes), sizeof(T));
+    return bytes;
+  }
+  uint64_t offset_of(const void* p) const noexcept {
+    return static_cast<uint64_t>(static_cast<const std::byte*>(p) - base_);
+  }
+  // The index views report each entry they store (OpenAddressingIndex's write hook).
+  static void index_entry_written(void* self, const void* entry, uint32_t bytes) noexcept;
+  TradeRecord& edit_trade(uint64_t pos) noexcept {
+    return mark(table<TradeRecord>(&StateOffsets::trades)[pos]);
   }
   void rebuild_indices() noexcept;
   // Views over the two index tables of the region.
   ClientOrderIndex order_index_view() noexcept;
   TradeIndex trade_index_view() noexcept;
+  const ClientOrderIndex order_index_view() const noexcept;
+  const TradeIndex trade_index_view() const noexcept;
 
   std::byte* base_ = nullptr;
   RegionPtr owned_;
-  RecordVersions* versions_ = nullptr;
+  WriteLog* log_ = nullptr;
 };
 
 inline uint64_t state_hash(const State& s) noexcept {

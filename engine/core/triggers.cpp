@@ -1,6 +1,5 @@
 // Ticks: market data, marks, conditional-order triggers (stop, take-profit, trailing, bracket
 // exits as OCO pairs) and GTD expiry, all driven by input timestamps and prices only.
-#include <utility>
 
 #include "engine/core/apply_context.hpp"
 
@@ -42,7 +41,7 @@ bool trigger_order(Ctx& c, OrderRecord& o) noexcept {
     // nothing left to close it and its sibling are cancelled instead of triggering.
     const Qty room = exit_room(s, o.account, o.instrument, o.side);
     if (!room.is_positive()) {
-      OrderRecord* sib = s.find_order(o.linked_id);
+      OrderRecord* sib = s.edit_order(o.linked_id);
       finish_order(c, o, OrderStatus::kCancelled);
       Event e = c.order_event(EventType::kCancelled, o);
       c.emit(e);
@@ -65,7 +64,7 @@ bool trigger_order(Ctx& c, OrderRecord& o) noexcept {
   e.price = o.stop_price;
   c.emit(e);
   if ((o.flags & kFlagBracketExit) == 0) return false;
-  OrderRecord* sib = s.find_order(o.linked_id);
+  OrderRecord* sib = s.edit_order(o.linked_id);
   if (sib == nullptr || sib->status != OrderStatus::kUntriggered) return false;
   if ((o.flags & kFlagSharedLock) != 0) {
     o.reserved = sib->reserved;
@@ -84,12 +83,12 @@ bool trigger_order(Ctx& c, OrderRecord& o) noexcept {
 // for the same price; untouched orders are simply re-checked).
 void run_triggers(Ctx& c, uint16_t instrument, Price last) noexcept {
   State& s = c.s;
-  TriggerBookRecord& tb = s.trigger_book(instrument);
+  TriggerBookRecord& tb = s.edit_trigger_book(instrument);
   bool restart = true;
   while (restart) {
     restart = false;
     for (uint32_t slot = tb.trail_head; slot != kNoSlot && !restart;) {
-      OrderRecord& o = s.order_at(slot);
+      OrderRecord& o = s.edit_order_at(slot);
       slot = o.trig_next;
       restart = trailing_fires(o, last) && trigger_order(c, o);
     }
@@ -97,9 +96,9 @@ void run_triggers(Ctx& c, uint16_t instrument, Price last) noexcept {
     Price min_up = Price::from_e8(INT64_MAX);
     Price max_down = Price::from_e8(INT64_MIN);
     for (uint32_t slot = tb.head; slot != kNoSlot && !restart;) {
-      // Read through the const view: only an order that fires is opened for writing.
+      // A read: only an order that fires is opened for writing (edit_order_at below).
       const uint32_t this_slot = slot;
-      const OrderRecord& o = std::as_const(s).order_at(slot);
+      const OrderRecord& o = s.order_at(slot);
       slot = o.trig_next;
       bool fire = false;
       if (fires_at_or_above(o)) {
@@ -109,7 +108,7 @@ void run_triggers(Ctx& c, uint16_t instrument, Price last) noexcept {
         fire = last <= o.stop_price;
         if (!fire) max_down = max(max_down, o.stop_price);
       }
-      restart = fire && trigger_order(c, s.order_at(this_slot));
+      restart = fire && trigger_order(c, s.edit_order_at(this_slot));
     }
     if (!restart) {
       tb.min_up = min_up;
@@ -139,7 +138,7 @@ void on_tick(Ctx& c) noexcept {
   if (t.fields == 0 || (t.fields & ~0x3F) != 0 || !prices_ok) {
     return c.reject(RejectReason::kMalformed);
   }
-  MarketRecord& m = s.market(t.instrument);
+  MarketRecord& m = s.edit_market(t.instrument);
   if (t.fields & kTickBid) {
     m.bid = t.bid;
     m.has_bid = 1;
@@ -175,19 +174,19 @@ void on_tick(Ctx& c) noexcept {
 
 void expire_due_orders(Ctx& c) noexcept {
   State& s = c.s;
-  StateHeader& h = s.header();
+  StateHeader& h = s.edit_header();
   if (c.ts() < h.next_expiry_ts) return;
   int64_t next = INT64_MAX;
   for (uint32_t slot = h.live_head; slot != kNoSlot;) {
     const uint32_t this_slot = slot;
-    const OrderRecord& seen = std::as_const(s).order_at(slot);
+    const OrderRecord& seen = s.order_at(slot);
     slot = seen.live_next;
     if (seen.tif != Tif::kGtd) continue;
     if (seen.expire_ts > c.ts()) {
       next = std::min(next, seen.expire_ts);
       continue;
     }
-    OrderRecord& o = s.order_at(this_slot);
+    OrderRecord& o = s.edit_order_at(this_slot);
     finish_order(c, o, OrderStatus::kExpired);
     Event e = c.order_event(EventType::kExpired, o);
     c.emit(e);

@@ -256,11 +256,10 @@ ApplyOutcome Runner::apply_input(uint16_t source, const Command& cmd, uint64_t r
   in.ts = std::max(now, s.header().last_ts);
   in.source = source;
   in.cmd = cmd;
-  RecordVersions& versions = segment_.versions();
-  versions.begin_input();
+  segment_.begin_input();
   router_->begin(source, request);
   const ApplyOutcome outcome = apply(s, in, *router_);
-  versions.close_all();
+  segment_.publish_input();
   router_->end();
   StateSegmentHeader& h = segment_.header();
   // SYNC(applied_seq): release. Readers that see this seq see the input's records closed.

@@ -3,6 +3,10 @@
 //
 // StateSegmentWriter is the engine's view (it alone writes); StateReader
 // (engine/client/state_reader.hpp) is everyone else's.
+//
+// The engine applies inputs to a private State (its own heap memory, touched by the engine
+// thread alone, so plain stores are fine) and after each input publishes what it wrote into the
+// segment's copy with relaxed atomic stores under the seqlocks (docs/design/0008).
 #pragma once
 
 #include <atomic>
@@ -10,13 +14,15 @@
 #include <optional>
 #include <string>
 
-#include "engine/formats/config.hpp"
 #include "engine/core/record_versions.hpp"
 #include "engine/core/result.hpp"
-#include "engine/layout/shared_layout.hpp"
 #include "engine/core/state.hpp"
+#include "engine/core/write_log.hpp"
+#include "engine/formats/config.hpp"
+#include "engine/layout/shared_layout.hpp"
 #include "shm/broadcast_ring.hpp"
 #include "shm/segment.hpp"
+#include "shm/seqlock.hpp"
 
 namespace ose {
 
@@ -37,9 +43,23 @@ class StateSegmentWriter {
   // Removes the name; the mapping stays valid until this object goes.
   void unlink() noexcept { shm::Segment::remove(segment_.name()); }
 
+  // The private State inputs are applied to. Its edit_…() calls are logged for publish_input().
   State& state() noexcept { return state_; }
   const State& state() const noexcept { return state_; }
-  RecordVersions& versions() noexcept { return *versions_; }
+  // Before each input: opens the header's (global) version. Each record the input edits has
+  // its own version opened at its first edit (WriteLog::open_versions_in).
+  void begin_input() noexcept { shm::seqlock_write_begin(versions_[0]); }
+  // After it: copies what the input wrote (the write log) into the segment's region, each
+  // written record before its version closes, the rest and the header's dynamic part before
+  // the header's version closes, last. Then the log is empty for the next input.
+  void publish_input() noexcept;
+  // Test and debug check: the offset of the first byte where the segment's region differs from
+  // the private State, or nullopt when they are equal (no write escaped the log). Reads the
+  // shared bytes plainly, which is sound only on the engine thread (their only writer).
+  std::optional<uint64_t> first_unpublished_byte() const noexcept;
+  // With true, publish_input() checks that after every input (aborting on a difference):
+  // tests and stress runs turn it on; it costs a compare of the whole region per input.
+  void check_every_input(bool on) noexcept { check_every_input_ = on; }
   shm::BroadcastWriter& broadcast() noexcept { return broadcast_; }
   StateSegmentHeader& header() noexcept { return *header_; }
   const StateSegmentHeader& header() const noexcept { return *header_; }
@@ -50,12 +70,16 @@ class StateSegmentWriter {
  private:
   StateSegmentWriter(shm::Segment segment, State state) noexcept
       : segment_(std::move(segment)), state_(std::move(state)) {}
+  void publish_range(uint64_t begin, uint64_t end) noexcept;
   shm::Segment segment_;
-  State state_;
+  State state_;                  // private: the engine thread's alone
+  std::byte* shared_ = nullptr;  // the segment's copy of the region, which readers copy
   StateSegmentHeader* header_ = nullptr;
   ClientStatus* clients_ = nullptr;
-  std::unique_ptr<uint32_t[]> dirty_;
-  std::unique_ptr<RecordVersions> versions_;
+  std::atomic<uint32_t>* versions_ = nullptr;
+  uint32_t version_count_ = 0;
+  std::unique_ptr<WriteLog> log_;
+  bool check_every_input_ = false;
   shm::BroadcastWriter broadcast_;
 };
 

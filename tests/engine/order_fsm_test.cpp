@@ -239,7 +239,7 @@ TEST_P(IllegalVenueReport, RaisesAnAlertIsCountedAndChangesNothingElse) {
 
   // The whole state equals the one before, once the header's bookkeeping of this input (its
   // seq and ts, the input count, the two counters) is brought forward.
-  StateHeader& b = before->header();
+  StateHeader& b = before->edit_header();
   const StateHeader& a = h.state().header();
   b.seq = a.seq;
   b.last_ts = a.last_ts;
@@ -266,7 +266,7 @@ void expect_refused_with_alert(Harness& h, std::string_view report, AlertReason 
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].type, EventType::kAlert);
   EXPECT_EQ(to_string(events[0].alert), to_string(alert));
-  StateHeader& b = before->header();
+  StateHeader& b = before->edit_header();
   const StateHeader& a = h.state().header();
   b.seq = a.seq;
   b.last_ts = a.last_ts;
