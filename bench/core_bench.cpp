@@ -39,7 +39,29 @@ constexpr uint64_t kToleratedRejects = 4;
 
 // ---- order-flow fixture ----------------------------------------------------------------------
 
-class MixedFixture {
+// What the chunked runners read of a fixture: the State it drives, the sink that counts its
+// events and rejects, the current chunk of inputs and the runner's place in it.
+class ChunkedFixture {
+ public:
+  State& state() noexcept { return state_; }
+  CountingSink& sink() noexcept { return sink_; }
+  const std::string& error() const noexcept { return error_; }
+  const std::vector<Input>& inputs() const noexcept { return inputs_; }
+  size_t pos() const noexcept { return pos_; }
+  void set_pos(size_t pos) noexcept { pos_ = pos; }
+
+ protected:
+  ChunkedFixture(State state, size_t trigger_capacity)
+      : state_(std::move(state)), sink_(trigger_capacity) {}
+
+  State state_;
+  CountingSink sink_;
+  std::vector<Input> inputs_;
+  size_t pos_ = 0;
+  std::string error_;
+};
+
+class MixedFixture final : public ChunkedFixture {
  public:
   static constexpr uint32_t kWorking = 100'000;
   // A chunk must not outlive the working FIFO: the orders it terminates are then all older
@@ -55,13 +77,6 @@ class MixedFixture {
     static MixedFixture f;
     return f;
   }
-
-  State& state() noexcept { return state_; }
-  CountingSink& sink() noexcept { return sink_; }
-  const std::string& error() const noexcept { return error_; }
-  const std::vector<Input>& inputs() const noexcept { return inputs_; }
-  size_t pos() const noexcept { return pos_; }
-  void set_pos(size_t pos) noexcept { pos_ = pos; }
 
   // Builds the next chunk of the steady-state cycle, continuing where the last one ended.
   void refill() {
@@ -83,7 +98,8 @@ class MixedFixture {
  private:
   using Working = WorkingOrder;
 
-  MixedFixture() : state_(create_state_or_die(make_config(kMaxOrders))), rng_(0x05e'b0c4) {
+  MixedFixture()
+      : ChunkedFixture(create_state_or_die(make_config(kMaxOrders)), 0), rng_(0x05e'b0c4) {
     inputs_.reserve(size_t{kChunkUnits} * kInputsPerUnit);
     working_.resize(kWorking);
     // Marks first, so every limit price goes through the price-band check.
@@ -157,23 +173,18 @@ class MixedFixture {
     head_ = (head_ + 1) % kWorking;
   }
 
-  State state_;
-  CountingSink sink_;
   Rng rng_;
   Stamper stamper_;
-  std::vector<Input> inputs_;
-  size_t pos_ = 0;
   std::vector<Working> working_;  // FIFO ring, oldest at head_
   size_t head_ = 0;
   std::array<uint64_t, kSpotStrategies + kPerpStrategies> cl_ids_{};
   uint64_t trade_id_ = 0;
   uint64_t venue_order_id_ = 0;
-  std::string error_;
 };
 
 // ---- conditional-order fixture ---------------------------------------------------------------
 
-class TickFixture {
+class TickFixture final : public ChunkedFixture {
  public:
   static constexpr uint32_t kConditional = 10'000;
   static constexpr uint32_t kBatch = 4'096;  // ticks between re-placements of fired orders
@@ -186,13 +197,6 @@ class TickFixture {
     if (!f) f.reset(new TickFixture(trailing_pct));
     return *f;
   }
-
-  State& state() noexcept { return state_; }
-  CountingSink& sink() noexcept { return sink_; }
-  const std::string& error() const noexcept { return error_; }
-  const std::vector<Input>& inputs() const noexcept { return inputs_; }
-  size_t pos() const noexcept { return pos_; }
-  void set_pos(size_t pos) noexcept { pos_ = pos; }
 
   // Untimed: the venue fills every order the last batch triggered and its strategy places a
   // fresh one of the same kind, then the next batch of ticks is drawn.
@@ -220,8 +224,7 @@ class TickFixture {
 
  private:
   explicit TickFixture(int trailing_pct)
-      : state_(create_state_or_die(make_config(kMaxOrders))),
-        sink_(kTriggerCapacity),
+      : ChunkedFixture(create_state_or_die(make_config(kMaxOrders)), kTriggerCapacity),
         rng_(0x71c5 + static_cast<uint64_t>(trailing_pct)),
         trailing_pct_(static_cast<uint32_t>(trailing_pct)) {
     inputs_.reserve(kBatch);
@@ -311,17 +314,12 @@ class TickFixture {
     return stamper_.make(kVenueClient, tick(i, Price::from_e8(last_e8_[i]), book_qty()));
   }
 
-  State state_;
-  CountingSink sink_;
   Rng rng_;
   uint32_t trailing_pct_;
   Stamper stamper_;
-  std::vector<Input> inputs_;
-  size_t pos_ = 0;
   std::array<int64_t, kInstruments> last_e8_{};
   std::array<uint64_t, kSpotStrategies + kPerpStrategies> cl_ids_{};
   uint64_t trade_id_ = 0;
-  std::string error_;
 };
 
 // ---- runners ---------------------------------------------------------------------------------

@@ -127,23 +127,20 @@ void RedisStore::append_publish(const OrderEvent& e) {
     const auto r = std::to_chars(digits, digits + sizeof digits, v);
     message_.append(digits, r.ptr);
   };
+  const auto field = [&](const char* key, auto v) {
+    message_ += key;
+    num(v);
+  };
   message_ += to_string(e.kind);
-  message_ += " order=";
-  num(e.order_id);
-  message_ += " trade=";
-  num(e.trade_id);
-  message_ += " account=";
-  num(e.account);
-  message_ += " instrument=";
-  num(e.instrument);
+  field(" order=", e.order_id);
+  field(" trade=", e.trade_id);
+  field(" account=", e.account);
+  field(" instrument=", e.instrument);
   message_ += " side=";
   message_ += side_name(e.side);
-  message_ += " qty_e8=";
-  num(e.qty_e8);
-  message_ += " price_e8=";
-  num(e.price_e8);
-  message_ += " fee_e8=";
-  num(e.fee_e8);
+  field(" qty_e8=", e.qty_e8);
+  field(" price_e8=", e.price_e8);
+  field(" fee_e8=", e.fee_e8);
   cmd_.arg("PUBLISH").arg(options_.channel).arg(message_);
 }
 
@@ -200,6 +197,16 @@ std::string RedisStore::apply(const OrderEvent& e) {
     ok = ok && append();
     ++queued;
   };
+  // The last command of the transaction, then its event's PUBLISH and EXEC: false if any
+  // append failed.
+  auto push_publish_and_exec = [&] {
+    push();
+    append_publish(e);
+    push();
+    c.arg("EXEC");
+    ok = ok && append();
+    return ok;
+  };
 
   switch (e.kind) {
     case OrderEventKind::kNew: {
@@ -232,12 +239,7 @@ std::string RedisStore::apply(const OrderEvent& e) {
         push();
         c.arg("HINCRBY").arg("bal:", e.account, ":base", e.instrument).arg("locked_e8").arg(*lock);
       }
-      push();
-      append_publish(e);
-      push();
-      c.arg("EXEC");
-      ok = ok && append();
-      if (!ok) return redis_error(ctx_);
+      if (!push_publish_and_exec()) return redis_error(ctx_);
       if (std::string err = read_replies(queued); !err.empty()) return err;
       orders_.emplace(e.order_id, w);
       return {};
@@ -248,12 +250,7 @@ std::string RedisStore::apply(const OrderEvent& e) {
       ok = append();
       c.arg("HSET").arg("order:", e.order_id).arg("status");
       c.arg(it->second.filled_e8 == 0 ? "open" : "partially_filled");
-      push();
-      append_publish(e);
-      push();
-      c.arg("EXEC");
-      ok = ok && append();
-      if (!ok) return redis_error(ctx_);
+      if (!push_publish_and_exec()) return redis_error(ctx_);
       return read_replies(queued);
     }
 
@@ -275,12 +272,7 @@ std::string RedisStore::apply(const OrderEvent& e) {
         push();
         c.arg("HINCRBY").arg("bal:", w.account, ":base", w.instrument).arg("free_e8").arg(release);
       }
-      push();
-      append_publish(e);
-      push();
-      c.arg("EXEC");
-      ok = ok && append();
-      if (!ok) return redis_error(ctx_);
+      if (!push_publish_and_exec()) return redis_error(ctx_);
       if (std::string err = read_replies(queued); !err.empty()) return err;
       orders_.erase(it);
       return {};
@@ -354,12 +346,7 @@ std::string RedisStore::apply(const OrderEvent& e) {
   push();
   c.arg("HINCRBY").arg("pos:", w.account, ":", w.instrument).arg("realized_pnl_e8");
   c.arg(net->realized.e8);
-  push();
-  append_publish(e);
-  push();
-  c.arg("EXEC");
-  ok = ok && append();
-  if (!ok) return redis_error(ctx_);
+  if (!push_publish_and_exec()) return redis_error(ctx_);
   if (std::string err = read_replies(queued); !err.empty()) return err;
   if (replies_[size_reply] != net->size.e8) {
     return "pos:" + std::to_string(w.account) + ":" + std::to_string(w.instrument) +
