@@ -13,6 +13,7 @@
 #include "engine/formats/json_format.hpp"
 #include "engine/formats/scenario.hpp"
 #include "tools/commands.hpp"
+#include "tools/tables.hpp"
 
 namespace ose::tools {
 
@@ -74,10 +75,10 @@ std::string describe(const State& names, const Event& e, const EventVenueIds& id
   if (e.type == EventType::kFill) {
     s += fmt::format(" {} @ {} fee {} {}", to_string(e.qty), to_string(e.price),
                      to_string(e.amount), asset_name(names, e.asset));
-    if (!ids.trade_id.empty()) s += fmt::format(" trade {}", ids.trade_id.view());
+    if (!ids.trade_id.empty()) s += fmt::format(" trade {}", printable_id(ids.trade_id.view()));
   }
   if (e.type == EventType::kAcked && !ids.venue_order_id.empty()) {
-    s += fmt::format(" venue order {}", ids.venue_order_id.view());
+    s += fmt::format(" venue order {}", printable_id(ids.venue_order_id.view()));
   }
   return s;
 }

@@ -11,6 +11,20 @@
 
 namespace ose::tools {
 
+std::string printable_id(std::string_view id) {
+  std::string out;
+  out.reserve(id.size());
+  for (const char ch : id) {
+    const auto b = static_cast<unsigned char>(ch);
+    if (b < 0x20 || b == 0x7f) {
+      out += fmt::format("\\x{:02x}", b);
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
 namespace {
 
 // Collects rows, then prints them with each column as wide as its widest cell.
@@ -64,7 +78,7 @@ void print_orders(std::ostream& out, const State& s, const TableFilter& f) {
            o.avg_fill_price.is_zero() ? std::string("-") : to_string(o.avg_fill_price),
            o.reject_reason == RejectReason::kNone ? std::string()
                                                   : std::string(to_string(o.reject_reason)),
-           std::string(s.venue_order_id(slot).view())});
+           printable_id(s.venue_order_id(slot).view())});
   }
   t.print(out, "Orders");
 }

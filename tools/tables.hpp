@@ -2,6 +2,8 @@
 #pragma once
 
 #include <iosfwd>
+#include <string>
+#include <string_view>
 
 #include "engine/core/state.hpp"
 
@@ -14,6 +16,10 @@ struct TableFilter {
   uint16_t instrument = kNoIndex;
   bool open_only = false;  // orders: non-terminal only
 };
+
+// A venue's id as a terminal may show it: ids are kept as sent (any UTF-8), so control bytes
+// (an ANSI escape, a newline that would break a row or a log line) are shown as \xNN.
+std::string printable_id(std::string_view id);
 
 void print_orders(std::ostream& out, const State& s, const TableFilter& f = {});
 void print_positions(std::ostream& out, const State& s, const TableFilter& f = {});

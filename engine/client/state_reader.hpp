@@ -72,8 +72,11 @@ class StateReader {
 
   // A private copy of the whole State as of one input boundary: copied between two equal even
   // header versions (the global seqlock). When the engine is too busy for that within
-  // `attempts`, each record is copied under its own seqlock instead and `consistent` is false:
-  // every row is whole, but rows may come from different inputs.
+  // `attempts`, each versioned record (instruments, accounts, balances, strategies, positions,
+  // markets, orders and their venue ids) is copied under its own seqlock instead and
+  // `consistent` is false: those rows are whole, but may come from different inputs; the
+  // unversioned tables (trade ring, ledger, trigger books, indices) are then only a relaxed
+  // copy and may be torn, so use them only from a consistent copy.
   struct Copy {
     State state;
     bool consistent;

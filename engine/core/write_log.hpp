@@ -2,10 +2,12 @@
 // (docs/design/0008-explicit-writes.md). Every State::edit_…() call lands here, so the list is
 // complete by construction: there is no other way to get a mutable reference into the region.
 //
-//   - versioned records (record_versions.hpp): (version index, byte range), each record once
-//     per input however often it is edited (a stamp per version slot dedups);
+//   - versioned records (record_versions.hpp: instruments, accounts, balances, strategies,
+//     positions, strategy positions, markets, orders and the orders' venue ids): (version
+//     index, byte range), each record once per input however often it is edited (a stamp per
+//     version slot dedups);
 //   - any other bytes (ledger, trade ring, indices, trigger books, retire ring, clients): byte
-//     ranges, widened to whole 8-byte words, an edit adjacent to the previous one extending it.
+//     ranges, widened to whole 8-byte words, an edit adjacent to one of the last few extending it.
 //     When an input writes more separate ranges than the list holds (a cancel_all over
 //     thousands of orders), the log says so and the publisher copies those tables whole.
 //
@@ -33,6 +35,7 @@ class WriteLog {
     uint64_t begin, end;  // [begin, end) from the start of the region, 8-byte aligned
   };
   static constexpr uint32_t kRangeCapacity = 4096;
+  static constexpr uint32_t kMergeLookback = 4;
 
   explicit WriteLog(const VersionLayout& layout)
       : layout_(layout),
@@ -56,11 +59,16 @@ class WriteLog {
   void bytes(uint64_t offset, uint64_t bytes) noexcept {
     const uint64_t begin = offset & ~uint64_t{7};
     const uint64_t end = (offset + bytes + 7) & ~uint64_t{7};
-    if (range_count_ > 0) {
-      Range& last = ranges_[range_count_ - 1];
-      if (begin <= last.end && end >= last.begin) {  // touching or overlapping: one range
-        last.begin = begin < last.begin ? begin : last.begin;
-        last.end = end > last.end ? end : last.end;
+    // Touching or overlapping one of the last few ranges: extend it. Looking back more than one
+    // range keeps interleaved sequential writers (finish_order appends a ledger entry, then a
+    // retire-ring entry, order after order) at one range per table instead of one per write,
+    // so a cancel_all or a GTD expiry over thousands of orders does not overflow the list.
+    const uint32_t first = range_count_ > kMergeLookback ? range_count_ - kMergeLookback : 0;
+    for (uint32_t k = range_count_; k-- > first;) {
+      Range& r = ranges_[k];
+      if (begin <= r.end && end >= r.begin) {
+        r.begin = begin < r.begin ? begin : r.begin;
+        r.end = end > r.end ? end : r.end;
         return;
       }
     }
