@@ -30,7 +30,8 @@ Result<StateSegmentWriter> StateSegmentWriter::create(const EngineConfig& config
   const State& initial = *heap;
   const StateCapacities caps = heap->caps();
   const VersionLayout layout = VersionLayout::for_caps(caps);
-  const StateSegmentPlacement p = place_state_segment(caps.clients, layout.total, config.broadcast_ring, heap->region_size());
+  const StateSegmentPlacement p =
+      place_state_segment(caps.clients, layout.total, config.broadcast_ring, heap->region_size());
 
   auto segment = shm::Segment::create(state_segment_name(config.name), p.total, 0644,
                                       state_segment_identity());
