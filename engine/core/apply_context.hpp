@@ -85,8 +85,12 @@ void add_open_qty(State& s, const OrderRecord& o, Qty delta) noexcept;
 void finish_order(Ctx& c, OrderRecord& o, OrderStatus status) noexcept;
 // Applies an FSM transition or, if illegal, counts and alerts. Returns the new status or kX.
 OrderStatus transition(Ctx& c, OrderRecord& o, OrderEvent ev) noexcept;
-// Resolves an OrderRef to a live-or-recent order, respecting the source's rights.
-OrderRecord* find_ref(Ctx& c, const OrderRef& ref) noexcept;
+// Resolves an OrderRef to a live-or-recent order, respecting the source's rights. Read-only:
+// a handler calls edit_ref() once its checks pass, so a refused input publishes nothing.
+const OrderRecord* find_ref(const Ctx& c, const OrderRef& ref) noexcept;
+inline OrderRecord& edit_ref(Ctx& c, const OrderRecord& found) noexcept {
+  return c.s.edit_order_at(order_slot(found.id));
+}
 // Rights of the input's source (docs/design/0006-roles.md). Which ops a role may send at all is
 // checked once, in dispatch(), before any handler runs; the handlers check the account binding.
 // The client the input comes from; nullptr for the engine (replay, timers, the Runner), which

@@ -302,14 +302,14 @@ void refresh_unrealized(State& s, uint16_t instrument) noexcept {
 void on_fill(Ctx& c) noexcept {
   State& s = c.s;
   const FillCmd& f = c.in.cmd.fill;
-  OrderRecord* op = find_ref(c, f.ref);
-  if (op == nullptr) {
+  const OrderRecord* found = find_ref(c, f.ref);
+  if (found == nullptr) {
     return c.reject(RejectReason::kUnknownOrder, f.ref.client, f.ref.cl_id, f.ref.order_id);
   }
-  if (!source_binds(c, op->account)) {
+  if (!source_binds(c, found->account)) {
     return c.reject(RejectReason::kAccountNotPermitted, f.ref.client, f.ref.cl_id, f.ref.order_id);
   }
-  OrderRecord& o = *op;
+  OrderRecord& o = edit_ref(c, *found);
   const bool fee_asset_ok =
       f.fee_asset < s.asset_count() || (f.fee_asset == kNoIndex && f.fee.is_zero());
   // A fee may be negative (a rebate) but must be negatable: INT64_MIN has no opposite.

@@ -328,7 +328,7 @@ void request_cancel(Ctx& c, OrderRecord& o) noexcept {
 
 void on_cancel(Ctx& c) noexcept {
   const OrderRef& ref = c.in.cmd.cancel;
-  OrderRecord* o = find_ref(c, ref);
+  const OrderRecord* o = find_ref(c, ref);
   if (o == nullptr)
     return c.reject(RejectReason::kUnknownOrder, ref.client, ref.cl_id, ref.order_id);
   if (!source_binds(c, o->account)) {
@@ -341,7 +341,7 @@ void on_cancel(Ctx& c) noexcept {
     c.emit(e);
     return;
   }
-  request_cancel(c, *o);
+  request_cancel(c, edit_ref(c, *o));
 }
 
 void on_cancel_all(Ctx& c) noexcept {
@@ -371,14 +371,14 @@ void on_cancel_all(Ctx& c) noexcept {
 void on_amend(Ctx& c) noexcept {
   State& s = c.s;
   const AmendCmd& a = c.in.cmd.amend;
-  OrderRecord* op = find_ref(c, a.ref);
-  if (op == nullptr) {
+  const OrderRecord* found = find_ref(c, a.ref);
+  if (found == nullptr) {
     return c.reject(RejectReason::kUnknownOrder, a.ref.client, a.ref.cl_id, a.ref.order_id);
   }
-  if (!source_binds(c, op->account)) {
+  if (!source_binds(c, found->account)) {
     return c.reject(RejectReason::kAccountNotPermitted, a.ref.client, a.ref.cl_id, a.ref.order_id);
   }
-  OrderRecord& o = *op;
+  OrderRecord& o = edit_ref(c, *found);
   auto refuse = [&](RejectReason r) {
     c.count_reject(r);
     Event e = c.order_event(EventType::kRejected, o);

@@ -175,12 +175,12 @@ bool source_binds_every_account(const Ctx& c) noexcept {
   return (cl->accounts[n / 64] & mask) == mask;
 }
 
-OrderRecord* find_ref(Ctx& c, const OrderRef& ref) noexcept {
-  OrderRecord* o = nullptr;
+const OrderRecord* find_ref(const Ctx& c, const OrderRef& ref) noexcept {
+  const OrderRecord* o = nullptr;
   if (ref.order_id != 0) {
-    o = c.s.edit_order(ref.order_id);
+    o = c.s.find_order(ref.order_id);
   } else if (ref.client < c.s.client_count() && ref.cl_id != 0) {
-    o = c.s.edit_order(ref.client, ref.cl_id);
+    o = c.s.find_order(ref.client, ref.cl_id);
   }
   if (o == nullptr) return nullptr;
   // A strategy client sees only its own orders: anything else is "unknown" to it.

@@ -9,7 +9,7 @@ namespace {
 // Lookup and account binding (dispatch() has checked the role). Returns the order, or nullptr
 // when the input was refused (and already reported).
 OrderRecord* venue_order_found(Ctx& c, const OrderRef& ref) noexcept {
-  OrderRecord* o = find_ref(c, ref);
+  const OrderRecord* o = find_ref(c, ref);
   if (o == nullptr) {
     c.reject(RejectReason::kUnknownOrder, ref.client, ref.cl_id, ref.order_id);
     return nullptr;
@@ -18,7 +18,7 @@ OrderRecord* venue_order_found(Ctx& c, const OrderRef& ref) noexcept {
     c.reject(RejectReason::kAccountNotPermitted, ref.client, ref.cl_id, ref.order_id);
     return nullptr;
   }
-  return o;
+  return &edit_ref(c, *o);
 }
 
 // Common prologue: lookup, account binding, transition. Returns the order and its next status,
