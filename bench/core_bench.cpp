@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "bench/bench_fixture.hpp"
+#include "engine/core/prefetch.hpp"
 #include "engine/runtime/state_segment.hpp"
 
 #if defined(__x86_64__)
@@ -340,8 +342,15 @@ void finish_run(benchmark::State& bs, Fixture& f, const Health& before) {
   }
 }
 
+// What apply_stream() does before each apply(), for loops that step one input at a time: the
+// input two ahead is fetched by what it names, the next one by what that holds (prefetch.hpp).
+inline void prefetch_ahead(const State& s, const Input* it, const Input* end) noexcept {
+  if (end - it > 2) prefetch_far(s, it[2], Ahead::of(it, 2));
+  if (end - it > 1) prefetch_near(s, it[1], Ahead::of(it, 1));
+}
+
 template <typename Fixture>
-void run_throughput(benchmark::State& bs, Fixture& f) {
+void run_throughput(benchmark::State& bs, Fixture& f, bool lookahead = false) {
   if (!f.error().empty()) {
     bs.SkipWithError(f.error().c_str());
     return;
@@ -363,6 +372,7 @@ void run_throughput(benchmark::State& bs, Fixture& f) {
         break;
       }
     }
+    if (lookahead) prefetch_ahead(s, it, end);
     ose::apply(s, *it++, sink);
   }
   f.set_pos(static_cast<size_t>(it - f.inputs().data()));
@@ -425,7 +435,7 @@ double timer_overhead_ns() {
 }
 
 template <typename Fixture>
-void run_latency(benchmark::State& bs, Fixture& f, size_t samples) {
+void run_latency(benchmark::State& bs, Fixture& f, size_t samples, bool lookahead = false) {
   if (!f.error().empty()) {
     bs.SkipWithError(f.error().c_str());
     return;
@@ -434,6 +444,16 @@ void run_latency(benchmark::State& bs, Fixture& f, size_t samples) {
   CountingSink& sink = f.sink();
   const double ns = ns_per_tick();
   std::vector<uint64_t> lat(samples);  // allocated before timing, written in place
+  // Mean per op: which input kinds the time goes to (what a change to one handler bought).
+  struct OpTotal {
+    uint64_t ticks = 0;
+    uint64_t count = 0;
+    void add(uint64_t d) noexcept {
+      ticks += d;
+      ++count;
+    }
+  };
+  std::array<OpTotal, 32> by_op{};
   const Health before = Health::of(s);
   const Input* it = f.inputs().data() + f.pos();
   const Input* end = f.inputs().data() + f.inputs().size();
@@ -447,11 +467,13 @@ void run_latency(benchmark::State& bs, Fixture& f, size_t samples) {
         if (!f.error().empty()) break;
       }
       const uint64_t t0 = ticks_begin();
+      if (lookahead) prefetch_ahead(s, it, end);
       ose::apply(s, *it, sink);
       const uint64_t t1 = ticks_end();
-      ++it;
       d = t1 - t0;
       total += d;
+      by_op[static_cast<size_t>(it->cmd.op) % by_op.size()].add(d);
+      ++it;
     }
     bs.SetIterationTime(static_cast<double>(total) * ns * 1e-9);
     if (!f.error().empty()) {
@@ -477,24 +499,40 @@ void run_latency(benchmark::State& bs, Fixture& f, size_t samples) {
   bs.counters["p99.99_ns"] = at(0.9999);
   bs.counters["max_ns"] = static_cast<double>(lat.back()) * ns;
   bs.counters["timer_ns"] = timer_overhead_ns();
+  for (size_t op = 0; op < by_op.size(); ++op) {
+    if (by_op[op].count == 0) continue;
+    const std::string name(to_string(static_cast<Op>(op)));
+    bs.counters["mean_ns_" + name] =
+        static_cast<double>(by_op[op].ticks) * ns / static_cast<double>(by_op[op].count);
+  }
   finish_run(bs, f, before);
 }
 
 // ---- benchmarks ------------------------------------------------------------------------------
 
+// Argument `lookahead`: 0 applies one input at a time, as a caller with nothing queued does; 1
+// fetches the next two inputs' memory first (prefetch.hpp), as the Runner and recovery do with
+// a batch in hand. Same fixture, same run: the ratio is what the lookahead buys.
 void BM_Apply_Mixed(benchmark::State& state) {
   MixedFixture& f = MixedFixture::instance();
-  run_throughput(state, f);
+  run_throughput(state, f, state.range(0) != 0);
   state.counters["live_orders"] = static_cast<double>(f.state().header().live_count);
 }
-BENCHMARK(BM_Apply_Mixed);
+BENCHMARK(BM_Apply_Mixed)->ArgName("lookahead")->Arg(0)->Arg(1);
 
 // ~2M inputs, each apply() bracketed by the cycle counter (the counter's own cost, timer_ns, is
-// included in every sample). The reported time is the sum of the samples.
+// included in every sample, and so is the lookahead's prefetching). The reported time is the
+// sum of the samples.
 void BM_Apply_Mixed_Latency(benchmark::State& state) {
-  run_latency(state, MixedFixture::instance(), size_t{1} << 21);
+  run_latency(state, MixedFixture::instance(), size_t{1} << 21, state.range(0) != 0);
 }
-BENCHMARK(BM_Apply_Mixed_Latency)->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Apply_Mixed_Latency)
+    ->ArgName("lookahead")
+    ->Arg(0)
+    ->Arg(1)
+    ->UseManualTime()
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 
 // Argument: percentage of trailing stops among the 10k conditional orders. Any trailing stop
 // on an instrument makes every tick walk that instrument's trigger list, while stop and

@@ -67,6 +67,9 @@ class OpenAddressingIndex {
 
   uint32_t capacity() const noexcept { return mask_ + 1; }
 
+  // Where `key`'s probe run starts: what a caller prefetches before it looks the key up.
+  const Entry* home(const Key& key) const noexcept { return &table_[home_of(key)]; }
+
   // Every entry becomes Traits::kEmpty.
   void clear() noexcept {
     for (uint32_t i = 0; i <= mask_; ++i) store(i, Traits::kEmpty);

@@ -283,6 +283,16 @@ uint64_t trade_id_hash(uint16_t instrument, const VenueId& id) noexcept {
   return XXH3_64bits_withSeed(id.bytes, id.size(), instrument);
 }
 
+const ClientOrderIndexEntry* State::order_index_home(uint16_t client_index,
+                                                     uint64_t cl_id) const noexcept {
+  return order_index_view().home(ClientOrderKey{client_index, cl_id});
+}
+
+const TradeIndexEntry* State::trade_index_home(uint16_t instrument_index,
+                                               const VenueId& id) const noexcept {
+  return trade_index_view().home(TradeKey{instrument_index, trade_id_hash(instrument_index, id)});
+}
+
 bool State::trade_seen(uint16_t instrument_index, const VenueId& trade_id) const noexcept {
   const TradeRecord* ring = trades();
   const TradeKey key{instrument_index, trade_id_hash(instrument_index, trade_id)};

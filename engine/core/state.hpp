@@ -264,6 +264,9 @@ class State {
   // (client, cl_id) index maintenance; used by apply() and by restore.
   bool index_insert(uint16_t client, uint64_t cl_id, uint32_t slot) noexcept;
   void index_erase(uint16_t client, uint64_t cl_id) noexcept;
+  // Where a lookup of (client, cl_id) or of a trade id starts: what prefetch.hpp fetches early.
+  const ClientOrderIndexEntry* order_index_home(uint16_t client, uint64_t cl_id) const noexcept;
+  const TradeIndexEntry* trade_index_home(uint16_t instrument, const VenueId& id) const noexcept;
   // Trade-id dedup window maintenance. Exact: the index finds candidates by a 64-bit hash, the
   // full id in the trade ring decides, so two ids with equal hashes are still two trades.
   bool trade_seen(uint16_t instrument, const VenueId& trade_id) const noexcept;
