@@ -12,7 +12,7 @@ uint32_t alloc_order_slot(State& s) noexcept {
   const uint32_t slot = s.retire_ring()[h.retire_head % h.caps.orders];
   ++h.retire_head;
   OrderRecord& old = s.edit_order_at(slot);
-  if (old.cl_id != 0 && old.client != kNoIndex) s.index_erase(old.client, old.cl_id);
+  if (old.cl_id != 0 && old.client != kNoIndex) s.index_erase(old.client, old.cl_id, slot);
   // Never-used slots are zero; a reused one must not show its last order's venue id.
   s.edit_venue_order_id(slot) = VenueId{};
   return slot;

@@ -425,17 +425,17 @@ struct LedgerEntry {
 // clang-format on
 
 // Entry in the (client, cl_id) → order slot hash table (open addressing, linear probing,
-// backward-shift deletion: no tombstones, so probe lengths do not decay).
+// backward-shift deletion: no tombstones, so probe lengths do not decay). Eight bytes: it keeps
+// 32 bits of the pair's hash, which place the entry (its home is hash & mask, and the table has
+// at most 2^32 entries) and nominate candidates; the order record in `slot` decides, as the trade
+// ring does for the trade index. The order is read anyway by whoever looks it up.
 struct ClientOrderIndexEntry {
-  uint64_t cl_id;
+  uint32_t hash;  // low 32 bits of pair_hash(client, cl_id)
   uint32_t slot;  // kNoSlot = empty
-  uint16_t client;
-  uint16_t reserved;
 };
 // clang-format off
 #define OSE_CLIENT_ORDER_INDEX_ENTRY_FIELDS(X)                                                    \
-  X(ClientOrderIndexEntry, cl_id) X(ClientOrderIndexEntry, slot)                                  \
-  X(ClientOrderIndexEntry, client) X(ClientOrderIndexEntry, reserved)
+  X(ClientOrderIndexEntry, hash) X(ClientOrderIndexEntry, slot)
 // clang-format on
 
 // Entry in the (instrument, trade_id) → trade ring position hash table. It keeps the 64-bit hash

@@ -259,24 +259,38 @@ VersionLayout VersionLayout::for_caps(const StateCapacities& caps) noexcept {
   return l;
 }
 
+// The index entry of (client, cl_id): equal 32-bit hashes nominate, the order record decides.
+const ClientOrderIndexEntry* State::order_index_find(uint16_t client_index,
+                                                     uint64_t cl_id) const noexcept {
+  const OrderRecord* orders = ctable<OrderRecord>(&StateOffsets::orders);
+  return order_index_view().find_if(
+      ClientOrderKey::of(client_index, cl_id), [&](const ClientOrderIndexEntry& e) {
+        return orders[e.slot].cl_id == cl_id && orders[e.slot].client == client_index;
+      });
+}
+
 const OrderRecord* State::find_order(uint16_t client_index, uint64_t cl_id) const noexcept {
-  const ClientOrderIndexEntry* e = order_index_view().find(ClientOrderKey{client_index, cl_id});
+  const ClientOrderIndexEntry* e = order_index_find(client_index, cl_id);
   return e == nullptr ? nullptr : &order_at(e->slot);
 }
 
 OrderRecord* State::edit_order(uint16_t client_index, uint64_t cl_id) noexcept {
-  const ClientOrderIndexEntry* e = order_index_view().find(ClientOrderKey{client_index, cl_id});
+  const ClientOrderIndexEntry* e = order_index_find(client_index, cl_id);
   return e == nullptr ? nullptr : &edit_order_at(e->slot);
 }
 
+// The order in `slot` must already carry (client, cl_id): the entry is found again by reading it.
 bool State::index_insert(uint16_t client_index, uint64_t cl_id, uint32_t slot) noexcept {
+  if (order_index_find(client_index, cl_id) != nullptr) return false;
   // Load factor ≤ 1/2 by construction (index capacity ≥ 2 × order slots), so a free entry exists.
-  return order_index_view().insert(ClientOrderIndexEntry{cl_id, slot, client_index, 0}) ==
-         shm::IndexInsert::kInserted;
+  return order_index_view().insert_absent(
+      ClientOrderIndexEntry{ClientOrderKey::of(client_index, cl_id).hash, slot});
 }
 
-void State::index_erase(uint16_t client_index, uint64_t cl_id) noexcept {
-  order_index_view().erase(ClientOrderKey{client_index, cl_id});
+// Matched by slot, not by reading orders: the caller may be about to overwrite the record.
+void State::index_erase(uint16_t client_index, uint64_t cl_id, uint32_t slot) noexcept {
+  order_index_view().erase_if(ClientOrderKey::of(client_index, cl_id),
+                              [slot](const ClientOrderIndexEntry& e) { return e.slot == slot; });
 }
 
 uint64_t trade_id_hash(uint16_t instrument, const VenueId& id) noexcept {
@@ -285,7 +299,7 @@ uint64_t trade_id_hash(uint16_t instrument, const VenueId& id) noexcept {
 
 const ClientOrderIndexEntry* State::order_index_home(uint16_t client_index,
                                                      uint64_t cl_id) const noexcept {
-  return order_index_view().home(ClientOrderKey{client_index, cl_id});
+  return order_index_view().home(ClientOrderKey::of(client_index, cl_id));
 }
 
 const TradeIndexEntry* State::trade_index_home(uint16_t instrument_index,

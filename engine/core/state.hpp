@@ -26,7 +26,8 @@ inline constexpr uint64_t kStateMagic = 0x3130'4554'4154'5345ull;  // "ESTATE01"
 // (FILL_PRICE_OUTSIDE_LIMIT); a snapshot of version 1 has the shorter header.
 // 3: venue ids are strings (VenueId): TradeRecord and TradeIndexEntry changed, the order's
 // venue id moved to the venue_order_ids table.
-inline constexpr uint32_t kStateLayoutVersion = 3;
+// 4: a (client, cl_id) index entry is 8 bytes (a 32-bit hash and the slot), not 16.
+inline constexpr uint32_t kStateLayoutVersion = 4;
 
 struct StateCapacities {
   uint32_t assets;
@@ -261,9 +262,11 @@ class State {
   uint16_t find_strategy(std::string_view name) const noexcept;
   uint16_t find_client(std::string_view name) const noexcept;
 
-  // (client, cl_id) index maintenance; used by apply() and by restore.
+  // (client, cl_id) index maintenance; used by apply() and by restore. Insert after the order in
+  // `slot` carries (client, cl_id); false if the pair is indexed already. Erase names the slot
+  // the entry points at.
   bool index_insert(uint16_t client, uint64_t cl_id, uint32_t slot) noexcept;
-  void index_erase(uint16_t client, uint64_t cl_id) noexcept;
+  void index_erase(uint16_t client, uint64_t cl_id, uint32_t slot) noexcept;
   // Where a lookup of (client, cl_id) or of a trade id starts: what prefetch.hpp fetches early.
   const ClientOrderIndexEntry* order_index_home(uint16_t client, uint64_t cl_id) const noexcept;
   const TradeIndexEntry* trade_index_home(uint16_t instrument, const VenueId& id) const noexcept;
@@ -335,6 +338,7 @@ class State {
     return mark(table<TradeRecord>(&StateOffsets::trades)[pos]);
   }
   void rebuild_indices() noexcept;
+  const ClientOrderIndexEntry* order_index_find(uint16_t client, uint64_t cl_id) const noexcept;
   // Views over the two index tables of the region.
   ClientOrderIndex order_index_view() noexcept;
   TradeIndex trade_index_view() noexcept;

@@ -1,4 +1,4 @@
-// How the State's two hash indices key their entries: (client, cl_id) → order slot and
+// How the State's two hash indices key their entries: (client, cl_id) hash → order slot and
 // (instrument, trade id hash) → trade ring position. Both are shm::OpenAddressingIndex views over
 // tables in the State region; the tables are derived data (rebuilt on restore, not serialized),
 // but they are still laid out deterministically.
@@ -25,19 +25,23 @@ constexpr uint64_t pair_hash(uint16_t owner, uint64_t id) noexcept {
   return mix64(id ^ (static_cast<uint64_t>(owner) << 48));
 }
 
+// A (client, cl_id) index key is 32 bits of the pair's hash: equal keys only say "maybe this
+// order", and State compares the order record in the entry's slot (OpenAddressingIndex::find_if).
 struct ClientOrderKey {
-  uint16_t client;
-  uint64_t cl_id;
+  uint32_t hash;
+  static ClientOrderKey of(uint16_t client, uint64_t cl_id) noexcept {
+    return ClientOrderKey{static_cast<uint32_t>(pair_hash(client, cl_id))};
+  }
   bool operator==(const ClientOrderKey&) const = default;
 };
 
 struct ClientOrderIndexTraits {
   using Entry = ClientOrderIndexEntry;
   using Key = ClientOrderKey;
-  static uint64_t hash(const Key& k) noexcept { return pair_hash(k.client, k.cl_id); }
-  static Key key_of(const Entry& e) noexcept { return Key{e.client, e.cl_id}; }
+  static uint64_t hash(const Key& k) noexcept { return k.hash; }
+  static Key key_of(const Entry& e) noexcept { return Key{e.hash}; }
   static bool is_empty(const Entry& e) noexcept { return e.slot == kNoSlot; }
-  static constexpr Entry kEmpty{0, kNoSlot, 0, 0};
+  static constexpr Entry kEmpty{0, kNoSlot};
 };
 using ClientOrderIndex = shm::OpenAddressingIndex<ClientOrderIndexTraits>;
 
