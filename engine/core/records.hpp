@@ -438,18 +438,15 @@ struct ClientOrderIndexEntry {
   X(ClientOrderIndexEntry, hash) X(ClientOrderIndexEntry, slot)
 // clang-format on
 
-// Entry in the (instrument, trade_id) → trade ring position hash table. It keeps the 64-bit hash
-// of the (instrument, id) pair, which finds candidates; the TradeRecord at ring_pos decides.
+// Entry in the (instrument, trade_id) → trade ring position hash table. Eight bytes: 32 bits of
+// the pair's hash place the entry and nominate candidates; the TradeRecord at ring_pos decides.
 struct TradeIndexEntry {
-  uint64_t hash;
+  uint32_t hash;      // low 32 bits of trade_id_hash(instrument, id)
   uint32_t ring_pos;  // kNoSlot = empty
-  uint16_t instrument;
-  uint16_t reserved;
 };
 // clang-format off
 #define OSE_TRADE_INDEX_ENTRY_FIELDS(X)                                                           \
-  X(TradeIndexEntry, hash) X(TradeIndexEntry, ring_pos) X(TradeIndexEntry, instrument)            \
-  X(TradeIndexEntry, reserved)
+  X(TradeIndexEntry, hash) X(TradeIndexEntry, ring_pos)
 // clang-format on
 
 // Each record's field list (OSE_<RECORD>_FIELDS, after the struct) is what the shared layout

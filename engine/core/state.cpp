@@ -304,16 +304,17 @@ const ClientOrderIndexEntry* State::order_index_home(uint16_t client_index,
 
 const TradeIndexEntry* State::trade_index_home(uint16_t instrument_index,
                                                const VenueId& id) const noexcept {
-  return trade_index_view().home(TradeKey{instrument_index, trade_id_hash(instrument_index, id)});
+  return trade_index_view().home(trade_key(instrument_index, id));
 }
 
 bool State::trade_seen(uint16_t instrument_index, const VenueId& trade_id) const noexcept {
   const TradeRecord* ring = trades();
-  const TradeKey key{instrument_index, trade_id_hash(instrument_index, trade_id)};
   // Equal hashes only nominate: the id in the ring decides (a collision is two trades).
-  return trade_index_view().find_if(key, [&](const TradeIndexEntry& e) {
-    return ring[e.ring_pos].trade_id == trade_id;
-  }) != nullptr;
+  return trade_index_view().find_if(trade_key(instrument_index, trade_id),
+                                    [&](const TradeIndexEntry& e) {
+                                      return ring[e.ring_pos].instrument == instrument_index &&
+                                             ring[e.ring_pos].trade_id == trade_id;
+                                    }) != nullptr;
 }
 
 uint64_t State::trade_remember(uint16_t instrument_index, const VenueId& trade_id,
@@ -325,13 +326,13 @@ uint64_t State::trade_remember(uint16_t instrument_index, const VenueId& trade_i
   if (h.trades_written >= h.caps.trades) {
     // The window is full: forget the oldest trade id before reusing its ring position. It is
     // matched by position, not key: the entry that points at this ring slot is the one to go.
-    index.erase_if(TradeKey{slot.instrument, trade_id_hash(slot.instrument, slot.trade_id)},
+    index.erase_if(trade_key(slot.instrument, slot.trade_id),
                    [pos](const TradeIndexEntry& e) { return e.ring_pos == pos; });
   }
   slot = TradeRecord{trade_id, order_id, instrument_index, 0, 0};
   // fills.cpp asked trade_seen() first, and load factor ≤ 1/2 (index capacity ≥ 2 × ring size).
   index.insert_absent(
-      TradeIndexEntry{trade_id_hash(instrument_index, trade_id), pos, instrument_index, 0});
+      TradeIndexEntry{trade_key(instrument_index, trade_id).hash, pos});
   return ++h.trades_written;
 }
 
@@ -358,8 +359,8 @@ void State::rebuild_indices() noexcept {
   const uint64_t n = std::min<uint64_t>(h.trades_written, h.caps.trades);
   for (uint64_t pos = 0; pos < n; ++pos) {
     const TradeRecord& t = trades()[pos];
-    trade_index.insert_absent(TradeIndexEntry{trade_id_hash(t.instrument, t.trade_id),
-                                              static_cast<uint32_t>(pos), t.instrument, 0});
+    trade_index.insert_absent(
+        TradeIndexEntry{trade_key(t.instrument, t.trade_id).hash, static_cast<uint32_t>(pos)});
   }
 }
 

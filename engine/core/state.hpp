@@ -26,7 +26,7 @@ inline constexpr uint64_t kStateMagic = 0x3130'4554'4154'5345ull;  // "ESTATE01"
 // (FILL_PRICE_OUTSIDE_LIMIT); a snapshot of version 1 has the shorter header.
 // 3: venue ids are strings (VenueId): TradeRecord and TradeIndexEntry changed, the order's
 // venue id moved to the venue_order_ids table.
-// 4: a (client, cl_id) index entry is 8 bytes (a 32-bit hash and the slot), not 16.
+// 4: both index entries are 8 bytes (a 32-bit hash and the slot or ring position), not 16.
 inline constexpr uint32_t kStateLayoutVersion = 4;
 
 struct StateCapacities {

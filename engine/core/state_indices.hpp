@@ -45,25 +45,28 @@ struct ClientOrderIndexTraits {
 };
 using ClientOrderIndex = shm::OpenAddressingIndex<ClientOrderIndexTraits>;
 
-// A trade index key is the id's hash, not the id: equal keys only say "maybe the same trade", and
-// State::trade_seen() compares the full ids in the trade ring (OpenAddressingIndex::find_if).
+// A trade index key is 32 bits of the id's hash, not the id: equal keys only say "maybe the same
+// trade", and State::trade_seen() compares the full ids (and instruments) in the trade ring
+// (OpenAddressingIndex::find_if).
 struct TradeKey {
-  uint16_t instrument;
-  uint64_t hash;  // trade_id_hash(instrument, id)
+  uint32_t hash;
   bool operator==(const TradeKey&) const = default;
 };
 
 // xxHash3-64 of the id's bytes, seeded with the instrument: equal ids of two instruments are two
 // trades and should not share a probe run.
 uint64_t trade_id_hash(uint16_t instrument, const VenueId& id) noexcept;
+inline TradeKey trade_key(uint16_t instrument, const VenueId& id) noexcept {
+  return TradeKey{static_cast<uint32_t>(trade_id_hash(instrument, id))};
+}
 
 struct TradeIndexTraits {
   using Entry = TradeIndexEntry;
   using Key = TradeKey;
   static uint64_t hash(const Key& k) noexcept { return k.hash; }
-  static Key key_of(const Entry& e) noexcept { return Key{e.instrument, e.hash}; }
+  static Key key_of(const Entry& e) noexcept { return Key{e.hash}; }
   static bool is_empty(const Entry& e) noexcept { return e.ring_pos == kNoSlot; }
-  static constexpr Entry kEmpty{0, kNoSlot, 0, 0};
+  static constexpr Entry kEmpty{0, kNoSlot};
 };
 using TradeIndex = shm::OpenAddressingIndex<TradeIndexTraits>;
 

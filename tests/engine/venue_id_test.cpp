@@ -218,8 +218,8 @@ TEST(VenueIdApply, TwoIdsWithOneHashAreTwoTradesTheSameIdStaysADuplicate) {
                                                    h.state().header().offsets.trade_index);
   for (uint32_t i = 0; i < h.state().caps().trade_index; ++i) {
     TradeIndexEntry& e = index[i];
-    if (e.ring_pos == 0 && e.hash == trade_id_hash(btc, a)) {
-      e.hash = trade_id_hash(btc, b);
+    if (e.ring_pos == 0 && e.hash == trade_key(btc, a).hash) {
+      e.hash = trade_key(btc, b).hash;
       ++rewritten;
     }
   }
