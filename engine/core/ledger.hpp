@@ -15,7 +15,8 @@ inline void post_balance(State& s, uint64_t seq, int64_t ts, uint16_t account, u
   b.free += delta_free;
   b.locked += delta_locked;
   StateHeader& h = s.edit_header();
-  LedgerEntry& e = s.edit_ledger(h.ledger_written % h.caps.ledger);
+  LedgerEntry& e = s.edit_ledger(h.ledger_pos);
+  h.ledger_pos = ring_next(h.ledger_pos, h.caps.ledger);
   e = LedgerEntry{};
   e.seq = seq;
   e.ts = ts;

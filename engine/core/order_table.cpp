@@ -9,8 +9,9 @@ uint32_t alloc_order_slot(State& s) noexcept {
   if (h.next_unused_slot < h.caps.orders) return h.next_unused_slot++;
   if (h.retire_head == h.retire_tail) return kNoSlot;
   // Reclaim the oldest terminal order: it leaves the table, and its (client, cl_id) with it.
-  const uint32_t slot = s.retire_ring()[h.retire_head % h.caps.orders];
+  const uint32_t slot = s.retire_ring()[h.retire_head_pos];
   ++h.retire_head;
+  h.retire_head_pos = ring_next(h.retire_head_pos, h.caps.orders);
   OrderRecord& old = s.edit_order_at(slot);
   if (old.cl_id != 0 && old.client != kNoIndex) s.index_erase(old.client, old.cl_id, slot);
   // Never-used slots are zero; a reused one must not show its last order's venue id.
@@ -20,8 +21,9 @@ uint32_t alloc_order_slot(State& s) noexcept {
 
 void retire(State& s, uint32_t slot) noexcept {
   StateHeader& h = s.edit_header();
-  s.edit_retire_ring(h.retire_tail % h.caps.orders) = slot;
+  s.edit_retire_ring(h.retire_tail_pos) = slot;
   ++h.retire_tail;
+  h.retire_tail_pos = ring_next(h.retire_tail_pos, h.caps.orders);
 }
 
 void live_link(State& s, uint32_t slot) noexcept {

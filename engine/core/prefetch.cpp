@@ -54,6 +54,13 @@ bool known_client(const State& s, uint16_t client) noexcept {
   return client < s.client_count();
 }
 
+// The ring position `before` entries after `pos` (a handful at most, so no division unless it
+// is more than the ring).
+uint32_t ahead_of(uint32_t pos, uint32_t before, uint32_t capacity) noexcept {
+  const uint64_t p = uint64_t{pos} + before;
+  return static_cast<uint32_t>(p < capacity ? p : p % capacity);
+}
+
 // The slot a new order takes after `before` other new orders (alloc_order_slot's choice, as of
 // now), or kNoSlot.
 uint32_t next_slot(const State& s, uint32_t before) noexcept {
@@ -61,13 +68,13 @@ uint32_t next_slot(const State& s, uint32_t before) noexcept {
   if (uint64_t{h.next_unused_slot} + before < h.caps.orders) return h.next_unused_slot + before;
   if (h.next_unused_slot < h.caps.orders) return kNoSlot;  // the switch to reuse: not worth it
   if (h.retire_tail - h.retire_head <= before) return kNoSlot;
-  return s.retire_ring()[(h.retire_head + before) % h.caps.orders];
+  return s.retire_ring()[ahead_of(h.retire_head_pos, before, h.caps.orders)];
 }
 
 // The trade ring position a fill takes after `before` other fills.
 const TradeRecord& ring_position(const State& s, uint32_t before) noexcept {
   const StateHeader& h = s.header();
-  return s.trades()[(h.trades_written + before) % h.caps.trades];
+  return s.trades()[ahead_of(h.trades_pos, before, h.caps.trades)];
 }
 
 // The order an input names, if its lines are already here to say which one it is.

@@ -7,6 +7,7 @@
 // table indices (uint16 for configured entities, uint32 for order slots) or engine order ids.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -47,13 +48,26 @@ inline constexpr int kVenueIdLen = 48;
 struct alignas(8) VenueId {  // 8-aligned: readers copy it in 8-byte words
   char bytes[kVenueIdLen];
 
-  size_t size() const noexcept { return strnlen(bytes, kVenueIdLen); }
+  // Both read the id a word at a time (every fill checks its trade id): a byte loop over 48
+  // bytes was a tenth of a fill's own time.
+  size_t size() const noexcept {
+    for (size_t k = 0; k < kWords; ++k) {
+      const uint64_t w = word(k);
+      // Lowest byte of w that is zero: the classic test flags false zeros only above a true one.
+      const uint64_t zero = (w - 0x0101'0101'0101'0101ull) & ~w & 0x8080'8080'8080'8080ull;
+      if (zero != 0) return k * 8 + static_cast<size_t>(__builtin_ctzll(zero)) / 8;
+    }
+    return kVenueIdLen;
+  }
   bool empty() const noexcept { return bytes[0] == '\0'; }
   std::string_view view() const noexcept { return std::string_view(bytes, size()); }
   // Nothing but NULs after the id: the one byte representation of each id.
   bool canonical() const noexcept {
-    for (size_t i = size(); i < kVenueIdLen; ++i) {
-      if (bytes[i] != '\0') return false;
+    const size_t n = size();
+    for (size_t k = n / 8; k < kWords; ++k) {
+      const size_t first = k * 8 < n ? n - k * 8 : 0;  // bytes of this word still in the id
+      const uint64_t padding = first == 0 ? ~uint64_t{0} : ~uint64_t{0} << (8 * first);
+      if ((word(k) & padding) != 0) return false;
     }
     return true;
   }
@@ -96,6 +110,15 @@ struct alignas(8) VenueId {  // 8-aligned: readers copy it in 8-byte words
   }
   friend bool operator==(const VenueId& a, const VenueId& b) noexcept {
     return std::memcmp(a.bytes, b.bytes, kVenueIdLen) == 0;
+  }
+
+  static constexpr size_t kWords = kVenueIdLen / 8;
+  // Word k of the id, little-endian (byte 8k is its lowest byte).
+  uint64_t word(size_t k) const noexcept {
+    uint64_t w;
+    std::memcpy(&w, bytes + k * 8, 8);
+    static_assert(std::endian::native == std::endian::little);
+    return w;
   }
 
   // False (and `out` untouched) when `id` is longer than kVenueIdLen or holds a NUL byte.

@@ -321,7 +321,8 @@ uint64_t State::trade_remember(uint16_t instrument_index, const VenueId& trade_i
                                uint64_t order_id) noexcept {
   StateHeader& h = edit_header();
   TradeIndex index = trade_index_view();
-  const auto pos = static_cast<uint32_t>(h.trades_written % h.caps.trades);
+  const uint32_t pos = h.trades_pos;
+  h.trades_pos = ring_next(pos, h.caps.trades);
   TradeRecord& slot = edit_trade(pos);
   if (h.trades_written >= h.caps.trades) {
     // The window is full: forget the oldest trade id before reusing its ring position. It is
@@ -487,6 +488,11 @@ std::string State::integrity_problem() const {
   if (!slot_ok(h.live_head) || !slot_ok(h.live_tail)) return "live list head/tail";
   if (h.retire_head > h.retire_tail || h.retire_tail - h.retire_head > c.orders) {
     return "retire ring counters";
+  }
+  if (c.orders == 0 || c.trades == 0 || c.ledger == 0 || h.retire_head_pos != h.retire_head % c.orders ||
+      h.retire_tail_pos != h.retire_tail % c.orders || h.trades_pos != h.trades_written % c.trades ||
+      h.ledger_pos != h.ledger_written % c.ledger) {
+    return "ring positions";
   }
   for (uint64_t k = h.retire_head; k < h.retire_tail; ++k) {
     if (ctable<uint32_t>(&StateOffsets::retire_ring)[k % c.orders] >= used)

@@ -157,6 +157,40 @@ std::vector<Event> apply_one(Harness& h, const Input& in) {
   return sink.events;
 }
 
+// size() and canonical() read words; the definition is per byte: the length is where the first
+// NUL is, and canonical means every byte from there on is NUL. Every length, with a stray byte
+// (0x01, 0x80, 0xFF: the values a word trick could misread) at every position after it, and ids
+// of high bytes.
+TEST(VenueId, SizeAndCanonicalAgreeWithTheirBytewiseDefinition) {
+  const auto by_bytes = [](const VenueId& id, size_t& size) {
+    size = 0;
+    while (size < kVenueIdLen && id.bytes[size] != '\0') ++size;
+    for (size_t i = size; i < kVenueIdLen; ++i) {
+      if (id.bytes[i] != '\0') return false;
+    }
+    return true;
+  };
+  int checked = 0;
+  for (size_t len = 0; len <= kVenueIdLen; ++len) {
+    for (const int fill : {0x41, 0x80, 0xFF, 0x01}) {
+      VenueId id{};
+      for (size_t i = 0; i < len; ++i) id.bytes[i] = static_cast<char>(fill);
+      for (size_t stray = len; stray <= kVenueIdLen; ++stray) {
+        for (const int b : {0x01, 0x80, 0xFF}) {
+          VenueId t = id;
+          if (stray < kVenueIdLen) t.bytes[stray] = static_cast<char>(b);
+          size_t want_size = 0;
+          const bool want_canonical = by_bytes(t, want_size);
+          ASSERT_EQ(t.size(), want_size) << "len " << len << " stray at " << stray;
+          ASSERT_EQ(t.canonical(), want_canonical) << "len " << len << " stray at " << stray;
+          ++checked;
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 4000);
+}
+
 TEST(VenueIdApply, BytesNoEdgeWouldSendAreMalformedAndChangeNothing) {
   Harness h(kConfig);
   h.feed(kBuy);
