@@ -24,7 +24,7 @@ namespace ose {
 
 struct SnapshotCutOptions {
   uint64_t every = 0;  // a cut is due after each multiple of this seq; 0: never
-  uint64_t slice_bytes = uint64_t{128} << 10;  // most bytes one step copies (UINT64_MAX: all)
+  uint64_t slice_bytes = uint64_t{64} << 10;  // most bytes one step copies (UINT64_MAX: all)
 };
 
 class SnapshotCut {
