@@ -113,6 +113,7 @@ void SnapshotCut::begin() noexcept {
   cursor_ = spans_[0].begin;
   scan_word_ = 0;
   rounds_ = 0;
+  last_dirty_ = UINT64_MAX;
   cutting_ = true;
 }
 
@@ -180,8 +181,11 @@ void SnapshotCut::step(const State& state) noexcept {
   if (span_ == 3 && copied < budget) {
     const uint64_t chunks = (budget - copied) / kChunk;
     // Few enough dirty chunks left to recopy them all now: the cut ends at this seq. Otherwise
-    // recopy a slice's worth and look again at the next step (writes keep coming meanwhile).
-    if (dirty_count_ <= chunks || ++rounds_ > kMaxRounds) {
+    // recopy a slice's worth and look again at the next step (writes keep coming meanwhile), as
+    // long as the dirty set keeps shrinking from one step to the next.
+    if (dirty_count_ >= last_dirty_) ++rounds_;
+    last_dirty_ = dirty_count_;
+    if (dirty_count_ <= chunks || rounds_ > kMaxRounds) {
       copied += recopy_dirty(state, UINT64_MAX);
       finish(state);
     } else if (chunks > 0) {

@@ -30,7 +30,7 @@ struct SnapshotCutOptions {
 class SnapshotCut {
  public:
   static constexpr uint64_t kChunk = 4096;  // the dirty map's granularity
-  // Convergence rounds (steps that recopy dirty chunks) before the cut ends regardless, with
+  // Recopying steps in which the dirty set did not shrink before the cut ends regardless, with
   // one larger recopy: only an engine that rewrites more than a slice per step gets there.
   static constexpr uint32_t kMaxRounds = 64;
 
@@ -118,6 +118,7 @@ class SnapshotCut {
   uint64_t cursor_ = 0;     // the sweep's next byte; everything below it has been copied
   uint64_t scan_word_ = 0;  // where the next recopy looks for dirty chunks
   uint32_t rounds_ = 0;
+  uint64_t last_dirty_ = UINT64_MAX;  // dirty chunks at the previous recopying step
   bool cutting_ = false;
   bool due_ = false;
   uint64_t cuts_ = 0;

@@ -120,6 +120,7 @@ class LiveEngine {
 
   State& state() { return state_; }
   SnapshotCut& cut() { return *cut_; }
+  WriteLog& log() { return log_; }
 
   // One input as the Runner takes it: apply, then end_input().
   void apply(const Input& in, Journal* journal = nullptr) {
