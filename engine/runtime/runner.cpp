@@ -350,7 +350,12 @@ bool Runner::poll_once() noexcept {
   if (!behind) did_work = poll_ticks() || did_work;
   // A snapshot cut advances one bounded slice per pass, between inputs (after this pass's were
   // handed to the journal, so a cut finished here is never ahead of its own input).
-  if (cut_ != nullptr) cut_->step(segment_.state());
+  // While a cut is in progress the pass counts as work, so an idle Runner does not sleep
+  // between slices (a 460 MB State would otherwise take seconds of idle passes).
+  if (cut_ != nullptr) {
+    cut_->step(segment_.state());
+    did_work = cut_->cutting() || did_work;
+  }
   // Clock reads cost 25 ns or more (perf put them at a quarter of an idle engine's samples), so
   // the GTD timer and the heartbeat are looked at every 64th pass: a few µs apart when
   // spinning, at most 64 idle sleeps (≤ 13 ms) apart when idle. Any input runs due expiries
