@@ -87,12 +87,13 @@ void Journal::prefault_queue() noexcept {
 }
 
 // Without the engine's hash there is no checkpoint to write: the next start replays as after a
-// crash (nothing is lost: everything queued was written).
+// crash, from what the journal managed to write (a failing journal gets no grace here).
 Journal::~Journal() {
   join(0);
 }
 
 int64_t Journal::thread_cpu_ns() const noexcept {
+  if (!thread_.joinable()) return 0;
   clockid_t clock{};
   timespec t{};
   if (pthread_getcpuclockid(const_cast<std::thread&>(thread_).native_handle(), &clock) != 0 ||

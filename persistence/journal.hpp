@@ -75,7 +75,7 @@ class Journal final : public InputSink {
   // in the error.
   Result<uint64_t> stop(uint64_t seq, uint64_t state_hash, uint32_t grace_ms = 5000);
 
-  // The journal thread's CPU time so far (while it runs): what the journal costs a core.
+  // The journal thread's CPU time so far (0 once stopped): what the journal costs a core.
   int64_t thread_cpu_ns() const noexcept;
 
   uint64_t durable_seq() const noexcept {
