@@ -4,18 +4,20 @@
 //   BM_Journal_GroupCommit          inputs pushed into the Journal as fast as one thread can, timed
 //                                   until durable_seq covers the last one: durable inputs/s and
 //                                   the average group-commit batch.
-//   BM_Engine_AsyncJournal_vs_None  apply() over the same stream on four States in rotating
-//                                   rounds: alone, handing each input to the journal's kind of
-//                                   queue (drained later, or chased by a consumer), and handing
-//                                   it to the Journal (async durability): the engine thread's
-//                                   time per input in each, the journal's cost in % (flat out and
-//                                   paced).
+//   BM_Engine_AsyncJournal_vs_None  apply() over the same stream on five States in rotating
+//                                   rounds: alone, with the write log the Runner keeps, handing
+//                                   each input to the journal's kind of queue (drained later, or
+//                                   chased by a consumer), and handing it to the Journal (async
+//                                   durability, with the snapshot cut's hooks): the engine
+//                                   thread's time per input in each, the journal's cost in %, and
+//                                   the journal thread's CPU per input (flat out and paced).
 //   BM_Recovery                     N records written straight into the journal DB, then
 //                                   recover() from seq 1 without snapshots: records replayed/s,
 //                                   with the file in the page cache (warm) or evicted (cold).
 //   BM_SnapshotStall                1M live orders; the engine thread applies a paced stream
-//                                   while the journal snapshots its replica: the longest gap
-//                                   between consecutive inputs, against a window without one.
+//                                   while it cuts a snapshot a slice per input and the journal
+//                                   serializes and commits it: the longest gap between
+//                                   consecutive inputs, against a window without one.
 //   BM_Journal_DurableLatency       "input handed to on_input → durable_seq covers it": one input
 //                                   at a time, each waited for (sync style), then a paced stream
 //                                   that never waits (async), in the same process.
@@ -25,7 +27,7 @@
 // and single-threaded phases are also reported in thread CPU time. Each benchmark builds its own
 // LMDB environment in a fresh directory under /tmp (mkdtemp) and removes it afterwards. The
 // streams are proven valid (no reject, no alert) by the engine-side State or the recovered one,
-// and every journal's replica must end on the engine's state hash.
+// and every journal must have made everything the engine applied durable.
 #include <benchmark/benchmark.h>
 #include <concurrentqueue/concurrentqueue.h>
 #include <fcntl.h>
@@ -53,6 +55,7 @@
 #include <vector>
 
 #include "bench/bench_fixture.hpp"
+#include "engine/runtime/snapshot_cut.hpp"
 #include "persistence/journal.hpp"
 #include "persistence/journal_format.hpp"
 #include "persistence/recovery.hpp"
@@ -306,11 +309,11 @@ std::string append_records(Store& store, const Input* in, size_t n) {
   return {};
 }
 
-// A running Journal on a scratch store that already holds `history`, which `replica` has applied
-// (the engine's position: what recovery would hand the journal).
+// A running Journal on a scratch store that already holds `history`, which the engine has applied
+// (its position: what recovery would hand the journal), taking snapshots from `cut`.
 class JournalRig {
  public:
-  JournalRig(State replica, const std::vector<Input>& history, const JournalOptions& options,
+  JournalRig(SnapshotCut* cut, const std::vector<Input>& history, const JournalOptions& options,
              uint64_t map_size) {
     auto store = Store::open(dir_.path(), {map_size, false});
     if (!store) {
@@ -319,17 +322,15 @@ class JournalRig {
     }
     error_ = append_records(*store, history.data(), history.size());
     if (!error_.empty()) return;
-    auto j =
-        Journal::start(std::move(*store), std::move(replica), options, status_.get(), log_line);
+    const uint64_t seq = history.empty() ? 0 : history.back().seq;
+    auto j = Journal::start(std::move(*store), seq, cut, options, status_.get(), log_line);
     if (!j) {
       error_ = "Journal::start: " + j.error();
       return;
     }
     journal_ = std::move(*j);
   }
-  ~JournalRig() {
-    if (journal_ && !stopped_) (void)journal_->stop(0);
-  }
+  ~JournalRig() = default;  // a journal not stopped stops in its destructor
   JournalRig(const JournalRig&) = delete;
   JournalRig& operator=(const JournalRig&) = delete;
 
@@ -352,15 +353,11 @@ class JournalRig {
     return true;
   }
 
-  // Stops the journal (everything written, checkpoint recorded) and checks that its replica
-  // reproduced the engine's state. What went wrong, empty when nothing did.
-  std::string stop_and_check(uint64_t engine_hash) {
-    stopped_ = true;
-    auto r = journal_->stop();
+  // Stops the journal: everything the engine applied (through `engine`'s seq) must be durable;
+  // the checkpoint records its hash. What went wrong, empty when nothing did.
+  std::string stop_and_check(const State& engine) {
+    auto r = journal_->stop(engine.header().seq, engine.hash(), 0);
     if (!r) return "journal stop: " + r.error();
-    if (journal_->replica_hash() != engine_hash) {
-      return "the journal's replica hash differs from the engine's";
-    }
     return {};
   }
 
@@ -368,7 +365,6 @@ class JournalRig {
   ScratchDir dir_;  // first member: removed after the journal has closed its environment
   std::unique_ptr<JournalStatus> status_ = std::make_unique<JournalStatus>();
   std::unique_ptr<Journal> journal_;
-  bool stopped_ = false;
   std::string error_;
 };
 
@@ -379,17 +375,29 @@ JournalOptions bench_options(uint32_t batch = JournalOptions{}.batch) {
   return o;
 }
 
-// An engine State after the flow's opening, with a journal whose replica is its clone.
+// An engine State after the flow's opening, with the write log the Runner keeps (attached after
+// the opening), the snapshot cut fed from it, and a journal taking its cuts.
 struct FlowRig {
   EngineConfig config;
   OrderFlow flow;
   State engine;
+  std::unique_ptr<WriteLog> log;
+  std::unique_ptr<SnapshotCut> cut;
   CountingSink sink;
   std::unique_ptr<JournalRig> rig;
   std::string error;
 
+  // One input as the Runner takes it: apply, the cut notes its writes, the log is emptied, the
+  // journal gets it.
+  void apply_one(const Input& in) noexcept {
+    ose::apply(engine, in, sink);
+    cut->after_input(engine, *log);
+    log->clear();
+    rig->journal().on_input(in);
+  }
+
   FlowRig(uint32_t max_orders, uint32_t working, uint64_t seed, const JournalOptions& options,
-          uint64_t map_size)
+          uint64_t map_size, uint64_t slice_bytes = SnapshotCutOptions{}.slice_bytes)
       : config(make_config(max_orders)), flow(working, seed), engine(create_state_or_die(config)) {
     std::vector<Input> history;
     flow.take(flow.opening_size(), history);
@@ -402,12 +410,15 @@ struct FlowRig {
               std::to_string(working);
       return;
     }
-    auto replica = engine.clone();
-    if (!replica) {
-      error = "State::clone: " + replica.error();
+    log = std::make_unique<WriteLog>(VersionLayout::for_caps(engine.caps()));
+    engine.log_writes(log.get());
+    auto c = SnapshotCut::create(engine, {options.snapshot_every, slice_bytes});
+    if (!c) {
+      error = "SnapshotCut::create: " + c.error();
       return;
     }
-    rig = std::make_unique<JournalRig>(std::move(*replica), history, options, map_size);
+    cut = std::move(*c);
+    rig = std::make_unique<JournalRig>(cut.get(), history, options, map_size);
     error = rig->error();
   }
 };
@@ -420,20 +431,19 @@ void skip_unless_clean(benchmark::State& bs, FlowRig& r, uint64_t refused) {
     bs.SkipWithError(("refused inputs; first: " + r.sink.describe_first_bad()).c_str());
     return;
   }
-  if (std::string e = r.rig->stop_and_check(r.engine.hash()); !e.empty())
-    bs.SkipWithError(e.c_str());
+  if (std::string e = r.rig->stop_and_check(r.engine); !e.empty()) bs.SkipWithError(e.c_str());
 }
 
 // ---- BM_Journal_GroupCommit -------------------------------------------------------------------
 
 // Arguments: inputs, JournalOptions::batch (most inputs per write transaction), working orders
-// (10k in a 64k-slot table, or 1M in 2^20 slots: the replica the journal applies to is then
-// ~370 MB, and its apply() misses caches). One thread pushes the whole pre-generated stream (the
-// enqueue rate far exceeds the journal's, so the queue runs deep, as behind a bursting engine);
-// the time runs from the first push until durable_seq covers the last input. The journal thread
-// applies every input to its replica as well: that is part of its throughput.
-//   journal_cpu_ns: the journal thread's CPU time per input (time blocked in fsync excluded):
-//   1e9 / journal_cpu_ns is its throughput were the disk free, and how much core it needs.
+// (10k in a 64k-slot table, or 1M in 2^20 slots: a ~460 MB State). One thread pushes the whole
+// pre-generated stream (the enqueue rate far exceeds the journal's, so the queue runs deep, as
+// behind a bursting engine); the time runs from the first push until durable_seq covers the last
+// input. The journal thread only encodes and writes (snapshots are cut by the engine thread).
+//   journal_cpu_ns: the process's CPU time less the pushing thread's, per input;
+//   journal_thread_cpu_ns: the journal thread's own CPU time per input (time blocked in fsync
+//   excluded): 1e9 / it is its throughput were the disk free, and how much core it needs.
 void BM_Journal_GroupCommit(benchmark::State& bs) {
   const auto n = static_cast<size_t>(bs.range(0));
   const auto working = static_cast<uint32_t>(bs.range(2));
@@ -446,7 +456,7 @@ void BM_Journal_GroupCommit(benchmark::State& bs) {
   }
   std::vector<Input> inputs;
   r.flow.take(n, inputs);
-  // The engine's side, untimed: proves the stream valid and gives the hash the replica must reach.
+  // The engine's side, untimed: proves the stream valid and gives the hash the checkpoint records.
   if (std::string e = apply_clean(r.engine, inputs, r.sink); !e.empty()) {
     bs.SkipWithError(e.c_str());
     return;
@@ -456,6 +466,7 @@ void BM_Journal_GroupCommit(benchmark::State& bs) {
   for (auto _ : bs) {
     const int64_t process_cpu0 = process_cpu_ns();
     const int64_t thread_cpu0 = thread_cpu_ns();
+    const int64_t journal_cpu0 = j.thread_cpu_ns();
     const int64_t t0 = monotonic_ns();
     for (const Input& in : inputs) j.on_input(in);
     const int64_t pushed = monotonic_ns();
@@ -471,8 +482,10 @@ void BM_Journal_GroupCommit(benchmark::State& bs) {
     bs.counters["durable_Minputs_per_s"] = mips(n, t1 - t0);
     bs.counters["enqueue_ns"] = static_cast<double>(pushed - t0) / static_cast<double>(n);
     bs.counters["journal_cpu_ns"] = static_cast<double>(journal_cpu) / static_cast<double>(n);
+    bs.counters["journal_thread_cpu_ns"] =
+        static_cast<double>(j.thread_cpu_ns() - journal_cpu0) / static_cast<double>(n);
   }
-  if (std::string e = r.rig->stop_and_check(r.engine.hash()); !e.empty()) {
+  if (std::string e = r.rig->stop_and_check(r.engine); !e.empty()) {
     bs.SkipWithError(e.c_str());
     return;
   }
@@ -556,28 +569,47 @@ class QueueOnly final : public InputSink {
   std::thread thread_;  // started last, once everything it uses is built
 };
 
+// What the Runner does around apply() besides the hand-off: the write log it publishes from
+// (emptied after each input) and, with a journal, the snapshot cut's hooks (after_input() per
+// input, a step() per batch of 64, the Runner's pass).
+struct RunnerHooks {
+  WriteLog* log = nullptr;
+  SnapshotCut* cut = nullptr;
+};
+
 // Applies `chunk` to `s`, handing each input to `sink` too unless it is null (through the
-// InputSink interface, as the Runner does). period_ns = 0: flat out. Otherwise paced at one input
-// per period_ns in batches of 64 (a Runner draining a ring under a steady load), spinning between
-// batches; only the batches are timed. Returns the busy time in thread CPU time, so that time
-// slices the scheduler hands to other processes on this shared machine do not count (the journal
-// thread has a core of its own on a dedicated 2-core host).
+// InputSink interface, as the Runner does), with `hooks` (whose log, if any, is `s`'s).
+// period_ns = 0: flat out. Otherwise paced at one input per period_ns in batches of 64 (a Runner
+// draining a ring under a steady load), spinning between batches; only the batches are timed.
+// Returns the busy time in thread CPU time, so that time slices the scheduler hands to other
+// processes on this shared machine do not count (the journal thread has a core of its own on a
+// dedicated 2-core host).
 int64_t run_chunk(State& s, CountingSink& events, InputSink* sink, const std::vector<Input>& chunk,
-                  int64_t period_ns) {
+                  int64_t period_ns, RunnerHooks hooks = {}) {
   constexpr size_t kBatch = 64;
   auto apply_range = [&](size_t from, size_t to) {
-    if (sink == nullptr) {
+    if (sink == nullptr && hooks.log == nullptr) {
       for (size_t k = from; k < to; ++k) ose::apply(s, chunk[k], events);
-    } else {
+    } else if (hooks.log == nullptr) {
       for (size_t k = from; k < to; ++k) {
         ose::apply(s, chunk[k], events);
         sink->on_input(chunk[k]);
       }
+    } else {
+      for (size_t k = from; k < to; ++k) {
+        ose::apply(s, chunk[k], events);
+        if (hooks.cut != nullptr) hooks.cut->after_input(s, *hooks.log);
+        hooks.log->clear();
+        if (sink != nullptr) sink->on_input(chunk[k]);
+      }
+      if (hooks.cut != nullptr) hooks.cut->step(s);
     }
   };
   if (period_ns == 0) {
     const int64_t c0 = thread_cpu_ns();
-    apply_range(0, chunk.size());
+    for (size_t i = 0; i < chunk.size(); i += kBatch) {
+      apply_range(i, std::min(chunk.size(), i + kBatch));
+    }
     return thread_cpu_ns() - c0;
   }
   int64_t busy = 0;
@@ -595,24 +627,31 @@ int64_t run_chunk(State& s, CountingSink& events, InputSink* sink, const std::ve
   return busy;
 }
 
-// Argument: the engine's input rate (inputs/s); 0 = flat out. Four States run the same stream in
+// Argument: the engine's input rate (inputs/s); 0 = flat out. Five States run the same stream in
 // rounds (10 rounds of 200k inputs flat out, of 0.2 s paced), one after another in an order that
 // rotates every round:
 //   none      applies each input and nothing else;
 //   enqueue   also hands it to QueueOnly(kLater): the enqueue's own cost;
 //   chasing   also hands it to QueueOnly(kChasing): the enqueue with a consumer on its heels;
-//   journal   also hands it to the Journal, as the Runner does in async durability, while the
-//             journal thread applies it to its replica and commits it on the other core.
+//   journal   keeps the Runner's write log and the snapshot cut's hooks (no snapshot is due) and
+//             hands each input to the Journal, as the Runner does in async durability, while the
+//             journal thread encodes and commits it on the other core;
+//   logged    keeps the write log only (emptied per input): what the Runner pays for publication
+//             with or without a journal.
 // Before each timed arm every consumer is idle (caught up), so an arm pays only for what its own
 // consumer does meanwhile: for the journal, the queue's cache lines crossing cores and its
 // competition for the shared L3, memory bandwidth and the kernel.
 //   *_busy_ns: engine-thread CPU time per input (apply + hand-off);
 //   cost_pct: the journal arm's extra busy time per input, in % of none's, over all rounds
-//   (cost_pct_median: the median round's); enqueue_/chasing_cost_pct: the same for those arms.
+//   (cost_pct_median: the median round's); enqueue_/chasing_/log_cost_pct: the same for those
+//   arms; cost_vs_logged_pct: the journal arm against the logged one (the journal's own cost
+//   in a Runner, which logs anyway).
+//   journal_thread_cpu_ns: the journal thread's CPU time per input over the journal arms (each
+//   until its last input is durable): how much of a core the journal needs at this rate.
 //   durable_Minputs_per_s: inputs / (journal arm's start → durable_seq covers its last input).
 void BM_Engine_AsyncJournal_vs_None(benchmark::State& bs) {
   constexpr int kRounds = 10;
-  constexpr int kArms = 4;  // none, enqueue, chasing, journal
+  enum { kNone, kEnqueue, kChasing, kJournal, kLogged, kArms };
   const int64_t rate = bs.range(0);
   const int64_t period_ns = rate == 0 ? 0 : 1'000'000'000 / rate;
   const auto chunk_size = static_cast<size_t>(rate == 0 ? 200'000 : rate / 5);
@@ -622,7 +661,8 @@ void BM_Engine_AsyncJournal_vs_None(benchmark::State& bs) {
     return;
   }
   std::array<std::optional<State>, kArms> states;
-  for (int a = 0; a < kArms - 1; ++a) {
+  for (int a = 0; a < kArms; ++a) {
+    if (a == kJournal) continue;  // r.engine
     auto c = r.engine.clone();
     if (!c) {
       bs.SkipWithError(("State::clone: " + c.error()).c_str());
@@ -630,10 +670,11 @@ void BM_Engine_AsyncJournal_vs_None(benchmark::State& bs) {
     }
     states[a].emplace(std::move(*c));
   }
-  std::array<CountingSink, kArms - 1> events;
+  WriteLog logged_log(VersionLayout::for_caps(r.engine.caps()));
+  states[kLogged]->log_writes(&logged_log);
+  std::array<CountingSink, kArms> events;
   std::array<Health, kArms> health{};
-  for (int a = 0; a < kArms - 1; ++a) health[a] = Health::of(*states[a]);
-  health[kArms - 1] = Health::of(r.engine);
+  for (int a = 0; a < kArms; ++a) health[a] = Health::of(a == kJournal ? r.engine : *states[a]);
   Journal& j = r.rig->journal();
   QueueOnly later(QueueOnly::Drain::kLater);
   QueueOnly chasing(QueueOnly::Drain::kChasing);
@@ -643,6 +684,7 @@ void BM_Engine_AsyncJournal_vs_None(benchmark::State& bs) {
   std::vector<double> round_cost;
   std::array<int64_t, kArms> busy_ns{};
   int64_t durable_ns = 0;
+  int64_t journal_cpu_ns = 0;
   for (auto _ : bs) {
     for (int round = 0; round < kRounds; ++round) {
       chunk.clear();
@@ -651,20 +693,27 @@ void BM_Engine_AsyncJournal_vs_None(benchmark::State& bs) {
       bool caught_up = true;
       for (int k = 0; k < kArms; ++k) {
         switch (const int arm = (round + k) % kArms; arm) {
-          case 0:
+          case kNone:
             busy[arm] = run_chunk(*states[arm], events[arm], nullptr, chunk, period_ns);
             break;
-          case 1:
-          case 2: {
-            QueueOnly& q = arm == 1 ? later : chasing;
+          case kLogged:
+            busy[arm] = run_chunk(*states[arm], events[arm], nullptr, chunk, period_ns,
+                                  {&logged_log, nullptr});
+            break;
+          case kEnqueue:
+          case kChasing: {
+            QueueOnly& q = arm == kEnqueue ? later : chasing;
             busy[arm] = run_chunk(*states[arm], events[arm], &q, chunk, period_ns);
             q.drain();
             break;
           }
           default: {
             const int64_t t0 = monotonic_ns();
-            busy[arm] = run_chunk(r.engine, r.sink, &j, chunk, period_ns);
+            const int64_t jc0 = j.thread_cpu_ns();
+            busy[arm] =
+                run_chunk(r.engine, r.sink, &j, chunk, period_ns, {r.log.get(), r.cut.get()});
             caught_up = r.rig->wait_durable(chunk.back().seq) && caught_up;
+            journal_cpu_ns += j.thread_cpu_ns() - jc0;
             durable_ns += monotonic_ns() - t0;
           }
         }
@@ -674,42 +723,51 @@ void BM_Engine_AsyncJournal_vs_None(benchmark::State& bs) {
         return;
       }
       for (int a = 0; a < kArms; ++a) busy_ns[a] += busy[a];
-      round_cost.push_back((static_cast<double>(busy[3]) / static_cast<double>(busy[0]) - 1.0) *
-                           100.0);
+      round_cost.push_back(
+          (static_cast<double>(busy[kJournal]) / static_cast<double>(busy[kNone]) - 1.0) * 100.0);
     }
-    bs.SetIterationTime(seconds(busy_ns[3]));
+    bs.SetIterationTime(seconds(busy_ns[kJournal]));
   }
   const uint64_t total = uint64_t{kRounds} * chunk_size;
   const auto per_input = [&](int arm) {
     return static_cast<double>(busy_ns[arm]) / static_cast<double>(total);
   };
-  const auto cost_pct = [&](int arm) { return (per_input(arm) / per_input(0) - 1.0) * 100.0; };
+  const auto cost_pct = [&](int arm, int base) {
+    return (per_input(arm) / per_input(base) - 1.0) * 100.0;
+  };
   std::sort(round_cost.begin(), round_cost.end());
-  bs.counters["none_busy_ns"] = per_input(0);
-  bs.counters["enqueue_busy_ns"] = per_input(1);
-  bs.counters["chasing_busy_ns"] = per_input(2);
-  bs.counters["journal_busy_ns"] = per_input(3);
-  bs.counters["none_Minputs_per_s"] = mips(total, busy_ns[0]);
-  bs.counters["journal_Minputs_per_s"] = mips(total, busy_ns[3]);
-  bs.counters["enqueue_cost_pct"] = cost_pct(1);
-  bs.counters["chasing_cost_pct"] = cost_pct(2);
-  bs.counters["cost_pct"] = cost_pct(3);
+  bs.counters["none_busy_ns"] = per_input(kNone);
+  bs.counters["logged_busy_ns"] = per_input(kLogged);
+  bs.counters["enqueue_busy_ns"] = per_input(kEnqueue);
+  bs.counters["chasing_busy_ns"] = per_input(kChasing);
+  bs.counters["journal_busy_ns"] = per_input(kJournal);
+  bs.counters["none_Minputs_per_s"] = mips(total, busy_ns[kNone]);
+  bs.counters["journal_Minputs_per_s"] = mips(total, busy_ns[kJournal]);
+  bs.counters["log_cost_pct"] = cost_pct(kLogged, kNone);
+  bs.counters["enqueue_cost_pct"] = cost_pct(kEnqueue, kNone);
+  bs.counters["chasing_cost_pct"] = cost_pct(kChasing, kNone);
+  bs.counters["cost_pct"] = cost_pct(kJournal, kNone);
+  bs.counters["cost_vs_logged_pct"] = cost_pct(kJournal, kLogged);
   bs.counters["cost_pct_median"] = quantile(round_cost, 0.5);
+  bs.counters["journal_thread_cpu_ns"] =
+      static_cast<double>(journal_cpu_ns) / static_cast<double>(total);
   bs.counters["durable_Minputs_per_s"] = mips(total, durable_ns);
-  uint64_t bad = Health::of(r.engine).bad_since(health[kArms - 1]);
-  for (int a = 0; a < kArms - 1; ++a) bad += Health::of(*states[a]).bad_since(health[a]);
+  uint64_t bad = 0;
+  for (int a = 0; a < kArms; ++a) {
+    bad += Health::of(a == kJournal ? r.engine : *states[a]).bad_since(health[a]);
+  }
   bs.counters["rejects"] = static_cast<double>(bad);
   if (bad != 0) {
     bs.SkipWithError(("refused inputs; first: " + r.sink.describe_first_bad()).c_str());
     return;
   }
-  for (int a = 0; a < kArms - 1; ++a) {
-    if (states[a]->hash() != r.engine.hash()) {
+  for (int a = 0; a < kArms; ++a) {
+    if (a != kJournal && states[a]->hash() != r.engine.hash()) {
       bs.SkipWithError("the engine States diverged");
       return;
     }
   }
-  if (std::string e = r.rig->stop_and_check(r.engine.hash()); !e.empty()) {
+  if (std::string e = r.rig->stop_and_check(r.engine); !e.empty()) {
     bs.SkipWithError(e.c_str());
     return;
   }
@@ -935,13 +993,13 @@ struct Window {
   }
 };
 
-// The engine thread at a fixed input rate, as a spinning Runner under a steady load: wait for the
-// next input's due time (spinning), apply it, hand it to the journal, then read the thread's
-// context-switch count (one getrusage, ~1 µs, outside apply + hand-off but inside every gap
-// alike). Runs until `done(now)`. Inputs are generated inside the loop (~50 ns, in every gap).
+// The engine thread at a fixed input rate, as a spinning Runner under a steady load (one input a
+// pass): wait for the next input's due time (spinning), apply it, hand it to the journal, take
+// a step of the snapshot cut, then read the thread's context-switch count (one getrusage, ~1 µs,
+// outside apply + hand-off but inside every gap alike). Runs until `done(now)`. Inputs are
+// generated inside the loop (~50 ns, in every gap).
 template <typename Done>
-void run_paced(State& s, CountingSink& events, OrderFlow& flow, Journal& j, int64_t period_ns,
-               Window& w, Done done) {
+void run_paced(FlowRig& r, int64_t period_ns, Window& w, Done done) {
   const ThreadUsage usage0 = ThreadUsage::now();
   ThreadUsage last = usage0;
   const int64_t start = monotonic_ns();
@@ -952,9 +1010,8 @@ void run_paced(State& s, CountingSink& events, OrderFlow& flow, Journal& j, int6
       cpu_relax();
       now = monotonic_ns();
     }
-    const Input in = flow.next();
-    ose::apply(s, in, events);
-    j.on_input(in);
+    r.apply_one(r.flow.next());
+    r.cut->step(r.engine);
     const int64_t end = monotonic_ns();
     w.max_busy_ns = std::max(w.max_busy_ns, end - now);
     if (w.gaps_ns.size() == w.gaps_ns.capacity()) {
@@ -993,14 +1050,17 @@ void run_paced(State& s, CountingSink& events, OrderFlow& flow, Journal& j, int6
 // ---- BM_SnapshotStall -------------------------------------------------------------------------
 
 // Argument: the engine's input rate (inputs/s). The State holds 1M live orders (1M working in the
-// flow, 2^20 slots) and the journal's replica is its clone. After a 0.5 s warm-up the engine
-// thread keeps applying the paced stream while the journal, on request, serializes its replica,
+// flow, 2^20 slots). After a 0.5 s warm-up a snapshot is requested: the engine thread, between
+// its paced inputs, copies one 64 KiB slice of the State per input into the cut's buffer (as
+// the Runner does once per pass) until the cut is done; the journal then serializes the buffer,
 // checksums it and commits it with its next batch; meanwhile the journal takes no input off its
-// queue, which grows (on_input allocates blocks) and is drained afterwards.
-//   snap_*: the window from the request until 0.5 s after the snapshot's commit (the catch-up
-//     load and the release of the snapshot's buffers included);
-//   base_*: a window of the same length once the journal has caught up, without a snapshot.
-//   snap_ms: request → snapshots_taken moved (serialize + checksum + write + fsync);
+// queue, which grows and is drained afterwards.
+//   cut_*: the window from the request until the cut is finished (the engine thread's copying);
+//   snap_*: from there until 0.5 s after the snapshot's commit (the catch-up load and the
+//     release of the snapshot's buffers included);
+//   base_*: a window as long as both once the journal has caught up, without a snapshot.
+//   cut_ms: request → cut finished; cut_max_step_KiB: the most one step copied;
+//   snap_ms: request → snapshots_taken moved (cut + serialize + checksum + write + fsync);
 //   snap_max_gap_at_ms, snap_clean_max_gap_at_ms: when the longest gaps ended, from the request;
 //   drain_ms: the journal's backlog at the end of the snapshot window, drained with the engine
 //     idle.
@@ -1026,15 +1086,16 @@ void BM_SnapshotStall(benchmark::State& bs) {
   const Health before = Health::of(r.engine);
   const auto capacity = static_cast<size_t>(rate * (kMaxWindowNs / 1'000'000'000 + 2));
   Window warm(capacity);
+  Window cutting(capacity);
   Window snap(capacity);
   Window base(capacity);
+  int64_t cut_ns = 0;
   int64_t snap_ns = 0;
   int64_t drain_ns = 0;
   int64_t requested_at = 0;
   for (auto _ : bs) {
     const int64_t w0 = monotonic_ns();
-    run_paced(r.engine, r.sink, r.flow, j, period_ns, warm,
-              [&](int64_t now) { return now - w0 > 500'000'000; });
+    run_paced(r, period_ns, warm, [&](int64_t now) { return now - w0 > 500'000'000; });
     if (!r.rig->wait_durable(r.engine.header().seq)) {
       bs.SkipWithError("the journal did not catch up after the warm-up");
       return;
@@ -1043,12 +1104,16 @@ void BM_SnapshotStall(benchmark::State& bs) {
     const int64_t requested = monotonic_ns();
     requested_at = requested;
     j.request_snapshot();
+    const uint64_t cuts = r.cut->cuts();
+    run_paced(r, period_ns, cutting,
+              [&](int64_t now) { return r.cut->cuts() != cuts || now - requested > kMaxWindowNs; });
+    cut_ns = monotonic_ns() - requested;
     int64_t committed = 0;
-    run_paced(r.engine, r.sink, r.flow, j, period_ns, snap, [&](int64_t now) {
+    run_paced(r, period_ns, snap, [&](int64_t now) {
       if (committed == 0 && r.rig->snapshots_taken() != taken) committed = now;
       return (committed != 0 && now - committed > kAfterCommitNs) || now - requested > kMaxWindowNs;
     });
-    if (committed == 0 || snap.overflowed) {
+    if (committed == 0 || snap.overflowed || cutting.overflowed) {
       bs.SkipWithError("the snapshot did not complete within 30 s");
       return;
     }
@@ -1060,14 +1125,17 @@ void BM_SnapshotStall(benchmark::State& bs) {
     }
     drain_ns = monotonic_ns() - d0;
     const int64_t b0 = monotonic_ns();
-    run_paced(r.engine, r.sink, r.flow, j, period_ns, base,
-              [&](int64_t now) { return now - b0 >= snap.elapsed_ns; });
-    bs.SetIterationTime(seconds(snap.elapsed_ns));
+    run_paced(r, period_ns, base,
+              [&](int64_t now) { return now - b0 >= cutting.elapsed_ns + snap.elapsed_ns; });
+    bs.SetIterationTime(seconds(cutting.elapsed_ns + snap.elapsed_ns));
   }
+  cutting.report(bs, "cut_");
   snap.report(bs, "snap_");
   base.report(bs, "base_");
   bs.counters["period_ns"] = static_cast<double>(period_ns);
   bs.counters["snap_ms"] = static_cast<double>(snap_ns) * 1e-6;
+  bs.counters["cut_ms"] = static_cast<double>(cut_ns) * 1e-6;
+  bs.counters["cut_max_step_KiB"] = static_cast<double>(r.cut->max_step_bytes()) / 1024.0;
   // When the longest gaps ended, from the snapshot request (snap_ms later it was committed).
   bs.counters["snap_max_gap_at_ms"] =
       static_cast<double>(snap.max_gap_end_ns - requested_at) * 1e-6;

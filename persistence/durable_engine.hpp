@@ -37,7 +37,7 @@ class DurableEngine {
   uint64_t replayed() const noexcept { return replayed_; }
 
   // Runs the Runner until `stop`, then stops the journal: everything applied is written (or the
-  // error says what could not be) and the replica's hash is checked against the engine's.
+  // error says what could not be) and the checkpoint records the engine State's hash.
   Result<uint64_t> run(const std::atomic<bool>& stop);
 
  private:
@@ -48,6 +48,8 @@ class DurableEngine {
   // Declared before the journal so it is destroyed after it: the Runner holds the engine's
   // lock, which must outlive the journal's last write to the data_dir.
   std::unique_ptr<Runner> runner_;
+  // Between the two: the journal thread reads it until the journal is destroyed.
+  std::unique_ptr<SnapshotCut> cut_;
   std::unique_ptr<Journal> journal_;
   std::unique_ptr<Tee> tee_;
   uint64_t recovered_seq_ = 0;

@@ -1,12 +1,14 @@
 #include "persistence/journal.hpp"
 
 #include <fmt/format.h>
+#include <pthread.h>
+#include <time.h>
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <thread>
 
-#include "engine/core/apply.hpp"
 #include "persistence/journal_format.hpp"
 #include "shm/clock.hpp"
 
@@ -24,35 +26,36 @@ JournalOptions JournalOptions::from(const EngineConfig& c) noexcept {
   return o;
 }
 
-Result<std::unique_ptr<Journal>> Journal::start(Store store, State replica,
+Result<std::unique_ptr<Journal>> Journal::start(Store store, uint64_t seq, SnapshotCut* cut,
                                                 const JournalOptions& options,
                                                 JournalStatus* status, Log log) {
   if (store.read_only()) return Error{"the journal needs a writable store"};
   auto last = store.last_seq();
   if (!last) return Error{last.error()};
-  if (*last != replica.header().seq) {
+  if (*last != seq) {
     return Error{fmt::format("the journal ends at seq {} but the state to continue from is at {}",
-                             *last, replica.header().seq)};
+                             *last, seq)};
   }
   auto summary = store.summary(false);
   if (!summary) return Error{summary.error()};
-  std::unique_ptr<Journal> j(
-      new Journal(std::move(store), std::move(replica), options, status, std::move(log)));
+  std::unique_ptr<Journal> j(new Journal(std::move(store), cut, options, status, std::move(log)));
   // Release: pairs with the Runner's acquire loads of the durable seq (the recovered seq is
   // durable by definition).
-  status->durable_seq.store(j->replica_.header().seq, std::memory_order_release);
+  status->durable_seq.store(seq, std::memory_order_release);
   // Relaxed: a monitoring figure, read on its own.
   status->snapshot_seq.store(summary->snapshots.empty() ? 0 : summary->snapshots.back().seq,
                              std::memory_order_relaxed);
   j->publish_state(JournalState::kWriting, 0);
   j->thread_ = std::thread([p = j.get()] { p->run(); });
+  // Named, so `top -H` and perf tell it from the Runner (best effort: a failure changes nothing).
+  (void)pthread_setname_np(j->thread_.native_handle(), "ose-journal");
   return j;
 }
 
-Journal::Journal(Store store, State replica, const JournalOptions& options, JournalStatus* status,
-                 Log log)
+Journal::Journal(Store store, SnapshotCut* cut, const JournalOptions& options,
+                 JournalStatus* status, Log log)
     : store_(std::move(store)),
-      replica_(std::move(replica)),
+      cut_(cut),
       options_(options),
       status_(status),
       log_(std::move(log)),
@@ -66,7 +69,7 @@ Journal::Journal(Store store, State replica, const JournalOptions& options, Jour
   // The largest snapshot this State can serialize to, reserved once: growing the buffer by
   // doubling would map and unmap hundreds of MB per snapshot (each munmap holds the process's
   // mmap lock for milliseconds, which any page fault of the Runner then waits for).
-  snapshot_.reserve(sizeof(SnapshotHeader) + replica_.region_size());
+  if (cut_ != nullptr) snapshot_.reserve(sizeof(SnapshotHeader) + cut_->region_size());
   prefault_queue();
 }
 
@@ -83,8 +86,21 @@ void Journal::prefault_queue() noexcept {
   }
 }
 
+// Without the engine's hash there is no checkpoint to write: the next start replays as after a
+// crash, from what the journal managed to write (a failing journal gets no grace here).
 Journal::~Journal() {
-  if (thread_.joinable()) (void)stop(0);
+  join(0);
+}
+
+int64_t Journal::thread_cpu_ns() const noexcept {
+  if (!thread_.joinable()) return 0;
+  clockid_t clock{};
+  timespec t{};
+  if (pthread_getcpuclockid(const_cast<std::thread&>(thread_).native_handle(), &clock) != 0 ||
+      clock_gettime(clock, &t) != 0) {
+    return 0;
+  }
+  return static_cast<int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
 }
 
 void Journal::on_input(const Input& input) noexcept {
@@ -102,15 +118,15 @@ void Journal::publish_state(JournalState s, int error) noexcept {
 // Moves what the queue holds into pending_, up to a batch: more keeps arriving while a commit
 // runs, so a busy engine gets large batches without the journal waiting for them.
 size_t Journal::gather() noexcept {
-  Input buf[128];
   const int64_t deadline = shm::monotonic_ns() + int64_t{options_.batch_us} * 1000;
   size_t got = 0;
   while (pending_.size() - pending_head_ < options_.batch) {
-    const size_t want =
-        std::min<size_t>(std::size(buf), options_.batch - (pending_.size() - pending_head_));
-    const size_t n = queue_.try_dequeue_bulk_from_producer(producer_, buf, want);
+    const size_t want = std::min<size_t>(128, options_.batch - (pending_.size() - pending_head_));
+    // Straight into pending_ (push_back within its reserved capacity while the journal keeps
+    // up): one copy of each input, not two.
+    const size_t n =
+        queue_.try_dequeue_bulk_from_producer(producer_, std::back_inserter(pending_), want);
     if (n == 0) break;
-    pending_.insert(pending_.end(), buf, buf + n);
     got += n;
     if (shm::monotonic_ns() > deadline) break;
   }
@@ -146,7 +162,8 @@ int Journal::prune(MDB_txn* txn) noexcept {
   return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-int Journal::write_txn(size_t count, const std::string* snapshot, uint64_t skip_through) noexcept {
+int Journal::write_txn(size_t count, const std::string* snapshot, uint64_t snap_seq,
+                       uint64_t skip_through) noexcept {
   MDB_txn* txn = nullptr;
   if (int rc = mdb_txn_begin(store_.env().get(), nullptr, 0, &txn); rc != 0) return rc;
   unsigned char key[8];
@@ -162,7 +179,7 @@ int Journal::write_txn(size_t count, const std::string* snapshot, uint64_t skip_
     }
   }
   if (snapshot != nullptr) {
-    encode_seq_key(replica_.header().seq, key);
+    encode_seq_key(snap_seq, key);
     MDB_val k{sizeof key, key}, v{snapshot->size(), const_cast<char*>(snapshot->data())};
     int rc = mdb_put(txn, store_.snapshots_db(), &k, &v, 0);
     if (rc == 0) rc = prune(txn);
@@ -176,11 +193,11 @@ int Journal::write_txn(size_t count, const std::string* snapshot, uint64_t skip_
 
 // Commits pending_[head, head + count) (and the snapshot) until it lands, growing the map on
 // MDB_MAP_FULL and retrying every retry_ms on anything else. False: given up (stopping).
-bool Journal::commit(size_t count, const std::string* snapshot) noexcept {
+bool Journal::commit(size_t count, const std::string* snapshot, uint64_t snap_seq) noexcept {
   uint64_t skip_through = 0;
   bool failing = false;
   for (;;) {
-    const int rc = write_txn(count, snapshot, skip_through);
+    const int rc = write_txn(count, snapshot, snap_seq, skip_through);
     if (rc == 0) break;
     if (rc == MDB_MAP_FULL) {
       const uint64_t grown = store_.env().map_size() * 2;
@@ -238,7 +255,7 @@ bool Journal::commit(size_t count, const std::string* snapshot) noexcept {
     status_->max_lag_ns.store(static_cast<uint64_t>(lag), std::memory_order_relaxed);
   }
   if (snapshot != nullptr) {
-    status_->snapshot_seq.store(replica_.header().seq, std::memory_order_relaxed);
+    status_->snapshot_seq.store(snap_seq, std::memory_order_relaxed);
     status_->snapshots_taken.fetch_add(1, std::memory_order_relaxed);
   }
   if (failing || status_->state.load(std::memory_order_relaxed) !=
@@ -249,24 +266,52 @@ bool Journal::commit(size_t count, const std::string* snapshot) noexcept {
   return true;
 }
 
+// pending_ holds consecutive seqs from durable + 1 on. A cut at seq S goes with the transaction
+// holding record S, or with any later one if S is durable already; while record S is still
+// queued the batch goes without it (the Runner enqueued S before it finished the cut, so the
+// next gather() finds it).
+size_t Journal::batch_for(std::optional<uint64_t> snap_seq, bool* with_snapshot) const noexcept {
+  const size_t available = pending_.size() - pending_head_;
+  *with_snapshot = false;
+  if (!snap_seq) return available;
+  if (*snap_seq <= durable_seq()) {
+    *with_snapshot = true;
+    return available;
+  }
+  if (available == 0) return 0;
+  const uint64_t first = pending_[pending_head_].seq;
+  if (*snap_seq < first || *snap_seq - first >= available) return available;
+  const size_t count = static_cast<size_t>(*snap_seq - first) + 1;
+  *with_snapshot = pending_[pending_head_ + count - 1].seq == *snap_seq;
+  return count;
+}
+
+// Serializes the finished cut into snapshot_ and hands the buffer back to the engine at once:
+// the next cut need not wait for LMDB.
+void Journal::take_snapshot(uint64_t seq) noexcept {
+  snapshot_.assign(sizeof(SnapshotHeader), '\0');  // keeps the buffer's capacity
+  cut_->view().serialize_into(snapshot_);
+  cut_->release();
+  seal_snapshot(snapshot_, seq, shm::wall_clock_ns());
+}
+
 void Journal::run() noexcept {
-  NullEventSink sink;
-  bool want_snapshot = false;
   uint32_t idle = 0;
   int64_t next_reader_check = 0;
   for (;;) {
     gather();
-    // Exchange: each request is taken once.
-    want_snapshot = snapshot_requested_.exchange(false, std::memory_order_relaxed) || want_snapshot;
-    const size_t available = pending_.size() - pending_head_;
-    if (available == 0 && !want_snapshot) {
+    const std::optional<uint64_t> snap_seq = cut_ != nullptr ? cut_->ready() : std::nullopt;
+    bool with_snapshot = false;
+    const size_t count = batch_for(snap_seq, &with_snapshot);
+    if (count == 0 && !with_snapshot) {
       if (stopping_.load(std::memory_order_acquire) && queue_.size_approx() == 0) return;
       // Back off: spin briefly (sync mode waits on us), then sleep so a 2-core host breathes.
       if (++idle < 64) {
         std::this_thread::yield();
-      } else {
-        std::this_thread::sleep_for(std::chrono::microseconds(50));
+        continue;
       }
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+      // Housekeeping while idle (a clock read per yield would cost a busy journal CPU).
       const int64_t now = shm::monotonic_ns();
       if (now > next_reader_check) {
         store_.env().clear_stale_readers();
@@ -275,43 +320,31 @@ void Journal::run() noexcept {
       continue;
     }
     idle = 0;
-    // The batch ends at a snapshot boundary, so the snapshot commits with its journal position.
-    size_t count = 0;
-    bool boundary = false;
-    while (count < available) {
-      const Input& in = pending_[pending_head_ + count];
-      if (in.seq == replica_.header().seq + 1) apply(replica_, in, sink);
-      ++count;
-      if (in.seq % options_.snapshot_every == 0) {
-        boundary = true;
-        break;
-      }
+    if (with_snapshot) take_snapshot(*snap_seq);
+    if (!commit(count, with_snapshot ? &snapshot_ : nullptr, with_snapshot ? *snap_seq : 0)) {
+      return;
     }
-    const bool take_snapshot = boundary || want_snapshot;
-    if (take_snapshot) {
-      snapshot_.assign(sizeof(SnapshotHeader), '\0');  // keeps the buffer's capacity
-      replica_.serialize_into(snapshot_);
-      seal_snapshot(snapshot_, replica_.header().seq, shm::wall_clock_ns());
-    }
-    if (!commit(count, take_snapshot ? &snapshot_ : nullptr)) return;
-    want_snapshot = false;
   }
 }
 
-Result<uint64_t> Journal::stop(uint32_t grace_ms) {
+void Journal::join(uint32_t grace_ms) noexcept {
   give_up_at_.store(shm::monotonic_ns() + int64_t{grace_ms} * 1'000'000, std::memory_order_relaxed);
   // Release: pairs with the journal thread's acquire; the give-up time is visible with it.
   stopping_.store(true, std::memory_order_release);
   if (thread_.joinable()) thread_.join();
+}
+
+Result<uint64_t> Journal::stop(uint64_t seq, uint64_t state_hash, uint32_t grace_ms) {
+  join(grace_ms);
   const uint64_t durable = durable_seq();
-  if (durable != replica_.header().seq) {
+  if (durable != seq) {
     return Error{
         fmt::format("the journal could not write inputs {}..{} ({} applied inputs are not durable)",
-                    durable + 1, replica_.header().seq, replica_.header().seq - durable)};
+                    durable + 1, seq, seq - durable)};
   }
   const uint64_t unseen = queue_.size_approx();
   if (unseen != 0) return Error{fmt::format("{} inputs were still queued at stop", unseen)};
-  if (auto c = store_.write_checkpoint({durable, replica_.hash()}); !c) return Error{c.error()};
+  if (auto c = store_.write_checkpoint({durable, state_hash}); !c) return Error{c.error()};
   return durable;
 }
 

@@ -1,7 +1,9 @@
 // The journal thread (DESIGN §7): takes every applied input from the Runner through a moodycamel
-// queue, appends them to LMDB in group commits, publishes the durable seq, and keeps a replica
-// State (the same inputs applied again) that it serializes into snapshots, so the Runner never
-// stalls for one.
+// queue, appends them to LMDB in group commits and publishes the durable seq. Snapshots are cut
+// by the thread that owns the State (engine/runtime/snapshot_cut.hpp: a copy made in bounded
+// slices between inputs, docs/design/0009-snapshot-cut.md); the journal thread serializes a
+// finished cut and commits it with the batch that holds the cut's own input (or a later one), so
+// it neither applies inputs nor keeps a State of its own, and the Runner never stalls for long.
 //
 // Failure handling: MDB_MAP_FULL grows the map and retries the batch it still holds. Any other
 // failed commit (a full disk, an I/O error) leaves the durable seq where it was, reports
@@ -15,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -25,6 +28,7 @@
 #include "engine/formats/config.hpp"
 #include "engine/layout/shared_layout.hpp"
 #include "engine/runtime/input_sink.hpp"
+#include "engine/runtime/snapshot_cut.hpp"
 #include "persistence/store.hpp"
 
 namespace ose {
@@ -46,9 +50,11 @@ class Journal final : public InputSink {
  public:
   using Log = std::function<void(const std::string&)>;
 
-  // `replica`: a copy of the State the Runner starts from (recovery's result); `status`: where
-  // the durable seq and the journal's state are published (the state segment's header line).
-  static Result<std::unique_ptr<Journal>> start(Store store, State replica,
+  // `seq`: where the State the Runner starts from stands (recovery's result), which must be where
+  // the store's journal ends; `cut`: where the engine hands finished snapshot cuts over (it
+  // outlives the journal), nullptr for no snapshots; `status`: where the durable seq and the
+  // journal's state are published (the state segment's header line).
+  static Result<std::unique_ptr<Journal>> start(Store store, uint64_t seq, SnapshotCut* cut,
                                                 const JournalOptions& options,
                                                 JournalStatus* status, Log log);
   ~Journal();
@@ -57,38 +63,44 @@ class Journal final : public InputSink {
   // preallocated blocks are used up, which a failing disk can cause).
   void on_input(const Input& input) noexcept override;
 
-  // Any thread (signal handlers included): snapshot the replica at its next commit.
+  // Any thread (signal handlers included): the engine cuts a snapshot from its next pass on.
   void request_snapshot() noexcept {
-    // Relaxed: a request flag; the journal thread's exchange picks it up.
-    snapshot_requested_.store(true, std::memory_order_relaxed);
+    if (cut_ != nullptr) cut_->request();
   }
 
-  // Writes everything queued, stops the thread, and records a checkpoint (seq, state hash) so
-  // the next recovery can prove it reproduced the state. A journal that cannot write gets
-  // `grace_ms` to recover; what it could not write is reported in the error.
-  Result<uint64_t> stop(uint32_t grace_ms = 5000);
+  // After the engine's last input: writes everything queued, stops the thread, and records a
+  // checkpoint (seq, the engine State's hash) so the next recovery can prove it reproduced the
+  // state. `seq` is the engine's last applied input: everything up to it must be durable. A
+  // journal that cannot write gets `grace_ms` to recover; what it could not write is reported
+  // in the error.
+  Result<uint64_t> stop(uint64_t seq, uint64_t state_hash, uint32_t grace_ms = 5000);
 
-  // After stop(): the replica's hash, which must equal the Runner's (same inputs, same bytes).
-  uint64_t replica_hash() const noexcept { return replica_.hash(); }
-  uint64_t replica_seq() const noexcept { return replica_.header().seq; }
+  // The journal thread's CPU time so far (0 once stopped): what the journal costs a core.
+  int64_t thread_cpu_ns() const noexcept;
 
   uint64_t durable_seq() const noexcept {
     return status_->durable_seq.load(std::memory_order_acquire);
   }
 
  private:
-  Journal(Store store, State replica, const JournalOptions& options, JournalStatus* status,
+  Journal(Store store, SnapshotCut* cut, const JournalOptions& options, JournalStatus* status,
           Log log);
   void run() noexcept;
   size_t gather() noexcept;
-  bool commit(size_t count, const std::string* snapshot) noexcept;
-  int write_txn(size_t count, const std::string* snapshot, uint64_t skip_through) noexcept;
+  // How many pending inputs the next transaction takes, and whether the finished cut (at
+  // `snap_seq`) goes with it: only with (or after) the record of its own seq.
+  size_t batch_for(std::optional<uint64_t> snap_seq, bool* with_snapshot) const noexcept;
+  void take_snapshot(uint64_t seq) noexcept;
+  bool commit(size_t count, const std::string* snapshot, uint64_t snap_seq) noexcept;
+  int write_txn(size_t count, const std::string* snapshot, uint64_t snap_seq,
+                uint64_t skip_through) noexcept;
+  void join(uint32_t grace_ms) noexcept;
   void prefault_queue() noexcept;
   int prune(MDB_txn* txn) noexcept;
   void publish_state(JournalState s, int error) noexcept;
 
   Store store_;
-  State replica_;
+  SnapshotCut* cut_;
   JournalOptions options_;
   JournalStatus* status_;
   Log log_;
@@ -97,7 +109,6 @@ class Journal final : public InputSink {
   std::vector<Input> pending_;  // taken from the queue, not yet committed (journal thread only)
   std::string snapshot_;        // the last snapshot's buffer, reused: no large free per snapshot
   size_t pending_head_ = 0;
-  std::atomic<bool> snapshot_requested_{false};
   std::atomic<bool> stopping_{false};
   std::atomic<int64_t> give_up_at_{INT64_MAX};  // monotonic ns: a failing journal stops trying
   std::thread thread_;

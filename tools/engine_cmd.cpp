@@ -26,7 +26,8 @@ namespace {
 
 std::atomic<Journal*> g_journal{nullptr};
 
-// SIGUSR1 (`ose snapshot take`): the journal thread snapshots its replica at its next commit.
+// SIGUSR1 (`ose snapshot take`): the Runner cuts a snapshot from its next pass on, a slice per
+// pass, and the journal thread commits it.
 extern "C" void on_snapshot_signal(int) {
   // Acquire: pairs with the release store that publishes the started journal.
   if (Journal* j = g_journal.load(std::memory_order_acquire)) j->request_snapshot();

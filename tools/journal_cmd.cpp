@@ -252,9 +252,9 @@ int snapshot_list(const StoreArgs& a, bool json) {
   return warn_damage("snapshot list", o->check);
 }
 
-// A running engine is asked with SIGUSR1 (its journal thread snapshots its replica, so the
-// engine does not pause); an engine that is not running gets its state recovered here and
-// snapshotted directly.
+// A running engine is asked with SIGUSR1 (its Runner cuts the snapshot in small slices between
+// inputs and the journal thread writes it, so the engine does not pause); an engine that is not
+// running gets its state recovered here and snapshotted directly.
 int snapshot_take(const StoreArgs& a, double timeout_s) {
   auto cfg = load_config_file(a.config_path);
   if (!cfg) return fail("snapshot take", "bad config: " + cfg.error());

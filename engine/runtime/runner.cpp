@@ -259,6 +259,7 @@ ApplyOutcome Runner::apply_input(uint16_t source, const Command& cmd, uint64_t r
   segment_.begin_input();
   router_->begin(source, request);
   const ApplyOutcome outcome = apply(s, in, *router_);
+  if (cut_ != nullptr) cut_->after_input(s, segment_.write_log());
   segment_.publish_input();
   router_->end();
   StateSegmentHeader& h = segment_.header();
@@ -347,6 +348,14 @@ bool Runner::poll_once() noexcept {
     if (clients > 0) next_client_ = static_cast<uint16_t>((next_client_ + 1) % clients);
   }
   if (!behind) did_work = poll_ticks() || did_work;
+  // A snapshot cut advances one bounded slice per pass, between inputs (after this pass's were
+  // handed to the journal, so a cut finished here is never ahead of its own input).
+  // While a cut is in progress the pass counts as work, so an idle Runner does not sleep
+  // between slices (a 460 MB State would otherwise take seconds of idle passes).
+  if (cut_ != nullptr) {
+    cut_->step(segment_.state());
+    did_work = cut_->cutting() || did_work;
+  }
   // Clock reads cost 25 ns or more (perf put them at a quarter of an idle engine's samples), so
   // the GTD timer and the heartbeat are looked at every 64th pass: a few µs apart when
   // spinning, at most 64 idle sleeps (≤ 13 ms) apart when idle. Any input runs due expiries

@@ -20,6 +20,7 @@
 #include "engine/runtime/client_port.hpp"
 #include "engine/runtime/held_responses.hpp"
 #include "engine/runtime/input_sink.hpp"
+#include "engine/runtime/snapshot_cut.hpp"
 #include "engine/runtime/state_segment.hpp"
 #include "shm/idle.hpp"
 #include "shm/segment.hpp"
@@ -69,6 +70,9 @@ class Runner {
                       journal_status().state.load(std::memory_order_relaxed) !=
                           static_cast<uint32_t>(JournalState::kNone);
   }
+  // Called before run(), like set_input_sink(): the Runner notes every input's writes in the cut
+  // and copies one slice of a cut in progress per pass (snapshot_cut.hpp). nullptr: none.
+  void set_snapshot_cut(SnapshotCut* cut) noexcept { cut_ = cut; }
   // Where the journal publishes its progress (the segment header's own line for it).
   JournalStatus& journal_status() noexcept { return segment_.header().journal; }
   // True once run() returned because the journal failed and the config says to stop.
@@ -137,6 +141,7 @@ class Runner {
   uint64_t ticks_taken_ = 0;
   uint32_t passes_ = 0;
   InputSink* input_sink_ = nullptr;
+  SnapshotCut* cut_ = nullptr;
   bool sync_ = false;            // durability = "sync"
   bool hold_responses_ = false;  // sync with a journal: responses wait in held_ until durable
   bool journal_behind() const noexcept;

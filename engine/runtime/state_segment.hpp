@@ -53,6 +53,9 @@ class StateSegmentWriter {
   // written record before its version closes, the rest and the header's dynamic part before
   // the header's version closes, last. Then the log is empty for the next input.
   void publish_input() noexcept;
+  // What the input being applied has written so far (read by the snapshot cut before
+  // publish_input() clears it).
+  const WriteLog& write_log() const noexcept { return *log_; }
   // Test and debug check: the offset of the first byte where the segment's region differs from
   // the private State, or nullopt when they are equal (no write escaped the log). Reads the
   // shared bytes plainly, which is sound only on the engine thread (their only writer).

@@ -480,7 +480,9 @@ class ReferenceReplay {
       auto snap = decode_snapshot(bytes, &why);
       ASSERT_TRUE(snap) << "snapshot " << seq << ": " << why;
       EXPECT_EQ(snap->header.seq, seq);
-      EXPECT_EQ(seq % kSnapshotEvery, 0u) << "a snapshot off the snapshot_every boundary";
+      // The engine cuts a snapshot in slices from the first pass after a multiple of
+      // snapshot_every, so it lands at or after one (docs/design/0009-snapshot-cut.md).
+      EXPECT_GE(seq, kSnapshotEvery) << "a snapshot before the first snapshot_every boundary";
     }
 
     auto cur = lmdb::Cursor::open(*txn, store.journal_db());
@@ -796,15 +798,15 @@ class CrashLoop {
     } else if (facts.first > 1) {
       EXPECT_EQ(facts.first, facts.oldest_snapshot + 1);
     }
-    if (reference_.restarts() == 0) {
-      // Every snapshot ever taken was compared with the replay as it passed its seq.
-      for (uint64_t s = kSnapshotEvery; s <= facts.newest_snapshot; s += kSnapshotEvery) {
-        EXPECT_TRUE(reference_.verified().count(s) != 0)
-            << "snapshot " << s << " was never compared with a replay";
-      }
-    }
     auto summary = store->summary(true);
     ASSERT_TRUE(summary) << summary.error();
+    if (reference_.restarts() == 0) {
+      // Every snapshot in the store was compared with the replay as it passed its seq.
+      for (const SnapshotInfo& snap : summary->snapshots) {
+        EXPECT_TRUE(reference_.verified().count(snap.seq) != 0)
+            << "snapshot " << snap.seq << " was never compared with a replay";
+      }
+    }
     EXPECT_EQ(summary->records, facts.records);
     EXPECT_EQ(summary->first_seq, facts.first);
     EXPECT_EQ(summary->last_seq, facts.last);
