@@ -101,7 +101,7 @@ class EventSink {
   ~EventSink() = default;
 };
 
-// Discards events: benchmarks of the bare core, replicas in the persistence thread.
+// Discards events: benchmarks of the bare core, recovery replay.
 class NullEventSink final : public EventSink {
  public:
   void on_event(const Event&) noexcept override {}

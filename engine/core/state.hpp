@@ -293,7 +293,7 @@ class State {
   // overwritten (or for 0 / a number not yet written).
   const TradeRecord* trade(uint64_t trade_seq) const noexcept;
 
-  // Deep copy into a new region (tests, the persistence replica).
+  // Deep copy into a new region (tests, tools, recovery checks).
   Result<State> clone() const;
   // A private copy of a region another thread or process may be writing (the state segment),
   // read only with relaxed atomic loads (shm::relaxed_copy_out): its first `prefix` bytes, the
