@@ -167,17 +167,26 @@ int Journal::write_txn(size_t count, const std::string* snapshot, uint64_t snap_
   MDB_txn* txn = nullptr;
   if (int rc = mdb_txn_begin(store_.env().get(), nullptr, 0, &txn); rc != 0) return rc;
   unsigned char key[8];
+  // One cursor for the batch: it stays on the last leaf page, where every MDB_APPEND goes, so a
+  // record costs no search from the root (mdb_put opens a fresh cursor for each).
+  MDB_cursor* cur = nullptr;
+  if (int rc = mdb_cursor_open(txn, store_.journal_db(), &cur); rc != 0) {
+    mdb_txn_abort(txn);
+    return rc;
+  }
   for (size_t i = 0; i < count; ++i) {
     const Input& in = pending_[pending_head_ + i];
     if (in.seq <= skip_through) continue;  // a commit reported as failed had in fact landed
     JournalRecord rec = encode_journal_record(in);
     encode_seq_key(in.seq, key);
     MDB_val k{sizeof key, key}, v{sizeof rec, &rec};
-    if (int rc = mdb_put(txn, store_.journal_db(), &k, &v, MDB_APPEND); rc != 0) {
+    if (int rc = mdb_cursor_put(cur, &k, &v, MDB_APPEND); rc != 0) {
+      mdb_cursor_close(cur);
       mdb_txn_abort(txn);
       return rc;
     }
   }
+  mdb_cursor_close(cur);
   if (snapshot != nullptr) {
     encode_seq_key(snap_seq, key);
     MDB_val k{sizeof key, key}, v{snapshot->size(), const_cast<char*>(snapshot->data())};
