@@ -88,6 +88,11 @@ const OrderRecord* named(const State& s, const OrderRef& ref) noexcept {
 
 void prefetch_far(const State& s, const Input& in, Ahead ahead) noexcept {
   const Command& cmd = in.cmd;
+  // The ledger ring is written in order, an entry (a line) per balance change, but the lines
+  // were last written a whole ring ago and are long gone from the cache; order flow posts one
+  // to six per input. Keep the next few on their way.
+  const StateHeader& h = s.header();
+  for (uint32_t k = 2; k <= 5; ++k) fetch(&s.ledger()[ahead_of(h.ledger_pos, k, h.caps.ledger)]);
   if (cmd.op == Op::kNewOrder) {
     if (known_client(s, cmd.new_order.client)) {
       fetch(s.order_index_home(cmd.new_order.client, cmd.new_order.cl_id));

@@ -10,6 +10,8 @@
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 namespace ose {
 namespace {
@@ -143,6 +145,45 @@ TEST(FixedPoint, DivRoundHalfEvenRoundsTiesToTheEvenNeighbour) {
   static_assert(div_round_half_even(0, 7) == 0);
   static_assert(div_round_half_even(12, 4) == 3);
   SUCCEED();
+}
+
+// The 64-bit `div` fast path and the general 128-bit division must agree everywhere: the
+// boundaries where the fast path stops applying (a divisor of 2^64 or more, a high word equal to
+// the divisor) and random operands of every magnitude, against the plain 128-bit operators.
+TEST(FixedPoint, DivModAgreesWithPlain128BitDivisionOnBothPaths) {
+  const u128 two64 = u128{1} << 64;
+  std::vector<std::pair<u128, u128>> cases = {{0, 1},
+                                              {1, 1},
+                                              {two64 - 1, 1},
+                                              {two64, 1},
+                                              {two64 * 5 + 3, 7},
+                                              {two64 * 6, 6},
+                                              {two64 * 6 - 1, 6},
+                                              {two64 * 7, 6},
+                                              {two64 + 17, two64},
+                                              {~u128{0} >> 1, 3},
+                                              {~u128{0} >> 1, two64 + 1},
+                                              {u128{123456789} * 100'000'000, 100'000'000}};
+  uint64_t x = 0x9e3779b97f4a7c15ull;
+  const auto next = [&] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  for (int i = 0; i < 200'000; ++i) {
+    const int shift_n = static_cast<int>(next() % 127);
+    const int shift_d = static_cast<int>(next() % 100);
+    const u128 n = ((u128{next()} << 64) | next()) >> shift_n;
+    const u128 d = (((u128{next()} << 64) | next()) >> (shift_d + 27)) | 1;
+    cases.emplace_back(n, d);
+  }
+  for (const auto& [n, d] : cases) {
+    const DivMod128 got = divmod_u128(n, d);
+    ASSERT_TRUE(got.q == n / d && got.r == n % d)
+        << "n = " << static_cast<uint64_t>(n >> 64) << ":" << static_cast<uint64_t>(n)
+        << " d = " << static_cast<uint64_t>(d >> 64) << ":" << static_cast<uint64_t>(d);
+  }
 }
 
 TEST(FixedPoint, MulRoundsHalfToEvenOnTies) {
