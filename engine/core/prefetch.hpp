@@ -6,13 +6,13 @@
 //
 //   for i: prefetch_far(s, in[i + 2]); prefetch_near(s, in[i + 1]); apply(s, in[i], sink);
 //
-// (apply_stream() below; `Ahead` counts what the inputs in between take.) prefetch_far() starts what the input alone names (its order's record
-// by engine id, its index entry by (client, cl_id), the slot a new order will take);
-// prefetch_near(), one input later, follows what those lines hold (the order an index entry
-// points at, the trade-id entries a fill will probe and forget, the index entry of the order
-// a reused slot drops). Both only read and issue prefetch hints: they change nothing, so the
-// State and every outcome are exactly those of apply() alone, and a hint made stale by the
-// inputs in between costs a wasted line, nothing else.
+// (apply_stream() below; `Ahead` counts what the inputs in between take.) prefetch_far() starts
+// what the input alone names (its order's record by engine id, its index entry by (client, cl_id),
+// the slot a new order will take); prefetch_near(), one input later, follows what those lines hold
+// (the order an index entry points at, the trade-id entries a fill will probe and forget, the index
+// entry of the order a reused slot drops). Both only read and issue prefetch hints: they change
+// nothing, so the State and every outcome are exactly those of apply() alone, and a hint made stale
+// by the inputs in between costs a wasted line, nothing else.
 #pragma once
 
 #include <cstddef>

@@ -332,8 +332,7 @@ uint64_t State::trade_remember(uint16_t instrument_index, const VenueId& trade_i
   }
   slot = TradeRecord{trade_id, order_id, instrument_index, 0, 0};
   // fills.cpp asked trade_seen() first, and load factor ≤ 1/2 (index capacity ≥ 2 × ring size).
-  index.insert_absent(
-      TradeIndexEntry{trade_key(instrument_index, trade_id).hash, pos});
+  index.insert_absent(TradeIndexEntry{trade_key(instrument_index, trade_id).hash, pos});
   return ++h.trades_written;
 }
 
@@ -489,9 +488,10 @@ std::string State::integrity_problem() const {
   if (h.retire_head > h.retire_tail || h.retire_tail - h.retire_head > c.orders) {
     return "retire ring counters";
   }
-  if (c.orders == 0 || c.trades == 0 || c.ledger == 0 || h.retire_head_pos != h.retire_head % c.orders ||
-      h.retire_tail_pos != h.retire_tail % c.orders || h.trades_pos != h.trades_written % c.trades ||
-      h.ledger_pos != h.ledger_written % c.ledger) {
+  if (c.orders == 0 || c.trades == 0 || c.ledger == 0 ||
+      h.retire_head_pos != h.retire_head % c.orders ||
+      h.retire_tail_pos != h.retire_tail % c.orders ||
+      h.trades_pos != h.trades_written % c.trades || h.ledger_pos != h.ledger_written % c.ledger) {
     return "ring positions";
   }
   for (uint64_t k = h.retire_head; k < h.retire_tail; ++k) {

@@ -97,7 +97,7 @@ struct StateHeader {
   uint32_t ledger_pos;
   uint32_t retire_head_pos;
   uint32_t retire_tail_pos;
-  int64_t next_expiry_ts;   // earliest expire_ts among live GTD orders; INT64_MAX if none
+  int64_t next_expiry_ts;  // earliest expire_ts among live GTD orders; INT64_MAX if none
   uint32_t gtd_count;
   uint8_t halted_global;
   uint8_t persistence_stopped;  // set and cleared by kPersistence inputs
