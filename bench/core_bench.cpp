@@ -345,8 +345,8 @@ void finish_run(benchmark::State& bs, Fixture& f, const Health& before) {
 // What apply_stream() does before each apply(), for loops that step one input at a time: the
 // input two ahead is fetched by what it names, the next one by what that holds (prefetch.hpp).
 inline void prefetch_ahead(const State& s, const Input* it, const Input* end) noexcept {
-  if (end - it > 2) prefetch_far(s, it[2], Ahead::of(it, 2));
-  if (end - it > 1) prefetch_near(s, it[1], Ahead::of(it, 1));
+  if (end - it > 2) prefetch_far(s, it[2].cmd, Ahead::of(it, 2));
+  if (end - it > 1) prefetch_near(s, it[1].cmd, Ahead::of(it, 1));
 }
 
 template <typename Fixture>

@@ -169,6 +169,20 @@ class SpscConsumer {
     return RingStatus::kOk;
   }
 
+  // Copies the first `bytes` of the record `ahead` places after the next one (0: the next) without
+  // consuming anything: kOk if it is published. The producer cannot reuse a record before it is
+  // consumed, so poll() later returns the same bytes; a consumer uses the copy only as a hint.
+  RingStatus peek(uint64_t ahead, void* out, size_t bytes) const noexcept {
+    assert(bytes <= kRecordPayload);
+    if (ahead >= capacity_) return RingStatus::kEmpty;
+    const uint64_t at = tail_ + ahead;
+    const RingRecord& r = data_->records()[at & mask_];
+    // SYNC(spsc.poll): acquire, as poll(): a published record's payload is visible.
+    if (r.seq.load(std::memory_order_acquire) != at + 1) return RingStatus::kEmpty;
+    std::memcpy(out, r.payload, bytes);
+    return RingStatus::kOk;
+  }
+
   uint64_t tail() const noexcept { return tail_; }
   // Published and unread, from the producer's monitoring word; clamped, since that word may be
   // garbage when the producer is hostile.

@@ -86,8 +86,7 @@ const OrderRecord* named(const State& s, const OrderRef& ref) noexcept {
 
 }  // namespace
 
-void prefetch_far(const State& s, const Input& in, Ahead ahead) noexcept {
-  const Command& cmd = in.cmd;
+void prefetch_far(const State& s, const Command& cmd, Ahead ahead) noexcept {
   // The ledger ring is written in order, an entry (a line) per balance change, but the lines
   // were last written a whole ring ago and are long gone from the cache; order flow posts one
   // to six per input. Keep the next few on their way.
@@ -117,8 +116,7 @@ void prefetch_far(const State& s, const Input& in, Ahead ahead) noexcept {
   }
 }
 
-void prefetch_near(const State& s, const Input& in, Ahead ahead) noexcept {
-  const Command& cmd = in.cmd;
+void prefetch_near(const State& s, const Command& cmd, Ahead ahead) noexcept {
   if (cmd.op == Op::kNewOrder) {
     // A reused slot drops its last order's (client, cl_id) from the index.
     if (s.header().next_unused_slot < s.header().caps.orders) return;

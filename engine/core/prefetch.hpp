@@ -27,30 +27,32 @@ struct Ahead {
   uint32_t fills = 0;
   uint32_t new_orders = 0;
 
+  void count(const Command& cmd) noexcept {
+    fills += cmd.op == Op::kFill ? 1 : 0;
+    new_orders += cmd.op == Op::kNewOrder ? 1 : 0;
+  }
   static Ahead of(const Input* inputs, size_t count) noexcept {
     Ahead a;
-    for (size_t k = 0; k < count; ++k) {
-      a.fills += inputs[k].cmd.op == Op::kFill ? 1 : 0;
-      a.new_orders += inputs[k].cmd.op == Op::kNewOrder ? 1 : 0;
-    }
+    for (size_t k = 0; k < count; ++k) a.count(inputs[k].cmd);
     return a;
   }
 };
 
-void prefetch_far(const State& s, const Input& in, Ahead ahead) noexcept;
-void prefetch_near(const State& s, const Input& in, Ahead ahead) noexcept;
+// Hints for the command of an input still to come (only its command is read).
+void prefetch_far(const State& s, const Command& cmd, Ahead ahead) noexcept;
+void prefetch_near(const State& s, const Command& cmd, Ahead ahead) noexcept;
 
 // Applies inputs[0, count) in order with the two-stage lookahead above. `on_applied(i, outcome)`
 // runs after each input, before the next is applied (a caller publishes or journals there).
 template <typename OnApplied>
 void apply_stream(State& s, const Input* inputs, size_t count, EventSink& sink,
                   OnApplied&& on_applied) noexcept {
-  if (count > 0) prefetch_far(s, inputs[0], Ahead{});
-  if (count > 1) prefetch_far(s, inputs[1], Ahead::of(inputs, 1));
-  if (count > 0) prefetch_near(s, inputs[0], Ahead{});
+  if (count > 0) prefetch_far(s, inputs[0].cmd, Ahead{});
+  if (count > 1) prefetch_far(s, inputs[1].cmd, Ahead::of(inputs, 1));
+  if (count > 0) prefetch_near(s, inputs[0].cmd, Ahead{});
   for (size_t i = 0; i < count; ++i) {
-    if (i + 2 < count) prefetch_far(s, inputs[i + 2], Ahead::of(inputs + i, 2));
-    if (i + 1 < count) prefetch_near(s, inputs[i + 1], Ahead::of(inputs + i, 1));
+    if (i + 2 < count) prefetch_far(s, inputs[i + 2].cmd, Ahead::of(inputs + i, 2));
+    if (i + 1 < count) prefetch_near(s, inputs[i + 1].cmd, Ahead::of(inputs + i, 1));
     on_applied(i, apply(s, inputs[i], sink));
   }
 }

@@ -108,6 +108,7 @@ class Runner {
   ApplyOutcome apply_input(uint16_t source, const Command& cmd, uint64_t request,
                            int64_t now) noexcept;
   bool poll_client(uint16_t client) noexcept;
+  void prefetch_queued(ClientPort& port, const Command& next) noexcept;
   bool poll_ticks() noexcept;
   void housekeeping(int64_t now_mono) noexcept;
   void check_client(uint16_t client, int64_t now_mono) noexcept;

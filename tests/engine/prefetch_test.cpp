@@ -100,8 +100,8 @@ TEST(ApplyStream, HintsForGarbageInputsReadOnlyTheStateAndChangeNothing) {
     // Half of them with a real op, so every op's hint path runs.
     if (i % 2 == 0) in.cmd.op = static_cast<Op>(rng() % 20);
     const Ahead ahead{static_cast<uint32_t>(rng()), static_cast<uint32_t>(rng() % 4)};
-    prefetch_far(s, in, ahead);
-    prefetch_near(s, in, ahead);
+    prefetch_far(s, in.cmd, ahead);
+    prefetch_near(s, in.cmd, ahead);
   }
   EXPECT_EQ(s.serialize(), before);
 }
