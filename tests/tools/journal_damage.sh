@@ -9,24 +9,9 @@
 # retention pruned is not called damaged, and `report` / `recover --no-snapshots` say why they
 # cannot start at seq 1.
 # Usage: journal_damage.sh PATH/TO/ose SOURCE_DIR
-set -uo pipefail
-ose="$1"
-src="$2"
-work="$(mktemp -d)"
+. "$(dirname "$0")/lib.sh"
 name="jd$$"
-pid=""
-cleanup() {
-  [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  rm -rf "$work"
-  rm -f /dev/shm/ose."$name".* /dev/shm/ose."$name"x.*
-}
-trap cleanup EXIT
-failures=0
-check() {  # check DESCRIPTION COMMAND...
-  local what="$1"; shift
-  if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; failures=$((failures + 1)); fi
-}
-contains() { grep -qF -- "$2" "$1"; }
+on_cleanup() { rm -f /dev/shm/ose."$name"x.*; }  # the second engine's, named after the first
 page=4096
 
 # A journal: ~1 s of synthetic ticks, a snapshot every 500 inputs of which retention keeps 2 (so
@@ -176,8 +161,4 @@ check "journal truncate from it works" test $? -eq 0
 "$ose" journal verify --config "$cfg" --data-dir "$work/case" >/dev/null 2>&1
 check "... after which verify passes" test $? -eq 0
 
-if [ "$failures" -ne 0 ]; then
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo "all checks passed"
+finish
