@@ -295,10 +295,10 @@ std::string append_records(Store& store, const Input* in, size_t n) {
       return lmdb::describe("mdb_txn_begin", rc);
     }
     for (const size_t end = std::min(n, done + kPerTxn); done < end; ++done) {
-      JournalRecord rec = encode_journal_record(in[done]);
+      EncodedRecord rec = encode_journal_record(in[done]);
       SeqKey key;
       encode_seq_key(in[done].seq, key);
-      MDB_val k{sizeof key, key}, v{sizeof rec, &rec};
+      MDB_val k{sizeof key, key}, v{rec.size, rec.bytes};
       if (int rc = mdb_put(txn, store.journal_db(), &k, &v, MDB_APPEND); rc != 0) {
         mdb_txn_abort(txn);
         return lmdb::describe("mdb_put", rc);
