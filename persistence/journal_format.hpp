@@ -33,6 +33,9 @@ namespace ose {
 // read.
 inline constexpr uint16_t kJournalFormatVersion = 3;
 inline constexpr uint16_t kJournalFormatOldestRead = 1;
+// The oldest format whose builds laid the State out as this one does (format 3 changed only the
+// record): a journal of an older one has a genesis hash no config of this build gives.
+inline constexpr uint16_t kJournalFormatOfThisStateLayout = 2;
 inline constexpr uint16_t kSnapshotFormatVersion = 2;
 inline constexpr uint32_t kSnapshotMagic = 0x50'4E'53'4Fu;  // "OSNP" little-endian
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "persistence/journal_format.hpp"
+#include "tests/persistence/persistence_support.hpp"
 
 namespace ose {
 namespace {
@@ -234,6 +235,44 @@ TEST(JournalFormat3, ItsSeqMustBeItsKeys) {
   Input out{};
   EXPECT_EQ(decode_journal_record(v, 10, out), RecordProblem::kSeqMismatch);
   EXPECT_EQ(decode_journal_record(v, 9, out), RecordProblem::kNone);
+}
+
+// A data_dir a format-2 build wrote (the same State layout, so the same genesis hash) is
+// recovered by this build, and the records it adds are format 3: a journal of both formats
+// replays to the live engine's hash, and verify finds nothing wrong.
+TEST(JournalFormat3, AJournalOfFormat2RecordsThenFormat3OnesRecovers) {
+  test::TempDir dir;
+  const auto inputs = test::make_stream(test::stream_config(), 33, 300);
+  JournalOptions no_snapshots;
+  no_snapshots.snapshot_every = 1'000'000;
+  const test::LiveRun live =
+      test::run_live(test::stream_config(), dir.path(), inputs, no_snapshots);
+  for (uint64_t seq = 1; seq <= 200; ++seq) {
+    test::edit_value(dir.path(), false, seq, [&](std::string& bytes) {
+      const JournalRecord v2 = encode_journal_record_v2(inputs[seq - 1]);
+      bytes.assign(reinterpret_cast<const char*>(&v2), sizeof v2);
+    });
+  }
+  Store store = test::open_store(dir.path(), true);
+  auto rec = recover(test::stream_config(), store, {});
+  ASSERT_TRUE(rec.ok()) << rec.error();
+  EXPECT_EQ(rec->replayed, 300u);
+  EXPECT_EQ(rec->state.hash(), live.live_hash);
+  auto rep = verify_store(store);
+  ASSERT_TRUE(rep.ok());
+  EXPECT_TRUE(rep->problems.empty());
+  // The edit took: record 1 is format 2, record 300 format 3.
+  auto txn = lmdb::Txn::begin(store.env(), true);
+  ASSERT_TRUE(txn.ok());
+  for (const auto& [seq, format] : {std::pair<uint64_t, uint16_t>{1, 2}, {300, 3}}) {
+    unsigned char kb[8];
+    encode_seq_key(seq, kb);
+    MDB_val k{8, kb}, v{};
+    ASSERT_EQ(mdb_get(txn->get(), store.journal_db(), &k, &v), 0);
+    uint16_t version = 0;
+    std::memcpy(&version, v.mv_data, sizeof version);
+    EXPECT_EQ(version, format) << seq;
+  }
 }
 
 }  // namespace
