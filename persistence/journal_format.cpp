@@ -129,12 +129,12 @@ EncodedRecord encode_journal_record(const Input& in) noexcept {
   bool verbatim = false;
   out.size = sizeof(JournalRecordHeader) + kRecordFixedBytes +
              pack_payload(in.cmd, p + kRecordFixedBytes, verbatim);
-  JournalRecordHeader h{};
+  JournalRecordHeader h{};  // checksum 0 while the value is hashed
   h.version = kJournalFormatVersion;
   h.size = static_cast<uint16_t>(out.size);
   h.flags = verbatim ? kRecordVerbatim : 0;
   std::memcpy(out.bytes, &h, sizeof h);
-  h.checksum = record_checksum(out.bytes, out.size);
+  h.checksum = XXH3_64bits(out.bytes, out.size);
   std::memcpy(out.bytes, &h, sizeof h);
   return out;
 }
@@ -178,18 +178,24 @@ RecordProblem decode_compact(std::string_view value, const JournalRecordHeader& 
                              Input& out) noexcept {
   constexpr size_t kPayloadAt = sizeof(JournalRecordHeader) + kRecordFixedBytes;
   if (value.size() < kPayloadAt) return RecordProblem::kSize;
-  if (h.checksum != record_checksum(value.data(), value.size())) return RecordProblem::kChecksum;
+  // One copy, zero-padded: hashed with its checksum field zeroed, then read with fixed-size
+  // copies (unpack_payload() takes the payload's zero tail as the union's).
+  alignas(8) unsigned char buf[kJournalRecordMaxSize] = {};
+  std::memcpy(buf, value.data(), value.size());
+  std::memset(buf + offsetof(JournalRecordHeader, checksum), 0, sizeof h.checksum);
+  if (h.checksum != XXH3_64bits(buf, value.size())) return RecordProblem::kChecksum;
   if ((h.flags & ~kRecordVerbatim) != 0) return RecordProblem::kPayload;
-  Input in{};  // the command's union zeroed: what the payload does not cover stays 0
-  std::memcpy(static_cast<void*>(&in), value.data() + sizeof(JournalRecordHeader),
-              kRecordFixedBytes);
-  const auto* payload = reinterpret_cast<const unsigned char*>(value.data()) + kPayloadAt;
-  if (!unpack_payload(in.cmd.op, (h.flags & kRecordVerbatim) != 0, payload,
-                      value.size() - kPayloadAt, in.cmd)) {
-    return RecordProblem::kPayload;
-  }
-  if (in.seq != seq) return RecordProblem::kSeqMismatch;
-  out = in;
+  const size_t n = value.size() - kPayloadAt;
+  const unsigned char* payload = buf + kPayloadAt;
+  const bool verbatim = (h.flags & kRecordVerbatim) != 0;
+  Op op;
+  std::memcpy(&op, buf + sizeof(JournalRecordHeader) + offsetof(Input, cmd), sizeof op);
+  if (!payload_fits(op, verbatim, n, n == 0 ? 0 : payload[n - 1])) return RecordProblem::kPayload;
+  uint64_t record_seq;
+  std::memcpy(&record_seq, buf + sizeof(JournalRecordHeader), sizeof record_seq);
+  if (record_seq != seq) return RecordProblem::kSeqMismatch;
+  std::memcpy(static_cast<void*>(&out), buf + sizeof(JournalRecordHeader), kRecordFixedBytes);
+  unpack_payload(op, verbatim, payload, out.cmd);
   return RecordProblem::kNone;
 }
 

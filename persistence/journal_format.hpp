@@ -65,7 +65,7 @@ static_assert(sizeof(JournalRecord) == 152);
 // Format 3: the header, then these bytes of the Input (seq, ts, source, reserved, op and the
 // command's reserved bytes), then its payload.
 inline constexpr size_t kRecordFixedBytes = offsetof(Input, cmd) + offsetof(Command, bytes);
-static_assert(kRecordFixedBytes == 32);
+static_assert(kRecordFixedBytes == 32 && offsetof(Input, seq) == 0);
 inline constexpr size_t kJournalRecordMaxSize = sizeof(JournalRecordHeader) + sizeof(Input);
 static_assert(kJournalRecordMaxSize == 152);
 

@@ -6,12 +6,19 @@
 namespace ose {
 namespace {
 
-constexpr size_t kNoId = SIZE_MAX;
+// A fill's id lies inside its member; pack_payload() moves what follows it forward. An ack's id
+// is its member's last field: cutting the id's NULs is cutting the payload's.
+constexpr size_t kFillIdAt = offsetof(FillCmd, trade_id);
+constexpr size_t kFillAfterId = kFillIdAt + kVenueIdLen;
+constexpr size_t kFillTail = sizeof(FillCmd) - kFillAfterId;
+static_assert(sizeof(FillCmd) == kMaxPayloadBytes);
+static_assert(offsetof(AckCmd, venue_order_id) + kVenueIdLen == sizeof(AckCmd));
 
-// The bytes of the union an op's member covers, and where in it a venue id starts (kNoId: none).
+// The bytes of the union an op's member covers, and whether it ends in a venue id (once a fill's
+// is moved there).
 struct PayloadLayout {
   size_t size;
-  size_t id_at;
+  bool ends_in_id;
 };
 
 // Ops without a member (kNone, kTimer, an op this build does not know: apply() refuses it as
@@ -20,90 +27,90 @@ PayloadLayout layout_of(Op op) noexcept {
   switch (op) {
     case Op::kDeposit:
     case Op::kWithdraw:
-      return {sizeof(BalanceCmd), kNoId};
+      return {sizeof(BalanceCmd), false};
     case Op::kNewOrder:
-      return {sizeof(NewOrderCmd), kNoId};
+      return {sizeof(NewOrderCmd), false};
     case Op::kCancel:
     case Op::kCancelAck:
     case Op::kExpired:
-      return {sizeof(OrderRef), kNoId};
+      return {sizeof(OrderRef), false};
     case Op::kAmend:
-      return {sizeof(AmendCmd), kNoId};
+      return {sizeof(AmendCmd), false};
     case Op::kCancelAll:
-      return {sizeof(CancelAllCmd), kNoId};
+      return {sizeof(CancelAllCmd), false};
     case Op::kAck:
-      return {sizeof(AckCmd), offsetof(AckCmd, venue_order_id)};
+      return {sizeof(AckCmd), true};
     case Op::kVenueReject:
-      return {sizeof(VenueRejectCmd), kNoId};
+      return {sizeof(VenueRejectCmd), false};
     case Op::kFill:
-      return {sizeof(FillCmd), offsetof(FillCmd, trade_id)};
+      return {sizeof(FillCmd), true};
     case Op::kTick:
-      return {sizeof(TickCmd), kNoId};
+      return {sizeof(TickCmd), false};
     case Op::kSetStrategy:
-      return {sizeof(SetStrategyCmd), kNoId};
+      return {sizeof(SetStrategyCmd), false};
     case Op::kHalt:
     case Op::kResume:
-      return {sizeof(HaltCmd), kNoId};
+      return {sizeof(HaltCmd), false};
     case Op::kSetLeverage:
-      return {sizeof(SetLeverageCmd), kNoId};
+      return {sizeof(SetLeverageCmd), false};
     case Op::kPersistence:
-      return {sizeof(PersistenceCmd), kNoId};
+      return {sizeof(PersistenceCmd), false};
     case Op::kNone:
     case Op::kTimer:
       break;
   }
-  return {0, kNoId};
+  return {0, false};
 }
 
-bool all_zero(const unsigned char* p, size_t n) noexcept {
-  for (size_t i = 0; i < n; ++i) {
-    if (p[i] != 0) return false;
+// Every member's size is a multiple of 8: the tail is checked a word at a time.
+bool zero_from(const unsigned char* bytes, size_t from) noexcept {
+  uint64_t any = 0;
+  for (size_t i = from; i < kMaxPayloadBytes; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, bytes + i, sizeof w);
+    any |= w;
   }
-  return true;
+  return any == 0;
 }
 
 }  // namespace
 
 size_t pack_payload(const Command& c, unsigned char* out, bool& verbatim) noexcept {
   const PayloadLayout l = layout_of(c.op);
-  verbatim = !all_zero(c.bytes + l.size, kMaxPayloadBytes - l.size);
-  if (verbatim) {
+  static_assert(sizeof(BalanceCmd) % 8 == 0 && sizeof(TickCmd) % 8 == 0 &&
+                sizeof(NewOrderCmd) % 8 == 0 && sizeof(VenueRejectCmd) % 8 == 0);
+  verbatim = !zero_from(c.bytes, l.size);
+  if (verbatim || c.op != Op::kFill) {
     std::memcpy(out, c.bytes, kMaxPayloadBytes);
-    return kMaxPayloadBytes;
+  } else {  // [before the id][after the id][the id]
+    std::memcpy(out, c.bytes, kFillIdAt);
+    std::memcpy(out + kFillIdAt, c.bytes + kFillAfterId, kFillTail);
+    std::memcpy(out + kFillIdAt + kFillTail, c.bytes + kFillIdAt, kVenueIdLen);
   }
-  std::memcpy(out, c.bytes, l.id_at == kNoId ? l.size : l.id_at);
-  if (l.id_at == kNoId) return l.size;
-  // [before the id][after the id][the id up to its last non-NUL byte]
-  const size_t after = l.id_at + kVenueIdLen;
-  std::memcpy(out + l.id_at, c.bytes + after, l.size - after);
-  size_t id_len = kVenueIdLen;
-  while (id_len > 0 && c.bytes[l.id_at + id_len - 1] == 0) --id_len;
-  std::memcpy(out + l.size - kVenueIdLen, c.bytes + l.id_at, id_len);
-  return l.size - kVenueIdLen + id_len;
+  if (verbatim) return kMaxPayloadBytes;
+  if (!l.ends_in_id) return l.size;
+  size_t n = l.size;
+  while (n > l.size - kVenueIdLen && out[n - 1] == 0) --n;
+  return n;
 }
 
-bool unpack_payload(Op op, bool verbatim, const unsigned char* p, size_t n, Command& c) noexcept {
-  if (verbatim) {
-    if (n != kMaxPayloadBytes) return false;
-    std::memcpy(c.bytes, p, n);
-    return true;
-  }
+bool payload_fits(Op op, bool verbatim, size_t n, unsigned char last) noexcept {
+  if (verbatim) return n == kMaxPayloadBytes;
   const PayloadLayout l = layout_of(op);
-  if (l.id_at == kNoId) {
-    if (n != l.size) return false;
-    std::memcpy(c.bytes, p, n);
-    return true;
+  if (!l.ends_in_id) return n == l.size;
+  // pack_payload() cuts every trailing NUL of the id: a payload ending in one is not its output.
+  const size_t without_id = l.size - kVenueIdLen;
+  return n >= without_id && n <= l.size && (n == without_id || last != 0);
+}
+
+void unpack_payload(Op op, bool verbatim, const unsigned char* p, Command& c) noexcept {
+  if (verbatim || op != Op::kFill) {
+    std::memcpy(c.bytes, p, kMaxPayloadBytes);
+    return;
   }
-  const size_t fixed = l.size - kVenueIdLen;
-  if (n < fixed || n > l.size) return false;
-  const size_t id_len = n - fixed;
-  // pack_payload() cuts every trailing NUL: a record ending in one is not its output.
-  if (id_len > 0 && p[n - 1] == 0) return false;
-  const size_t after = l.id_at + kVenueIdLen;
-  std::memcpy(c.bytes, p, l.id_at);
-  std::memcpy(c.bytes + after, p + l.id_at, l.size - after);
-  std::memcpy(c.bytes + l.id_at, p + fixed, id_len);
-  return true;
+  std::memcpy(c.bytes, p, kFillIdAt);
+  std::memcpy(c.bytes + kFillAfterId, p + kFillIdAt, kFillTail);
+  std::memcpy(c.bytes + kFillIdAt, p + kFillIdAt + kFillTail, kVenueIdLen);
 }
 
 }  // namespace ose

@@ -1,7 +1,11 @@
 // Journal format 3 stores a command's active payload only (persistence/journal_format.hpp): the
-// union member its op selects, not the whole 104-byte union. A venue id (a fill's trade_id, an
-// ack's venue_order_id: 48 NUL-padded bytes) moves to the payload's end and loses its trailing
-// NULs, so a UUID trade id costs 36 bytes and a 7-digit one 7.
+// union member its op selects, not the whole 104-byte union. A fill's trade_id (48 NUL-padded
+// bytes) moves to the payload's end, where an ack's venue_order_id already is, and either loses
+// its trailing NULs, so a UUID trade id costs 36 bytes and a 7-digit one 7.
+//
+// Both directions copy whole 104-byte blocks (fixed sizes the compiler inlines) rather than the
+// payload's own size: recovery decodes every record, and a call per variable-length copy cost
+// more than the bytes saved.
 #pragma once
 
 #include <cstddef>
@@ -13,14 +17,20 @@ namespace ose {
 // The most bytes a payload takes (a verbatim one: the whole union).
 inline constexpr size_t kMaxPayloadBytes = sizeof(Command::bytes);
 
-// Writes `c`'s payload into `out` (kMaxPayloadBytes of room); returns its size. Sets `verbatim`
-// when the union holds non-zero bytes past the op's member (the edges build every command with
-// make_command(), but a client writes its ring directly): then the whole union is written, so
-// the journal still holds the Input exactly as the Runner applied it.
+// Writes `c`'s payload into `out` (kMaxPayloadBytes written; those past the returned size are
+// not part of it) and returns its size. Sets `verbatim` when the union holds non-zero bytes
+// past the op's member (the edges build every command with make_command(), but a client writes
+// its ring directly): then the payload is the whole union, so the journal still holds the Input
+// exactly as the Runner applied it.
 size_t pack_payload(const Command& c, unsigned char* out, bool& verbatim) noexcept;
 
-// Rebuilds the payload of a command of `op` from `n` bytes at `p` into `c`, whose union must be
-// zeroed. False (and `c` partly written) when `n` is not a size pack_payload() writes for `op`.
-bool unpack_payload(Op op, bool verbatim, const unsigned char* p, size_t n, Command& c) noexcept;
+// Whether `n` bytes whose last is `last` (ignored when n is 0) are a payload pack_payload()
+// writes for `op`: the member's size, or for fill and ack the size less 0 to 48 trailing id bytes
+// of which the last kept is not NUL; the whole union when verbatim.
+bool payload_fits(Op op, bool verbatim, size_t n, unsigned char last) noexcept;
+
+// Rebuilds the union of a command of `op` from a payload that fits (payload_fits()) at `p`,
+// followed by zeros up to kMaxPayloadBytes: all kMaxPayloadBytes of `c.bytes` are written.
+void unpack_payload(Op op, bool verbatim, const unsigned char* p, Command& c) noexcept;
 
 }  // namespace ose
