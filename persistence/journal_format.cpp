@@ -190,7 +190,7 @@ RecordProblem decode_compact(std::string_view value, const JournalRecordHeader& 
   const bool verbatim = (h.flags & kRecordVerbatim) != 0;
   Op op;
   std::memcpy(&op, buf + sizeof(JournalRecordHeader) + offsetof(Input, cmd), sizeof op);
-  if (!payload_fits(op, verbatim, n, n == 0 ? 0 : payload[n - 1])) return RecordProblem::kPayload;
+  if (!payload_fits(op, verbatim, payload, n)) return RecordProblem::kPayload;
   uint64_t record_seq;
   std::memcpy(&record_seq, buf + sizeof(JournalRecordHeader), sizeof record_seq);
   if (record_seq != seq) return RecordProblem::kSeqMismatch;

@@ -84,7 +84,8 @@ JournalRecord encode_journal_record_v1(const Input& in, uint64_t trade_or_venue_
 
 // kPayload: the checksum holds, but the bytes after the fixed fields are not what this build
 // writes for the record's kind (a size another kind has, a cut venue id ending in NUL, a flag it
-// does not know): refused rather than read as some other command.
+// does not know, a verbatim union with nothing past the member): refused rather than read as
+// some other command. What decodes is exactly what encode_journal_record() writes.
 enum class RecordProblem : uint8_t { kNone, kSize, kVersion, kChecksum, kSeqMismatch, kPayload };
 std::string_view describe(RecordProblem p) noexcept;
 // Checks a stored value for the journal key `seq`; on kNone, `out` holds the input, else `out`

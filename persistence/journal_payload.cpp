@@ -94,13 +94,13 @@ size_t pack_payload(const Command& c, unsigned char* out, bool& verbatim) noexce
   return n;
 }
 
-bool payload_fits(Op op, bool verbatim, size_t n, unsigned char last) noexcept {
-  if (verbatim) return n == kMaxPayloadBytes;
+bool payload_fits(Op op, bool verbatim, const unsigned char* p, size_t n) noexcept {
   const PayloadLayout l = layout_of(op);
+  if (verbatim) return n == kMaxPayloadBytes && !zero_from(p, l.size);
   if (!l.ends_in_id) return n == l.size;
   // pack_payload() cuts every trailing NUL of the id: a payload ending in one is not its output.
   const size_t without_id = l.size - kVenueIdLen;
-  return n >= without_id && n <= l.size && (n == without_id || last != 0);
+  return n >= without_id && n <= l.size && (n == without_id || p[n - 1] != 0);
 }
 
 void unpack_payload(Op op, bool verbatim, const unsigned char* p, Command& c) noexcept {

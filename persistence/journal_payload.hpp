@@ -24,10 +24,12 @@ inline constexpr size_t kMaxPayloadBytes = sizeof(Command::bytes);
 // exactly as the Runner applied it.
 size_t pack_payload(const Command& c, unsigned char* out, bool& verbatim) noexcept;
 
-// Whether `n` bytes whose last is `last` (ignored when n is 0) are a payload pack_payload()
-// writes for `op`: the member's size, or for fill and ack the size less 0 to 48 trailing id bytes
-// of which the last kept is not NUL; the whole union when verbatim.
-bool payload_fits(Op op, bool verbatim, size_t n, unsigned char last) noexcept;
+// Whether the `n` bytes at `p` (followed by zeros up to kMaxPayloadBytes) are a payload
+// pack_payload() writes for `op`: the member's size, or for fill and ack the size less 0 to 48
+// trailing id bytes of which the last kept is not NUL; when verbatim, the whole union with a
+// non-zero byte past the member. Only those: every Input has one encoding, and a value that
+// decodes re-encodes to itself.
+bool payload_fits(Op op, bool verbatim, const unsigned char* p, size_t n) noexcept;
 
 // Rebuilds the union of a command of `op` from a payload that fits (payload_fits()) at `p`,
 // followed by zeros up to kMaxPayloadBytes: all kMaxPayloadBytes of `c.bytes` are written.
