@@ -11,6 +11,7 @@
 //                                   durability, with the snapshot cut's hooks): the engine
 //                                   thread's time per input in each, the journal's cost in %, and
 //                                   the journal thread's CPU per input (flat out and paced).
+//   BM_Journal_Decode               1M records decoded from memory, format 2 against format 3.
 //   BM_Recovery                     N records written straight into the journal DB, then
 //                                   recover() from seq 1 without snapshots: records replayed/s,
 //                                   with the file in the page cache (warm) or evicted (cold).
@@ -286,8 +287,9 @@ std::string apply_clean(State& s, const std::vector<Input>& inputs, CountingSink
 
 // Writes inputs into the journal DB exactly as the journal thread does (encoded record, big-endian
 // seq key, MDB_APPEND), 256k records to a transaction: setup for benchmarks that need a journal
-// already holding a history. Returns what failed, empty on success.
-std::string append_records(Store& store, const Input* in, size_t n) {
+// already holding a history. `format` 2 writes the previous format's whole-Input records instead
+// (recovery reads both), for a side-by-side comparison. Returns what failed, empty on success.
+std::string append_records(Store& store, const Input* in, size_t n, int format = 3) {
   constexpr size_t kPerTxn = size_t{1} << 18;
   for (size_t done = 0; done < n;) {
     MDB_txn* txn = nullptr;
@@ -295,10 +297,19 @@ std::string append_records(Store& store, const Input* in, size_t n) {
       return lmdb::describe("mdb_txn_begin", rc);
     }
     for (const size_t end = std::min(n, done + kPerTxn); done < end; ++done) {
-      JournalRecord rec = encode_journal_record(in[done]);
+      EncodedRecord rec;
+      JournalRecord v2;
+      MDB_val v;
+      if (format == 2) {
+        v2 = encode_journal_record_v2(in[done]);
+        v = {sizeof v2, &v2};
+      } else {
+        rec = encode_journal_record(in[done]);
+        v = {rec.size, rec.bytes};
+      }
       SeqKey key;
       encode_seq_key(in[done].seq, key);
-      MDB_val k{sizeof key, key}, v{sizeof rec, &rec};
+      MDB_val k{sizeof key, key};
       if (int rc = mdb_put(txn, store.journal_db(), &k, &v, MDB_APPEND); rc != 0) {
         mdb_txn_abort(txn);
         return lmdb::describe("mdb_put", rc);
@@ -443,7 +454,8 @@ void skip_unless_clean(benchmark::State& bs, FlowRig& r, uint64_t refused) {
 // input. The journal thread only encodes and writes (snapshots are cut by the engine thread).
 //   journal_cpu_ns: the process's CPU time less the pushing thread's, per input;
 //   journal_thread_cpu_ns: the journal thread's own CPU time per input (time blocked in fsync
-//   excluded): 1e9 / it is its throughput were the disk free, and how much core it needs.
+//   excluded): 1e9 / it is its throughput were the disk free, and how much core it needs;
+//   value_bytes: the mean size of a journal value (152 in formats 1 and 2).
 void BM_Journal_GroupCommit(benchmark::State& bs) {
   const auto n = static_cast<size_t>(bs.range(0));
   const auto working = static_cast<uint32_t>(bs.range(2));
@@ -492,6 +504,11 @@ void BM_Journal_GroupCommit(benchmark::State& bs) {
   const uint64_t commits = r.rig->commits() - commits_before;
   bs.counters["commits"] = static_cast<double>(commits);
   bs.counters["avg_batch"] = static_cast<double>(n) / static_cast<double>(commits);
+  // What the journal stores per input (format 3: header, fixed fields, the command's payload);
+  // LMDB adds 18 bytes a record (node header, key, page slot). Untimed.
+  double value_bytes = 0;
+  for (const Input& in : inputs) value_bytes += static_cast<double>(encode_journal_record(in).size);
+  bs.counters["value_bytes"] = value_bytes / static_cast<double>(n);
 }
 BENCHMARK(BM_Journal_GroupCommit)
     ->ArgNames({"inputs", "batch", "working"})
@@ -784,17 +801,17 @@ BENCHMARK(BM_Engine_AsyncJournal_vs_None)
 
 // ---- BM_Recovery ------------------------------------------------------------------------------
 
-// A journal of `records` inputs of the order flow, written straight into the journal DB. Kept
-// between BM_Recovery's runs with the same count (the warm and the cold run replay the same
-// store: writing 10M records takes seconds); removed when the next count or the process's exit
-// replaces it.
+// A journal of `records` inputs of the order flow in record `format`, written straight into the
+// journal DB. Kept between BM_Recovery's runs with the same count and format (the warm and the
+// cold run replay the same store: writing 10M records takes seconds); removed when the next one
+// or the process's exit replaces it.
 class RecoveryJournal {
  public:
-  static RecoveryJournal& get(uint64_t records) {
+  static RecoveryJournal& get(uint64_t records, int format) {
     static std::unique_ptr<RecoveryJournal> cached;
-    if (!cached || cached->records_ != records) {
+    if (!cached || cached->records_ != records || cached->format_ != format) {
       cached.reset();
-      cached.reset(new RecoveryJournal(records));
+      cached.reset(new RecoveryJournal(records, format));
     }
     return *cached;
   }
@@ -805,9 +822,10 @@ class RecoveryJournal {
   const std::string& error() const noexcept { return error_; }
 
  private:
-  // ~170 B of leaf page per record (MDB_APPEND fills pages); 256 B leaves room for the branches.
-  explicit RecoveryJournal(uint64_t records)
-      : records_(records), map_size_(std::max<uint64_t>(kGiB, records * 256)) {
+  // At most ~170 B of leaf page per record (MDB_APPEND fills pages); 256 B leaves room for the
+  // branches.
+  RecoveryJournal(uint64_t records, int format)
+      : records_(records), format_(format), map_size_(std::max<uint64_t>(kGiB, records * 256)) {
     auto store = Store::open(dir_.path(), {map_size_, false});
     if (!store) {
       error_ = "Store::open: " + store.error();
@@ -820,12 +838,13 @@ class RecoveryJournal {
       chunk.clear();
       flow.take(std::min(kChunk, records - done), chunk);
       const int64_t t0 = monotonic_ns();
-      error_ = append_records(*store, chunk.data(), chunk.size());
+      error_ = append_records(*store, chunk.data(), chunk.size(), format);
       write_ns_ += monotonic_ns() - t0;
     }
   }
 
   uint64_t records_;
+  int format_;
   uint64_t map_size_;
   ScratchDir dir_;
   int64_t write_ns_ = 0;
@@ -852,9 +871,11 @@ uint64_t scan_journal(Store& store) {
 }
 
 // Arguments: journal records, cold (1: the data file is evicted from the page cache before
-// recovery; 0: it stays cached). The store is opened as the engine opens it and recover() replays
-// it from seq 1 without snapshots: genesis check, cursor walk, checksum, apply, final hash and
-// checkpoint check. "Cold" is cold for the guest only: the VM's host may still cache the disk.
+// recovery; 0: it stays cached), record format (3, what the journal writes; 2, the whole-Input
+// records it wrote before, for comparison in the same process). The store is opened as the engine
+// opens it and recover() replays it from seq 1 without snapshots: genesis check, cursor walk,
+// checksum, apply, final hash and checkpoint check. "Cold" is cold for the guest only: the VM's
+// host may still cache the disk.
 //   Minputs_per_s, recover_s: wall clock; cpu_*: the thread's CPU time (no I/O waits, no time
 //   slices lost to other processes);
 //   scan_Minputs_per_s: the same walk without apply() (scan_journal), afterwards, warm, CPU time;
@@ -862,8 +883,9 @@ uint64_t scan_journal(Store& store) {
 void BM_Recovery(benchmark::State& bs) {
   const auto n = static_cast<uint64_t>(bs.range(0));
   const bool cold = bs.range(1) != 0;
+  const auto format = static_cast<int>(bs.range(2));
   const EngineConfig config = make_config(kFlowMaxOrders);
-  const RecoveryJournal& journal = RecoveryJournal::get(n);
+  const RecoveryJournal& journal = RecoveryJournal::get(n, format);
   if (!journal.error().empty()) {
     bs.SkipWithError(journal.error().c_str());
     return;
@@ -922,13 +944,59 @@ void BM_Recovery(benchmark::State& bs) {
   bs.counters["resident_before"] = resident;
 }
 BENCHMARK(BM_Recovery)
-    ->ArgNames({"inputs", "cold"})
-    ->Args({1'000'000, 0})
-    ->Args({1'000'000, 1})
-    ->Args({10'000'000, 0})
-    ->Args({10'000'000, 1})
+    ->ArgNames({"inputs", "cold", "format"})
+    ->Args({1'000'000, 0, 3})
+    ->Args({1'000'000, 1, 3})
+    ->Args({1'000'000, 0, 2})
+    ->Args({1'000'000, 1, 2})
+    ->Args({10'000'000, 0, 3})
+    ->Args({10'000'000, 1, 3})
     ->UseManualTime()
     ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+// ---- BM_Journal_Decode -------------------------------------------------------------------------
+
+// Argument: the record format (2: the whole Input; 3: compact). 1M records of the order flow,
+// encoded up front, decoded as recovery decodes them (checksum, seq, Input rebuilt), in thread
+// CPU time: the format's own share of recovery's and the scan's cost, without LMDB.
+void BM_Journal_Decode(benchmark::State& bs) {
+  const auto format = bs.range(0);
+  constexpr size_t kRecords = 1'000'000;
+  OrderFlow flow(kFlowWorking, 0xdec0);
+  std::vector<Input> inputs;
+  flow.take(kRecords, inputs);
+  std::vector<std::string> values;
+  values.reserve(kRecords);
+  for (const Input& in : inputs) {
+    if (format == 2) {
+      const JournalRecord r = encode_journal_record_v2(in);
+      values.emplace_back(reinterpret_cast<const char*>(&r), sizeof r);
+    } else {
+      values.emplace_back(encode_journal_record(in).view());
+    }
+  }
+  Input out;
+  for (auto _ : bs) {
+    const int64_t c0 = thread_cpu_ns();
+    for (size_t i = 0; i < kRecords; ++i) {
+      if (decode_journal_record(values[i], inputs[i].seq, out) != RecordProblem::kNone) {
+        bs.SkipWithError("a record did not decode");
+        return;
+      }
+      benchmark::DoNotOptimize(out);
+    }
+    const int64_t c1 = thread_cpu_ns();
+    bs.SetIterationTime(seconds(c1 - c0));
+    bs.counters["decode_ns"] = static_cast<double>(c1 - c0) / static_cast<double>(kRecords);
+  }
+}
+BENCHMARK(BM_Journal_Decode)
+    ->ArgNames({"format"})
+    ->Arg(2)
+    ->Arg(3)
+    ->UseManualTime()
+    ->Iterations(3)
     ->Unit(benchmark::kMillisecond);
 
 // ---- paced engine loop ------------------------------------------------------------------------

@@ -177,9 +177,9 @@ int Journal::write_txn(size_t count, const std::string* snapshot, uint64_t snap_
   for (size_t i = 0; i < count; ++i) {
     const Input& in = pending_[pending_head_ + i];
     if (in.seq <= skip_through) continue;  // a commit reported as failed had in fact landed
-    JournalRecord rec = encode_journal_record(in);
+    EncodedRecord rec = encode_journal_record(in);
     encode_seq_key(in.seq, key);
-    MDB_val k{sizeof key, key}, v{sizeof rec, &rec};
+    MDB_val k{sizeof key, key}, v{rec.size, rec.bytes};
     if (int rc = mdb_cursor_put(cur, &k, &v, MDB_APPEND); rc != 0) {
       mdb_cursor_close(cur);
       mdb_txn_abort(txn);

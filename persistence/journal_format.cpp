@@ -3,8 +3,11 @@
 #define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
 
+#include <cstddef>
 #include <cstring>
 #include <type_traits>
+
+#include "persistence/journal_payload.hpp"
 
 namespace ose {
 
@@ -24,10 +27,24 @@ std::optional<uint64_t> decode_seq_key(std::string_view key) noexcept {
 
 namespace {
 
-uint64_t record_checksum(const JournalRecord& r) noexcept {
-  JournalRecord copy = r;
-  copy.checksum = 0;
-  return XXH3_64bits(&copy, sizeof copy);
+// Of `size` bytes at `value` (every format): the hash with the checksum field taken as 0.
+uint64_t record_checksum(const void* value, size_t size) noexcept {
+  unsigned char copy[kJournalRecordMaxSize];
+  std::memcpy(copy, value, size);
+  std::memset(copy + offsetof(JournalRecordHeader, checksum), 0, sizeof(uint64_t));
+  return XXH3_64bits(copy, size);
+}
+
+JournalRecord fixed_record(uint16_t version, const Input& in) noexcept {
+  JournalRecord r{};
+  r.header.version = version;
+  r.header.size = sizeof(JournalRecord);
+  r.input = in;
+  return r;
+}
+
+void seal(JournalRecord& r) noexcept {
+  r.header.checksum = record_checksum(&r, sizeof r);
 }
 
 // Journal format 1's fill and ack: the same bytes up to the id, which was a u64 where the
@@ -84,10 +101,7 @@ void upgrade_v1(Input& in) noexcept {
 }  // namespace
 
 JournalRecord encode_journal_record_v1(const Input& in, uint64_t trade_or_venue_id) noexcept {
-  JournalRecord r{};
-  r.version = 1;
-  r.size = sizeof(JournalRecord);
-  r.input = in;
+  JournalRecord r = fixed_record(1, in);
   if (in.cmd.op == Op::kFill) {
     const FillCmd& f = in.cmd.fill;
     FillCmdV1 old{f.ref, trade_or_venue_id, f.qty, f.price, f.fee, f.fee_asset, f.liquidity, {}};
@@ -98,17 +112,31 @@ JournalRecord encode_journal_record_v1(const Input& in, uint64_t trade_or_venue_
     std::memset(r.input.cmd.bytes, 0, sizeof r.input.cmd.bytes);
     std::memcpy(r.input.cmd.bytes, &old, sizeof old);
   }
-  r.checksum = record_checksum(r);
+  seal(r);
   return r;
 }
 
-JournalRecord encode_journal_record(const Input& in) noexcept {
-  JournalRecord r{};
-  r.version = kJournalFormatVersion;
-  r.size = sizeof(JournalRecord);
-  r.input = in;
-  r.checksum = record_checksum(r);
+JournalRecord encode_journal_record_v2(const Input& in) noexcept {
+  JournalRecord r = fixed_record(2, in);
+  seal(r);
   return r;
+}
+
+EncodedRecord encode_journal_record(const Input& in) noexcept {
+  EncodedRecord out;
+  unsigned char* p = out.bytes + sizeof(JournalRecordHeader);
+  std::memcpy(p, &in, kRecordFixedBytes);
+  bool verbatim = false;
+  out.size = sizeof(JournalRecordHeader) + kRecordFixedBytes +
+             pack_payload(in.cmd, p + kRecordFixedBytes, verbatim);
+  JournalRecordHeader h{};  // checksum 0 while the value is hashed
+  h.version = kJournalFormatVersion;
+  h.size = static_cast<uint16_t>(out.size);
+  h.flags = verbatim ? kRecordVerbatim : 0;
+  std::memcpy(out.bytes, &h, sizeof h);
+  h.checksum = XXH3_64bits(out.bytes, out.size);
+  std::memcpy(out.bytes, &h, sizeof h);
+  return out;
 }
 
 std::string_view describe(RecordProblem p) noexcept {
@@ -118,29 +146,71 @@ std::string_view describe(RecordProblem p) noexcept {
     case RecordProblem::kSize:
       return "wrong size (truncated or not a journal record)";
     case RecordProblem::kVersion:
-      return "unknown journal format version (this build writes format 2 and reads formats 1 "
-             "and 2)";
+      return "unknown journal format version (this build writes format 3 and reads formats 1 "
+             "to 3)";
     case RecordProblem::kChecksum:
       return "checksum mismatch (corrupt bytes)";
     case RecordProblem::kSeqMismatch:
       return "its seq differs from its key";
+    case RecordProblem::kPayload:
+      return "its command's bytes do not fit its kind (a record this build does not write)";
   }
   return "?";
 }
 
-RecordProblem decode_journal_record(std::string_view value, uint64_t seq, Input& out) noexcept {
+namespace {
+
+// Formats 1 and 2, whose header checked out: the whole Input follows.
+RecordProblem decode_fixed(std::string_view value, uint16_t version, uint64_t seq,
+                           Input& out) noexcept {
   if (value.size() != sizeof(JournalRecord)) return RecordProblem::kSize;
   JournalRecord r;
   std::memcpy(&r, value.data(), sizeof r);
-  if (r.size != sizeof(JournalRecord)) return RecordProblem::kSize;
-  if (r.version < kJournalFormatOldestRead || r.version > kJournalFormatVersion) {
-    return RecordProblem::kVersion;
-  }
-  if (r.checksum != record_checksum(r)) return RecordProblem::kChecksum;
+  if (r.header.checksum != record_checksum(&r, sizeof r)) return RecordProblem::kChecksum;
   if (r.input.seq != seq) return RecordProblem::kSeqMismatch;
   out = r.input;
-  if (r.version == 1) upgrade_v1(out);
+  if (version == 1) upgrade_v1(out);
   return RecordProblem::kNone;
+}
+
+// Format 3: the fixed fields, then the payload its op and flags say.
+RecordProblem decode_compact(std::string_view value, const JournalRecordHeader& h, uint64_t seq,
+                             Input& out) noexcept {
+  constexpr size_t kPayloadAt = sizeof(JournalRecordHeader) + kRecordFixedBytes;
+  if (value.size() < kPayloadAt) return RecordProblem::kSize;
+  // One copy, zero-padded: hashed with its checksum field zeroed, then read with fixed-size
+  // copies (unpack_payload() takes the payload's zero tail as the union's).
+  alignas(8) unsigned char buf[kJournalRecordMaxSize] = {};
+  std::memcpy(buf, value.data(), value.size());
+  std::memset(buf + offsetof(JournalRecordHeader, checksum), 0, sizeof h.checksum);
+  if (h.checksum != XXH3_64bits(buf, value.size())) return RecordProblem::kChecksum;
+  if ((h.flags & ~kRecordVerbatim) != 0) return RecordProblem::kPayload;
+  const size_t n = value.size() - kPayloadAt;
+  const unsigned char* payload = buf + kPayloadAt;
+  const bool verbatim = (h.flags & kRecordVerbatim) != 0;
+  Op op;
+  std::memcpy(&op, buf + sizeof(JournalRecordHeader) + offsetof(Input, cmd), sizeof op);
+  if (!payload_fits(op, verbatim, payload, n)) return RecordProblem::kPayload;
+  uint64_t record_seq;
+  std::memcpy(&record_seq, buf + sizeof(JournalRecordHeader), sizeof record_seq);
+  if (record_seq != seq) return RecordProblem::kSeqMismatch;
+  std::memcpy(static_cast<void*>(&out), buf + sizeof(JournalRecordHeader), kRecordFixedBytes);
+  unpack_payload(op, verbatim, payload, out.cmd);
+  return RecordProblem::kNone;
+}
+
+}  // namespace
+
+RecordProblem decode_journal_record(std::string_view value, uint64_t seq, Input& out) noexcept {
+  JournalRecordHeader h;
+  if (value.size() < sizeof h || value.size() > kJournalRecordMaxSize) return RecordProblem::kSize;
+  std::memcpy(&h, value.data(), sizeof h);
+  if (h.size != value.size()) return RecordProblem::kSize;
+  if (h.version < kJournalFormatOldestRead || h.version > kJournalFormatVersion) {
+    return RecordProblem::kVersion;
+  }
+  return h.version < 3 ? decode_fixed(value, h.version, seq, out)
+                       : decode_compact(value, h, seq, out);
 }
 
 namespace {

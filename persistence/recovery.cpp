@@ -127,7 +127,9 @@ Result<Recovered> recover(const EngineConfig& config, Store& store, const Recove
   if (!genesis) return Error{genesis.error()};
   if (auto b = store.bind_genesis(genesis->hash()); !b) {
     const uint16_t format = newest_record_format(store);
-    if (format != 0 && format < kJournalFormatVersion) return Error{older_build(format)};
+    if (format != 0 && format < kJournalFormatOfThisStateLayout) {
+      return Error{older_build(format)};
+    }
     return Error{b.error()};
   }
   auto txn = lmdb::Txn::begin(store.env(), true);

@@ -158,8 +158,7 @@ TEST(JournalFormat, EveryFlippedBitOfARecordIsDetected) {
   in.source = 3;
   in.cmd = make_command(Op::kCancel);
   in.cmd.cancel.cl_id = 7;
-  const JournalRecord rec = encode_journal_record(in);
-  std::string bytes(reinterpret_cast<const char*>(&rec), sizeof rec);
+  const std::string bytes(encode_journal_record(in).view());
   Input out;
   ASSERT_EQ(decode_journal_record(bytes, 42, out), RecordProblem::kNone);
   EXPECT_EQ(std::memcmp(&out, &in, sizeof in), 0);

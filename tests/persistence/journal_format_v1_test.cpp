@@ -1,5 +1,5 @@
-// Journal format 2 (string venue ids) reads format 1 (integer ids), and a format-1 snapshot is
-// refused naming both versions (persistence/journal_format.hpp; docs/DURABILITY.md "Format
+// Journal formats 2 and 3 (string venue ids) read format 1 (integer ids), and a format-1 snapshot
+// is refused naming both versions (persistence/journal_format.hpp; docs/DURABILITY.md "Format
 // versions"). Format 1's integer id n is the string of its decimal digits; its 0 is no id.
 #include <gtest/gtest.h>
 
@@ -68,8 +68,8 @@ constexpr Step kSteps[] = {
      9001},
 };
 
-// The journal's record values, format 1 or 2, for kSteps.
-std::vector<std::string> journal(const State& names, bool format1) {
+// The journal's record values, format 1, 2 or 3, for kSteps.
+std::vector<std::string> journal(const State& names, int format) {
   std::vector<std::string> out;
   uint64_t seq = 0;
   for (const Step& step : kSteps) {
@@ -80,8 +80,12 @@ std::vector<std::string> journal(const State& names, bool format1) {
     in.ts = parsed->ts;
     in.source = kEngineSource;
     in.cmd = parsed->cmd;
+    if (format == 3) {
+      out.emplace_back(encode_journal_record(in).view());
+      continue;
+    }
     const JournalRecord r =
-        format1 ? encode_journal_record_v1(in, step.v1_id) : encode_journal_record(in);
+        format == 1 ? encode_journal_record_v1(in, step.v1_id) : encode_journal_record_v2(in);
     out.emplace_back(reinterpret_cast<const char*>(&r), sizeof r);
   }
   return out;
@@ -102,23 +106,25 @@ std::vector<Event> replay(State& s, const std::vector<std::string>& records) {
 
 TEST(JournalFormat1, RecordsSayWhichFormatTheyAre) {
   State names = fresh_state();
-  const auto v1 = journal(names, true);
-  const auto v2 = journal(names, false);
-  uint16_t version = 0;
-  std::memcpy(&version, v1[0].data(), sizeof version);
-  EXPECT_EQ(version, 1);
-  std::memcpy(&version, v2[0].data(), sizeof version);
-  EXPECT_EQ(version, 2);
+  for (int format = 1; format <= 3; ++format) {
+    uint16_t version = 0;
+    std::memcpy(&version, journal(names, format)[0].data(), sizeof version);
+    EXPECT_EQ(version, format);
+  }
 }
 
-TEST(JournalFormat1, ReplaysToTheSameOutcomeAsFormat2) {
+TEST(JournalFormat1, ReplaysToTheSameOutcomeAsFormats2And3) {
   State from_v1 = fresh_state();
-  State from_v2 = fresh_state();
-  const auto events_v1 = replay(from_v1, journal(from_v1, true));
-  const auto events_v2 = replay(from_v2, journal(from_v2, false));
-  EXPECT_EQ(from_v1.hash(), from_v2.hash());
-  ASSERT_EQ(events_v1.size(), events_v2.size());
-  EXPECT_EQ(std::memcmp(events_v1.data(), events_v2.data(), events_v1.size() * sizeof(Event)), 0);
+  const auto events_v1 = replay(from_v1, journal(from_v1, 1));
+  for (int format = 2; format <= 3; ++format) {
+    State from_later = fresh_state();
+    const auto events_later = replay(from_later, journal(from_later, format));
+    EXPECT_EQ(from_v1.hash(), from_later.hash()) << "format " << format;
+    ASSERT_EQ(events_v1.size(), events_later.size()) << "format " << format;
+    EXPECT_EQ(std::memcmp(events_v1.data(), events_later.data(), events_v1.size() * sizeof(Event)),
+              0)
+        << "format " << format;
+  }
 
   // And that outcome, by hand: acked as "555" (the id-less ack kept it), filled 0.04 + 0.06 by
   // "9001" and "9002", the second "9001" a duplicate; 10 USDT spent, 0.1 BTC bought, no fees.
@@ -139,7 +145,7 @@ TEST(JournalFormat1, ReplaysToTheSameOutcomeAsFormat2) {
 
 TEST(JournalFormat1, ItsZeroTradeIdIsStillMalformed) {
   State s = fresh_state();
-  auto records = journal(s, true);
+  auto records = journal(s, 1);
   records.resize(4);  // new order, two acks, the first fill — given trade id 0 below
   auto parsed = parse_scenario_line(s, kSteps[3].line, 0);
   ASSERT_TRUE(parsed);
@@ -157,15 +163,15 @@ TEST(JournalFormat1, ItsZeroTradeIdIsStillMalformed) {
 
 TEST(JournalFormat1, AnUnknownFormatIsRefusedNamingTheOnesThisBuildReads) {
   State s = fresh_state();
-  std::string value = journal(s, false)[0];
-  const uint16_t three = 3;
-  std::memcpy(value.data(), &three, sizeof three);
+  std::string value = journal(s, 3)[0];
+  const uint16_t four = 4;
+  std::memcpy(value.data(), &four, sizeof four);
   Input in{};
   const RecordProblem p = decode_journal_record(value, 1, in);
   EXPECT_EQ(p, RecordProblem::kVersion);
   EXPECT_EQ(describe(p),
-            "unknown journal format version (this build writes format 2 and reads formats 1 and "
-            "2)");
+            "unknown journal format version (this build writes format 3 and reads formats 1 to "
+            "3)");
 }
 
 TEST(SnapshotFormat1, IsRefusedNamingBothVersions) {

@@ -4,24 +4,9 @@
 # file itself) after 4 ticks per bar; a synthetic market with the simulated venue fills a market
 # order at the ask the engine shows.
 # Usage: feed_cli.sh PATH/TO/ose SOURCE_DIR
-set -uo pipefail
-ose="$1"
-src="$2"
+. "$(dirname "$0")/lib.sh"
 data="$src/../shared/data/binance"
-work="$(mktemp -d)"
 name="fc$$"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  rm -rf "$work"; rm -f /dev/shm/ose."$name".*
-}
-trap cleanup EXIT
-failures=0
-check() {
-  local what="$1"; shift
-  if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; failures=$((failures + 1)); fi
-}
-contains() { grep -qF -- "$2" "$1"; }
 wait_up() {
   for _ in $(seq 200); do "$ose" inspect --engine "$name" status >/dev/null 2>&1 && return 0; sleep 0.05; done
   return 1
@@ -68,8 +53,4 @@ kill -TERM "${pids[1]}"; wait "${pids[1]}"
 kill -TERM "${pids[0]}"; wait "${pids[0]}"; code=$?; pids=()
 check "SIGTERM stops the synthetic engine with exit 0" test "$code" -eq 0
 
-if [ "$failures" -ne 0 ]; then
-  echo "--- logs"; cat "$work/replay.log" "$work/synth.log" 2>/dev/null
-  echo "$failures check(s) failed"; exit 1
-fi
-echo "all checks passed"
+finish "$work/replay.log" "$work/synth.log"

@@ -5,25 +5,8 @@
 # for dead and cancels its orders); a config that is a directory, empty, /dev/null or /dev/zero
 # is refused naming the file, at once.
 # Usage: input_edges.sh PATH/TO/ose SOURCE_DIR
-set -uo pipefail
-ose="$1"
-src="$2"
-work="$(mktemp -d)"
+. "$(dirname "$0")/lib.sh"
 name="ie$$"
-pid=""
-cleanup() {
-  [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  rm -rf "$work"
-  rm -f /dev/shm/ose."$name".*
-}
-trap cleanup EXIT
-[ -n "${OSE_KEEP_WORK:-}" ] && trap - EXIT && echo "work dir: $work"
-failures=0
-check() {  # check DESCRIPTION COMMAND...
-  local what="$1"; shift
-  if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; failures=$((failures + 1)); fi
-}
-contains() { grep -qF -- "$2" "$1"; }
 lacks() { ! grep -qF -- "$2" "$1"; }
 quiet() { "$@" >/dev/null; }
 
@@ -124,10 +107,4 @@ pid=""
 check "SIGTERM stops the engine with exit 0" test "$code" -eq 0
 check "... leaving nothing in /dev/shm" test -z "$(ls /dev/shm/ose."$name".* 2>/dev/null)"
 
-if [ "$failures" -ne 0 ]; then
-  echo "--- engine log"; cat "$work/engine.log"
-  for f in "$work"/*.err; do echo "--- $f"; cat "$f"; done
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo "all checks passed"
+finish "$work/engine.log" "$work"/*.err

@@ -4,24 +4,8 @@
 # `ose backup` work beside the running engine and after it. The hashes compared come from the
 # live engine (`ose inspect --json`) and from `ose replay` of the journal's own dump.
 # Usage: journal_cli.sh PATH/TO/ose SOURCE_DIR
-set -uo pipefail
-ose="$1"
-src="$2"
-work="$(mktemp -d)"
+. "$(dirname "$0")/lib.sh"
 name="jc$$"
-pid=""
-cleanup() {
-  [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  rm -rf "$work"
-  rm -f /dev/shm/ose."$name".*
-}
-trap cleanup EXIT
-failures=0
-check() {  # check DESCRIPTION COMMAND...
-  local what="$1"; shift
-  if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; failures=$((failures + 1)); fi
-}
-contains() { grep -qF -- "$2" "$1"; }
 to() { local out="$1"; shift; "$@" >"$out"; }
 json_field() { grep -o "\"$2\": *\"\?[0-9a-f]*" "$1" | head -1 | sed 's/.*: *"\{0,1\}//'; }
 start_engine() {
@@ -125,9 +109,4 @@ kill -TERM "$pid"
 wait "$pid"
 pid=""
 
-if [ "$failures" -ne 0 ]; then
-  echo "--- engine log"; cat "$work/engine.log"
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo "all checks passed"
+finish "$work/engine.log"

@@ -3,25 +3,8 @@
 # process. The central check: the live state, read through the read-only mapping, is the same
 # canonical JSON (and state_hash) as `ose replay` of the inputs the engine applied.
 # Usage: live_engine.sh PATH/TO/ose SOURCE_DIR
-set -uo pipefail
-ose="$1"
-src="$2"
-work="$(mktemp -d)"
+. "$(dirname "$0")/lib.sh"
 name="tl$$"
-pid=""
-cleanup() {
-  [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  rm -rf "$work"
-  rm -f /dev/shm/ose."$name".*
-}
-trap cleanup EXIT
-[ -n "${OSE_KEEP_WORK:-}" ] && trap - EXIT && echo "work dir: $work"
-failures=0
-check() {  # check DESCRIPTION COMMAND...
-  local what="$1"; shift
-  if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; failures=$((failures + 1)); fi
-}
-contains() { grep -qF -- "$2" "$1"; }
 to() { local out="$1"; shift; "$@" >"$out"; }  # to FILE COMMAND...: stdout into FILE
 
 for sub in engine send inspect bench; do
@@ -91,9 +74,4 @@ check "replay of the applied inputs" \
 check "live state == replayed state (canonical JSON and state_hash)" \
   cmp "$work/live.json" "$work/replayed.json"
 
-if [ "$failures" -ne 0 ]; then
-  echo "--- engine log"; cat "$work/engine.log"
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo "all checks passed"
+finish "$work/engine.log"

@@ -1,17 +1,7 @@
 #!/usr/bin/env bash
 # `ose replay` and `ose demo --scenario` as a user runs them: exit codes, messages, output files.
 # Usage: replay_cli.sh PATH/TO/ose SOURCE_DIR
-set -uo pipefail
-ose="$1"
-src="$2"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-failures=0
-check() {  # check DESCRIPTION COMMAND...
-  local what="$1"; shift
-  if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; failures=$((failures + 1)); fi
-}
-contains() { grep -qF -- "$2" "$1"; }
+. "$(dirname "$0")/lib.sh"
 
 # Help on every command.
 check "ose --help exits 0" "$ose" --help >/dev/null
@@ -90,4 +80,4 @@ check "demo --scenario prints orders, positions and balances" bash -c "grep -q '
 "$ose" demo --scenario-json >"$work/demo.json" 2>/dev/null
 check "demo --scenario-json prints the state JSON" contains "$work/demo.json" '"state_hash"'
 
-[ "$failures" -eq 0 ]
+finish

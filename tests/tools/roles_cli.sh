@@ -4,25 +4,8 @@
 # "main" acting for "futures"), then the same refusals from a live engine through `ose send`,
 # and the FILL_PRICE_OUTSIDE_LIMIT count in `ose inspect status`.
 # Usage: roles_cli.sh PATH/TO/ose SOURCE_DIR
-set -uo pipefail
-ose="$1"
-src="$2"
-work="$(mktemp -d)"
+. "$(dirname "$0")/lib.sh"
 name="tr$$"
-pid=""
-cleanup() {
-  [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  rm -rf "$work"
-  rm -f /dev/shm/ose."$name".*
-}
-trap cleanup EXIT
-[ -n "${OSE_KEEP_WORK:-}" ] && trap - EXIT && echo "work dir: $work"
-failures=0
-check() {  # check DESCRIPTION COMMAND...
-  local what="$1"; shift
-  if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; failures=$((failures + 1)); fi
-}
-contains() { grep -qF -- "$2" "$1"; }
 count() { grep -cF -- "$2" "$1"; }  # count FILE TEXT: lines containing TEXT
 quiet() { "$@" >/dev/null 2>&1; }
 
@@ -114,9 +97,4 @@ code=$?
 pid=""
 check "SIGTERM stops the engine with exit 0" test "$code" -eq 0
 
-if [ "$failures" -ne 0 ]; then
-  echo "--- engine log"; cat "$work/engine.log"
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo "all checks passed"
+finish "$work/engine.log"

@@ -3,23 +3,8 @@
 # as taker, a resting limit fills at its own price as maker when the ask comes down to it, and
 # the balances are what the fees say (worked by hand below).
 # Usage: venue_cli.sh PATH/TO/ose SOURCE_DIR
-set -uo pipefail
-ose="$1"
-src="$2"
-work="$(mktemp -d)"
+. "$(dirname "$0")/lib.sh"
 name="vc$$"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  rm -rf "$work"; rm -f /dev/shm/ose."$name".*
-}
-trap cleanup EXIT
-failures=0
-check() {
-  local what="$1"; shift
-  if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; failures=$((failures + 1)); fi
-}
-contains() { grep -qF -- "$2" "$1"; }
 send() { echo "$2" | "$ose" send --engine "$name" --client "$1" - >>"$work/answers.txt"; }
 
 check "ose venue --help exits 0" "$ose" venue --help >/dev/null
@@ -69,8 +54,4 @@ kill -TERM "${pids[1]}"; wait "${pids[1]}"   # the venue first, then the engine
 kill -TERM "${pids[0]}"; wait "${pids[0]}"
 pids=()
 check "the venue logged its fills" contains "$work/venue.log" "stopped after 2 fills"
-if [ "$failures" -ne 0 ]; then
-  echo "--- engine log"; cat "$work/engine.log"; echo "--- venue log"; cat "$work/venue.log"
-  echo "$failures check(s) failed"; exit 1
-fi
-echo "all checks passed"
+finish "$work/engine.log" "$work/venue.log"
