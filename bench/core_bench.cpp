@@ -622,8 +622,7 @@ void BM_Chunk_ApplyPublish(benchmark::State& bs) {
       bs,
       [&](const Input& in) {
         w->begin_input();
-        ose::apply(w->state(), in, sink);
-        w->publish_input();
+        w->publish_input(ose::apply(w->state(), in, sink));
       },
       [&] {
         w->begin_input();

@@ -261,7 +261,7 @@ ApplyOutcome Runner::apply_input(uint16_t source, const Command& cmd, uint64_t r
   router_->begin(source, request);
   const ApplyOutcome outcome = apply(s, in, *router_);
   if (cut_ != nullptr) cut_->after_input(s, segment_.write_log());
-  segment_.publish_input();
+  segment_.publish_input(outcome);
   router_->end();
   StateSegmentHeader& h = segment_.header();
   // SYNC(applied_seq): release. Readers that see this seq see the input's records closed.

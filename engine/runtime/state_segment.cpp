@@ -82,13 +82,16 @@ namespace {
 // after every input.
 constexpr uint64_t kHeaderDynamic = offsetof(StateHeader, seq);
 static_assert(kHeaderDynamic % 8 == 0 && sizeof(StateHeader) % 8 == 0);
+constexpr uint64_t kHeaderCounters = offsetof(StateHeader, rejects);
+static_assert(kHeaderCounters % 8 == 0 &&
+              offsetof(StateHeader, alerts) + sizeof(StateHeader::alerts) == sizeof(StateHeader));
 }  // namespace
 
 void StateSegmentWriter::publish_range(uint64_t begin, uint64_t end) noexcept {
   shm::relaxed_copy_in(shared_ + begin, state_.region() + begin, end - begin);
 }
 
-void StateSegmentWriter::publish_input() noexcept {
+void StateSegmentWriter::publish_input(bool counters) noexcept {
   WriteLog& log = *log_;
   const std::byte* from = state_.region();
   std::atomic<uint32_t>& global = versions_[0];  // VersionedTable::kHeader, odd since begin_input
@@ -122,7 +125,10 @@ void StateSegmentWriter::publish_input() noexcept {
       }
     }
   }
-  publish_range(kHeaderDynamic, sizeof(StateHeader));
+  // Only a counted reject or alert changes the counters at the header's end (apply_context.hpp
+  // counts both into the outcome); a restore rewrote everything.
+  publish_range(kHeaderDynamic,
+                counters || log.whole_region() ? sizeof(StateHeader) : kHeaderCounters);
   shm::seqlock_write_end(global);
   log.clear();
   if (check_every_input_) {

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "engine/core/apply.hpp"
 #include "engine/core/record_versions.hpp"
 #include "engine/core/result.hpp"
 #include "engine/core/state.hpp"
@@ -52,7 +53,13 @@ class StateSegmentWriter {
   // After it: copies what the input wrote (the write log) into the segment's region, each
   // written record before its version closes, the rest and the header's dynamic part before
   // the header's version closes, last. Then the log is empty for the next input.
-  void publish_input() noexcept;
+  void publish_input() noexcept { publish_input(true); }
+  // The same, told by apply()'s outcome whether the input counted a reject or an alert: the
+  // header's counters (rejects[], alerts[]: 440 of its bytes) are copied only then, the rest
+  // of its dynamic part always.
+  void publish_input(const ApplyOutcome& outcome) noexcept {
+    publish_input(outcome.reject != RejectReason::kNone || outcome.alerts != 0);
+  }
   // What the input being applied has written so far (read by the snapshot cut before
   // publish_input() clears it).
   const WriteLog& write_log() const noexcept { return *log_; }
@@ -83,6 +90,7 @@ class StateSegmentWriter {
   uint32_t version_count_ = 0;
   std::unique_ptr<WriteLog> log_;
   bool check_every_input_ = false;
+  void publish_input(bool counters) noexcept;
   shm::BroadcastWriter broadcast_;
 };
 
