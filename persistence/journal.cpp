@@ -23,6 +23,7 @@ JournalOptions JournalOptions::from(const EngineConfig& c) noexcept {
   o.retry_ms = c.journal_retry_ms;
   o.max_behind = c.journal_max_behind;
   o.halt_on_failure = c.on_journal_failure == "stop";
+  o.spin_when_idle = c.durability == "sync";
   return o;
 }
 
@@ -314,8 +315,9 @@ void Journal::run() noexcept {
     const size_t count = batch_for(snap_seq, &with_snapshot);
     if (count == 0 && !with_snapshot) {
       if (stopping_.load(std::memory_order_acquire) && queue_.size_approx() == 0) return;
-      // Back off: spin briefly (sync mode waits on us), then sleep so a 2-core host breathes.
-      if (++idle < 64) {
+      // Back off: in sync mode spin briefly (the Runner waits on us), then sleep so a 2-core
+      // host breathes.
+      if (options_.spin_when_idle && ++idle < 64) {
         std::this_thread::yield();
         continue;
       }

@@ -42,6 +42,10 @@ struct JournalOptions {
   uint32_t max_behind = 131072;  // the Runner's bound: the queue is sized to hold it
   bool halt_on_failure = false;  // on_journal_failure = "stop"
   uint64_t max_map_size = 1ull << 40;
+  // Sync durability: the Runner holds responses until a commit, so an idle journal spins
+  // (yields) for a while before it sleeps. Async: nobody waits on a commit, so an idle journal
+  // sleeps at once instead of taking time slices from the Runner and the clients on a small host.
+  bool spin_when_idle = false;
 
   static JournalOptions from(const EngineConfig& c) noexcept;
 };
