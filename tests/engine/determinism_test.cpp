@@ -14,33 +14,18 @@
 #include "engine/core/state.hpp"
 #include "tests/engine/random_streams.hpp"
 #include "tests/engine/reference_model.hpp"
+#include "tests/engine/test_support.hpp"
 
 namespace ose {
 namespace {
 
-class RecordingSink final : public EventSink {
- public:
-  void on_event(const Event& e) noexcept override { events.push_back(e); }
-  std::vector<Event> events;
-};
+using streams::make_stream;
+using test::RecordingSink;
 
 // Events are padding-free PODs (static_asserted in event.hpp): equal bytes ⇔ equal events.
 bool same_events(const std::vector<Event>& a, const std::vector<Event>& b) {
   return a.size() == b.size() &&
          (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(Event)) == 0);
-}
-
-// A stream is generated once (the generator aims at orders the model knows) and then replayed
-// as plain inputs.
-std::vector<Input> make_stream(const EngineConfig& config, uint64_t seed, int n) {
-  ref::Model model(config);
-  streams::StreamGenerator gen(seed, model);
-  std::vector<Input> out;
-  for (int i = 0; i < n; ++i) {
-    out.push_back(gen.next());
-    model.apply(out.back());
-  }
-  return out;
 }
 
 State fresh(const EngineConfig& config) {

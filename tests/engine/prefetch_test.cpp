@@ -14,26 +14,13 @@
 #include "engine/core/state.hpp"
 #include "tests/engine/random_streams.hpp"
 #include "tests/engine/reference_model.hpp"
+#include "tests/engine/test_support.hpp"
 
 namespace ose {
 namespace {
 
-class RecordingSink final : public EventSink {
- public:
-  void on_event(const Event& e) noexcept override { events.push_back(e); }
-  std::vector<Event> events;
-};
-
-std::vector<Input> make_stream(const EngineConfig& config, uint64_t seed, int n) {
-  ref::Model model(config);
-  streams::StreamGenerator gen(seed, model);
-  std::vector<Input> out;
-  for (int i = 0; i < n; ++i) {
-    out.push_back(gen.next());
-    model.apply(out.back());
-  }
-  return out;
-}
+using streams::make_stream;
+using test::RecordingSink;
 
 State fresh(const EngineConfig& config) {
   auto s = State::create(config);

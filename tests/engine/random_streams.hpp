@@ -888,4 +888,17 @@ class StreamGenerator {
   int revert_in_ = 0;
 };
 
+// A stream generated once (the generator aims at orders the model knows), then replayed as plain
+// inputs.
+inline std::vector<Input> make_stream(const EngineConfig& config, uint64_t seed, int n) {
+  ref::Model model(config);
+  StreamGenerator gen(seed, model);
+  std::vector<Input> out;
+  for (int i = 0; i < n; ++i) {
+    out.push_back(gen.next());
+    model.apply(out.back());
+  }
+  return out;
+}
+
 }  // namespace ose::streams
