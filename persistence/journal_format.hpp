@@ -33,9 +33,11 @@ namespace ose {
 // read.
 inline constexpr uint16_t kJournalFormatVersion = 3;
 inline constexpr uint16_t kJournalFormatOldestRead = 1;
-// The oldest format whose builds laid the State out as this one does (format 3 changed only the
-// record): a journal of an older one has a genesis hash no config of this build gives.
-inline constexpr uint16_t kJournalFormatOfThisStateLayout = 2;
+// The oldest format whose builds laid the State out as this one does: a journal of an older one
+// has a genesis hash no config of this build gives. Format 3 came with state layout 4 (8-byte
+// index entries, ring positions in the header), so a format-2 journal on disk is an older
+// build's. (One of this build's genesis with format-2 records, as a test writes, still binds.)
+inline constexpr uint16_t kJournalFormatOfThisStateLayout = 3;
 inline constexpr uint16_t kSnapshotFormatVersion = 2;
 inline constexpr uint32_t kSnapshotMagic = 0x50'4E'53'4Fu;  // "OSNP" little-endian
 
