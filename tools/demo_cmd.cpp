@@ -246,6 +246,12 @@ class DemoWatch {
         asset_(asset),
         capital_(capital) {}
 
+  bool attached(uint16_t client) const {
+    // Relaxed: a monitoring word the engine stores on attach.
+    return client != kNoIndex && r_.client_status(client).link.load(std::memory_order_relaxed) ==
+                                     static_cast<uint32_t>(ClientLink::kAttached);
+  }
+
   bool engine_stopping() const {
     // Relaxed: a monitoring flag; 0 once the engine drains for a clean stop.
     return r_.header().accepting.load(std::memory_order_relaxed) == 0;
@@ -447,8 +453,18 @@ int live_demo(const DemoOptions& o) {
                      : std::string("Ctrl-C stops it."));
   }
 
+  const uint16_t venue_index = reader->names().find_client(venue_client);
+  const uint16_t strategy_index = reader->names().find_client(strategy_client);
   // The progress line, until the time is up, Ctrl-C, the replay ends or a process fails.
   DemoWatch watch(std::move(*reader), strategy, instrument, asset, capital);
+  // The run's time counts from when the venue and the strategy have both attached: starting
+  // them can take seconds on a loaded host (or under a sanitizer), which would otherwise come
+  // out of a short run's trading. A process that dies meanwhile is reported by the loop below.
+  for (int waited_ms = 0; waited_ms < 15'000 && !stop_requested(); waited_ms += 20) {
+    if (watch.attached(venue_index) && watch.attached(strategy_index)) break;
+    if (!venue->running() || !strat->running() || !engine->running()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   const bool tty = ::isatty(STDOUT_FILENO) != 0;
   const auto t0 = std::chrono::steady_clock::now();
   double last_print = -1;
@@ -561,8 +577,8 @@ Run add_demo_command(CLI::App& app) {
   cmd->add_option("--replay", o->replay,
                   "Binance CSVs to replay (FILE or FILE@SYMBOL) instead of a synthetic market");
   cmd->add_option("--duration", o->duration_s,
-                  "Seconds to run (default 30; with --replay until the replay ends; 0 = until "
-                  "Ctrl-C)")
+                  "Seconds to run once the venue and the strategy have attached (default 30; "
+                  "with --replay until the replay ends; 0 = until Ctrl-C)")
       ->check(CLI::Range(0.0, 1e7));
   cmd->add_option("--speed", o->speed, "Replay speed: 1 real time, 2000 (default) faster")
       ->check(CLI::Range(0.001, 1e9));
