@@ -698,11 +698,19 @@ class CrashLoop {
         ASSERT_TRUE(copy) << copy.error();
         EXPECT_TRUE(copy->consistent);
       }
-      if (copy && copy->consistent) {
-        EXPECT_EQ(copy->state.header().seq, seq);
-        EXPECT_EQ(copy->state.hash(), facts.state_hash)
-            << "the state the engine died with differs from the recovered one";
-        ++stats_.state_compared;
+      // The Runner publishes an input's records, then announces it in applied_seq, then hands
+      // it to the journal: a kill between the first two leaves a consistent copy one input ahead
+      // of applied_seq and of the journal. That input was never announced nor journaled (the
+      // async window, like any other), so only an idle engine must not show it.
+      const bool died_after_publish =
+          copy && copy->consistent && copy->state.header().seq == seq + 1;
+      if (quiescent || !died_after_publish) {
+        if (copy && copy->consistent) {
+          EXPECT_EQ(copy->state.header().seq, seq);
+          EXPECT_EQ(copy->state.hash(), facts.state_hash)
+              << "the state the engine died with differs from the recovered one";
+          ++stats_.state_compared;
+        }
       }
     }
 
