@@ -431,6 +431,20 @@ int live_demo(const DemoOptions& o) {
     engine->stop(30'000);
     return fail(venue.error());
   }
+  // The strategy starts once the venue is attached: an order placed before that would reach no
+  // venue, stay pending and hold the strategy's whole stake (it happened under ASan on a busy
+  // CI host, where the venue took seconds longer to attach than the strategy).
+  const uint16_t venue_index = reader->names().find_client(venue_client);
+  for (int waited_ms = 0; waited_ms < 15'000 && !stop_requested(); waited_ms += 20) {
+    // Relaxed: a monitoring word the engine stores on attach.
+    if (venue_index != kNoIndex &&
+        reader->client_status(venue_index).link.load(std::memory_order_relaxed) ==
+            static_cast<uint32_t>(ClientLink::kAttached)) {
+      break;
+    }
+    if (!venue->running() || !engine->running()) break;  // reported by the loop below
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   std::vector<std::string> strategy_args = {"--engine",      config->name, "--client",
                                             strategy_client, "--symbol",   symbol};
   strategy_args.insert(strategy_args.end(), bot->settings.begin(), bot->settings.end());
@@ -453,7 +467,6 @@ int live_demo(const DemoOptions& o) {
                      : std::string("Ctrl-C stops it."));
   }
 
-  const uint16_t venue_index = reader->names().find_client(venue_client);
   const uint16_t strategy_index = reader->names().find_client(strategy_client);
   // The progress line, until the time is up, Ctrl-C, the replay ends or a process fails.
   DemoWatch watch(std::move(*reader), strategy, instrument, asset, capital);
