@@ -20,6 +20,7 @@ namespace ose {
 namespace {
 
 using streams::make_stream;
+constexpr auto fresh = streams::fresh_state;
 using test::RecordingSink;
 
 // Events are padding-free PODs (static_asserted in event.hpp): equal bytes ⇔ equal events.
@@ -28,15 +29,8 @@ bool same_events(const std::vector<Event>& a, const std::vector<Event>& b) {
          (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(Event)) == 0);
 }
 
-State fresh(const EngineConfig& config) {
-  auto s = State::create(config);
-  EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error());
-  return std::move(s).value();
-}
-
 const EngineConfig& config() {
-  static const EngineConfig c = streams::load_stream_config(32, 16);
-  return c;
+  return streams::small_config();
 }
 
 constexpr int kSeeds = 100;

@@ -20,18 +20,11 @@ namespace ose {
 namespace {
 
 using streams::make_stream;
+constexpr auto fresh = streams::fresh_state;
 using test::RecordingSink;
 
-State fresh(const EngineConfig& config) {
-  auto s = State::create(config);
-  EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error());
-  return std::move(s).value();
-}
-
-// 32 order slots and a 16-trade window: a few hundred inputs reuse slots and wrap the window.
 const EngineConfig& config() {
-  static const EngineConfig c = streams::load_stream_config(32, 16);
-  return c;
+  return streams::small_config();
 }
 
 TEST(ApplyStream, EndsEveryInputWithTheStateAndEventsOfApplyAlone) {

@@ -18,9 +18,11 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include "engine/core/command.hpp"
 #include "engine/core/fixed_point.hpp"
+#include "engine/core/state.hpp"
 #include "engine/formats/config.hpp"
 #include "tests/engine/reference_model.hpp"
 
@@ -899,6 +901,19 @@ inline std::vector<Input> make_stream(const EngineConfig& config, uint64_t seed,
     model.apply(out.back());
   }
   return out;
+}
+
+// A State laid out for `config` (a test failure, and an empty State, if it cannot be).
+inline State fresh_state(const EngineConfig& config) {
+  auto s = State::create(config);
+  EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error());
+  return std::move(s).value();
+}
+
+// 32 order slots and a 16-trade window: a few hundred inputs reuse slots and wrap the window.
+inline const EngineConfig& small_config() {
+  static const EngineConfig c = load_stream_config(32, 16);
+  return c;
 }
 
 }  // namespace ose::streams
