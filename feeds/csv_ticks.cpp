@@ -1,5 +1,7 @@
 #include "feeds/csv_ticks.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -437,6 +439,27 @@ bool CsvTickSource::next(int64_t& ts_ns, TickCmd& tick) {
   ts_ns = t.ts_ns;
   tick = t.tick;
   return true;
+}
+
+Result<CsvFeedFile> csv_feed_file(const std::string& spec, const State& names,
+                                  std::string_view option) {
+  CsvFeedFile f;
+  std::string symbol;
+  const auto at = spec.rfind('@');
+  if (at != std::string::npos) {
+    f.path = spec.substr(0, at);
+    symbol = spec.substr(at + 1);
+  } else {
+    f.path = spec;
+    const std::string base = std::filesystem::path(spec).filename().string();
+    symbol = base.substr(0, base.find('-'));
+  }
+  f.instrument = names.find_instrument(symbol);
+  if (f.instrument == kNoIndex) {
+    return Error{fmt::format("{} {}: no configured instrument '{}' (name one with FILE@SYMBOL)",
+                             option, spec, symbol)};
+  }
+  return f;
 }
 
 }  // namespace ose

@@ -35,6 +35,7 @@
 
 #include "engine/core/command.hpp"
 #include "engine/core/result.hpp"
+#include "engine/core/state.hpp"
 #include "feeds/tick_pump.hpp"
 
 namespace ose {
@@ -146,6 +147,11 @@ class TickMerger {
   std::vector<CsvTickReader> readers_;
   std::vector<Head> heap_;  // min-heap on (ts_ns, source)
 };
+
+// FILE@SYMBOL, or FILE whose name starts with a configured symbol ("BTCUSDT-1m-….csv"): the
+// file and the instrument its ticks are for. Errors name the `option` the spec came with.
+Result<CsvFeedFile> csv_feed_file(const std::string& spec, const State& names,
+                                  std::string_view option);
 
 // A TickMerger as a TickSource for the TickPump.
 class CsvTickSource final : public TickSource {

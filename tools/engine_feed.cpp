@@ -67,27 +67,6 @@ Result<std::unique_ptr<TickSource>> synthetic_source(const FeedOptions& o, const
   return std::unique_ptr<TickSource>(new WalkSource(std::move(w)));
 }
 
-// FILE@SYMBOL, or FILE whose name starts with a configured symbol ("BTCUSDT-1m-….csv").
-Result<CsvFeedFile> feed_file(const std::string& spec, const State& names) {
-  CsvFeedFile f;
-  std::string symbol;
-  const auto at = spec.rfind('@');
-  if (at != std::string::npos) {
-    f.path = spec.substr(0, at);
-    symbol = spec.substr(at + 1);
-  } else {
-    f.path = spec;
-    const std::string base = std::filesystem::path(spec).filename().string();
-    symbol = base.substr(0, base.find('-'));
-  }
-  f.instrument = names.find_instrument(symbol);
-  if (f.instrument == kNoIndex) {
-    return Error{fmt::format(
-        "--replay {}: no configured instrument '{}' (name one with FILE@SYMBOL)", spec, symbol)};
-  }
-  return f;
-}
-
 }  // namespace
 
 Result<std::unique_ptr<EngineFeed>> EngineFeed::open(const FeedOptions& o, Runner& runner) {
@@ -104,7 +83,7 @@ Result<std::unique_ptr<EngineFeed>> EngineFeed::open(const FeedOptions& o, Runne
   } else {
     std::vector<CsvFeedFile> files;
     for (const std::string& spec : o.replay) {
-      auto f = feed_file(spec, names);
+      auto f = csv_feed_file(spec, names, "--replay");
       if (!f) return Error{f.error()};
       files.push_back(*f);
       feed->description_ += fmt::format("{}{} as {}", feed->description_.empty() ? "replay " : ", ",

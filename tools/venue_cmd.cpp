@@ -14,6 +14,7 @@
 
 #include "engine/client/client.hpp"
 #include "feeds/venue_model.hpp"
+#include "feeds/venue_reports.hpp"
 #include "shm/clock.hpp"
 #include "tools/commands.hpp"
 #include "tools/stop_signal.hpp"
@@ -37,15 +38,6 @@ struct Pending {
   int64_t due_ns;
   Command cmd;
 };
-
-// An order named by its engine id alone, client kNoIndex as a scenario line's "order_id" reads:
-// then `ose journal dump` shows the venue's answers as readable lines, not raw bytes.
-OrderRef by_engine_id(uint64_t order_id) {
-  OrderRef r{};
-  r.order_id = order_id;
-  r.client = kNoIndex;
-  return r;
-}
 
 uint64_t engine_seq(const Client& c) {
   StateHeader h{};
@@ -159,44 +151,18 @@ class SimVenue {
   void queue(std::vector<VenueAction>& actions) {
     const int64_t now = shm::monotonic_ns();
     for (const VenueAction& a : actions) {
-      Command cmd;
       int64_t delay_us = o_.ack_latency_us;
-      switch (a.kind) {
-        case VenueActionKind::kAck:
-          cmd = make_command(Op::kAck);
-          cmd.ack.ref = by_engine_id(a.order_id);
-          cmd.ack.venue_order_id = sim_venue_order_id(a.order_id);
-          break;
-        case VenueActionKind::kReject:
-          cmd = make_command(Op::kVenueReject);
-          cmd.venue_reject.ref = by_engine_id(a.order_id);
-          cmd.venue_reject.reason = a.reason;
-          break;
-        case VenueActionKind::kFill: {
-          OrderRecord o{};
-          if (!c_.state().read_order(a.order_id, o)) continue;
-          const InstrumentRecord& ins = c_.state().names().instrument(o.instrument);
-          cmd = make_command(Op::kFill);
-          cmd.fill.ref = by_engine_id(a.order_id);
-          cmd.fill.trade_id = sim_trade_id(session_, next_trade_++);
-          cmd.fill.qty = a.qty;
-          cmd.fill.price = a.price;
-          cmd.fill.fee = venue_fee(ins, a.qty, a.price, a.liquidity);
-          cmd.fill.fee_asset = ins.settle;
-          cmd.fill.liquidity = static_cast<uint8_t>(a.liquidity);
-          delay_us = o_.fill_latency_us;
-          ++fills_;
-          break;
-        }
-        case VenueActionKind::kCancelAck:
-          cmd = make_command(Op::kCancelAck);
-          cmd.cancel_ack = by_engine_id(a.order_id);
-          break;
-        case VenueActionKind::kExpired:
-          cmd = make_command(Op::kExpired);
-          cmd.expired = by_engine_id(a.order_id);
-          break;
+      VenueId trade_id{};
+      InstrumentRecord ins{};  // a fill's fee needs the instrument; the other reports do not
+      if (a.kind == VenueActionKind::kFill) {
+        OrderRecord o{};
+        if (!c_.state().read_order(a.order_id, o)) continue;
+        ins = c_.state().names().instrument(o.instrument);
+        trade_id = sim_trade_id(session_, next_trade_++);
+        delay_us = o_.fill_latency_us;
+        ++fills_;
       }
+      const Command cmd = venue_report(a, ins, trade_id);
       // Later actions of one order never overtake earlier ones: a due time is never earlier
       // than the last one queued.
       int64_t due = now + delay_us * 1000;

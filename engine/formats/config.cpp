@@ -653,4 +653,24 @@ Result<EngineConfig> load_config_file(const std::string& path) {
   return load_config_string(*text, path);
 }
 
+std::vector<uint16_t> venue_clients(const StateSpec& spec) {
+  uint16_t only_venue = kNoIndex;
+  int venues = 0;
+  for (uint16_t i = 0; i < spec.clients.size(); ++i) {
+    if (spec.clients[i].role == ClientRole::kVenue) {
+      only_venue = i;
+      ++venues;
+    }
+  }
+  std::vector<uint16_t> out;
+  for (const InstrumentSpec& ic : spec.instruments) {
+    uint16_t v = venues == 1 ? only_venue : kNoIndex;
+    for (uint16_t i = 0; i < spec.clients.size(); ++i) {
+      if (!ic.venue.empty() && spec.clients[i].name == ic.venue) v = i;
+    }
+    out.push_back(v);
+  }
+  return out;
+}
+
 }  // namespace ose

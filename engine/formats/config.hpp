@@ -40,6 +40,10 @@ struct EngineConfig : StateSpec {
   std::string source;  // file it came from, for messages
 };
 
+// Per instrument, the client that routes its orders: the one its `venue` names, else the only
+// client with the venue role; kNoIndex when neither (its orders then stay pending_new).
+std::vector<uint16_t> venue_clients(const StateSpec& spec);
+
 // A config file is at most this large; a longer read (e.g. /dev/zero) is refused, not waited on.
 inline constexpr size_t kMaxConfigBytes = size_t{16} << 20;
 

@@ -150,24 +150,12 @@ Result<std::unique_ptr<Runner>> Runner::create(const EngineConfig& config, shm::
     r->held_ = HeldResponses(static_cast<uint32_t>(cap));
   }
   // Venue routing: the instrument's `venue`, else the only client with role venue.
-  uint16_t only_venue = kNoIndex;
-  int venues = 0;
-  for (uint16_t i = 0; i < config.clients.size(); ++i) {
-    if (config.clients[i].role == ClientRole::kVenue) {
-      only_venue = i;
-      ++venues;
+  r->router_->venue_of_ = venue_clients(config);
+  for (size_t i = 0; i < config.instruments.size(); ++i) {
+    if (r->router_->venue_of_[i] == kNoIndex) {
+      r->log_(fmt::format("instrument {} has no venue client: its orders stay pending_new",
+                          config.instruments[i].symbol));
     }
-  }
-  for (const InstrumentSpec& ic : config.instruments) {
-    uint16_t v = venues == 1 ? only_venue : kNoIndex;
-    for (uint16_t i = 0; i < config.clients.size(); ++i) {
-      if (!ic.venue.empty() && config.clients[i].name == ic.venue) v = i;
-    }
-    if (v == kNoIndex) {
-      r->log_(
-          fmt::format("instrument {} has no venue client: its orders stay pending_new", ic.symbol));
-    }
-    r->router_->venue_of_.push_back(v);
   }
   r->segment_.publish();
   return r;

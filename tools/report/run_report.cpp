@@ -123,7 +123,7 @@ Result<RunReport> build_run_report(const EngineConfig& config, Store& store,
     sink.fills_this_input.clear();
     // Equity moves with marks (ticks) and fills; sampling every input keeps the curve exact.
     for (uint16_t st = 0; st < tracks.size(); ++st) {
-      if (s.strategy(st).orders == 0) continue;
+      if (s.strategy(st).orders == 0 && !options.curve_from_first_input) continue;
       tracks[st].curve.observe(in.ts, strategy_pnl(s, st));
     }
   };

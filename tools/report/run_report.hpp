@@ -75,6 +75,10 @@ struct RunReport {
 struct ReportOptions {
   int64_t step_ns = 1'000'000'000;
   bool from_oldest_snapshot = false;  // start from the oldest snapshot, not the initial state
+  // Sample every strategy's equity from the journal's first input, not from its first order: a
+  // backtest commits its capital for the whole data range, so that is the span its return and
+  // Sharpe ratio are annualised over. Strategies that never placed an order still get no curve.
+  bool curve_from_first_input = false;
 };
 
 Result<RunReport> build_run_report(const EngineConfig& config, Store& store,

@@ -1,0 +1,55 @@
+// One backtest run, start to end: the sample strategy with its parameters, the simulation over
+// the data, every input journaled into a fresh journal (an ordinary one: `ose report`, `ose
+// recover --check` and `ose journal` read it unchanged), then the run report rebuilt from that
+// journal and the results row (return, annualised return, drawdown, Sharpe, win rate, profit
+// factor, trades, fees).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ema_rsi/bot_params.hpp"
+#include "engine/core/result.hpp"
+#include "engine/formats/config.hpp"
+#include "tools/backtest/simulation.hpp"
+#include "tools/report/run_report.hpp"
+
+namespace ose::backtest {
+
+struct BacktestSpec {
+  EngineConfig config;               // its data_dir is replaced by out_dir
+  std::vector<BotSetting> settings;  // the [bot] table, then --set, then a grid's values
+  std::vector<std::string> data;     // FILE[@SYMBOL]
+  SimOptions sim;                    // data is filled from `data`
+  std::string out_dir = "./ose-backtest";
+  int64_t step_ns = 60'000'000'000;  // equity sampling period of the report
+  bool progress = false;             // a progress line on stderr
+};
+
+struct BacktestOutcome {
+  BotParams params;
+  SimResult sim;
+  tools::RunReport report;
+  double wall_s = 0;   // the simulation alone (journal included)
+  nlohmann::json row;  // the results row: deterministic, no wall-clock figure in it
+};
+
+// The strategy's parameters from the settings (the strategy's own checks; errors name the key).
+Result<BotParams> backtest_params(const std::vector<BotSetting>& settings);
+
+// Checks everything that can be checked before anything runs: the parameters, the data specs
+// (each names a configured instrument and opens), the range, the output directory (absent, empty
+// or a previous backtest's). The error says what is wrong.
+Result<bool> check_backtest(const BacktestSpec& spec);
+
+Result<BacktestOutcome> run_backtest(const BacktestSpec& spec);
+
+// The results row as one line of a ranked table, and the table's header.
+std::string results_table_header();
+std::string results_table_line(const nlohmann::json& row);
+
+}  // namespace ose::backtest
