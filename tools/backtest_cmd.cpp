@@ -232,7 +232,7 @@ int grid_run(const BacktestOptions& o) {
       fs::create_directories(dirs[next], ec);
       auto child = ChildProcess::spawn_self(fmt::format("run {}", next + 1),
                                             child_args(o, points[next], dirs[next]),
-                                            (fs::path(dirs[next]) / "run.log").string());
+                                            dirs[next] + ".log");
       if (!child) return fail(child.error());
       running.emplace_back(next, std::move(*child));
       ++next;

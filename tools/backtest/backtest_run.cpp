@@ -149,11 +149,21 @@ nlohmann::json results_row(const BacktestSpec& spec, const BacktestOutcome& o) {
   return row;
 }
 
-std::string cell(const nlohmann::json& v, bool percent) {
+enum class Shown { kSignedPercent, kPercent, kRatio };
+
+std::string cell(const nlohmann::json& v, Shown shown) {
   if (v.is_null()) return "n/a";
   if (v.is_string()) return v.get<std::string>();
   const double d = v.get<double>();
-  return percent ? fmt::format("{:+.2f}%", d * 100) : fmt::format("{:.2f}", d);
+  switch (shown) {
+    case Shown::kSignedPercent:
+      return fmt::format("{:+.2f}%", d * 100);
+    case Shown::kPercent:
+      return fmt::format("{:.2f}%", d * 100);
+    case Shown::kRatio:
+      break;
+  }
+  return fmt::format("{:.2f}", d);
 }
 
 }  // namespace
@@ -274,14 +284,16 @@ std::string results_table_line(const nlohmann::json& row) {
       params += fmt::format("{}{}={}", params.empty() ? "" : " ", k, v.get<std::string>());
     }
   }
-  return fmt::format(
-      "{:>9}  {:>10}  {:>9}  {:>7}  {:>6}  {:>8}  {:>6}  {:>12}  {}", cell(row["return"], true),
-      cell(row["annualised_return"], true),
-      cell(row["max_drawdown"].is_number() ? nlohmann::json(-row["max_drawdown"].get<double>())
-                                           : row["max_drawdown"],
-           true),
-      cell(row["sharpe"], false), row["trades"].dump(), cell(row["win_rate"], true),
-      cell(row["profit_factor"], false), row["fees"].get<std::string>(), params);
+  const nlohmann::json& dd = row["max_drawdown"];
+  return fmt::format("{:>9}  {:>10}  {:>9}  {:>7}  {:>6}  {:>8}  {:>6}  {:>12}  {}",
+                     cell(row["return"], Shown::kSignedPercent),
+                     cell(row["annualised_return"], Shown::kSignedPercent),
+                     cell(dd.is_number() ? nlohmann::json(-dd.get<double>()) : dd,
+                          Shown::kSignedPercent),
+                     cell(row["sharpe"], Shown::kRatio), row["trades"].dump(),
+                     cell(row["win_rate"], Shown::kPercent),
+                     cell(row["profit_factor"], Shown::kRatio), row["fees"].get<std::string>(),
+                     params);
 }
 
 }  // namespace ose::backtest
