@@ -389,6 +389,14 @@ int live_demo(const DemoOptions& o) {
     engine_args.insert(engine_args.end(),
                        {"--speed", fmt::format("{}", o.speed), "--stop-after-feed", "1"});
     feed_text = fmt::format("{} replayed at {}× real time", fmt::join(o.replay, ", "), o.speed);
+    // The live demo races its processes in real time: fine to watch, not to judge a strategy by.
+    fmt::print(stderr,
+               "ose demo: a live replay: the engine, venue and strategy race in real time, so two "
+               "runs differ and input times are the engine's clock. To evaluate the strategy on "
+               "this history, reproducibly and in market time: {} backtest{} --data {} "
+               "(docs/BACKTEST.md)\n",
+               self_command(), o.config_path.empty() ? "" : " --config " + o.config_path,
+               fmt::join(o.replay, " --data "));
   }
   stop_on_signals({SIGINT, SIGTERM});
   auto engine = ChildProcess::spawn_self("engine", engine_args, (logs / "engine.log").string());
@@ -571,11 +579,13 @@ int live_demo(const DemoOptions& o) {
       "  {} journal stats --config {}         what the journal holds\n"
       "  {} journal dump --config {}          every input, one JSON line each\n"
       "  {} demo --replay DIR/BTCUSDT-1m-2024-09-21.csv   a day of real Binance klines "
-      "(docs/DEMO.md)\n",
+      "(docs/DEMO.md)\n"
+      "  {} backtest --data DIR/BTCUSDT-1m-2024-09-21.csv  the same day as a deterministic "
+      "backtest in market time (docs/BACKTEST.md)\n",
       drawn ? fmt::format("Equity curve and drawdown: {}\n", png)
             : fmt::format("(no plot: {})\n", drawn.error()),
       data_dir.string(), ose, config_copy, ose, config_copy, ose, config_copy, ose, config_copy,
-      ose);
+      ose, ose);
   return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "persistence/store_check.hpp"
+#include "tools/backtest/backtest_run.hpp"
 #include "tools/commands.hpp"
 #include "tools/report/report_output.hpp"
 #include "tools/report/run_report.hpp"
@@ -20,6 +21,7 @@ struct ReportCmdOptions {
   std::string png;
   double step_s = 1;
   bool from_oldest_snapshot = false;
+  bool step_given = false;
 };
 
 int run_report_cmd(const ReportCmdOptions& o) {
@@ -46,6 +48,12 @@ int run_report_cmd(const ReportCmdOptions& o) {
   }
   ReportOptions ro;
   ro.step_ns = static_cast<int64_t>(o.step_s * 1e9);
+  // A backtest's journal: its equity counts from the first input (the capital is committed for
+  // the whole data range), sampled at the backtest's step unless --step says otherwise.
+  if (const auto step = backtest::backtest_report_step(opened->store.dir())) {
+    ro.curve_from_first_input = true;
+    if (!o.step_given) ro.step_ns = *step;
+  }
   ro.from_oldest_snapshot = o.from_oldest_snapshot && opened->check.pruned_through > 0;
   auto report = build_run_report(opened->config, opened->store, ro);
   if (!report) {
@@ -81,9 +89,15 @@ Run add_report_command(CLI::App& app) {
   cmd->add_option("--png", o->png, "Also draw the equity curves and drawdowns here (gnuplot)");
   cmd->add_flag("--from-oldest-snapshot", o->from_oldest_snapshot,
                 "When retention pruned the journal's start: report from the oldest snapshot on");
-  cmd->add_option("--step", o->step_s, "Equity sampling period in seconds of input time (1)")
-      ->check(CLI::Range(0.001, 86400.0));
-  return [cmd, o]() { return cmd->parsed() ? run_report_cmd(*o) : -1; };
+  auto* step = cmd->add_option("--step", o->step_s,
+                               "Equity sampling period in seconds of input time (1; a "
+                               "backtest's journal: the backtest's own)")
+                   ->check(CLI::Range(0.001, 86400.0));
+  return [cmd, o, step]() {
+    if (!cmd->parsed()) return -1;
+    o->step_given = step->count() > 0;
+    return run_report_cmd(*o);
+  };
 }
 
 }  // namespace ose::tools

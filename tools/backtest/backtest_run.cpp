@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -112,6 +113,7 @@ nlohmann::json results_row(const BacktestSpec& spec, const BacktestOutcome& o) {
   row["ticks"] = o.sim.ticks;
   row["inputs"] = o.sim.inputs;
   row["state_hash"] = fmt::format("{:016x}", o.sim.state_hash);
+  row["report_step_ns"] = spec.step_ns;
   const tools::StrategyPerformance* s = nullptr;
   for (const auto& st : o.report.strategies) {
     if (st.name == o.params.strategy) s = &st;
@@ -271,6 +273,18 @@ Result<BacktestOutcome> run_backtest(const BacktestSpec& spec) {
   return out;
 }
 
+std::optional<int64_t> backtest_report_step(const std::string& dir) {
+  std::ifstream in(fs::path(dir) / kRowFile);
+  if (!in) return std::nullopt;
+  const nlohmann::json row = nlohmann::json::parse(in, nullptr, false);
+  if (row.is_discarded() || !row.contains("report_step_ns") ||
+      !row["report_step_ns"].is_number_integer()) {
+    return std::nullopt;
+  }
+  const int64_t step = row["report_step_ns"].get<int64_t>();
+  return step > 0 ? std::optional<int64_t>(step) : std::nullopt;
+}
+
 std::string results_table_header() {
   return fmt::format("{:>4}  {:>9}  {:>10}  {:>9}  {:>7}  {:>6}  {:>8}  {:>6}  {:>12}  {}", "rank",
                      "return", "annualised", "drawdown", "sharpe", "trades", "win rate", "pf",
@@ -285,15 +299,14 @@ std::string results_table_line(const nlohmann::json& row) {
     }
   }
   const nlohmann::json& dd = row["max_drawdown"];
-  return fmt::format("{:>9}  {:>10}  {:>9}  {:>7}  {:>6}  {:>8}  {:>6}  {:>12}  {}",
-                     cell(row["return"], Shown::kSignedPercent),
-                     cell(row["annualised_return"], Shown::kSignedPercent),
-                     cell(dd.is_number() ? nlohmann::json(-dd.get<double>()) : dd,
-                          Shown::kSignedPercent),
-                     cell(row["sharpe"], Shown::kRatio), row["trades"].dump(),
-                     cell(row["win_rate"], Shown::kPercent),
-                     cell(row["profit_factor"], Shown::kRatio), row["fees"].get<std::string>(),
-                     params);
+  return fmt::format(
+      "{:>9}  {:>10}  {:>9}  {:>7}  {:>6}  {:>8}  {:>6}  {:>12}  {}",
+      cell(row["return"], Shown::kSignedPercent),
+      cell(row["annualised_return"], Shown::kSignedPercent),
+      cell(dd.is_number() ? nlohmann::json(-dd.get<double>()) : dd, Shown::kSignedPercent),
+      cell(row["sharpe"], Shown::kRatio), row["trades"].dump(),
+      cell(row["win_rate"], Shown::kPercent), cell(row["profit_factor"], Shown::kRatio),
+      row["fees"].get<std::string>(), params);
 }
 
 }  // namespace ose::backtest

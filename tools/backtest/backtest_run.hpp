@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,11 @@ Result<BotParams> backtest_params(const std::vector<BotSetting>& settings);
 Result<bool> check_backtest(const BacktestSpec& spec);
 
 Result<BacktestOutcome> run_backtest(const BacktestSpec& spec);
+
+// When `dir` holds a backtest's journal: the equity sampling period its report used. `ose report`
+// then samples the same way (from the first input, at that step), so it prints the backtest's
+// own figures.
+std::optional<int64_t> backtest_report_step(const std::string& dir);
 
 // The results row as one line of a ranked table, and the table's header.
 std::string results_table_header();
