@@ -11,7 +11,9 @@ trap 'rm -rf "$work"' EXIT
 
 cmake --install "$build" --prefix "$work/prefix" >"$work/install.log"
 test -f "$work/prefix/lib/cmake/ose/oseConfig.cmake" || { echo "FAIL: no CMake package installed"; exit 1; }
-test -f "$work/prefix/include/engine/client/client.hpp" || { echo "FAIL: no client header installed"; exit 1; }
+for h in client.hpp strategy.hpp live_strategy.hpp; do
+  test -f "$work/prefix/include/engine/client/$h" || { echo "FAIL: client header $h not installed"; exit 1; }
+done
 
 # A sanitized library needs the same runtime in the program that links it.
 flags=""
