@@ -433,6 +433,19 @@ uint64_t TickMerger::bad_rows() const noexcept {
   return total;
 }
 
+double TickMerger::fraction_read() {
+  uint64_t read = 0, total = 0;
+  for (CsvTickReader& r : readers_) {
+    std::error_code ec;
+    const uintmax_t size = std::filesystem::file_size(r.path(), ec);
+    if (ec) continue;
+    total += size;
+    const std::streamoff pos = r.position();
+    read += pos < 0 ? size : std::min<uintmax_t>(static_cast<uintmax_t>(pos), size);
+  }
+  return total == 0 ? 0.0 : static_cast<double>(read) / static_cast<double>(total);
+}
+
 bool CsvTickSource::next(int64_t& ts_ns, TickCmd& tick) {
   TimedTick t;
   if (!merger_.next(t)) return false;

@@ -76,6 +76,8 @@ class CsvTickReader {
   bool coin_m_trades() const noexcept { return coin_m_trades_; }
   uint16_t instrument() const noexcept { return instrument_; }
   const std::string& path() const noexcept { return path_; }
+  // Bytes of the file read so far; -1 once the end was reached.
+  std::streamoff position() { return in_.tellg(); }
   uint64_t good_rows() const noexcept { return good_rows_; }  // rows that produced ticks
   uint64_t ticks() const noexcept { return ticks_; }          // ticks returned so far
   uint64_t bad_rows() const noexcept { return bad_rows_; }
@@ -138,6 +140,9 @@ class TickMerger {
   size_t reader_count() const noexcept { return readers_.size(); }
   const CsvTickReader& reader(size_t i) const { return readers_[i]; }
   uint64_t bad_rows() const noexcept;  // summed over the readers
+  // How far the readers are through their files, 0..1 by bytes: for progress lines (it asks the
+  // file positions, so not for every tick).
+  double fraction_read();
 
  private:
   struct Head {

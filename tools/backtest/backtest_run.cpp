@@ -223,10 +223,14 @@ Result<BacktestOutcome> run_backtest(const BacktestSpec& spec) {
   SimOptions sim = spec.sim;
   auto files = feed_files(spec, *names);
   sim.data = *files;
+  const auto started = std::chrono::steady_clock::now();
   if (spec.progress && isatty(STDERR_FILENO)) {
-    sim.progress = [](int64_t market_ns, uint64_t events) {
-      fmt::print(stderr, "\rbacktest: {} events, market time {}   ", events,
-                 format_market_time(market_ns));
+    sim.progress = [started](int64_t market_ns, uint64_t events, double fraction) {
+      const double elapsed =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      const double eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0;
+      fmt::print(stderr, "\rbacktest: {:3.0f} %, {} events, market time {}, ETA {:.0f} s   ",
+                 fraction * 100, events, format_market_time(market_ns), eta);
     };
   }
 
@@ -245,7 +249,6 @@ Result<BacktestOutcome> run_backtest(const BacktestSpec& spec) {
 
   const std::function<void(const std::string&)> quiet;
   EmaRsiStrategy strategy(out.params, quiet);
-  const auto started = std::chrono::steady_clock::now();
   auto result = simulate(config, sim, strategy, &paced);
   if (!result) return Error{result.error()};
   out.sim = *result;

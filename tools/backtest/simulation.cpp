@@ -68,7 +68,7 @@ class Simulation final : public StrategyContext, public EventSink {
       now_ = e.t;
       ++result_.events;
       if ((result_.events & ((1u << 20) - 1)) == 0 && o_.progress) {
-        o_.progress(now_, result_.events);
+        o_.progress(now_, result_.events, merger_.fraction_read());
       }
       dispatch(e);
       if (!feed_open_ && end == INT64_MAX) {

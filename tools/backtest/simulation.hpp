@@ -48,8 +48,9 @@ struct SimOptions {
   // After the last tick, events are still processed for this long (answers in flight arrive),
   // then the run ends; GTD timers and the strategy's timer stop at the last tick.
   int64_t drain_ns = 1'000'000'000;
-  // Called about every 2^20 events with the market time reached, for a progress line.
-  std::function<void(int64_t market_ns, uint64_t events)> progress;
+  // Called about every 2^20 events with the market time reached and the share of the data read
+  // (0..1, by bytes), for a progress line.
+  std::function<void(int64_t market_ns, uint64_t events, double fraction)> progress;
 };
 
 struct SimResult {
