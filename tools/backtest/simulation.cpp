@@ -72,7 +72,7 @@ class Simulation final : public StrategyContext, public EventSink {
       }
       dispatch(e);
       if (!feed_open_ && end == INT64_MAX) {
-        end = result_.last_tick_ns + o_.drain_ns;
+        end = result_.last_tick_ns + o_.latency.feed_ns + o_.drain_ns;
         stopping_ = true;
       }
     }
@@ -323,9 +323,10 @@ class Simulation final : public StrategyContext, public EventSink {
       } else if (e.client == client_) {
         hear(0, 0, e);
       }
-      if (venue_needs(e) && e.instrument < venue_of_.size() &&
-          venue_of_[e.instrument] != kNoIndex) {
-        release_to_venue(e);
+      // As the Runner routes: never back to the venue whose own report this is.
+      if (venue_needs(e) && e.instrument < venue_of_.size()) {
+        const uint16_t v = venue_of_[e.instrument];
+        if (v != kNoIndex && v != source && v != e.client) release_to_venue(e);
       }
     }
     if (from_strategy && events_.empty()) {
