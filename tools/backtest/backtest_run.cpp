@@ -179,6 +179,12 @@ Result<bool> check_backtest(const BacktestSpec& spec) {
   if (!names) return Error{names.error()};
   auto files = feed_files(spec, *names);
   if (!files) return Error{files.error()};
+  // The strategy's own refusal (an unknown symbol, account or strategy name) comes now, not
+  // once the journal is open.
+  EmaRsiStrategy probe(*params, {});
+  auto refused = check_strategy_start(spec.config, spec.sim, probe);
+  if (!refused) return Error{refused.error()};
+  if (!refused->empty()) return Error{*refused};
   if (spec.sim.from_ns > spec.sim.to_ns) {
     return Error{fmt::format("--from {} is after --to {}", format_market_time(spec.sim.from_ns),
                              format_market_time(spec.sim.to_ns))};
@@ -285,15 +291,14 @@ std::string results_table_line(const nlohmann::json& row) {
     }
   }
   const nlohmann::json& dd = row["max_drawdown"];
-  return fmt::format("{:>9}  {:>10}  {:>9}  {:>7}  {:>6}  {:>8}  {:>6}  {:>12}  {}",
-                     cell(row["return"], Shown::kSignedPercent),
-                     cell(row["annualised_return"], Shown::kSignedPercent),
-                     cell(dd.is_number() ? nlohmann::json(-dd.get<double>()) : dd,
-                          Shown::kSignedPercent),
-                     cell(row["sharpe"], Shown::kRatio), row["trades"].dump(),
-                     cell(row["win_rate"], Shown::kPercent),
-                     cell(row["profit_factor"], Shown::kRatio), row["fees"].get<std::string>(),
-                     params);
+  return fmt::format(
+      "{:>9}  {:>10}  {:>9}  {:>7}  {:>6}  {:>8}  {:>6}  {:>12}  {}",
+      cell(row["return"], Shown::kSignedPercent),
+      cell(row["annualised_return"], Shown::kSignedPercent),
+      cell(dd.is_number() ? nlohmann::json(-dd.get<double>()) : dd, Shown::kSignedPercent),
+      cell(row["sharpe"], Shown::kRatio), row["trades"].dump(),
+      cell(row["win_rate"], Shown::kPercent), cell(row["profit_factor"], Shown::kRatio),
+      row["fees"].get<std::string>(), params);
 }
 
 }  // namespace ose::backtest
