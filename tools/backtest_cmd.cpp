@@ -203,7 +203,11 @@ int grid_run(const BacktestOptions& o) {
                               points[i].front().second, p.error()));
     }
   }
-  if (auto ok = backtest::check_backtest(*base); !ok) return fail(ok.error());
+  // Checked as the first run will be: its own directory, not the grid's (which an earlier grid
+  // left its grid.json and run logs in).
+  backtest::BacktestSpec first = *base;
+  first.out_dir = dirs.front();
+  if (auto ok = backtest::check_backtest(first); !ok) return fail(ok.error());
   std::error_code ec;
   fs::create_directories(o.out, ec);
   if (ec) return fail(fmt::format("--out {}: {}", o.out, ec.message()));
@@ -230,9 +234,9 @@ int grid_run(const BacktestOptions& o) {
   while ((next < points.size() || !running.empty()) && !stop_requested()) {
     while (running.size() < jobs && next < points.size()) {
       fs::create_directories(dirs[next], ec);
-      auto child = ChildProcess::spawn_self(fmt::format("run {}", next + 1),
-                                            child_args(o, points[next], dirs[next]),
-                                            dirs[next] + ".log");
+      auto child =
+          ChildProcess::spawn_self(fmt::format("run {}", next + 1),
+                                   child_args(o, points[next], dirs[next]), dirs[next] + ".log");
       if (!child) return fail(child.error());
       running.emplace_back(next, std::move(*child));
       ++next;

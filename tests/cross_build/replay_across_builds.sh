@@ -2,6 +2,8 @@
 # Debug and Release builds replay the same journal to the same state hash: the Release `ose`
 # engine journals the demo scenario (sent through its rings), and every other build given
 # recovers that journal, with and without snapshots, to the hash the Release engine stopped at.
+# And `ose backtest` (the built-in config, two days of ETHUSDT klines) ends at the same state
+# hash in every build.
 # Usage: replay_across_builds.sh SOURCE_DIR RELEASE_OSE OTHER_OSE...
 set -uo pipefail
 src="$1"; release="$2"; shift 2
@@ -36,5 +38,24 @@ for other in "$@"; do
       failures=$((failures + 1))
     fi
   done
+done
+klines="$src/../shared/data/binance/klines"
+backtest_hash() { # backtest_hash OSE OUT_DIR: the state hash of its --json row
+  "$1" backtest -q --json --out "$2" --set symbol=ETHUSDT --data "$klines/ETHUSDT-1m-2022-08-14.csv" \
+    --data "$klines/ETHUSDT-1m-2022-08-15.csv" --latency-entry-us 500 --latency-response-us 300 \
+    --feed-latency-us 100 | grep -o '"state_hash": "[0-9a-f]*"' | grep -o '[0-9a-f]\{16\}'
+}
+bt_hash="$(backtest_hash "$release" "$work/backtest-release")"
+[ -n "$bt_hash" ] || { echo "FAIL - the Release backtest printed no state hash"; exit 1; }
+n=0
+for other in "$@"; do
+  n=$((n + 1))
+  other_hash="$(backtest_hash "$other" "$work/backtest-$n")"
+  if [ "$other_hash" = "$bt_hash" ]; then
+    echo "ok   - $other backtest gives the Release backtest's hash $bt_hash"
+  else
+    echo "FAIL - $other backtest gives '$other_hash', the Release one $bt_hash"
+    failures=$((failures + 1))
+  fi
 done
 exit "$failures"

@@ -181,6 +181,12 @@ Result<bool> check_backtest(const BacktestSpec& spec) {
   if (!names) return Error{names.error()};
   auto files = feed_files(spec, *names);
   if (!files) return Error{files.error()};
+  // The strategy's own refusal (an unknown symbol, account or strategy name) comes now, not
+  // once the journal is open.
+  EmaRsiStrategy probe(*params, {});
+  auto refused = check_strategy_start(spec.config, spec.sim, probe);
+  if (!refused) return Error{refused.error()};
+  if (!refused->empty()) return Error{*refused};
   if (spec.sim.from_ns > spec.sim.to_ns) {
     return Error{fmt::format("--from {} is after --to {}", format_market_time(spec.sim.from_ns),
                              format_market_time(spec.sim.to_ns))};

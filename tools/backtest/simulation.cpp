@@ -328,12 +328,22 @@ class Simulation final : public StrategyContext, public EventSink {
         const uint16_t v = venue_of_[e.instrument];
         if (v != kNoIndex && v != source && v != e.client) release_to_venue(e);
       }
+      if (e.type == EventType::kExpired) forget_at_venue(e.order_id);
     }
     if (from_strategy && events_.empty()) {
       Event none{};
       none.seq = state_.header().seq;
       hear(request, kResponseLast | kResponseDone, none);
     }
+  }
+
+  // A GTD order the engine expired has expired at the exchange as well, at the same expire_ts on
+  // the exchange's clock: the venue drops it, saying nothing (the engine needs no cancel ack).
+  // Otherwise the venue would go on to fill an order the engine no longer has. An order the
+  // venue already finished (an IOC's expired remainder) is not there to drop.
+  void forget_at_venue(uint64_t order_id) {
+    venue_.on_cancel(order_id, dropped_);
+    dropped_.clear();
   }
 
   void hear(uint64_t request, uint8_t flags, const Event& e) {
@@ -389,6 +399,7 @@ class Simulation final : public StrategyContext, public EventSink {
   SimQueue queue_;
   std::vector<Event> events_;
   std::vector<VenueAction> actions_;
+  std::vector<VenueAction> dropped_;  // forget_at_venue()'s cancel acks, never sent
   TimedTick next_tick_{};
   bool have_tick_ = false;
   bool feed_open_ = true;
@@ -409,10 +420,8 @@ uint16_t strategy_client_of(const EngineConfig& config, const std::string& name)
   return kNoIndex;
 }
 
-}  // namespace
-
-Result<SimResult> simulate(const EngineConfig& config, const SimOptions& options,
-                           Strategy& strategy, InputSink* sink) {
+// The client the strategy acts as: options.strategy_client, else the first strategy client.
+Result<uint16_t> strategy_client(const EngineConfig& config, const SimOptions& options) {
   const uint16_t client = strategy_client_of(config, options.strategy_client);
   if (client == kNoIndex) {
     return Error{options.strategy_client.empty()
@@ -424,13 +433,33 @@ Result<SimResult> simulate(const EngineConfig& config, const SimOptions& options
     return Error{fmt::format("client '{}' has role {}, not strategy", config.clients[client].name,
                              to_string(config.clients[client].role))};
   }
+  return client;
+}
+
+}  // namespace
+
+Result<SimResult> simulate(const EngineConfig& config, const SimOptions& options,
+                           Strategy& strategy, InputSink* sink) {
+  auto client = strategy_client(config, options);
+  if (!client) return Error{client.error()};
   auto state = State::create(config);
   if (!state) return Error{state.error()};
   auto merger = TickMerger::open(options.data);
   if (!merger) return Error{merger.error()};
   auto sim = std::make_unique<Simulation>(config, options, strategy, sink, std::move(*state),
-                                          std::move(*merger), client);
+                                          std::move(*merger), *client);
   return sim->run();
+}
+
+Result<std::string> check_strategy_start(const EngineConfig& config, const SimOptions& options,
+                                         Strategy& strategy) {
+  auto client = strategy_client(config, options);
+  if (!client) return Error{client.error()};
+  auto state = State::create(config);
+  if (!state) return Error{state.error()};
+  auto sim = std::make_unique<Simulation>(config, options, strategy, nullptr, std::move(*state),
+                                          TickMerger{}, *client);
+  return strategy.on_start(*sim);
 }
 
 }  // namespace ose::backtest

@@ -11,9 +11,9 @@
 //   s + L + R  the venue's answer (ack, fill, ...) is applied by the engine and reaches the
 //              strategy; a fill of a resting order the tick at t reached: at t + R
 //
-// A GTD order expires by a timer input stamped exactly its expire_ts. Nothing reads a clock, and
-// ties are broken by scheduling order (sim_event.hpp), so the same data, config and strategy give
-// the same inputs, the same journal and the same state hash on every run.
+// A GTD order expires by a timer input stamped exactly its expire_ts (and leaves the venue then).
+// Nothing reads a clock, and ties are broken by scheduling order (sim_event.hpp), so the same data,
+// config and strategy give the same inputs, the same journal and the same state hash on every run.
 #pragma once
 
 #include <cstdint>
@@ -73,5 +73,11 @@ struct SimResult {
 // the config has no client of the roles needed.
 Result<SimResult> simulate(const EngineConfig& config, const SimOptions& options,
                            Strategy& strategy, InputSink* sink);
+
+// Only the strategy's on_start, against the names the config lays out (no data read, no input
+// applied; now_ns() reads 0): "" when it would start, else its refusal. Errors as simulate()'s
+// about the config. So a run can be refused before anything is written.
+Result<std::string> check_strategy_start(const EngineConfig& config, const SimOptions& options,
+                                         Strategy& strategy);
 
 }  // namespace ose::backtest
