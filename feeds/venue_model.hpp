@@ -25,7 +25,7 @@
 
 #include <cstdint>
 #include <random>
-#include <unordered_map>
+#include <map>
 #include <vector>
 
 #include "engine/core/command.hpp"
@@ -93,7 +93,9 @@ class VenueModel {
 
   VenueModelOptions options_;
   std::mt19937_64 rng_;
-  std::unordered_map<uint64_t, VenueOrder> resting_;  // cold-ish: the venue is not the engine
+  // By order id, which the engine hands out in time order: one market move fills the resting
+  // orders it reaches oldest first (time priority), and in the same order on every build.
+  std::map<uint64_t, VenueOrder> resting_;
 };
 
 // The quote with the last price (and the quantity that printed) standing in for a missing bid
