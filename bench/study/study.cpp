@@ -10,8 +10,8 @@
 #include "bench/e2e/floors.hpp"
 #include "shm/clock.hpp"
 #if defined(OSE_HAVE_LIBPQ)
-#include "bench/alt/postgres_server.hpp"
 #include "bench/alt/postgres_store.hpp"
+#include "support/pg_cluster/postgres_server.hpp"
 #endif
 #if defined(OSE_HAVE_HIREDIS)
 #include "bench/alt/redis_server.hpp"
@@ -19,6 +19,9 @@
 #endif
 
 namespace ose::bench {
+
+using support::PostgresServer;
+using support::PostgresServerOptions;
 
 namespace {
 

@@ -30,12 +30,15 @@
 #include <vector>
 
 #include "bench/alt/order_workload.hpp"
-#include "bench/alt/postgres_server.hpp"
 #include "bench/alt/postgres_store.hpp"
 #include "bench/e2e/latency_stats.hpp"
 #include "engine/core/fixed_point.hpp"
+#include "support/pg_cluster/postgres_server.hpp"
 
 namespace ose::bench {
+
+using support::PostgresServer;
+using support::PostgresServerOptions;
 namespace {
 
 constexpr int64_t kE8 = 100'000'000;

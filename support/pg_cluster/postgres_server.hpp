@@ -1,4 +1,5 @@
-// A throwaway PostgreSQL server for the performance study (issue 6): the suite starts the
+// A throwaway PostgreSQL server for the performance study (issue 6) and the tests of `ose export`
+// (issue 17), which share it from here: the suite starts the
 // distribution's own binaries (Debian's postgresql package) on a fresh cluster in a temporary
 // directory, listening on TCP loopback, so that the PostgreSQL alternative is measured as a
 // bot would run it on the same machine — and nothing of the machine's own PostgreSQL setup
@@ -27,7 +28,7 @@
 
 #include "engine/core/result.hpp"
 
-namespace ose::bench {
+namespace ose::support {
 
 struct PostgresServerOptions {
   std::string parent_dir = "/tmp";  // the cluster goes into a fresh ose-pg-XXXXXX under it
@@ -82,4 +83,4 @@ class PostgresServer {
   bool switch_user_ = false;
 };
 
-}  // namespace ose::bench
+}  // namespace ose::support

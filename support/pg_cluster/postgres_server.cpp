@@ -1,4 +1,4 @@
-#include "bench/alt/postgres_server.hpp"
+#include "support/pg_cluster/postgres_server.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -26,7 +26,7 @@
 #include <utility>
 #include <vector>
 
-namespace ose::bench {
+namespace ose::support {
 
 namespace fs = std::filesystem;
 
@@ -420,4 +420,4 @@ std::string PostgresServer::stop() {
   return error;
 }
 
-}  // namespace ose::bench
+}  // namespace ose::support
