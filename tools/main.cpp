@@ -62,10 +62,11 @@ int main(int argc, char** argv) {
   const ose::tools::Run report = ose::tools::add_report_command(app);
   const ose::tools::Run demo = ose::tools::add_demo_command(app);
   const ose::tools::Run backtest = ose::tools::add_backtest_command(app);
+  const ose::tools::Run export_ = ose::tools::add_export_command(app);
 
   CLI11_PARSE(app, argc, argv);
   for (const auto* run : {&engine, &send, &inspect, &journal, &snapshot, &recover, &backup, &venue,
-                          &report, &demo, &backtest}) {
+                          &report, &demo, &backtest, &export_}) {
     if (const int rc = (*run)(); rc >= 0) return rc;
   }
   if (replay->parsed()) return replay_main(config_path, input_path, options);
