@@ -4,9 +4,8 @@
 # at the same seq (`ose journal dump --json | ose replay --state-out`), the ledger and the trades
 # reconcile with the balances and the strategy stats (export_check.py); a rerun changes nothing;
 # `ose export` killed with SIGKILL at random moments (at least 20 times part way through) and
-# rerun leaves the
-# database a single uninterrupted export leaves, row for row; bad targets are refused with a clear
-# error and nothing written.
+# rerun leaves the database a single uninterrupted export leaves, row for row; bad targets are
+# refused with a clear error and nothing written.
 # Usage: export_cli.sh PATH/TO/ose SOURCE_DIR
 . "$(dirname "$0")/lib.sh"
 klines="$src/../shared/data/binance/klines"
