@@ -18,8 +18,9 @@ jobs="$(nproc 2>/dev/null || echo 2)"
 # Debian 12 packages the build and the tests need.
 packages=(cmake ninja-build g++ libboost-dev libfmt-dev liblmdb-dev libconcurrentqueue-dev
           libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libtomlplusplus-dev
-          nlohmann-json3-dev libxxhash-dev gnuplot-nox libpq-dev libhiredis-dev)
-# The performance study's database servers: its tests and `./ose.sh bench --with-servers`.
+          nlohmann-json3-dev libxxhash-dev gnuplot-nox libpq-dev libhiredis-dev libsqlite3-dev
+          sqlite3)
+# Database servers: the performance study's and `ose export`'s tests, `./ose.sh bench --with-servers`.
 servers=(postgresql redis-server)
 
 # install_missing [extra packages...]
