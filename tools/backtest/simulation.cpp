@@ -168,10 +168,11 @@ class Simulation final : public StrategyContext, public EventSink {
         Command c = make_command(Op::kTick);
         c.tick = e.tick;
         apply_input(kEngineSource, c, 0);
-        const uint16_t i = e.tick.instrument;
-        if (i < state_.instrument_count()) strategy_.on_market(*this, i, state_.market(i));
+        if (e.tick.instrument < state_.instrument_count()) hear_market(e.tick.instrument);
         return;
       }
+      case SimEventKind::kStrategyMarket:
+        return strategy_.on_market(*this, e.instrument, e.market);
       case SimEventKind::kVenueReceives:
         return venue_receives(e);
       case SimEventKind::kEngineReceives:
@@ -331,6 +332,19 @@ class Simulation final : public StrategyContext, public EventSink {
     s.response.request = request;
     s.response.flags = flags;
     s.response.event = e;
+    queue_.push(s);
+  }
+
+  // The market a tick made reaches the strategy like the tick's events, queued behind them and
+  // behind everything the engine applied before the tick: a live driver's pass delivers
+  // responses before market changes, so an order's trigger or fill is heard before the market of
+  // the tick that caused or followed it, in a backtest as live.
+  void hear_market(uint16_t instrument) {
+    SimEvent s;
+    s.t = now_;
+    s.kind = SimEventKind::kStrategyMarket;
+    s.instrument = instrument;
+    s.market = state_.market(instrument);
     queue_.push(s);
   }
 
