@@ -8,7 +8,9 @@
 // answers are applied, then the engine applies the tick, then strategy, engine and venue take
 // turns until nothing moves. Both sides wrap the strategy in the same recorder, which logs every
 // order command it sends with the index of the tick being processed; the two logs must be equal
-// but for client order ids, which come from the wall clock live by design.
+// but for client order ids, which come from the wall clock live by design. The recorder also
+// logs the callbacks themselves, which must come in the same order too: a strategy that decided
+// from its on_response() calls would otherwise trade differently.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -17,6 +19,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <span>
 #include <string>
 #include <vector>
 
