@@ -35,6 +35,35 @@ VenueQuote with_touch_from_last(VenueQuote q) noexcept {
   return q;
 }
 
+void move_quote(VenueQuote& q, const TickCmd& t) noexcept {
+  if (t.fields & kTickBid) {
+    q.bid = t.bid;
+    q.has_bid = true;
+  }
+  if (t.fields & kTickAsk) {
+    q.ask = t.ask;
+    q.has_ask = true;
+  }
+  if (t.fields & kTickBidQty) q.bid_qty = t.bid_qty;
+  if (t.fields & kTickAskQty) q.ask_qty = t.ask_qty;
+  if (t.fields & kTickLast) q.last = t.last;
+  if (t.fields & kTickVolume) q.last_qty = t.volume;
+}
+
+VenueOrder venue_order_of(const OrderRecord& o) noexcept {
+  VenueOrder v;
+  v.order_id = o.id;
+  v.instrument = o.instrument;
+  v.side = o.side;
+  v.type = o.type;
+  v.tif = o.tif;
+  v.post_only = (o.flags & kFlagPostOnly) != 0;
+  v.qty = o.qty;
+  v.filled = o.filled_qty;
+  v.price = o.price;
+  return v;
+}
+
 namespace {
 
 bool marketable(const VenueOrder& o, const VenueQuote& q) noexcept {

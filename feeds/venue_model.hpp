@@ -102,6 +102,15 @@ class VenueModel {
 // or ask.
 VenueQuote with_touch_from_last(VenueQuote q) noexcept;
 
+// The quote moved by a tick as the exchange printed it: the fields the tick carries replace the
+// quote's (a trade tick's volume is the quantity that printed: csv_ticks.hpp). has_last is left
+// as it was: whether this tick is a trade that may reach resting orders is the caller's to say.
+void move_quote(VenueQuote& q, const TickCmd& t) noexcept;
+
+// What the venue is told of an order the engine released (accepted or triggered): its details
+// as the engine's order record holds them.
+VenueOrder venue_order_of(const OrderRecord& o) noexcept;
+
 // Market-like types trade as market orders once released.
 bool trades_as_market(OrderType t) noexcept;
 

@@ -98,17 +98,7 @@ class SimVenue {
         if (e.status != OrderStatus::kPendingNew) return;
         OrderRecord o{};
         if (!c_.state().read_order(e.order_id, o)) return;
-        VenueOrder v;
-        v.order_id = o.id;
-        v.instrument = o.instrument;
-        v.side = o.side;
-        v.type = o.type;
-        v.tif = o.tif;
-        v.post_only = (o.flags & kFlagPostOnly) != 0;
-        v.qty = o.qty;
-        v.filled = o.filled_qty;
-        v.price = o.price;
-        model_.on_new(v, quote_of(o.instrument, false), out);
+        model_.on_new(venue_order_of(o), quote_of(o.instrument, false), out);
         return;
       }
       case EventType::kCancelRequested:

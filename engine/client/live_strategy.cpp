@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <thread>
-#include <vector>
 
 #include "shm/clock.hpp"
 
@@ -24,41 +23,60 @@ bool LiveContext::take_due_timer(int64_t now) noexcept {
   return true;
 }
 
+LiveDriver::LiveDriver(Client& client, Strategy& strategy, std::span<const uint16_t> instruments)
+    : client_(client),
+      strategy_(strategy),
+      ctx_(client),
+      instruments_(instruments.begin(), instruments.end()),
+      last_ts_(instruments.size(), 0) {}
+
+std::string LiveDriver::start() {
+  return strategy_.on_start(ctx_);
+}
+
+bool LiveDriver::pass() {
+  bool work = false;
+  Response r;
+  while (client_.poll(r)) {
+    work = true;
+    strategy_.on_response(ctx_, r);
+  }
+  // A dropped response is not replayed: strategies decide from the state, which is current.
+  if (client_.lagging()) client_.clear_lagging();
+  for (size_t k = 0; k < instruments_.size(); ++k) {
+    MarketRecord m{};
+    if (client_.state().read_market(instruments_[k], m) && m.ts != last_ts_[k]) {
+      last_ts_[k] = m.ts;
+      strategy_.on_market(ctx_, instruments_[k], m);
+      work = true;
+    }
+  }
+  if (ctx_.timer_set() && ctx_.take_due_timer(shm::wall_clock_ns())) {
+    strategy_.on_timer(ctx_);
+    work = true;
+  }
+  return work;
+}
+
+void LiveDriver::finish() {
+  strategy_.on_stop(ctx_);
+}
+
 int run_live(Client& client, Strategy& strategy, std::span<const uint16_t> instruments,
              const std::atomic<bool>& stop, std::function<void(const std::string&)> log) {
-  LiveContext ctx(client);
   auto say = [&log](const std::string& s) {
     if (log) log(s);
   };
-  if (std::string why = strategy.on_start(ctx); !why.empty()) {
+  LiveDriver driver(client, strategy, instruments);
+  if (std::string why = driver.start(); !why.empty()) {
     say(why);
     return 1;
   }
-  std::vector<int64_t> last_ts(instruments.size(), 0);  // the market ts last passed on
   int rc = 0;
   uint64_t idle = 0;
   // Acquire: pairs with the release store of whoever stops us (a signal handler, say).
   while (!stop.load(std::memory_order_acquire)) {
-    bool work = false;
-    Response r;
-    while (client.poll(r)) {
-      work = true;
-      strategy.on_response(ctx, r);
-    }
-    // A dropped response is not replayed: strategies decide from the state, which is current.
-    if (client.lagging()) client.clear_lagging();
-    for (size_t k = 0; k < instruments.size(); ++k) {
-      MarketRecord m{};
-      if (client.state().read_market(instruments[k], m) && m.ts != last_ts[k]) {
-        last_ts[k] = m.ts;
-        strategy.on_market(ctx, instruments[k], m);
-        work = true;
-      }
-    }
-    if (ctx.timer_set() && ctx.take_due_timer(shm::wall_clock_ns())) {
-      strategy.on_timer(ctx);
-      work = true;
-    }
+    const bool work = driver.pass();
     if (!client.engine_alive(5'000'000'000)) {
       say("the engine is gone; stopping");
       rc = 1;
@@ -71,7 +89,7 @@ int run_live(Client& client, Strategy& strategy, std::span<const uint16_t> instr
       std::this_thread::sleep_for(std::chrono::microseconds(50));
     }
   }
-  strategy.on_stop(ctx);
+  driver.finish();
   return rc;
 }
 

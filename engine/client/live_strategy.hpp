@@ -1,6 +1,7 @@
 // Runs a Strategy (strategy.hpp) live against a running engine: LiveContext is the
 // StrategyContext over a Client (orders into its command ring, reads from the state segment, the
-// wall clock), and run_live() is the loop that turns what the engine publishes into callbacks.
+// wall clock); LiveDriver turns what the engine publishes into callbacks, one pass at a time; and
+// run_live() is the loop that runs those passes.
 // `ose backtest` (tools/backtest/) is the other driver, over a simulated engine.
 #pragma once
 
@@ -9,6 +10,7 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "engine/client/client.hpp"
 #include "engine/client/strategy.hpp"
@@ -67,12 +69,37 @@ class LiveContext final : public StrategyContext {
   bool timer_set_ = false;
 };
 
-// Drives `strategy` until `stop` turns true (0) or the engine goes silent for 5 s (1; logged):
-// on_start() first (a refusal is logged and returns 1 without on_stop()); then, each pass,
-// every response in the client's ring → on_response(), every instrument of `instruments` whose
-// market record changed (a new ts) → on_market(), a due timer → on_timer(); on_stop() at the
-// end. The loop spins while there is work and sleeps 50 µs between passes once it has been idle
-// for 1000 of them. `log` may be empty (quiet).
+// Turns what the engine publishes into a Strategy's callbacks, one pass at a time, so that a
+// caller owns the loop: run_live() below spins it against a running engine, a lockstep test
+// interleaves it with an in-process engine and venue. Watches `instruments` (copied).
+class LiveDriver {
+ public:
+  LiveDriver(Client& client, Strategy& strategy, std::span<const uint16_t> instruments);
+
+  // on_start(): empty when the strategy runs, else why it refuses (then pass() and finish() are
+  // not for calling).
+  std::string start();
+  // One pass: every response in the client's ring → on_response() (a dropped one is not
+  // replayed: the lagging flag is cleared, strategies decide from the state, which is current);
+  // every watched instrument whose market record changed (a new ts) → on_market(); a timer due
+  // by the wall clock → on_timer(). True when any callback ran.
+  bool pass();
+  // on_stop().
+  void finish();
+
+ private:
+  Client& client_;
+  Strategy& strategy_;
+  LiveContext ctx_;
+  std::vector<uint16_t> instruments_;
+  std::vector<int64_t> last_ts_;  // per watched instrument: the market ts last passed on
+};
+
+// Drives `strategy` with a LiveDriver until `stop` turns true (0) or the engine goes silent for
+// 5 s (1; logged): start() first (a refusal is logged and returns 1 without on_stop()); then
+// passes, with the client's heartbeat after each; finish() at the end. The loop spins while
+// there is work and sleeps 50 µs between passes once it has been idle for 1000 of them. `log`
+// may be empty (quiet).
 int run_live(Client& client, Strategy& strategy, std::span<const uint16_t> instruments,
              const std::atomic<bool>& stop, std::function<void(const std::string&)> log);
 

@@ -2,9 +2,9 @@
 // backtest (docs/BACKTEST.md). A strategy reacts to four callbacks and acts only through its
 // StrategyContext: order entry, reads of the engine's state, the clock and one timer.
 //
-//   live      run_live() (engine/client/live_strategy.hpp) drives it from a Client: market
-//             updates read from the state segment, responses from the client's ring, the wall
-//             clock;
+//   live      run_live() (engine/client/live_strategy.hpp), a loop of LiveDriver passes, drives
+//             it from a Client: market updates read from the state segment, responses from the
+//             client's ring, the wall clock;
 //   backtest  `ose backtest` (tools/backtest/) drives it from a discrete-event simulation in
 //             market time: the same engine core, the simulated venue, latencies modelled.
 //

@@ -10,6 +10,7 @@
 
 #include "engine/core/command.hpp"
 #include "engine/core/event.hpp"
+#include "engine/core/records.hpp"
 #include "engine/layout/shared_layout.hpp"
 #include "feeds/venue_model.hpp"
 
@@ -17,7 +18,8 @@ namespace ose::backtest {
 
 enum class SimEventKind : uint8_t {
   kExchangeTick,    // the market moves at the exchange: the venue sees it now
-  kEngineTick,      // the same tick reaches the engine (and the strategy) after the feed latency
+  kEngineTick,      // the same tick reaches the engine after the feed latency
+  kStrategyMarket,  // the market the tick made reaches the strategy (after what came before it)
   kVenueReceives,   // an order, cancel or amend the engine released reaches the venue
   kEngineReceives,  // a venue report (ack, fill, ...) reaches the engine
   kStrategyHears,   // a response or order event reaches the strategy
@@ -31,13 +33,15 @@ struct SimEvent {
   SimEventKind kind = SimEventKind::kExchangeTick;
   uint64_t generation = 0;  // kStrategyTimer: only the latest set_timer() fires
   union {
-    TickCmd tick;        // kExchangeTick, kEngineTick
-    VenueOrder order;    // kVenueReceives of a new order (kAccepted / kTriggered)
-    Event event;         // kVenueReceives of a cancel or amend (the engine's event)
-    VenueAction action;  // kEngineReceives
-    Response response;   // kStrategyHears
+    TickCmd tick;         // kExchangeTick, kEngineTick
+    VenueOrder order;     // kVenueReceives of a new order (kAccepted / kTriggered)
+    Event event;          // kVenueReceives of a cancel or amend (the engine's event)
+    VenueAction action;   // kEngineReceives
+    Response response;    // kStrategyHears
+    MarketRecord market;  // kStrategyMarket: as the tick left it (`instrument` says whose)
   };
-  bool new_order = false;  // kVenueReceives: `order` (true) or `event` (false)
+  uint16_t instrument = 0;  // kStrategyMarket
+  bool new_order = false;   // kVenueReceives: `order` (true) or `event` (false)
 
   SimEvent() noexcept : response{} {}
 };

@@ -12,28 +12,6 @@ namespace ose::backtest {
 
 namespace {
 
-// The venue's own view of one instrument's market: moved by the exchange's ticks, at exchange
-// time, before the engine has heard of them.
-struct VenueBook {
-  VenueQuote quote;  // has_last is only ever set in the copy passed along with a trade tick
-
-  void on_tick(const TickCmd& t) noexcept {
-    if (t.fields & kTickBid) {
-      quote.bid = t.bid;
-      quote.has_bid = true;
-    }
-    if (t.fields & kTickAsk) {
-      quote.ask = t.ask;
-      quote.has_ask = true;
-    }
-    if (t.fields & kTickBidQty) quote.bid_qty = t.bid_qty;
-    if (t.fields & kTickAskQty) quote.ask_qty = t.ask_qty;
-    if (t.fields & kTickLast) quote.last = t.last;
-    // The feeds put the printed quantity in a trade tick's volume (csv_ticks.hpp).
-    if (t.fields & kTickVolume) quote.last_qty = t.volume;
-  }
-};
-
 class Simulation final : public StrategyContext, public EventSink {
  public:
   Simulation(const EngineConfig& config, const SimOptions& o, Strategy& strategy, InputSink* sink,
@@ -45,7 +23,7 @@ class Simulation final : public StrategyContext, public EventSink {
         merger_(std::move(merger)),
         client_(client),
         venue_of_(venue_clients(config)),
-        books_(state_.instrument_count()),
+        quotes_(state_.instrument_count()),
         venue_(o.venue),
         session_(sim_venue_session(o.venue.seed, 0)) {
     queue_.reserve(1024);
@@ -190,10 +168,11 @@ class Simulation final : public StrategyContext, public EventSink {
         Command c = make_command(Op::kTick);
         c.tick = e.tick;
         apply_input(kEngineSource, c, 0);
-        const uint16_t i = e.tick.instrument;
-        if (i < state_.instrument_count()) strategy_.on_market(*this, i, state_.market(i));
+        if (e.tick.instrument < state_.instrument_count()) hear_market(e.tick.instrument);
         return;
       }
+      case SimEventKind::kStrategyMarket:
+        return strategy_.on_market(*this, e.instrument, e.market);
       case SimEventKind::kVenueReceives:
         return venue_receives(e);
       case SimEventKind::kEngineReceives:
@@ -218,10 +197,9 @@ class Simulation final : public StrategyContext, public EventSink {
     if (result_.ticks == 1) result_.first_tick_ns = e.t;
     result_.last_tick_ns = e.t;
     const uint16_t i = e.tick.instrument;
-    if (i < books_.size()) {
-      VenueBook& b = books_[i];
-      b.on_tick(e.tick);
-      VenueQuote q = b.quote;
+    if (i < quotes_.size()) {
+      move_quote(quotes_[i], e.tick);
+      VenueQuote q = quotes_[i];
       q.has_last = (e.tick.fields & kTickLast) != 0;  // a trade printed: it may reach orders
       venue_.on_market(i, q, actions_);
       send_venue_actions();
@@ -246,7 +224,7 @@ class Simulation final : public StrategyContext, public EventSink {
   }
 
   VenueQuote quote_of(uint16_t instrument) const noexcept {
-    return instrument < books_.size() ? books_[instrument].quote : VenueQuote{};
+    return instrument < quotes_.size() ? quotes_[instrument] : VenueQuote{};
   }
 
   // The venue's answers travel back to the engine: they arrive a response latency from now.
@@ -357,6 +335,19 @@ class Simulation final : public StrategyContext, public EventSink {
     queue_.push(s);
   }
 
+  // The market a tick made reaches the strategy like the tick's events, queued behind them and
+  // behind everything the engine applied before the tick: a live driver's pass delivers
+  // responses before market changes, so an order's trigger or fill is heard before the market of
+  // the tick that caused or followed it, in a backtest as live.
+  void hear_market(uint16_t instrument) {
+    SimEvent s;
+    s.t = now_;
+    s.kind = SimEventKind::kStrategyMarket;
+    s.instrument = instrument;
+    s.market = state_.market(instrument);
+    queue_.push(s);
+  }
+
   // What the venue receives is what the engine released now: a new order's details are taken
   // from the State at this instant.
   void release_to_venue(const Event& e) {
@@ -367,16 +358,7 @@ class Simulation final : public StrategyContext, public EventSink {
       const OrderRecord* o = state_.find_order(e.order_id);
       if (o == nullptr) return;
       s.new_order = true;
-      s.order = VenueOrder{};
-      s.order.order_id = o->id;
-      s.order.instrument = o->instrument;
-      s.order.side = o->side;
-      s.order.type = o->type;
-      s.order.tif = o->tif;
-      s.order.post_only = (o->flags & kFlagPostOnly) != 0;
-      s.order.qty = o->qty;
-      s.order.filled = o->filled_qty;
-      s.order.price = o->price;
+      s.order = venue_order_of(*o);
     } else {
       s.new_order = false;
       s.event = e;
@@ -391,7 +373,10 @@ class Simulation final : public StrategyContext, public EventSink {
   TickMerger merger_;
   uint16_t client_;
   std::vector<uint16_t> venue_of_;
-  std::vector<VenueBook> books_;
+  // Per instrument, the venue's own view of the market: moved by the exchange's ticks, at
+  // exchange time, before the engine has heard of them. has_last is only ever set in the copy
+  // passed along with a trade tick.
+  std::vector<VenueQuote> quotes_;
   VenueModel venue_;
   uint64_t session_;
   uint64_t next_trade_ = 1;

@@ -4,7 +4,9 @@
 // at s (F, L, R: the feed, entry and response latencies):
 //
 //   t          the venue sees the tick (its quote moves; resting orders it reaches fill)
-//   t + F      the engine applies the tick, stamped t + F; the strategy hears of it
+//   t + F      the engine applies the tick, stamped t + F; the strategy hears of it (after the
+//              events of the inputs applied before it and the tick's own, as a live pass
+//              delivers responses before market changes)
 //   s          the engine applies the strategy's command, stamped s; its answer (accepted or
 //              rejected) reaches the strategy at once: they share a host
 //   s + L      the venue receives what the engine released (new order, cancel, amend)
@@ -55,7 +57,7 @@ struct SimOptions {
 
 struct SimResult {
   uint64_t events = 0;  // simulation events processed
-  uint64_t ticks = 0;   // market ticks (each is two events: exchange and engine)
+  uint64_t ticks = 0;   // market ticks (each is three events: exchange, engine, strategy)
   uint64_t inputs = 0;  // inputs applied (= the journal's last seq)
   uint64_t strategy_commands = 0;
   uint64_t venue_reports = 0;
