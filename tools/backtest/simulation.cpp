@@ -40,9 +40,10 @@ class Simulation final : public StrategyContext, public EventSink {
     }
     schedule_next_tick();
     int64_t end = INT64_MAX;  // set once the feed is exhausted
+    SimEvent e;
     while (!queue_.empty()) {
-      if (queue_.top().t > end) break;
-      const SimEvent e = queue_.pop();
+      if (queue_.top_time() > end) break;
+      queue_.pop(e);
       now_ = e.t;
       ++result_.events;
       if ((result_.events & ((1u << 20) - 1)) == 0 && o_.progress) {
