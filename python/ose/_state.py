@@ -196,24 +196,26 @@ class Reader(_ose.Reader):
 
     def position(self, account: str, symbol: str) -> Record | None:
         """The account's position in `symbol`. KeyError for an unknown name."""
-        return self._row("positions", self._position(account, symbol))
+        return self._row("positions", self._position(account, symbol), account=account,
+                         symbol=symbol)
 
     def strategy_position(self, strategy: str, symbol: str) -> Record | None:
-        return self._row("strategy_positions", self._strategy_position(strategy, symbol))
+        return self._row("strategy_positions", self._strategy_position(strategy, symbol),
+                         strategy=strategy, symbol=symbol)
 
     def balance(self, account: str, asset: str) -> Record | None:
         """free and locked of (account, asset). KeyError for an unknown name."""
-        return self._row("balances", self._balance(account, asset))
+        return self._row("balances", self._balance(account, asset), account=account, asset=asset)
 
     def ticker(self, symbol: str) -> Record | None:
         """The market row of one instrument."""
-        return self._row("market", self._market(symbol))
+        return self._row("market", self._market(symbol), symbol=symbol)
 
-    def _row(self, table: str, row) -> Record | None:
+    def _row(self, table: str, row, **keys) -> Record | None:
         # A one-row lookup has no (entity, entity) axes: its fields are converted as they are.
         if row is None:
             return None
-        return Record(**_fields_of_row(self._wrap(row, table, None, True)))
+        return Record(**keys, **_fields_of_row(self._wrap(row, table, None, True)))
 
 
 def _fields_of_row(t: Table) -> dict:

@@ -23,7 +23,7 @@ class Engine:
     """A running `ose engine`: its name, and `send` for admin inputs (ticks) through `ose send`."""
 
     def __init__(self, tmp: pathlib.Path, name: str, max_orders: int, rate_limits: dict,
-                 venue: bool):
+                 venue: bool, engine_keys: str):
         self.name = name
         self.tmp = tmp
         text = (SRC / "config" / "example.toml").read_text()
@@ -35,6 +35,7 @@ class Engine:
         for client, limit in rate_limits.items():
             text = text.replace(f'name = "{client}"\nrole = "strategy"\n',
                                 f'name = "{client}"\nrole = "strategy"\nrate_limit = {limit}\n', 1)
+        text = text.replace("[engine]\n", "[engine]\n" + engine_keys, 1)
         self.config = tmp / "config.toml"
         self.config.write_text(text)
         self.log = open(tmp / "engine.log", "w")
@@ -83,11 +84,13 @@ class Engine:
 _count = 0
 
 
-def start_engine(tmp_path_factory, max_orders=4096, rate_limits=None, venue=False) -> Engine:
+def start_engine(tmp_path_factory, max_orders=4096, rate_limits=None, venue=False,
+                 engine_keys="") -> Engine:
     global _count
     _count += 1
     name = f"py{os.getpid()}x{_count}"
-    return Engine(tmp_path_factory.mktemp(name), name, max_orders, rate_limits or {}, venue)
+    return Engine(tmp_path_factory.mktemp(name), name, max_orders, rate_limits or {}, venue,
+                  engine_keys)
 
 
 @pytest.fixture(scope="module")
@@ -102,8 +105,9 @@ def engine(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def bare_engine(tmp_path_factory):
-    """An engine without a venue: orders stay pending_new until cancelled."""
-    e = start_engine(tmp_path_factory, rate_limits={"mm1": 1})
+    """An engine without a venue (orders stay pending_new until cancelled), mm1 limited to one
+    order a second, and a broadcast ring of 16 events (so a tail can be lapped)."""
+    e = start_engine(tmp_path_factory, rate_limits={"mm1": 1}, engine_keys="broadcast_ring = 16\n")
     try:
         yield e
     finally:
