@@ -197,7 +197,15 @@ void bind_client(py::module_& m) {
            py::arg("expire_ts") = py::none(), py::arg("post_only") = false,
            py::arg("reduce_only") = false, py::arg("stop_loss") = py::none(),
            py::arg("take_profit") = py::none(), py::arg("cl_id") = py::none(),
-           "Submit a new order; returns the request id its responses carry.")
+           "Submit a new order; returns the request id its responses carry.\n\n"
+           "symbol, account, strategy: names (KeyError lists the known ones); strategy defaults "
+           "to the one named like this client, account to that strategy's account.\n"
+           "side, type, tif: ose.Side/OrderType/Tif members or their words ('buy', 'limit', "
+           "'gtc').\n"
+           "qty, price, stop_price, callback_rate, activation_price, stop_loss, take_profit: "
+           "money as str, decimal.Decimal or int (a float raises TypeError); None = 0.\n"
+           "expire_ts: ns since the Unix epoch (tif='gtd'). cl_id: generated when omitted "
+           "(see last_cl_id). Raises ose.CommandRingFull when the engine is behind.")
       .def("cancel", &PyClient::cancel, py::arg("cl_id"), "Cancel by client order id.")
       .def("cancel_order", &PyClient::cancel_order, py::arg("order_id"),
            "Cancel by engine order id.")
