@@ -9,7 +9,8 @@ namespace ose::python {
 
 namespace {
 
-PyObject* g_classes[7] = {};  // by ErrorKind; module-owned, alive as long as the module
+// By ErrorKind; owned by the module, alive as long as it is.
+PyObject* g_classes[static_cast<int>(ErrorKind::kCount)] = {};
 
 PyObject* make_class(py::module_& m, ErrorKind kind, const char* name, PyObject* bases,
                      const char* doc) {

@@ -18,6 +18,7 @@ enum class ErrorKind {
   kClientInUse,       // another live process holds the client's slot
   kCommandRingFull,   // the engine is behind: this client's command ring is full
   kClosed,            // the Client was closed
+  kCount
 };
 
 // Sets the Python exception of `kind` with `message` and throws to unwind into pybind11.

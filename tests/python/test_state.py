@@ -173,3 +173,17 @@ def test_pandas_names_and_enums(engine):
     assert list(st["name"]) == ["ema1", "mm1", "perp1"]
     assert st["state"][0] == ose.StrategyState.RUNNING and st["account"][0] == "main"
     assert np.issubdtype(ose.Reader.attach(engine.name).orders()["qty"].dtype, np.int64)
+
+
+def test_events_since_a_seq(engine):
+    with ose.Client.attach(engine.name, "mm1") as c:
+        first = c.until_last(c.new_order(symbol="BTCUSDT", side="buy", qty="0.000001",
+                                         price="30000"))[-1]
+        c.until_last(c.new_order(symbol="BTCUSDT", side="buy", qty="0.000002", price="30000"))
+    tail = ose.Reader.attach(engine.name).events(since_seq=first.seq)
+    seen = []
+    while (e := tail.poll()) is not None:
+        seen.append(e)
+    assert seen[0].seq == first.seq and seen[0].cl_id == first.cl_id
+    assert [e.seq for e in seen] == sorted(e.seq for e in seen)
+    assert seen[-1].qty == Decimal("0.000002")
