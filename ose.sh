@@ -19,7 +19,10 @@ jobs="$(nproc 2>/dev/null || echo 2)"
 packages=(cmake ninja-build g++ libboost-dev libfmt-dev liblmdb-dev libconcurrentqueue-dev
           libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libtomlplusplus-dev
           nlohmann-json3-dev libxxhash-dev gnuplot-nox libpq-dev libhiredis-dev libsqlite3-dev
-          sqlite3)
+          sqlite3 pybind11-dev python3-dev python3-numpy python3-pytest python3-pandas)
+# The Python module is built for, and tested with, Debian's interpreter: a python3 found first on
+# PATH (pyenv, a venv) may lack numpy and have no index to install it from.
+python_args=(-DPython_EXECUTABLE=/usr/bin/python3)
 # Database servers: the performance study's and `ose export`'s tests, `./ose.sh bench --with-servers`.
 servers=(postgresql redis-server)
 
@@ -86,7 +89,7 @@ case "$cmd" in
     ;;
   test)
     install_missing "${servers[@]}"
-    build build -DCMAKE_BUILD_TYPE=Release
+    build build -DCMAKE_BUILD_TYPE=Release "${python_args[@]}"
     run_suite build "plain (Release)"
     build build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOSE_SANITIZE=address,undefined \
       -DOSE_BUILD_BENCH=OFF
@@ -122,7 +125,7 @@ case "$cmd" in
     ;;
   build)
     install_missing
-    build build -DCMAKE_BUILD_TYPE=Release
+    build build -DCMAKE_BUILD_TYPE=Release "${python_args[@]}"
     ;;
   -h|--help|help)
     sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'

@@ -49,6 +49,12 @@ class StateReader {
   uint16_t strategy_count() const noexcept { return names_.strategy_count(); }
   uint16_t client_count() const noexcept { return names_.client_count(); }
 
+  // The live tables themselves, for addresses (zero-copy views, as the Python module's
+  // live_view()). Reading their bytes directly races the engine's writes: a row read this way
+  // may be torn (half of it from before an input, half from after). Use the read_* copies or
+  // copy() for values that must be whole.
+  const State& mapped() const noexcept { return state_; }
+
   // Seqlocked copies. False when the index is out of range, the order id names a reused or
   // never-used slot, or (very rarely) the record could not be copied consistently.
   bool read_state_header(StateHeader& out) const noexcept;

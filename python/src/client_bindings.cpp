@@ -1,0 +1,238 @@
+// ose.Client (compiled base): order entry and responses over the client's shared-memory rings,
+// mirroring engine/client/client.hpp. Names are resolved once (dict lookups of the engine's
+// names), money is converted exactly (decimal_conv.hpp), and waiting releases the GIL.
+#include <pybind11/pybind11.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "engine/client/client.hpp"
+#include "python/src/decimal_conv.hpp"
+#include "python/src/enums.hpp"
+#include "python/src/errors.hpp"
+#include "python/src/events.hpp"
+#include "python/src/module.hpp"
+#include "python/src/names.hpp"
+#include "python/src/wait_loop.hpp"
+
+namespace ose::python {
+
+namespace {
+
+WaitMode wait_mode(const std::string& mode) {
+  if (mode == "park") return WaitMode::kPark;
+  if (mode == "yield") return WaitMode::kYield;
+  if (mode == "spin") return WaitMode::kSpin;
+  throw py::value_error("mode: '" + mode + "' is not one of park, yield, spin");
+}
+
+class PyClient {
+ public:
+  PyClient(const std::string& engine, const std::string& name) : engine_(engine), name_(name) {
+    require_engine(engine);
+    auto c = Client::attach(engine, name);
+    if (!c) {
+      // Name the configured clients when the name is not one of them: the C++ message can only
+      // say the segment is missing.
+      auto reader = StateReader::attach(engine);
+      if (reader && reader->names().find_client(name) == kNoIndex) {
+        std::string known;
+        for (uint16_t i = 0; i < reader->client_count(); ++i) {
+          const char* n = reader->names().client(i).name;
+          known += (known.empty() ? "" : ", ") + std::string(n, strnlen(n, kNameLen));
+        }
+        raise(ErrorKind::kUnknownClient,
+              "no client '" + name + "' on engine '" + engine + "'; its [[clients]] are: " + known);
+      }
+      raise_attach_error(engine, c.error());
+    }
+    client_.emplace(std::move(*c));
+    names_ = Names::of(engine, client_->state());
+    default_strategy_ = client_->strategy(name);
+    // Generated cl_ids start at the wall clock in ns: above any a previous run of this client
+    // generated (the engine refuses a (client, cl_id) it still holds), and far above small
+    // hand-picked ids.
+    next_cl_id_ = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                            std::chrono::system_clock::now().time_since_epoch())
+                                            .count());
+  }
+
+  uint64_t new_order(py::handle account, py::handle strategy, py::handle symbol, py::handle side,
+                     py::handle type, py::handle qty, py::handle price, py::handle tif,
+                     py::handle stop_price, py::handle callback_rate, py::handle activation_price,
+                     py::handle expire_ts, bool post_only, bool reduce_only, py::handle stop_loss,
+                     py::handle take_profit, py::handle cl_id) {
+    Client& c = live();
+    Command cmd = make_command(Op::kNewOrder);
+    NewOrderCmd& n = cmd.new_order;
+    n.strategy =
+        strategy.is_none() ? default_strategy() : names_->strategies.find(strategy, engine_);
+    n.account = account.is_none() ? c.state().names().strategy(n.strategy).account
+                                  : names_->accounts.find(account, engine_);
+    n.instrument = names_->instruments.find(symbol, engine_);
+    n.side = static_cast<uint8_t>(enum_from_py<Side>(side, "side"));
+    n.type = static_cast<uint8_t>(enum_from_py<OrderType>(type, "type"));
+    n.tif = static_cast<uint8_t>(enum_from_py<Tif>(tif, "tif"));
+    n.flags =
+        static_cast<uint8_t>((post_only ? kFlagPostOnly : 0) | (reduce_only ? kFlagReduceOnly : 0));
+    n.qty = fixed_from_py<Qty>(qty, "qty");
+    n.price = fixed_from_py<Price>(price, "price");
+    n.stop_price = fixed_from_py<Price>(stop_price, "stop_price");
+    n.callback_rate = fixed_from_py<Rate>(callback_rate, "callback_rate");
+    n.activation_price = fixed_from_py<Price>(activation_price, "activation_price");
+    n.stop_loss = fixed_from_py<Price>(stop_loss, "stop_loss");
+    n.take_profit = fixed_from_py<Price>(take_profit, "take_profit");
+    n.expire_ts = expire_ts.is_none() ? 0 : expire_ts.cast<int64_t>();
+    n.cl_id = cl_id.is_none() ? next_cl_id() : cl_id.cast<uint64_t>();
+    last_cl_id_ = n.cl_id;
+    return submitted(c.new_order(n));
+  }
+
+  uint64_t cancel(uint64_t cl_id) { return submitted(live().cancel(cl_id)); }
+  uint64_t cancel_order(uint64_t order_id) { return submitted(live().cancel_order(order_id)); }
+  uint64_t amend(uint64_t cl_id, py::handle qty, py::handle price) {
+    return submitted(
+        live().amend(cl_id, fixed_from_py<Qty>(qty, "qty"), fixed_from_py<Price>(price, "price")));
+  }
+  uint64_t cancel_all(py::handle account, py::handle strategy, py::handle symbol) {
+    const auto index = [this](const NameList& l, py::handle name) {
+      return name.is_none() ? kNoIndex : l.find(name, engine_);
+    };
+    return submitted(live().cancel_all(index(names_->accounts, account),
+                                       index(names_->strategies, strategy),
+                                       index(names_->instruments, symbol)));
+  }
+
+  py::object poll() {
+    Client& c = live();
+    refuse_if_waiting();
+    Response r;
+    if (!c.poll(r)) return py::none();
+    return py::cast(make_response(r, c.state(), names_));
+  }
+
+  py::object wait(py::handle timeout, const std::string& mode) {
+    Client& c = live();
+    refuse_if_waiting();
+    const WaitMode m = wait_mode(mode);
+    Response r;
+    waiting_ = true;  // read and written with the GIL held only
+    bool got = false;
+    try {
+      got = wait_in_slices(timeout, [&](int64_t ns) { return c.wait(r, m, ns); });
+    } catch (...) {
+      waiting_ = false;
+      throw;
+    }
+    waiting_ = false;
+    if (!got) return py::none();
+    return py::cast(make_response(r, c.state(), names_));
+  }
+
+  void close() {
+    refuse_if_waiting();
+    client_.reset();  // releases the client's slot
+  }
+
+  uint64_t next_cl_id() { return next_cl_id_++; }
+
+  const std::string engine_, name_;
+  std::optional<Client> client_;
+  std::shared_ptr<const Names> names_;
+  uint16_t default_strategy_ = kNoIndex;
+  uint64_t next_cl_id_ = 1, last_cl_id_ = 0;
+  bool waiting_ = false;
+
+  Client& live() {
+    if (!client_) raise(ErrorKind::kClosed, "client '" + name_ + "' was closed");
+    return *client_;
+  }
+
+ private:
+  uint16_t default_strategy() const {
+    if (default_strategy_ == kNoIndex) {
+      throw py::type_error("new_order(): strategy= is required (engine '" + engine_ +
+                           "' has no strategy named like client '" + name_ + "')");
+    }
+    return default_strategy_;
+  }
+  uint64_t submitted(uint64_t request) const {
+    if (request == 0) {
+      raise(ErrorKind::kCommandRingFull,
+            "the command ring of client '" + name_ + "' is full (engine '" + engine_ +
+                "' is behind, or stopped taking this client's commands); nothing was submitted");
+    }
+    return request;
+  }
+  // The response ring has one reader: a second thread polling it while one waits (with the GIL
+  // released) would race it.
+  void refuse_if_waiting() const {
+    if (waiting_) throw std::runtime_error("another thread is waiting on this client");
+  }
+};
+
+}  // namespace
+
+void bind_client(py::module_& m) {
+  py::class_<PyClient>(m, "Client", "A client of a running engine (compiled base).")
+      .def(py::init<const std::string&, const std::string&>(), py::arg("engine"), py::arg("client"))
+      .def_property_readonly("engine", [](const PyClient& c) { return c.engine_; })
+      .def_property_readonly("name", [](const PyClient& c) { return c.name_; })
+      .def_property_readonly(
+          "index", [](PyClient& c) { return c.live().index(); },
+          "this client's index in the engine's [[clients]]")
+      .def_property_readonly("closed", [](const PyClient& c) { return !c.client_; })
+      .def_property_readonly(
+          "last_cl_id", [](const PyClient& c) { return c.last_cl_id_; },
+          "the cl_id of the last new_order() (generated or given)")
+      .def("next_cl_id", &PyClient::next_cl_id,
+           "Reserve a generated cl_id (to know it before new_order(cl_id=...)).")
+      .def("new_order", &PyClient::new_order, py::kw_only(), py::arg("account") = py::none(),
+           py::arg("strategy") = py::none(), py::arg("symbol"), py::arg("side"),
+           py::arg("type") = "limit", py::arg("qty"), py::arg("price") = py::none(),
+           py::arg("tif") = "gtc", py::arg("stop_price") = py::none(),
+           py::arg("callback_rate") = py::none(), py::arg("activation_price") = py::none(),
+           py::arg("expire_ts") = py::none(), py::arg("post_only") = false,
+           py::arg("reduce_only") = false, py::arg("stop_loss") = py::none(),
+           py::arg("take_profit") = py::none(), py::arg("cl_id") = py::none(),
+           "Submit a new order; returns the request id its responses carry.\n\n"
+           "symbol, account, strategy: names (KeyError lists the known ones); strategy defaults "
+           "to the one named like this client, account to that strategy's account.\n"
+           "side, type, tif: ose.Side/OrderType/Tif members or their words ('buy', 'limit', "
+           "'gtc').\n"
+           "qty, price, stop_price, callback_rate, activation_price, stop_loss, take_profit: "
+           "money as str, decimal.Decimal or int (a float raises TypeError); None = 0.\n"
+           "expire_ts: ns since the Unix epoch (tif='gtd'). cl_id: generated when omitted "
+           "(see last_cl_id). Raises ose.CommandRingFull when the engine is behind.")
+      .def("cancel", &PyClient::cancel, py::arg("cl_id"), "Cancel by client order id.")
+      .def("cancel_order", &PyClient::cancel_order, py::arg("order_id"),
+           "Cancel by engine order id.")
+      .def("amend", &PyClient::amend, py::arg("cl_id"), py::kw_only(), py::arg("qty") = py::none(),
+           py::arg("price") = py::none(), "Amend qty and/or price (None: unchanged).")
+      .def("cancel_all", &PyClient::cancel_all, py::kw_only(), py::arg("account") = py::none(),
+           py::arg("strategy") = py::none(), py::arg("symbol") = py::none(),
+           "Cancel every working order matching the filters (None: any).")
+      .def("poll", &PyClient::poll, "The next Response, or None.")
+      .def("wait", &PyClient::wait, py::arg("timeout") = py::none(), py::arg("mode") = "park",
+           "The next Response, waiting up to `timeout` seconds (None: forever) with the GIL "
+           "released; None on timeout. mode: 'park' (sleeps ~50 µs between looks), 'yield' or "
+           "'spin' (lowest latency, burns a core). Ctrl-C raises KeyboardInterrupt.")
+      .def("heartbeat", [](PyClient& c) { c.live().heartbeat(); })
+      .def_property_readonly(
+          "lagging", [](PyClient& c) { return c.live().lagging(); },
+          "the engine dropped responses for this client (ring full)")
+      .def("clear_lagging", [](PyClient& c) { c.live().clear_lagging(); })
+      .def(
+          "engine_alive", [](PyClient& c) { return c.live().engine_alive(); },
+          "the engine's heartbeat is recent and it accepts commands")
+      .def("close", &PyClient::close, "Release the client's slot. Idempotent.")
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__", [](PyClient& c, py::args) {
+        c.close();
+        return false;
+      });
+}
+
+}  // namespace ose::python
