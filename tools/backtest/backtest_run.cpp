@@ -25,7 +25,7 @@ namespace {
 // What a finished backtest leaves beside its journal: its results row. A directory holding it is
 // a previous backtest's, which a new run may replace.
 constexpr const char* kRowFile = "backtest.json";
-constexpr const char* kStrategyName = "ema_rsi";
+constexpr const char* kSampleStrategyName = "ema_rsi";
 
 // The journal thread takes inputs through a queue; the simulation outruns it by far, so it waits
 // whenever journal_max_behind inputs are not yet durable (the Runner's own bound), which keeps
@@ -58,17 +58,6 @@ nlohmann::json number_or_null(double v) {
   return v;
 }
 
-// "key=value" lines (describe()) as a JSON object of strings, in the strategy's key order.
-nlohmann::json params_json(const BotParams& p) {
-  nlohmann::json out = nlohmann::json::object();
-  std::istringstream lines(describe(p));
-  for (std::string line; std::getline(lines, line);) {
-    const size_t eq = line.find('=');
-    if (eq != std::string::npos) out[line.substr(0, eq)] = line.substr(eq + 1);
-  }
-  return out;
-}
-
 Result<bool> check_out_dir(const std::string& dir) {
   std::error_code ec;
   if (!fs::exists(dir, ec)) return true;
@@ -99,10 +88,11 @@ Result<std::vector<CsvFeedFile>> feed_files(const BacktestSpec& spec, const Stat
   return files;
 }
 
-nlohmann::json results_row(const BacktestSpec& spec, const BacktestOutcome& o) {
+nlohmann::json results_row(const BacktestSpec& spec, const BacktestStrategy& strategy,
+                           const BacktestOutcome& o) {
   nlohmann::json row;
-  row["strategy"] = kStrategyName;
-  row["params"] = params_json(o.params);
+  row["strategy"] = strategy.name;
+  row["params"] = strategy.params;
   row["data"] = spec.data;
   row["from"] = format_market_time(o.sim.first_tick_ns);
   row["to"] = format_market_time(o.sim.last_tick_ns);
@@ -116,7 +106,7 @@ nlohmann::json results_row(const BacktestSpec& spec, const BacktestOutcome& o) {
   row["report_step_ns"] = spec.step_ns;
   const tools::StrategyPerformance* s = nullptr;
   for (const auto& st : o.report.strategies) {
-    if (st.name == o.params.strategy) s = &st;
+    if (st.name == strategy.booked_as) s = &st;
   }
   if (s == nullptr) {  // it never placed an order: nothing was risked
     row["return"] = 0.0;
@@ -170,6 +160,17 @@ std::string cell(const nlohmann::json& v, Shown shown) {
 
 }  // namespace
 
+// "key=value" lines (describe()) as a JSON object of strings, in the strategy's key order.
+nlohmann::json params_json(const BotParams& p) {
+  nlohmann::json out = nlohmann::json::object();
+  std::istringstream lines(describe(p));
+  for (std::string line; std::getline(lines, line);) {
+    const size_t eq = line.find('=');
+    if (eq != std::string::npos) out[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return out;
+}
+
 Result<BotParams> backtest_params(const std::vector<BotSetting>& settings) {
   return bot_params_from(settings);
 }
@@ -177,16 +178,22 @@ Result<BotParams> backtest_params(const std::vector<BotSetting>& settings) {
 Result<bool> check_backtest(const BacktestSpec& spec) {
   auto params = backtest_params(spec.settings);
   if (!params) return Error{params.error()};
+  EmaRsiStrategy probe(*params, {});
+  return check_backtest(spec, &probe);
+}
+
+Result<bool> check_backtest(const BacktestSpec& spec, Strategy* probe) {
   auto names = State::create(spec.config);
   if (!names) return Error{names.error()};
   auto files = feed_files(spec, *names);
   if (!files) return Error{files.error()};
   // The strategy's own refusal (an unknown symbol, account or strategy name) comes now, not
   // once the journal is open.
-  EmaRsiStrategy probe(*params, {});
-  auto refused = check_strategy_start(spec.config, spec.sim, probe);
-  if (!refused) return Error{refused.error()};
-  if (!refused->empty()) return Error{*refused};
+  if (probe != nullptr) {
+    auto refused = check_strategy_start(spec.config, spec.sim, *probe);
+    if (!refused) return Error{refused.error()};
+    if (!refused->empty()) return Error{*refused};
+  }
   if (spec.sim.from_ns > spec.sim.to_ns) {
     return Error{fmt::format("--from {} is after --to {}", format_market_time(spec.sim.from_ns),
                              format_market_time(spec.sim.to_ns))};
@@ -219,9 +226,17 @@ Result<bool> check_backtest(const BacktestSpec& spec) {
 
 Result<BacktestOutcome> run_backtest(const BacktestSpec& spec) {
   if (auto ok = check_backtest(spec); !ok) return Error{ok.error()};
-  BacktestOutcome out;
   auto params = backtest_params(spec.settings);
-  out.params = *params;
+  const std::function<void(const std::string&)> quiet;
+  EmaRsiStrategy strategy(*params, quiet);
+  return run_backtest(
+      spec,
+      BacktestStrategy{kSampleStrategyName, params_json(*params), params->strategy, &strategy, {}});
+}
+
+Result<BacktestOutcome> run_backtest(const BacktestSpec& spec, const BacktestStrategy& strategy) {
+  if (auto ok = check_backtest(spec, nullptr); !ok) return Error{ok.error()};
+  BacktestOutcome out;
   EngineConfig config = spec.config;
   config.data_dir = spec.out_dir;
   config.journal = true;
@@ -253,13 +268,18 @@ Result<BacktestOutcome> run_backtest(const BacktestSpec& spec) {
   if (!journal) return Error{journal.error()};
   PacedJournal paced(**journal, status, config.journal_max_behind);
 
-  const std::function<void(const std::string&)> quiet;
-  EmaRsiStrategy strategy(out.params, quiet);
-  auto result = simulate(config, sim, strategy, &paced);
+  auto result = simulate(config, sim, *strategy.strategy, &paced);
   if (!result) return Error{result.error()};
   out.sim = *result;
-  if (!out.sim.strategy_error.empty()) return Error{out.sim.strategy_error};
+  std::string failed = out.sim.strategy_error;
+  if (failed.empty() && strategy.failure) failed = strategy.failure();
   auto durable = (*journal)->stop(out.sim.inputs, out.sim.state_hash);
+  if (!failed.empty()) {
+    // A failed run's journal is no backtest's: removed, so that the directory takes a rerun.
+    journal->reset();
+    (void)clear_out_dir(spec.out_dir);
+    return Error{failed};
+  }
   out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (spec.progress && isatty(STDERR_FILENO)) fmt::print(stderr, "\r\033[K");
   if (!durable) return Error{"journal: " + durable.error() + "\n" + journal_log};
@@ -277,7 +297,7 @@ Result<BacktestOutcome> run_backtest(const BacktestSpec& spec) {
     return Error{fmt::format("the journal replays to state {:016x}, not the run's {:016x}",
                              out.report.state_hash, out.sim.state_hash)};
   }
-  out.row = results_row(spec, out);
+  out.row = results_row(spec, strategy, out);
   std::ofstream(fs::path(spec.out_dir) / kRowFile) << out.row.dump(2) << "\n";
   return out;
 }
