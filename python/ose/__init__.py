@@ -40,9 +40,17 @@ from ._ose import (  # noqa: F401
 )
 from ._client import Client  # noqa: F401
 from ._state import TABLES, Reader, Record, Snapshot, Table  # noqa: F401
+from ._strategy import (  # noqa: F401
+    Strategy,
+    StrategyContext,
+    backtest,
+    bot_settings,
+    run_live,
+)
 
 __all__ = [
     "Client", "Reader", "Table", "Record", "Snapshot", "TABLES", "MONEY_SCALE",
+    "Strategy", "StrategyContext", "run_live", "backtest", "bot_settings",
     "Event", "Response", "Overrun", "EventTail",
     "Error", "EngineNotRunning", "LayoutMismatch", "UnknownClient", "ClientInUse",
     "CommandRingFull", "ClientClosed",

@@ -212,10 +212,17 @@ class Reader(_ose.Reader):
         return self._row("market", self._market(symbol), symbol=symbol)
 
     def _row(self, table: str, row, **keys) -> Record | None:
-        # A one-row lookup has no (entity, entity) axes: its fields are converted as they are.
-        if row is None:
-            return None
-        return Record(**keys, **_fields_of_row(self._wrap(row, table, None, True)))
+        return _record(table, row, self.names, **keys)
+
+
+def _record(table: str, row, names: dict, **keys) -> Record | None:
+    """A one-row array of `table` as an ose.Record (None for None). A one-row lookup has no
+    (entity, entity) axes: its fields are converted as they are."""
+    if row is None:
+        return None
+    t = row.view(Table)
+    t.seq, t.consistent, t.table, t._names = None, True, table, names
+    return Record(**keys, **_fields_of_row(t))
 
 
 def _fields_of_row(t: Table) -> dict:

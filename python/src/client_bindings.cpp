@@ -15,6 +15,7 @@
 #include "python/src/events.hpp"
 #include "python/src/module.hpp"
 #include "python/src/names.hpp"
+#include "python/src/order_args.hpp"
 #include "python/src/wait_loop.hpp"
 
 namespace ose::python {
@@ -59,33 +60,12 @@ class PyClient {
                                             .count());
   }
 
-  uint64_t new_order(py::handle account, py::handle strategy, py::handle symbol, py::handle side,
-                     py::handle type, py::handle qty, py::handle price, py::handle tif,
-                     py::handle stop_price, py::handle callback_rate, py::handle activation_price,
-                     py::handle expire_ts, bool post_only, bool reduce_only, py::handle stop_loss,
-                     py::handle take_profit, py::handle cl_id) {
+  uint64_t new_order(const NewOrderArgs& a) {
     Client& c = live();
     Command cmd = make_command(Op::kNewOrder);
     NewOrderCmd& n = cmd.new_order;
-    n.strategy =
-        strategy.is_none() ? default_strategy() : names_->strategies.find(strategy, engine_);
-    n.account = account.is_none() ? c.state().names().strategy(n.strategy).account
-                                  : names_->accounts.find(account, engine_);
-    n.instrument = names_->instruments.find(symbol, engine_);
-    n.side = static_cast<uint8_t>(enum_from_py<Side>(side, "side"));
-    n.type = static_cast<uint8_t>(enum_from_py<OrderType>(type, "type"));
-    n.tif = static_cast<uint8_t>(enum_from_py<Tif>(tif, "tif"));
-    n.flags =
-        static_cast<uint8_t>((post_only ? kFlagPostOnly : 0) | (reduce_only ? kFlagReduceOnly : 0));
-    n.qty = fixed_from_py<Qty>(qty, "qty");
-    n.price = fixed_from_py<Price>(price, "price");
-    n.stop_price = fixed_from_py<Price>(stop_price, "stop_price");
-    n.callback_rate = fixed_from_py<Rate>(callback_rate, "callback_rate");
-    n.activation_price = fixed_from_py<Price>(activation_price, "activation_price");
-    n.stop_loss = fixed_from_py<Price>(stop_loss, "stop_loss");
-    n.take_profit = fixed_from_py<Price>(take_profit, "take_profit");
-    n.expire_ts = expire_ts.is_none() ? 0 : expire_ts.cast<int64_t>();
-    n.cl_id = cl_id.is_none() ? next_cl_id() : cl_id.cast<uint64_t>();
+    fill_new_order(n, a, *names_, c.state().names(), default_strategy_, name_);
+    n.cl_id = a.cl_id.is_none() ? next_cl_id() : a.cl_id.cast<uint64_t>();
     last_cl_id_ = n.cl_id;
     return submitted(c.new_order(n));
   }
@@ -151,13 +131,6 @@ class PyClient {
   }
 
  private:
-  uint16_t default_strategy() const {
-    if (default_strategy_ == kNoIndex) {
-      throw py::type_error("new_order(): strategy= is required (engine '" + engine_ +
-                           "' has no strategy named like client '" + name_ + "')");
-    }
-    return default_strategy_;
-  }
   uint64_t submitted(uint64_t request) const {
     if (request == 0) {
       raise(ErrorKind::kCommandRingFull,
@@ -176,8 +149,19 @@ class PyClient {
 }  // namespace
 
 void bind_client(py::module_& m) {
-  py::class_<PyClient>(m, "Client", "A client of a running engine (compiled base).")
-      .def(py::init<const std::string&, const std::string&>(), py::arg("engine"), py::arg("client"))
+  py::class_<PyClient> cls(m, "Client", "A client of a running engine (compiled base).");
+  def_new_order(
+      cls, [](PyClient& c, const NewOrderArgs& a) { return c.new_order(a); },
+      "Submit a new order; returns the request id its responses carry.\n\n"
+      "symbol, account, strategy: names (KeyError lists the known ones); strategy defaults "
+      "to the one named like this client, account to that strategy's account.\n"
+      "side, type, tif: ose.Side/OrderType/Tif members or their words ('buy', 'limit', "
+      "'gtc').\n"
+      "qty, price, stop_price, callback_rate, activation_price, stop_loss, take_profit: "
+      "money as str, decimal.Decimal or int (a float raises TypeError); None = 0.\n"
+      "expire_ts: ns since the Unix epoch (tif='gtd'). cl_id: generated when omitted "
+      "(see last_cl_id). Raises ose.CommandRingFull when the engine is behind.");
+  cls.def(py::init<const std::string&, const std::string&>(), py::arg("engine"), py::arg("client"))
       .def_property_readonly("engine", [](const PyClient& c) { return c.engine_; })
       .def_property_readonly("name", [](const PyClient& c) { return c.name_; })
       .def_property_readonly(
@@ -189,23 +173,6 @@ void bind_client(py::module_& m) {
           "the cl_id of the last new_order() (generated or given)")
       .def("next_cl_id", &PyClient::next_cl_id,
            "Reserve a generated cl_id (to know it before new_order(cl_id=...)).")
-      .def("new_order", &PyClient::new_order, py::kw_only(), py::arg("account") = py::none(),
-           py::arg("strategy") = py::none(), py::arg("symbol"), py::arg("side"),
-           py::arg("type") = "limit", py::arg("qty"), py::arg("price") = py::none(),
-           py::arg("tif") = "gtc", py::arg("stop_price") = py::none(),
-           py::arg("callback_rate") = py::none(), py::arg("activation_price") = py::none(),
-           py::arg("expire_ts") = py::none(), py::arg("post_only") = false,
-           py::arg("reduce_only") = false, py::arg("stop_loss") = py::none(),
-           py::arg("take_profit") = py::none(), py::arg("cl_id") = py::none(),
-           "Submit a new order; returns the request id its responses carry.\n\n"
-           "symbol, account, strategy: names (KeyError lists the known ones); strategy defaults "
-           "to the one named like this client, account to that strategy's account.\n"
-           "side, type, tif: ose.Side/OrderType/Tif members or their words ('buy', 'limit', "
-           "'gtc').\n"
-           "qty, price, stop_price, callback_rate, activation_price, stop_loss, take_profit: "
-           "money as str, decimal.Decimal or int (a float raises TypeError); None = 0.\n"
-           "expire_ts: ns since the Unix epoch (tif='gtd'). cl_id: generated when omitted "
-           "(see last_cl_id). Raises ose.CommandRingFull when the engine is behind.")
       .def("cancel", &PyClient::cancel, py::arg("cl_id"), "Cancel by client order id.")
       .def("cancel_order", &PyClient::cancel_order, py::arg("order_id"),
            "Cancel by engine order id.")
@@ -233,6 +200,12 @@ void bind_client(py::module_& m) {
         c.close();
         return false;
       });
+}
+
+AttachedClient attached_client(py::handle client) {
+  if (!py::isinstance<PyClient>(client)) throw py::type_error("expected an ose.Client");
+  PyClient& c = client.cast<PyClient&>();
+  return AttachedClient{&c.live(), c.engine_, c.name_};
 }
 
 }  // namespace ose::python

@@ -50,16 +50,21 @@ PyEvent make_event(const Event& e, const StateReader& r, std::shared_ptr<const N
 
 PyResponse make_response(const Response& resp, const StateReader& r,
                          std::shared_ptr<const Names> names) {
+  const bool has_event = (resp.flags & kResponseDone) == 0;
+  const bool has_ids = resp.event.type == EventType::kFill || resp.event.type == EventType::kAcked;
+  return make_response(resp, has_event && has_ids ? r.read_event_ids(resp.event) : EventVenueIds{},
+                       std::move(names));
+}
+
+PyResponse make_response(const Response& resp, const EventVenueIds& ids,
+                         std::shared_ptr<const Names> names) {
   PyResponse p;
   p.request = resp.request;
   p.flags = resp.flags;
   p.has_event = (resp.flags & kResponseDone) == 0;
-  if (p.has_event) {
-    static_cast<PyEvent&>(p) = make_event(resp.event, r, std::move(names));
-    p.has_event = true;
-  } else {
-    p.names = std::move(names);
-  }
+  if (p.has_event) p.event = resp.event;
+  p.ids = ids;
+  p.names = std::move(names);
   return p;
 }
 

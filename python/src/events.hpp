@@ -35,5 +35,8 @@ struct PyOverrun {
 PyEvent make_event(const Event& e, const StateReader& r, std::shared_ptr<const Names> names);
 PyResponse make_response(const Response& resp, const StateReader& r,
                          std::shared_ptr<const Names> names);
+// With the venue ids already read (or left empty where there is no segment: a backtest).
+PyResponse make_response(const Response& resp, const EventVenueIds& ids,
+                         std::shared_ptr<const Names> names);
 
 }  // namespace ose::python

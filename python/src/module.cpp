@@ -12,4 +12,6 @@ PYBIND11_MODULE(_ose, m) {
   ose::python::bind_events(m);
   ose::python::bind_state(m);
   ose::python::bind_client(m);
+  ose::python::bind_strategy(m);
+  ose::python::bind_backtest(m);
 }

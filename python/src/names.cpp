@@ -27,19 +27,37 @@ uint16_t NameList::find(py::handle name, const std::string& engine) const {
 }
 
 std::shared_ptr<const Names> Names::of(const std::string& engine, const StateReader& r) {
+  return of(engine, r.names());
+}
+
+std::shared_ptr<const Names> Names::of(const std::string& engine, const State& s) {
   auto n = std::make_shared<Names>();
   n->engine = engine;
-  const State& s = r.names();
-  for (uint16_t i = 0; i < r.asset_count(); ++i) add(n->assets, name_str(s.asset(i).code));
-  for (uint16_t i = 0; i < r.instrument_count(); ++i) {
+  for (uint16_t i = 0; i < s.asset_count(); ++i) add(n->assets, name_str(s.asset(i).code));
+  for (uint16_t i = 0; i < s.instrument_count(); ++i) {
     add(n->instruments, name_str(s.instrument(i).symbol));
   }
-  for (uint16_t i = 0; i < r.account_count(); ++i) add(n->accounts, name_str(s.account(i).name));
-  for (uint16_t i = 0; i < r.strategy_count(); ++i) {
+  for (uint16_t i = 0; i < s.account_count(); ++i) add(n->accounts, name_str(s.account(i).name));
+  for (uint16_t i = 0; i < s.strategy_count(); ++i) {
     add(n->strategies, name_str(s.strategy(i).name));
   }
-  for (uint16_t i = 0; i < r.client_count(); ++i) add(n->clients, name_str(s.client(i).name));
+  for (uint16_t i = 0; i < s.client_count(); ++i) add(n->clients, name_str(s.client(i).name));
   return n;
+}
+
+py::dict Names::as_dict() const {
+  const auto list = [](const NameList& l) {
+    py::list out;
+    for (const py::str& n : l.names) out.append(n);
+    return out;
+  };
+  py::dict d;
+  d["assets"] = list(assets);
+  d["instruments"] = list(instruments);
+  d["accounts"] = list(accounts);
+  d["strategies"] = list(strategies);
+  d["clients"] = list(clients);
+  return d;
 }
 
 }  // namespace ose::python

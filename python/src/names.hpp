@@ -39,6 +39,11 @@ struct Names {
   NameList clients{"client", {}, {}};
 
   static std::shared_ptr<const Names> of(const std::string& engine, const StateReader& r);
+  // From a State's names (a backtest's, which has no segment to read).
+  static std::shared_ptr<const Names> of(const std::string& engine, const State& s);
+
+  // {"assets": [...], "instruments": [...], ...}: the names by table, in index order.
+  py::dict as_dict() const;
 };
 
 }  // namespace ose::python

@@ -20,15 +20,6 @@ py::array new_array(Table t, std::vector<py::ssize_t> shape) {
   return py::array(table_info(t).dtype, std::move(shape));
 }
 
-// One record as a one-row array (the Python half turns it into an ose.Record), or None.
-template <typename T>
-py::object one_row(Table t, bool found, const T& rec) {
-  if (!found) return py::none();
-  py::array a = new_array(t, {1});
-  std::memcpy(a.mutable_data(), &rec, sizeof rec);
-  return a;
-}
-
 // The rows of `t` in a private copy of the State, as a new array: every used order slot (id != 0;
 // terminal orders included, until their slot is reused), or every row of the other tables.
 py::array table_array(const State& s, Table t) {
@@ -100,21 +91,7 @@ void bind_state(py::module_& m) {
           },
           "the last input the engine applied")
       .def_property_readonly(
-          "names",
-          [](const PyReader& r) {
-            const auto list = [](const NameList& l) {
-              py::list out;
-              for (const py::str& n : l.names) out.append(n);
-              return out;
-            };
-            py::dict d;
-            d["assets"] = list(r.names->assets);
-            d["instruments"] = list(r.names->instruments);
-            d["accounts"] = list(r.names->accounts);
-            d["strategies"] = list(r.names->strategies);
-            d["clients"] = list(r.names->clients);
-            return d;
-          },
+          "names", [](const PyReader& r) { return r.names->as_dict(); },
           "the configured names by table, in index order")
       .def(
           "_snapshot",

@@ -8,6 +8,7 @@
 #include <pybind11/pybind11.h>
 
 #include <cstddef>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -54,5 +55,14 @@ struct TableSpan {
   }
 };
 TableSpan span_of(const State& s, Table t);
+
+// One record as a one-row array (the Python half turns it into an ose.Record), or None.
+template <typename T>
+py::object one_row(Table t, bool found, const T& rec) {
+  if (!found) return py::none();
+  py::array a(table_info(t).dtype, std::vector<py::ssize_t>{1});
+  std::memcpy(a.mutable_data(), &rec, sizeof rec);
+  return a;
+}
 
 }  // namespace ose::python
