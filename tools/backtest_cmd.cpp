@@ -15,13 +15,16 @@
 #include <thread>
 
 #include "engine/formats/bot_table.hpp"
+#include "persistence/store.hpp"
 #include "tools/backtest/backtest_run.hpp"
 #include "tools/backtest/grid.hpp"
 #include "tools/backtest/market_time.hpp"
 #include "tools/child_process.hpp"
 #include "tools/commands.hpp"
 #include "tools/embedded.hpp"
+#include "tools/python_strategy.hpp"
 #include "tools/report/report_output.hpp"
+#include "tools/report/run_report.hpp"
 #include "tools/stop_signal.hpp"
 
 namespace fs = std::filesystem;
@@ -47,7 +50,10 @@ struct BacktestOptions {
   std::vector<std::string> grid;
   unsigned jobs = 0;
   std::string rank_by = "sharpe";
+  std::string strategy = "ema_rsi";  // or python:FILE
 };
+
+constexpr std::string_view kPythonPrefix = "python:";
 
 int fail(const std::string& what) {
   fmt::print(stderr, "ose backtest: {}\n", what);
@@ -122,9 +128,64 @@ Result<backtest::BacktestSpec> spec_from(const BacktestOptions& o) {
   return spec;
 }
 
+// The options that say what one run does (config, data, range, latencies, venue, parameters), as
+// arguments again: for a grid's runs and for a Python strategy's run, which take the same ones.
+void append_run_options(const BacktestOptions& o, std::vector<std::string>& a) {
+  if (!o.config_path.empty()) a.insert(a.end(), {"--config", o.config_path});
+  for (const std::string& d : o.data) a.insert(a.end(), {"--data", d});
+  if (!o.from.empty()) a.insert(a.end(), {"--from", o.from});
+  if (!o.to.empty()) a.insert(a.end(), {"--to", o.to});
+  a.insert(a.end(),
+           {"--latency-entry-us", std::to_string(o.entry_us), "--latency-response-us",
+            std::to_string(o.response_us), "--feed-latency-us", std::to_string(o.feed_us),
+            "--fill-model", o.fill_model, "--reject-share", fmt::format("{}", o.reject_share),
+            "--seed", std::to_string(o.seed), "--step", fmt::format("{}", o.step_s)});
+  if (!o.client.empty()) a.insert(a.end(), {"--client", o.client});
+  for (const std::string& s : o.sets) a.insert(a.end(), {"--set", s});
+}
+
+// `--strategy python:FILE`: the run is `python3 -m ose.backtest_cli` with the same options (the
+// Python module runs the very same simulation, journal and results row); this process then prints
+// what a run of the C++ strategy prints, from the journal and row it left. `ose` never links
+// libpython, so it runs where Python is not installed.
+int python_run(const BacktestOptions& o, const backtest::BacktestSpec& spec) {
+  auto py = python_setup();
+  if (!py) return fail(py.error());
+  std::vector<std::string> a = {
+      "-m", "ose.backtest_cli", "--file", o.strategy.substr(kPythonPrefix.size()), "--out", o.out};
+  if (o.quiet) a.push_back("--quiet");
+  append_run_options(o, a);
+  auto status = run_in_foreground(py->python, a);
+  if (!status) return fail(status.error());
+  if (*status != 0) return *status;
+  std::ifstream in(fs::path(o.out) / "backtest.json");
+  const nlohmann::json row = nlohmann::json::parse(in, nullptr, false);
+  if (row.is_discarded()) return fail("the Python run left no results row in " + o.out);
+  if (o.json) {
+    std::cout << row.dump(2) << "\n";
+    return 0;
+  }
+  auto store = Store::open(o.out, {uint64_t{spec.config.journal_map_mb} << 20, true});
+  if (!store) return fail(store.error());
+  ReportOptions ro;
+  ro.step_ns = spec.step_ns;
+  ro.curve_from_first_input = true;
+  EngineConfig config = spec.config;
+  config.data_dir = o.out;
+  auto report = build_run_report(config, *store, ro);
+  if (!report) return fail("report: " + report.error());
+  print_run_report(std::cout, *report);
+  std::cout << fmt::format(
+      "backtest: {} ticks from {} to {}, {} inputs; journal in {} (state hash {})\n",
+      row["ticks"].dump(), row["from"].get<std::string>(), row["to"].get<std::string>(),
+      row["inputs"].dump(), o.out, row["state_hash"].get<std::string>());
+  return 0;
+}
+
 int single_run(const BacktestOptions& o) {
   auto spec = spec_from(o);
   if (!spec) return fail(spec.error());
+  if (o.strategy.rfind(kPythonPrefix, 0) == 0) return python_run(o, *spec);
   if (auto ok = backtest::check_backtest(*spec); !ok) return fail(ok.error());
   auto run = backtest::run_backtest(*spec);
   if (!run) return fail(run.error());
@@ -152,17 +213,7 @@ std::vector<std::string> child_args(const BacktestOptions& o,
                                     const std::vector<std::pair<std::string, std::string>>& point,
                                     const std::string& out) {
   std::vector<std::string> a = {"backtest", "--quiet", "--json", "--out", out};
-  if (!o.config_path.empty()) a.insert(a.end(), {"--config", o.config_path});
-  for (const std::string& d : o.data) a.insert(a.end(), {"--data", d});
-  if (!o.from.empty()) a.insert(a.end(), {"--from", o.from});
-  if (!o.to.empty()) a.insert(a.end(), {"--to", o.to});
-  a.insert(a.end(),
-           {"--latency-entry-us", std::to_string(o.entry_us), "--latency-response-us",
-            std::to_string(o.response_us), "--feed-latency-us", std::to_string(o.feed_us),
-            "--fill-model", o.fill_model, "--reject-share", fmt::format("{}", o.reject_share),
-            "--seed", std::to_string(o.seed), "--step", fmt::format("{}", o.step_s)});
-  if (!o.client.empty()) a.insert(a.end(), {"--client", o.client});
-  for (const std::string& s : o.sets) a.insert(a.end(), {"--set", s});
+  append_run_options(o, a);
   for (const auto& [k, v] : point) a.insert(a.end(), {"--set", k + "=" + v});
   return a;
 }
@@ -296,6 +347,15 @@ int run_backtest_command(const BacktestOptions& o) {
   if (o.fill_model != "full" && o.fill_model != "partial") {
     return fail(fmt::format("--fill-model {}: choose full or partial", o.fill_model));
   }
+  const bool python = o.strategy.rfind(kPythonPrefix, 0) == 0;
+  if (o.strategy != "ema_rsi" && (!python || o.strategy.size() == kPythonPrefix.size())) {
+    return fail(fmt::format("--strategy {}: choose ema_rsi or python:FILE", o.strategy));
+  }
+  if (python && !o.grid.empty()) {
+    return fail(
+        "--grid runs the built-in strategy only (sweep a Python strategy with a loop "
+        "over ose.backtest(); docs/BACKTEST.md)");
+  }
   return o.grid.empty() ? single_run(o) : grid_run(o);
 }
 
@@ -329,6 +389,9 @@ Run add_backtest_command(CLI::App& app) {
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--seed", o->seed, "Seed of the venue's random rejects and trade ids");
   cmd->add_option("--set", o->sets, "A strategy parameter, KEY=VALUE (over the [bot] table)");
+  cmd->add_option("--strategy", o->strategy,
+                  "ema_rsi (the built-in sample strategy), or python:FILE: a Python strategy "
+                  "file, run by python3 -m ose.backtest_cli (docs/BACKTEST.md)");
   cmd->add_option("--client", o->client,
                   "The client the strategy acts as (default: the config's first strategy client)");
   cmd->add_option("--out", o->out,

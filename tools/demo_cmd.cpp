@@ -27,6 +27,7 @@
 #include "tools/child_process.hpp"
 #include "tools/commands.hpp"
 #include "tools/embedded.hpp"
+#include "tools/python_strategy.hpp"
 #include "tools/replay.hpp"
 #include "tools/report/report_output.hpp"
 #include "tools/report/run_report.hpp"
@@ -52,6 +53,7 @@ struct DemoOptions {
   bool quiet = false;
   bool scenario = false;
   bool scenario_json = false;
+  std::string strategy = "cpp";  // or "python": examples/python/ema_rsi.py
 };
 
 // How the README's wrapper or the user named us, for the hints printed at the end.
@@ -98,18 +100,33 @@ std::string synthetic_mid(const std::string& symbol) {
   return "100";
 }
 
+// How the strategy process starts: `program prefix... args...`.
+struct StrategyCommand {
+  std::string program;
+  std::vector<std::string> prefix;
+};
+
 // The sample strategy's program (examples/ema_rsi): OSE_STRATEGY_PROGRAM, else beside this
-// executable (an installed prefix's bin/), else where the build tree puts it.
-Result<std::string> strategy_program() {
+// executable (an installed prefix's bin/), else where the build tree puts it. With `python`, the
+// same strategy in Python (examples/python/ema_rsi.py) under the interpreter the module was
+// built for (tools/python_strategy.hpp).
+Result<StrategyCommand> strategy_program(bool python) {
+  if (python) {
+    auto py = python_setup();
+    if (!py) return Error{py.error()};
+    auto script = python_sample_strategy();
+    if (!script) return Error{script.error()};
+    return StrategyCommand{py->python, {*script}};
+  }
   if (const char* env = std::getenv("OSE_STRATEGY_PROGRAM"); env != nullptr && *env != '\0') {
-    return std::string(env);
+    return StrategyCommand{std::string(env), {}};
   }
   auto self = ChildProcess::self_path();
   if (!self) return Error{self.error()};
   const fs::path dir = fs::path(*self).parent_path();
   for (const fs::path& p :
        {dir / "ose-ema-rsi", dir.parent_path() / "examples" / "ema_rsi" / "ose-ema-rsi"}) {
-    if (::access(p.c_str(), X_OK) == 0) return p.string();
+    if (::access(p.c_str(), X_OK) == 0) return StrategyCommand{p.string(), {}};
   }
   return Error{fmt::format(
       "cannot find the sample strategy's program ose-ema-rsi beside {} (build it: cmake --build "
@@ -165,27 +182,33 @@ Result<Captured> run_captured(const std::string& program, std::vector<std::strin
 // (`ose-ema-rsi --check`), which alone knows its keys; its complaint about a key gets the key's
 // FILE:LINE back.
 struct StrategyLaunch {
-  std::string program;
+  StrategyCommand command;
   std::vector<std::string> settings;  // --set-toml KEY=VALUE pairs
   std::string symbol, account, strategy;
 };
-Result<StrategyLaunch> check_strategy(const std::string& config_text, const std::string& origin) {
+Result<StrategyLaunch> check_strategy(const std::string& config_text, const std::string& origin,
+                                      bool python) {
   auto table = read_bot_table(config_text, origin);
   if (!table) return Error{table.error()};
-  auto program = strategy_program();
+  auto program = strategy_program(python);
   if (!program) return Error{program.error()};
   StrategyLaunch launch{*program, {}, {}, {}, {}};
   for (const BotTableEntry& e : *table) {
     launch.settings.push_back("--set-toml");
     launch.settings.push_back(e.key + "=" + e.toml_value());
   }
-  std::vector<std::string> args = {"--check"};
+  std::vector<std::string> args = launch.command.prefix;
+  args.push_back("--check");
   args.insert(args.end(), launch.settings.begin(), launch.settings.end());
-  auto run = run_captured(launch.program, args);
+  auto run = run_captured(launch.command.program, args);
   if (!run) return Error{run.error()};
   if (run->status != 0) {
     std::string why = run->err.substr(0, run->err.find('\n'));
-    if (why.rfind("ose-ema-rsi: ", 0) == 0) why = why.substr(13);
+    // "ose-ema-rsi: bot.KEY: ..." or "ema_rsi.py: ...": the program's name is ours to drop.
+    if (const size_t colon = why.find(": ");
+        colon != std::string::npos && why.find(' ') == colon + 1) {
+      why = why.substr(colon + 2);
+    }
     for (const BotTableEntry& e : *table) {
       if (why.rfind("bot." + e.key + ":", 0) == 0)
         return Error{fmt::format("{}:{}: {}", origin, e.line, why)};
@@ -334,7 +357,7 @@ int live_demo(const DemoOptions& o) {
   }
   auto config = load_config_string(config_text, origin);
   if (!config) return fail("bad config: " + config.error());
-  auto bot = check_strategy(config_text, origin);
+  auto bot = check_strategy(config_text, origin, o.strategy == "python");
   if (!bot) return fail(bot.error());
   if (!config->journal) return fail("the demo needs journal = true: its report is read from it");
   const std::string strategy_client = client_with_role(*config, ClientRole::kStrategy);
@@ -453,10 +476,11 @@ int live_demo(const DemoOptions& o) {
     if (!venue->running() || !engine->running()) break;  // reported by the loop below
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  std::vector<std::string> strategy_args = {"--engine",      config->name, "--client",
-                                            strategy_client, "--symbol",   symbol};
+  std::vector<std::string> strategy_args = bot->command.prefix;
+  strategy_args.insert(strategy_args.end(),
+                       {"--engine", config->name, "--client", strategy_client, "--symbol", symbol});
   strategy_args.insert(strategy_args.end(), bot->settings.begin(), bot->settings.end());
-  auto strat = ChildProcess::spawn("strategy", bot->program, std::move(strategy_args),
+  auto strat = ChildProcess::spawn("strategy", bot->command.program, std::move(strategy_args),
                                    (logs / "strategy.log").string());
   if (!strat) {
     venue->stop(5'000);
@@ -613,6 +637,10 @@ Run add_demo_command(CLI::App& app) {
                   "Synthetic: largest move per tick, a fraction of the price (0.0002)")
       ->check(CLI::Range(0.0, 0.1));
   cmd->add_option("--seed", o->seed, "Seed of the synthetic market and the venue");
+  cmd->add_option("--strategy", o->strategy,
+                  "cpp (default): the sample strategy's program ose-ema-rsi; python: the same "
+                  "strategy in Python, examples/python/ema_rsi.py (docs/PYTHON.md)")
+      ->check(CLI::IsMember({"cpp", "python"}));
   cmd->add_flag("--keep", o->keep,
                 "Continue the journal of the previous run instead of a fresh one");
   cmd->add_flag("--json", o->json, "Print the final report as JSON");
