@@ -268,7 +268,9 @@ Result<BacktestOutcome> run_backtest(const BacktestSpec& spec, const BacktestStr
   if (!journal) return Error{journal.error()};
   PacedJournal paced(**journal, status, config.journal_max_behind);
 
+  const auto sim_started = std::chrono::steady_clock::now();
   auto result = simulate(config, sim, *strategy.strategy, &paced);
+  out.sim_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - sim_started).count();
   if (!result) return Error{result.error()};
   out.sim = *result;
   std::string failed = out.sim.strategy_error;

@@ -45,7 +45,8 @@ struct BacktestStrategy {
 struct BacktestOutcome {
   SimResult sim;
   tools::RunReport report;
-  double wall_s = 0;   // the simulation alone (journal included)
+  double wall_s = 0;   // the run: journal set-up, simulation and the journal's final drain
+  double sim_s = 0;    // the simulation alone (feeding the journal's queue included)
   nlohmann::json row;  // the results row: deterministic, no wall-clock figure in it
 };
 
