@@ -11,7 +11,7 @@ sed -e "s/^name = \"demo\"/name = \"$name\"/" -e "s|^data_dir = .*|data_dir = \"
   "$src/config/example.toml" >"$work/config.toml"
 
 start_engine() {
-  "$ose" engine --config "$work/config.toml" --status-every 0.1 2>"$work/engine.log" &
+  "$ose" engine --config "$work/config.toml" --status-every 5 2>"$work/engine.log" &
   pids+=($!)
   engine_pid=$!
   for _ in $(seq 200); do

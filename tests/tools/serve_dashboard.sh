@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The dashboard in a real browser: headless Chromium loads `ose serve`'s page while the engine
 # runs; the rendered DOM holds every open order and every position `ose inspect --json`
-# reports; a screenshot is kept as the test's artifact (artifacts/serve_dashboard.png in the
-# directory ctest runs it from). Skipped (77) without chromium (Debian: chromium).
+# reports; screenshots at a laptop's and a phone's width are kept as the test's artifacts
+# (artifacts/serve_dashboard*.png in the directory ctest runs it from). Skipped (77) without chromium (Debian: chromium).
 # Usage: serve_dashboard.sh PATH/TO/ose SOURCE_DIR
 . "$(dirname "$0")/lib.sh"
 browser="$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)"
@@ -15,14 +15,14 @@ start_serve
 quiet
 "$ose" inspect --engine "$name" --json >"$work/state.json"
 
-chrome() {  # chrome ARGS...: headless, throwaway profile, no sandbox as root (containers)
-  local sandbox=()
-  [ "$(id -u)" -eq 0 ] && sandbox=(--no-sandbox)
-  timeout 60 "$browser" --headless=new "${sandbox[@]}" --user-data-dir="$work/chrome" \
-    --disable-gpu --no-first-run --hide-scrollbars --virtual-time-budget=4000 "$@" \
-    2>>"$work/chrome.log"
-}
-chrome --dump-dom "$base/" >"$work/dom.html"
+# Over the DevTools protocol (tests/tools/cdp_page.py): --dump-dom would wait forever on the
+# page's open event stream. It waits until the page shows the engine's name, then writes the DOM
+# and two screenshots.
+mkdir -p artifacts
+python3 "$src/tests/tools/cdp_page.py" "$browser" "$base/" "$work" "<span id=\"engine\">$name</span>" 30 \
+  >"$work/chrome.log" 2>&1
+cp "$work/laptop.png" artifacts/serve_dashboard.png 2>/dev/null
+cp "$work/phone.png" artifacts/serve_dashboard_phone.png 2>/dev/null
 check "chromium rendered the dashboard" grep -q 'id="orders"' "$work/dom.html"
 check "... with the engine's name" grep -q "<span id=\"engine\">$name</span>" "$work/dom.html"
 
@@ -42,9 +42,6 @@ print("\n".join(re.findall(r"<tr>(<td>.*?)</tr>", t.group(0)) if t else []))' "$
 }
 check "fills arrived over the event stream" test "$(fills_table "$work/dom.html" | wc -l)" -gt 0
 
-mkdir -p artifacts
-chrome --window-size=1280,1700 --screenshot="$PWD/artifacts/serve_dashboard.png" "$base/" >/dev/null
 check "a screenshot was written (artifacts/serve_dashboard.png)" test -s artifacts/serve_dashboard.png
-chrome --window-size=390,1800 --screenshot="$PWD/artifacts/serve_dashboard_phone.png" "$base/" >/dev/null
 check "... and one at a phone's width" test -s artifacts/serve_dashboard_phone.png
 finish "$work/chrome.log" "$work/serve.log"

@@ -176,7 +176,8 @@ function drawEquity() {
   }
 }
 
-// The latency histogram of /metrics (cumulative buckets) as per-bucket counts.
+// The latency histogram of /metrics (cumulative buckets) as per-bucket counts. The card stays
+// hidden while the engine publishes none (this build's Runner keeps no histogram yet).
 function renderLatency(text) {
   const buckets = [];
   for (const line of text.split("\n")) {
@@ -192,8 +193,8 @@ function renderLatency(text) {
     const label = le === "+Inf" ? "> last" : "≤ " + formatSeconds(Number(le));
     entries.push([label, n]);
   }
+  $("latency-card").hidden = buckets.length === 0;
   bars("latency", entries);
-  if (buckets.length === 0) $("latency").textContent = "not published by this engine";
 }
 
 function formatSeconds(s) {
