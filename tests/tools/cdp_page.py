@@ -5,7 +5,9 @@ phone's width. --dump-dom cannot do this for a page that keeps an event stream o
 virtual time never runs out while a request is pending. Standard library only (a minimal
 WebSocket client below). Used by tests/tools/serve_dashboard.sh and for docs/img/dashboard.png.
 
-Usage: cdp_page.py BROWSER URL OUT_DIR WAIT_FOR_TEXT [TIMEOUT_S]
+Usage: cdp_page.py BROWSER URL OUT_DIR WAIT_FOR_TEXT [TIMEOUT_S [SETTLE_S]]
+SETTLE_S (default 1.5): how long the page runs after the text appears (the equity curves grow one
+point per poll).
 Writes OUT_DIR/dom.html, OUT_DIR/laptop.png (1280 wide), OUT_DIR/phone.png (390 wide)."""
 import base64
 import json
@@ -20,6 +22,7 @@ import urllib.request
 
 browser, url, out_dir, wait_for = sys.argv[1:5]
 timeout_s = float(sys.argv[5]) if len(sys.argv) > 5 else 20
+settle_s = float(sys.argv[6]) if len(sys.argv) > 6 else 1.5
 
 
 class WebSocket:
@@ -106,8 +109,8 @@ try:
     ws = WebSocket(page["webSocketDebuggerUrl"])
 
     def dom():
-        return ws.call("Runtime.evaluate",
-                       expression="document.documentElement.outerHTML")["result"]["value"]
+        result = ws.call("Runtime.evaluate", expression="document.documentElement.outerHTML")
+        return result["result"].get("value", "")  # none while the page is still loading
 
     html = dom()
     while wait_for not in html:
@@ -115,7 +118,7 @@ try:
             break  # write what there is: the test's checks say what is missing
         time.sleep(0.25)
         html = dom()
-    time.sleep(1.5)  # one more poll and a few stream events
+    time.sleep(settle_s)  # more polls and stream events
     with open(os.path.join(out_dir, "dom.html"), "w") as f:
         f.write(dom())
 
