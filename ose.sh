@@ -19,12 +19,16 @@ jobs="$(nproc 2>/dev/null || echo 2)"
 packages=(cmake ninja-build g++ libboost-dev libfmt-dev liblmdb-dev libconcurrentqueue-dev
           libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libtomlplusplus-dev
           nlohmann-json3-dev libxxhash-dev gnuplot-nox libpq-dev libhiredis-dev libsqlite3-dev
-          sqlite3 pybind11-dev python3-dev python3-numpy python3-pytest python3-pandas)
+          sqlite3 pybind11-dev python3-dev python3-numpy python3-pytest python3-pandas
+          libcpp-httplib-dev pkg-config curl jq)
 # The Python module is built for, and tested with, Debian's interpreter: a python3 found first on
 # PATH (pyenv, a venv) may lack numpy and have no index to install it from.
 python_args=(-DPython_EXECUTABLE=/usr/bin/python3)
 # Database servers: the performance study's and `ose export`'s tests, `./ose.sh bench --with-servers`.
 servers=(postgresql redis-server)
+# What `ose serve`'s tests drive it with: a real Prometheus and a headless browser (tests/tools/serve_*.sh
+# skip without them; `./ose.sh test` installs them so that CI runs them).
+observers=(prometheus chromium)
 
 # install_missing [extra packages...]
 install_missing() {
@@ -88,7 +92,7 @@ case "$cmd" in
     exec "$here/build/tools/ose" demo "$@"
     ;;
   test)
-    install_missing "${servers[@]}"
+    install_missing "${servers[@]}" "${observers[@]}"
     build build -DCMAKE_BUILD_TYPE=Release "${python_args[@]}"
     run_suite build "plain (Release)"
     build build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOSE_SANITIZE=address,undefined \

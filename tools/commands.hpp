@@ -22,5 +22,6 @@ Run add_report_command(CLI::App& app);    // ose report --config F
 Run add_demo_command(CLI::App& app);      // ose demo [--replay FILE...]
 Run add_backtest_command(CLI::App& app);  // ose backtest --config F --data FILE...
 Run add_export_command(CLI::App& app);    // ose export --config F --to TARGET
+Run add_serve_command(CLI::App& app);     // ose serve --engine E [--listen HOST:PORT]
 
 }  // namespace ose::tools

@@ -54,6 +54,8 @@ struct DemoOptions {
   bool scenario = false;
   bool scenario_json = false;
   std::string strategy = "cpp";  // or "python": examples/python/ema_rsi.py
+  bool serve = false;  // `ose serve` beside the demo
+  std::string serve_listen = "127.0.0.1:9464";
 };
 
 // How the README's wrapper or the user named us, for the hints printed at the end.
@@ -345,6 +347,38 @@ int fail(const std::string& what, const ChildProcess* child = nullptr) {
   return 1;
 }
 
+// `ose serve` for the running demo (--serve): its URL printed once it listens. A server that
+// cannot start (the port is taken) is reported and the demo goes on without it.
+std::optional<ChildProcess> start_server(const std::string& engine, const std::string& listen,
+                                         const fs::path& logs) {
+  const fs::path port_file = logs / "serve.port";
+  fs::remove(port_file);
+  auto server = ChildProcess::spawn_self(
+      "server",
+      {"serve", "--engine", engine, "--listen", listen, "--port-file", port_file.string()},
+      (logs / "serve.log").string());
+  if (!server) {
+    fmt::print(stderr, "ose demo: cannot start ose serve: {}\n", server.error());
+    return std::nullopt;
+  }
+  for (int waited_ms = 0; waited_ms < 5'000 && server->running(); waited_ms += 20) {
+    std::ifstream in(port_file);
+    int port = 0;
+    if (in >> port && port > 0) {
+      const std::string host = listen.substr(0, listen.rfind(':'));
+      const bool any = host == "0.0.0.0" || host == "[::]";
+      fmt::print("ose demo: dashboard at http://{}:{}/ (Prometheus: /metrics, JSON: /api/state)\n",
+                 any ? "127.0.0.1" : host, port);
+      return std::move(*server);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  fmt::print(stderr, "ose demo: ose serve did not start; going on without it:\n{}\n",
+             server->log_tail(5));
+  server->stop(1'000);
+  return std::nullopt;
+}
+
 int live_demo(const DemoOptions& o) {
   // The config: embedded, or the user's copy.
   std::string config_text(kLiveDemoConfig);
@@ -488,6 +522,9 @@ int live_demo(const DemoOptions& o) {
     return fail(strat.error());
   }
 
+  std::optional<ChildProcess> server =
+      o.serve ? start_server(config->name, o.serve_listen, logs) : std::nullopt;
+
   const double duration = o.duration_s >= 0 ? o.duration_s : (o.replay.empty() ? 30 : 0);
   if (!o.quiet) {
     fmt::print(
@@ -573,6 +610,7 @@ int live_demo(const DemoOptions& o) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   clean = venue->stop(5'000) && clean;
   const bool engine_clean = engine->stop(60'000);
+  if (server) server->stop(5'000);
   if (ended) clean = true;  // they stopped on seeing the engine go: as intended
   if (!failure.empty()) return fail(failure, failed);
   if (!engine_clean) return fail("the engine did not stop cleanly", &*engine);
@@ -641,6 +679,10 @@ Run add_demo_command(CLI::App& app) {
                   "cpp (default): the sample strategy's program ose-ema-rsi; python: the same "
                   "strategy in Python, examples/python/ema_rsi.py (docs/PYTHON.md)")
       ->check(CLI::IsMember({"cpp", "python"}));
+  cmd->add_flag("--serve", o->serve,
+                "Also run `ose serve` (dashboard, Prometheus metrics) and print its URL");
+  cmd->add_option("--serve-listen", o->serve_listen, "HOST:PORT for --serve")
+      ->capture_default_str();
   cmd->add_flag("--keep", o->keep,
                 "Continue the journal of the previous run instead of a fresh one");
   cmd->add_flag("--json", o->json, "Print the final report as JSON");

@@ -2,7 +2,6 @@
 // for people, the canonical JSON of DESIGN §8 for programs. Nothing here can write to the
 // engine: the mapping is PROT_READ.
 #include <fmt/format.h>
-#include <lmdb.h>
 
 #include <atomic>
 #include <chrono>
@@ -19,6 +18,7 @@
 #include "tools/commands.hpp"
 #include "tools/stop_signal.hpp"
 #include "tools/tables.hpp"
+#include "tools/views/views.hpp"
 
 namespace ose::tools {
 
@@ -34,77 +34,20 @@ struct InspectOptions {
   bool open_only = false;
 };
 
-bool is_terminal_word(const std::string& status) {
-  const auto parsed = parse_order_status(status);
-  return parsed.has_value() && is_terminal(*parsed);
-}
-
-// Keeps the rows of the canonical JSON that pass the filters (names compared as shown).
-void filter_json(nlohmann::json& j, const InspectOptions& o) {
-  for (auto& [key, rows] : j.items()) {
-    if (!rows.is_array()) continue;
-    nlohmann::json kept = nlohmann::json::array();
-    for (auto& row : rows) {
-      const auto differs = [&](const char* field, const std::string& want) {
-        return !want.empty() && row.contains(field) && row[field].is_string() &&
-               row[field].get<std::string>() != want;
-      };
-      if (differs("account", o.account) || differs("symbol", o.symbol) ||
-          differs("strategy", o.strategy) || (key == "strategies" && differs("name", o.strategy))) {
-        continue;
-      }
-      if (o.open_only && key == "orders" && row.contains("status") &&
-          is_terminal_word(row["status"].get<std::string>())) {
-        continue;
-      }
-      kept.push_back(row);
-    }
-    rows = std::move(kept);
-  }
+ViewFilter view_filter(const InspectOptions& o) {
+  return ViewFilter{o.account, o.strategy, o.symbol, o.open_only};
 }
 
 Result<TableFilter> resolve_filter(const State& names, const InspectOptions& o) {
+  if (std::string wrong = unknown_filter_name(names, view_filter(o)); !wrong.empty()) {
+    return Error{std::move(wrong)};
+  }
   TableFilter f;
   f.open_only = o.open_only;
-  if (!o.account.empty() && (f.account = names.find_account(o.account)) == kNoIndex) {
-    return Error{fmt::format("no account '{}'", o.account)};
-  }
-  if (!o.strategy.empty() && (f.strategy = names.find_strategy(o.strategy)) == kNoIndex) {
-    return Error{fmt::format("no strategy '{}'", o.strategy)};
-  }
-  if (!o.symbol.empty() && (f.instrument = names.find_instrument(o.symbol)) == kNoIndex) {
-    return Error{fmt::format("no instrument '{}'", o.symbol)};
-  }
+  if (!o.account.empty()) f.account = names.find_account(o.account);
+  if (!o.strategy.empty()) f.strategy = names.find_strategy(o.strategy);
+  if (!o.symbol.empty()) f.instrument = names.find_instrument(o.symbol);
   return f;
-}
-
-std::string_view journal_state_name(uint32_t state) {
-  switch (static_cast<JournalState>(state)) {
-    case JournalState::kWriting:
-      return "writing";
-    case JournalState::kFailing:
-      return "FAILING";
-    case JournalState::kHalting:
-      return "HALTING";
-    case JournalState::kNone:
-    default:
-      return "off";
-  }
-}
-
-nlohmann::json journal_status_json(const JournalStatus& js) {
-  // Relaxed: monitoring words, each read on its own.
-  nlohmann::json j;
-  j["state"] = std::string(journal_state_name(js.state.load(std::memory_order_relaxed)));
-  j["error"] = js.error.load(std::memory_order_relaxed);
-  // LMDB's words for its own codes and for errno values alike.
-  j["error_text"] = j["error"].get<int>() != 0 ? mdb_strerror(j["error"].get<int>()) : "";
-  j["commits"] = js.commits.load(std::memory_order_relaxed);
-  j["max_lag_ns"] = js.max_lag_ns.load(std::memory_order_relaxed);
-  j["last_lag_ns"] = js.last_lag_ns.load(std::memory_order_relaxed);
-  j["snapshot_seq"] = js.snapshot_seq.load(std::memory_order_relaxed);
-  j["snapshots_taken"] = js.snapshots_taken.load(std::memory_order_relaxed);
-  return j;
 }
 
 std::string journal_status_line(const nlohmann::json& j) {
@@ -119,68 +62,18 @@ std::string journal_status_line(const nlohmann::json& j) {
 }
 
 std::string render_status(const StateReader& r, bool json) {
-  const shm::SegmentHeader& sh = r.segment_header();
+  if (json) return status_text(r);
   const StateSegmentHeader& h = r.header();
-  StateHeader state_header{};
-  const bool have = r.read_state_header(state_header);
-  // Relaxed: monitoring figures, each read on its own.
-  const int32_t pid = sh.owner_pid.load(std::memory_order_relaxed);
-  const int64_t age_ns = shm::monotonic_ns() - sh.heartbeat_ns.load(std::memory_order_relaxed);
-  const bool alive = shm::process_alive(pid);
-  nlohmann::json j;
-  j["engine"] = std::string(h.engine_name);
-  j["pid"] = pid;
-  j["alive"] = alive;
-  j["heartbeat_age_ms"] = age_ns / 1'000'000;
-  j["accepting"] = h.accepting.load(std::memory_order_relaxed) != 0;
-  j["applied_seq"] = h.applied_seq.load(std::memory_order_relaxed);
-  j["durable_seq"] = h.journal.durable_seq.load(std::memory_order_relaxed);
-  j["journal"] = journal_status_json(h.journal);
-  j["inputs_per_sec"] = h.inputs_per_sec.load(std::memory_order_relaxed);
-  j["ticks_applied"] = h.ticks_applied.load(std::memory_order_relaxed);
-  j["events_published"] = h.broadcast_published.load(std::memory_order_relaxed);
-  j["inputs_applied"] = have ? state_header.inputs_applied : 0;
-  j["live_orders"] = have ? state_header.live_count : 0;
-  nlohmann::json rejects = nlohmann::json::object();
-  nlohmann::json alerts = nlohmann::json::object();
-  if (have) {
-    for (int i = 0; i < kRejectReasonCount; ++i) {
-      if (state_header.rejects[i] != 0) {
-        rejects[std::string(to_string(static_cast<RejectReason>(i)))] = state_header.rejects[i];
-      }
-    }
-    for (int i = 0; i < kAlertReasonCount; ++i) {
-      if (state_header.alerts[i] != 0) {
-        alerts[std::string(to_string(static_cast<AlertReason>(i)))] = state_header.alerts[i];
-      }
-    }
-  }
-  j["rejects"] = rejects;
-  j["alerts"] = alerts;
-  nlohmann::json clients = nlohmann::json::array();
-  for (uint16_t c = 0; c < r.client_count(); ++c) {
-    const ClientStatus& cs = r.client_status(c);
-    nlohmann::json row;
-    row["name"] = client_name(r.names(), c);
-    row["role"] = std::string(to_string(r.names().client(c).role));
-    row["link"] =
-        std::string(to_string(static_cast<ClientLink>(cs.link.load(std::memory_order_relaxed))));
-    row["pid"] = cs.pid.load(std::memory_order_relaxed);
-    row["commands"] = cs.commands.load(std::memory_order_relaxed);
-    row["malformed"] = cs.malformed.load(std::memory_order_relaxed);
-    row["violations"] = cs.violations.load(std::memory_order_relaxed);
-    row["responses_dropped"] = cs.responses_dropped.load(std::memory_order_relaxed);
-    row["unread_commands"] = cs.command_depth.load(std::memory_order_relaxed);
-    row["disconnects"] = cs.disconnects.load(std::memory_order_relaxed);
-    clients.push_back(row);
-  }
-  j["clients"] = clients;
-  if (json) return j.dump(2) + "\n";
+  const nlohmann::json j = status_json(r);
+  const nlohmann::json& rejects = j["rejects"];
+  const nlohmann::json& alerts = j["alerts"];
+  const nlohmann::json& clients = j["clients"];
 
   std::string out = fmt::format(
       "engine {}  pid {} ({})  heartbeat {} ms ago  {}\n"
       "applied seq {}  durable seq {}  {} inputs/s  {} inputs  {} live orders  {} ticks\n",
-      h.engine_name, pid, alive ? "alive" : "GONE", age_ns / 1'000'000,
+      h.engine_name, j["pid"].get<int32_t>(), j["alive"].get<bool>() ? "alive" : "GONE",
+      j["heartbeat_age_ms"].get<int64_t>(),
       j["accepting"].get<bool>() ? "accepting" : "NOT ACCEPTING", j["applied_seq"].get<uint64_t>(),
       j["durable_seq"].get<uint64_t>(), j["inputs_per_sec"].get<uint64_t>(),
       j["inputs_applied"].get<uint64_t>(), j["live_orders"].get<uint64_t>(),
@@ -211,32 +104,21 @@ std::string render_status(const StateReader& r, bool json) {
 }
 
 Result<std::string> render_tables(const StateReader& r, const InspectOptions& o) {
+  const char* warning =
+      "(engine busy: each row is whole, but rows may come from different inputs)\n";
+  if (o.json) {
+    auto j = tables_json(r, o.view, view_filter(o));
+    if (!j) return Error{j.error()};
+    if (!j->consistent) std::cerr << warning;
+    return std::move(j->text);
+  }
   auto copy = r.copy();
   if (!copy) return Error{copy.error()};
   const State& s = copy->state;
-  std::string warning;
-  if (!copy->consistent) {
-    warning = "(engine busy: each row is whole, but rows may come from different inputs)\n";
-  }
-  if (o.json) {
-    nlohmann::json j = state_to_json(s);
-    filter_json(j, o);
-    if (o.view != "state") {
-      const std::string key = o.view == "market" ? "market" : o.view;
-      nlohmann::json part;
-      part[key] = j[key];
-      if (o.view == "positions") part["strategy_positions"] = j["strategy_positions"];
-      part["seq"] = j["seq"];
-      part["state_hash"] = j["state_hash"];
-      j = std::move(part);
-    }
-    if (!copy->consistent) std::cerr << warning;
-    return j.dump(2) + "\n";
-  }
   auto filter = resolve_filter(r.names(), o);
   if (!filter) return Error{filter.error()};
   std::ostringstream out;
-  out << warning;
+  if (!copy->consistent) out << warning;
   if (o.view == "state" || o.view == "balances") print_balances(out, s, *filter);
   if (o.view == "state" || o.view == "positions") print_positions(out, s, *filter);
   if (o.view == "state" || o.view == "orders") print_orders(out, s, *filter);
