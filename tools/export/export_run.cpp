@@ -236,13 +236,15 @@ Result<ExportSummary> run_export(const EngineConfig& config, Store& store, SqlSi
                              d.rows_written(), static_cast<double>(d.rows_written()) / secs,
                              o.follow ? fmt::format(", lag {:.1f} ms", summary.lag_ms_last) : ""));
     }
-    if (!chunk.empty()) continue;
+    // Asked to stop: at once, even behind the engine (what was read so far is committed).
+    const bool stopping = o.follow && o.stop && o.stop();
+    if (!chunk.empty() && !stopping) continue;
     // Caught up: whatever is pending goes in now.
     if (open && (in_batch > 0 || !wrote_all)) {
       if (auto ok = commit(); !ok) return Error{ok.error()};
       wrote_all = true;
     }
-    if (!o.follow || (o.stop && o.stop())) break;
+    if (!o.follow || stopping) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(o.poll_ms));
   }
   if (open) (void)sink.exec("ROLLBACK");  // an empty transaction
