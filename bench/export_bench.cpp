@@ -169,7 +169,9 @@ void export_benchmarks(const Options& o) {
       export_into(o, config, *store, **sink, "sqlite");
     } else if (target == "pg") {
 #if defined(OSE_HAVE_PG_CLUSTER)
-      auto server = support::PostgresServer::start({.parent_dir = o.dir});
+      support::PostgresServerOptions pg;
+      pg.parent_dir = o.dir;
+      auto server = support::PostgresServer::start(pg);
       if (!server) {
         fmt::print("  pg       skipped: {}\n", server.error());
         continue;
