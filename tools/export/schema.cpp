@@ -318,4 +318,12 @@ std::string upsert_sql(Dialect d, const Table& t) {
                      key_list(t), updates.empty() ? "NOTHING" : "UPDATE SET " + updates);
 }
 
+std::string copy_sql(const Table& t) {
+  std::string cols;
+  for (size_t k = 0; k < t.columns.size(); ++k) {
+    cols += fmt::format("{}{}", k == 0 ? "" : ", ", t.columns[k].name);
+  }
+  return fmt::format("COPY {} ({}) FROM STDIN", t.name, cols);
+}
+
 }  // namespace ose::sql_export

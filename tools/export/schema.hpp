@@ -68,5 +68,7 @@ std::vector<std::string> create_schema_sql(Dialect d);
 // INSERT … ON CONFLICT (keys) DO UPDATE: every row is written by its natural key, so writing
 // the same row twice (a rerun after a kill) leaves one row.
 std::string upsert_sql(Dialect d, const Table& t);
+// COPY t (columns) FROM STDIN: PostgreSQL's bulk path for rows that are new for sure.
+std::string copy_sql(const Table& t);
 
 }  // namespace ose::sql_export
