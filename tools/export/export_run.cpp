@@ -74,25 +74,31 @@ struct Held {
   uint64_t seq = 0;
   std::string hash;
 };
-Result<Held> open_schema(SqlSink& sink, const std::string& engine, uint64_t genesis_hash) {
-  for (const std::string& sql : create_schema_sql(sink.dialect())) {
-    if (auto ok = sink.exec(sql); !ok) return Error{ok.error()};
-  }
+// A fresh database gets every version's statements; an older export is migrated in place
+// (schema_steps from its version), in the caller's transaction.
+Result<bool> bring_schema_up_to_date(SqlSink& sink) {
+  if (auto ok = sink.exec(schema_version_sql(sink.dialect())); !ok) return ok;
   auto version = sink.query("SELECT max(version) FROM schema_version");
   if (!version) return Error{version.error()};
   const auto& v = version->at(0).at(0);
-  if (!v) {
-    if (auto ok = sink.exec(
-            fmt::format("INSERT INTO schema_version (version) VALUES ({})", kSchemaVersion));
-        !ok) {
-      return Error{ok.error()};
-    }
-  } else if (std::stoi(*v) > kSchemaVersion) {
+  const int held = v ? std::stoi(*v) : 0;
+  if (held > kSchemaVersion) {
     return Error{fmt::format(
         "{} holds an export of schema version {}, newer than this ose writes ({}): export with "
         "that newer ose, or into another database",
-        sink.describe(), *v, kSchemaVersion)};
+        sink.describe(), held, kSchemaVersion)};
   }
+  if (held == kSchemaVersion) return true;
+  for (const std::string& sql : schema_steps(sink.dialect(), held)) {
+    if (auto ok = sink.exec(sql); !ok) return ok;
+  }
+  return sink.exec(
+      held == 0 ? fmt::format("INSERT INTO schema_version (version) VALUES ({})", kSchemaVersion)
+                : fmt::format("UPDATE schema_version SET version = {}", kSchemaVersion));
+}
+
+Result<Held> open_schema(SqlSink& sink, const std::string& engine, uint64_t genesis_hash) {
+  if (auto ok = bring_schema_up_to_date(sink); !ok) return Error{ok.error()};
   const std::string p = placeholder(sink.dialect(), 0);
   auto engines = sink.query("SELECT genesis_hash FROM engines WHERE engine = " + p, {engine});
   if (!engines) return Error{engines.error()};
