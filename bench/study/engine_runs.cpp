@@ -10,6 +10,7 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "bench/alt/ose_store.hpp"
@@ -167,10 +168,12 @@ class EngineRun {
       error_ = config.error();
       return;
     }
+    config_text_ = engine_run_config(name_, with_dir);
     engine_ = fork_engine(*config, pin_ ? 0 : -1);
     for (uint32_t i = 0; i < o.readers; ++i) readers_.push_back(start_reader(name_));
   }
   ~EngineRun() {
+    stop_companion();
     for (pid_t r : readers_) stop_process(r);
     if (engine_ > 0) stop_process(engine_);
     // A clean stop left nothing; an engine that died left its segments and lock file.
@@ -179,6 +182,21 @@ class EngineRun {
   const std::string& name() const { return name_; }
   const std::string& error() const { return error_; }
   bool pin() const { return pin_; }
+  // Starts `companion` with the run's config written to a file in its journal directory.
+  bool start_companion(const std::function<pid_t(const std::string&)>& companion) {
+    if (dir_.path().empty()) return false;  // no journal to follow
+    const std::string file = dir_.path() + "/engine.toml";
+    std::ofstream(file) << config_text_;
+    companion_ = companion(file);
+    return companion_ > 0;
+  }
+  // Killed rather than asked to stop: a follower still catching up would otherwise go on reading.
+  void stop_companion() {
+    if (companion_ <= 0) return;
+    ::kill(companion_, SIGKILL);
+    reap(companion_);
+    companion_ = -1;
+  }
   // The CPU for client k: the engine has cpu 0.
   int client_cpu(int k) const { return pin_ ? 1 + k % std::max(cores() - 1, 1) : -1; }
 
@@ -188,6 +206,8 @@ class EngineRun {
   bool pin_;
   std::string error_;
   pid_t engine_ = -1;
+  pid_t companion_ = -1;
+  std::string config_text_;
   std::vector<pid_t> readers_;
 };
 
@@ -341,6 +361,10 @@ ThroughputRun ose_throughput(const EngineRunOptions& o, uint64_t inputs) {
       return out;
     }
   }
+  if (o.companion && !run.start_companion(o.companion)) {
+    out.error = "the companion process could not be started";
+    return out;
+  }
   const uint64_t per_client = (inputs / static_cast<uint64_t>(clients)) & ~uint64_t{1};
   const int64_t t0 = shm::monotonic_ns();
   std::vector<pid_t> kids;
@@ -357,6 +381,7 @@ ThroughputRun ose_throughput(const EngineRunOptions& o, uint64_t inputs) {
     std::this_thread::yield();
   }
   const int64_t elapsed = shm::monotonic_ns() - t0;
+  run.stop_companion();
   if (!ok) {
     out.error = "a client process failed";
     return out;

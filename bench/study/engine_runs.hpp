@@ -12,7 +12,10 @@
 //                    (scaling from 1k to 1M working orders).
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,6 +30,11 @@ struct EngineRunOptions {
   bool pin = true;  // engine on cpu 0, clients on the others (only with 2+ cores)
   uint32_t readers = 0;
   uint64_t working_orders = 0;
+  // Throughput runs: a process started beside the engine once it is up (and before the clients),
+  // given the run's config file (its data_dir is the run's journal), and ended with SIGKILL once
+  // the clients are done: e.g. `ose export --follow`, whose cost to the engine is then measured.
+  // Returns the process id, or −1 when it could not be started.
+  std::function<pid_t(const std::string& config_file)> companion;
 };
 
 struct RoundTripRun {

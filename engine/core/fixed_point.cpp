@@ -63,28 +63,41 @@ std::optional<int64_t> parse_decimal_e8(std::string_view text) noexcept {
   return static_cast<int64_t>(value);
 }
 
-std::string format_decimal_e8(int64_t e8) {
+size_t format_decimal_e8(int64_t e8, char* out) noexcept {
   // Work in unsigned so that INT64_MIN formats correctly.
   const bool negative = e8 < 0;
   const uint64_t magnitude =
       negative ? static_cast<uint64_t>(0) - static_cast<uint64_t>(e8) : static_cast<uint64_t>(e8);
-  const uint64_t whole = magnitude / static_cast<uint64_t>(kScale);
+  uint64_t whole = magnitude / static_cast<uint64_t>(kScale);
   uint64_t frac = magnitude % static_cast<uint64_t>(kScale);
-  std::string out;
-  if (negative) out.push_back('-');
-  out += std::to_string(whole);
+  size_t n = 0;
+  if (negative) out[n++] = '-';
+  char digits[20];  // the whole part, least significant first
+  int w = 0;
+  do {
+    digits[w++] = static_cast<char>('0' + whole % 10);
+    whole /= 10;
+  } while (whole != 0);
+  while (w > 0) out[n++] = digits[--w];
   if (frac != 0) {
-    char digits[kDecimals];
-    for (int k = kDecimals - 1; k >= 0; --k) {
-      digits[k] = static_cast<char>('0' + frac % 10);
+    int len = kDecimals;
+    while (frac % 10 == 0) {  // trailing zeros dropped
+      frac /= 10;
+      --len;
+    }
+    out[n++] = '.';
+    for (int k = len - 1; k >= 0; --k) {
+      out[n + static_cast<size_t>(k)] = static_cast<char>('0' + frac % 10);
       frac /= 10;
     }
-    int len = kDecimals;
-    while (len > 0 && digits[len - 1] == '0') --len;
-    out.push_back('.');
-    out.append(digits, static_cast<size_t>(len));
+    n += static_cast<size_t>(len);
   }
-  return out;
+  return n;
+}
+
+std::string format_decimal_e8(int64_t e8) {
+  char buf[kMaxDecimalChars];
+  return std::string(buf, format_decimal_e8(e8, buf));
 }
 
 }  // namespace ose

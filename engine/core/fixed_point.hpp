@@ -145,6 +145,10 @@ std::optional<T> parse_fixed(std::string_view text) noexcept {
 
 // Shortest exact form: no trailing fraction zeros, no exponent, "0" for zero.
 std::string format_decimal_e8(int64_t e8);
+// The same into `out` (not terminated), for callers that format millions of values without
+// allocating (ose export); returns the length, at most kMaxDecimalChars.
+inline constexpr size_t kMaxDecimalChars = 21;  // "-92233720368.54775808"
+size_t format_decimal_e8(int64_t e8, char* out) noexcept;
 template <typename T>
 std::string to_string(T v) {
   return format_decimal_e8(v.e8);

@@ -32,7 +32,7 @@ python3 "$checker" "$work/one.db" demo "$work/state.json" >"$work/check.txt"
 check "every orders/positions/balances/stats row equals the state JSON, ledger and trades reconcile" \
   test $? -eq 0
 q() { sqlite3 "$1" "$2"; }
-check "the schema version is recorded" test "$(q "$work/one.db" 'SELECT version FROM schema_version')" = 1
+check "the schema version is recorded" test "$(q "$work/one.db" 'SELECT version FROM schema_version')" = 2
 check "the backtest's results row is exported" \
   test "$(q "$work/one.db" "SELECT state_hash FROM backtests WHERE engine='demo'")" = "$hash"
 check "  with its fees as the strategy's" test "$(q "$work/one.db" \

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <ctime>
 
 namespace ose::sql_export {
 
@@ -27,18 +26,60 @@ std::pair<VersionedTable, uint32_t> locate(const VersionLayout& l, uint32_t v) {
 
 }  // namespace
 
-std::string iso_utc(int64_t ns) {
+size_t iso_utc(int64_t ns, char* out) noexcept {
   int64_t secs = ns / 1'000'000'000;
   int64_t frac = ns % 1'000'000'000;
   if (frac < 0) {
     frac += 1'000'000'000;
     --secs;
   }
-  const auto t = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+  int64_t days = secs / 86'400;
+  int64_t sod = secs % 86'400;
+  if (sod < 0) {
+    sod += 86'400;
+    --days;
+  }
+  // civil_from_days (H. Hinnant, "chrono-compatible low-level date algorithms"): the proleptic
+  // Gregorian date of a day count since 1970-01-01, without gmtime_r's locking and tm.
+  const int64_t z = days + 719'468;
+  const int64_t era = (z >= 0 ? z : z - 146'096) / 146'097;
+  const int64_t doe = z - era * 146'097;
+  const int64_t yoe = (doe - doe / 1'460 + doe / 36'524 - doe / 146'096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t day = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const auto digits = [&](size_t at, int64_t v, int n) {
+    for (int k = n - 1; k >= 0; --k) {
+      out[at + static_cast<size_t>(k)] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    }
+  };
+  if (year < 0 || year > 9999) {  // outside ISO-8601's four digits: never a journal's time
+    const auto r = fmt::format_to_n(out, kIsoUtcChars, "{}", ns);
+    return r.size;
+  }
+  digits(0, year, 4);
+  out[4] = '-';
+  digits(5, month, 2);
+  out[7] = '-';
+  digits(8, day, 2);
+  out[10] = 'T';
+  digits(11, sod / 3'600, 2);
+  out[13] = ':';
+  digits(14, sod / 60 % 60, 2);
+  out[16] = ':';
+  digits(17, sod % 60, 2);
+  out[19] = '.';
+  digits(20, frac, 9);
+  out[29] = 'Z';
+  return kIsoUtcChars;
+}
+
+std::string iso_utc(int64_t ns) {
+  char buf[kIsoUtcChars];
+  return std::string(buf, iso_utc(ns, buf));
 }
 
 Deriver::Deriver(std::string engine, const State& genesis, SqlSink& sink)
@@ -79,6 +120,7 @@ Deriver::Deriver(std::string engine, const State& genesis, SqlSink& sink)
 Result<bool> Deriver::prepare() {
   for (size_t t = 0; t < tables().size(); ++t) {
     if (auto ok = sink_.prepare(t, upsert_sql(sink_.dialect(), tables()[t])); !ok) return ok;
+    if (auto ok = sink_.prepare_append(t, copy_sql(tables()[t])); !ok) return ok;
   }
   return true;
 }
@@ -90,7 +132,7 @@ void Deriver::on_event(const Event& e) noexcept {
 // ---- row building ---------------------------------------------------------------------------
 
 void Deriver::money(int64_t e8) {
-  row_.text(format_decimal_e8(e8));
+  row_.text_in_place(kMaxDecimalChars, [e8](char* out) { return format_decimal_e8(e8, out); });
 }
 void Deriver::name(const char* n) {
   row_.text(fixed_name(n));
@@ -103,7 +145,7 @@ void Deriver::index_name(std::string_view n) {
   }
 }
 void Deriver::time(int64_t ns) {
-  row_.text(iso_utc(ns));
+  row_.text_in_place(kIsoUtcChars, [ns](char* out) { return iso_utc(ns, out); });
 }
 
 Result<bool> Deriver::put(TableId t) {
@@ -111,6 +153,14 @@ Result<bool> Deriver::put(TableId t) {
   const Result<bool> ok = sink_.run(static_cast<size_t>(t), row_);
   row_.clear();
   row_.text(engine_);  // every row starts with the engine
+  return ok;
+}
+
+Result<bool> Deriver::put_new(TableId t) {
+  ++rows_;
+  const Result<bool> ok = sink_.append(static_cast<size_t>(t), row_);
+  row_.clear();
+  row_.text(engine_);
   return ok;
 }
 
@@ -249,19 +299,20 @@ Result<bool> Deriver::write_trades(const Input& in, const State& s) {
     row_.integer(static_cast<int64_t>(in.seq));
     row_.integer(in.ts);
     time(in.ts);
-    if (auto ok = put(TableId::kTrades); !ok) return ok;
+    if (auto ok = put_new(TableId::kTrades); !ok) return ok;
   }
   return true;
 }
 
 Result<bool> Deriver::write_ledger(const State& s, uint64_t from, uint64_t to) {
   for (uint64_t n = from; n < to; ++n) {
-    if (auto ok = put_ledger(s, n + 1, s.ledger()[n % s.caps().ledger]); !ok) return ok;
+    if (auto ok = put_ledger(s, n + 1, s.ledger()[n % s.caps().ledger], true); !ok) return ok;
   }
   return true;
 }
 
-Result<bool> Deriver::put_ledger(const State& s, uint64_t number, const LedgerEntry& e) {
+Result<bool> Deriver::put_ledger(const State& s, uint64_t number, const LedgerEntry& e,
+                                 bool fresh) {
   row_.integer(static_cast<int64_t>(number));
   row_.integer(static_cast<int64_t>(e.seq));
   name(s.account(e.account).name);
@@ -276,7 +327,7 @@ Result<bool> Deriver::put_ledger(const State& s, uint64_t number, const LedgerEn
   money((e.free_after + e.locked_after).e8);
   row_.integer(e.ts);
   time(e.ts);
-  return put(TableId::kTransactions);
+  return fresh ? put_new(TableId::kTransactions) : put(TableId::kTransactions);
 }
 
 Result<bool> Deriver::track_position(const Input& in, const State& s, bool strategy, uint32_t index,
@@ -300,7 +351,7 @@ Result<bool> Deriver::track_position(const Input& in, const State& s, bool strat
   row_.integer(p.leverage);
   row_.integer(in.ts);
   time(in.ts);
-  return put(strategy ? TableId::kStrategyPositionHistory : TableId::kPositionHistory);
+  return put_new(strategy ? TableId::kStrategyPositionHistory : TableId::kPositionHistory);
 }
 
 // The bar of `instrument` for the minute of `ts`, marked changed: a new minute writes the
@@ -497,7 +548,7 @@ Result<bool> Deriver::write_all(const State& s) {
   }
   // The initial deposits, posted at seq 0 before any input.
   for (size_t k = 0; k < genesis_ledger_.size(); ++k) {
-    if (auto ok = put_ledger(s, k + 1, genesis_ledger_[k]); !ok) return ok;
+    if (auto ok = put_ledger(s, k + 1, genesis_ledger_[k], false); !ok) return ok;
   }
   std::fill(instrument_dirty_.begin(), instrument_dirty_.end(), 1);
   std::fill(account_dirty_.begin(), account_dirty_.end(), 1);

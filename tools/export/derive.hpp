@@ -25,6 +25,9 @@ namespace ose::sql_export {
 
 // ns since the epoch as 'YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ' (UTC).
 std::string iso_utc(int64_t ns);
+// The same into `out` (not terminated); returns the length, kIsoUtcChars for years 0-9999.
+inline constexpr size_t kIsoUtcChars = 30;
+size_t iso_utc(int64_t ns, char* out) noexcept;
 
 class Deriver final : public EventSink {
  public:
@@ -87,11 +90,14 @@ class Deriver final : public EventSink {
   };
 
   Result<bool> put(TableId t);
+  // A row the database cannot hold yet (SqlSink::append): of an input past its last seq.
+  Result<bool> put_new(TableId t);
   Result<bool> write_trades(const Input& in, const State& s);
   Result<bool> write_ledger(const State& s, uint64_t from, uint64_t to);
   Result<bool> track_position(const Input& in, const State& s, bool strategy, uint32_t index,
                               bool write);
-  Result<bool> put_ledger(const State& s, uint64_t number, const LedgerEntry& e);
+  // `fresh`: the entry of an input being written (else an initial deposit, written every run).
+  Result<bool> put_ledger(const State& s, uint64_t number, const LedgerEntry& e, bool fresh);
   Result<bool> open_minute(const State& s, uint16_t instrument, int64_t ts, bool write);
   Result<bool> put_candle(const State& s, uint16_t instrument, const Candle& c);
   void capture_order(const State& s, uint32_t slot, uint64_t seq);

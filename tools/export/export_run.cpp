@@ -74,25 +74,31 @@ struct Held {
   uint64_t seq = 0;
   std::string hash;
 };
-Result<Held> open_schema(SqlSink& sink, const std::string& engine, uint64_t genesis_hash) {
-  for (const std::string& sql : create_schema_sql(sink.dialect())) {
-    if (auto ok = sink.exec(sql); !ok) return Error{ok.error()};
-  }
+// A fresh database gets every version's statements; an older export is migrated in place
+// (schema_steps from its version), in the caller's transaction.
+Result<bool> bring_schema_up_to_date(SqlSink& sink) {
+  if (auto ok = sink.exec(schema_version_sql(sink.dialect())); !ok) return ok;
   auto version = sink.query("SELECT max(version) FROM schema_version");
   if (!version) return Error{version.error()};
   const auto& v = version->at(0).at(0);
-  if (!v) {
-    if (auto ok = sink.exec(
-            fmt::format("INSERT INTO schema_version (version) VALUES ({})", kSchemaVersion));
-        !ok) {
-      return Error{ok.error()};
-    }
-  } else if (std::stoi(*v) > kSchemaVersion) {
+  const int held = v ? std::stoi(*v) : 0;
+  if (held > kSchemaVersion) {
     return Error{fmt::format(
         "{} holds an export of schema version {}, newer than this ose writes ({}): export with "
         "that newer ose, or into another database",
-        sink.describe(), *v, kSchemaVersion)};
+        sink.describe(), held, kSchemaVersion)};
   }
+  if (held == kSchemaVersion) return true;
+  for (const std::string& sql : schema_steps(sink.dialect(), held)) {
+    if (auto ok = sink.exec(sql); !ok) return ok;
+  }
+  return sink.exec(
+      held == 0 ? fmt::format("INSERT INTO schema_version (version) VALUES ({})", kSchemaVersion)
+                : fmt::format("UPDATE schema_version SET version = {}", kSchemaVersion));
+}
+
+Result<Held> open_schema(SqlSink& sink, const std::string& engine, uint64_t genesis_hash) {
+  if (auto ok = bring_schema_up_to_date(sink); !ok) return Error{ok.error()};
   const std::string p = placeholder(sink.dialect(), 0);
   auto engines = sink.query("SELECT genesis_hash FROM engines WHERE engine = " + p, {engine});
   if (!engines) return Error{engines.error()};
@@ -236,13 +242,15 @@ Result<ExportSummary> run_export(const EngineConfig& config, Store& store, SqlSi
                              d.rows_written(), static_cast<double>(d.rows_written()) / secs,
                              o.follow ? fmt::format(", lag {:.1f} ms", summary.lag_ms_last) : ""));
     }
-    if (!chunk.empty()) continue;
+    // Asked to stop: at once, even behind the engine (what was read so far is committed).
+    const bool stopping = o.follow && o.stop && o.stop();
+    if (!chunk.empty() && !stopping) continue;
     // Caught up: whatever is pending goes in now.
     if (open && (in_batch > 0 || !wrote_all)) {
       if (auto ok = commit(); !ok) return Error{ok.error()};
       wrote_all = true;
     }
-    if (!o.follow || (o.stop && o.stop())) break;
+    if (!o.follow || stopping) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(o.poll_ms));
   }
   if (open) (void)sink.exec("ROLLBACK");  // an empty transaction

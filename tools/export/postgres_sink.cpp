@@ -14,6 +14,9 @@ namespace {
 // Statements queued in pipeline mode before the queue is synchronised: the server's results
 // must be read before they fill the socket buffers (both sides would then block on a write).
 constexpr size_t kPipelineDepth = 2000;
+// Rows of a table buffered for COPY before they are sent (they also go before every exec(), so
+// before each COMMIT).
+constexpr size_t kCopyBytes = size_t{4} << 20;
 
 std::string trimmed(const char* msg) {
   std::string s = msg != nullptr ? msg : "";
@@ -32,7 +35,7 @@ class PostgresSink final : public SqlSink {
   std::string describe() const override { return where_; }
 
   Result<bool> exec(const std::string& sql) override {
-    if (auto ok = sync(); !ok) return ok;
+    if (auto ok = copy_out(); !ok) return ok;
     PGresult* r = PQexec(conn_, sql.c_str());
     const auto st = PQresultStatus(r);
     std::string why = trimmed(PQresultErrorMessage(r));
@@ -42,7 +45,7 @@ class PostgresSink final : public SqlSink {
   }
 
   Result<bool> prepare(size_t id, const std::string& sql) override {
-    if (auto ok = sync(); !ok) return ok;
+    if (auto ok = copy_out(); !ok) return ok;
     const std::string name = fmt::format("ose_export_{}", id);
     PGresult* r = PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr);
     const auto st = PQresultStatus(r);
@@ -51,6 +54,56 @@ class PostgresSink final : public SqlSink {
     if (st != PGRES_COMMAND_OK) return fail(fmt::format("cannot prepare '{}': {}", sql, why));
     if (names_.size() <= id) names_.resize(id + 1);
     names_[id] = name;
+    return true;
+  }
+
+  Result<bool> prepare_append(size_t id, const std::string& copy_sql) override {
+    if (copies_.size() <= id) copies_.resize(id + 1);
+    copies_[id].sql = copy_sql;
+    return true;
+  }
+
+  // COPY's text format: a tab between values, \N for NULL, a newline after the row; backslash,
+  // tab, newline and carriage return escaped in text.
+  Result<bool> append(size_t id, const Row& row) override {
+    Copy& c = copies_[id];
+    for (size_t k = 0; k < row.size(); ++k) {
+      if (k > 0) c.data.push_back('\t');
+      const Value& v = row[k];
+      switch (v.kind) {
+        case Value::Kind::kNull:
+          c.data.append("\\N");
+          break;
+        case Value::Kind::kInt: {
+          char buf[24];
+          auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v.i);
+          c.data.append(buf, end);
+          break;
+        }
+        case Value::Kind::kText:
+          for (const char ch : v.text) {
+            switch (ch) {
+              case '\\':
+                c.data.append("\\\\");
+                break;
+              case '\t':
+                c.data.append("\\t");
+                break;
+              case '\n':
+                c.data.append("\\n");
+                break;
+              case '\r':
+                c.data.append("\\r");
+                break;
+              default:
+                c.data.push_back(ch);
+            }
+          }
+          break;
+      }
+    }
+    c.data.push_back('\n');
+    if (c.data.size() >= kCopyBytes) return copy_out();
     return true;
   }
 
@@ -88,7 +141,7 @@ class PostgresSink final : public SqlSink {
   }
 
   Result<QueryRows> query(const std::string& sql, const std::vector<std::string>& params) override {
-    if (auto ok = sync(); !ok) return Error{ok.error()};
+    if (auto ok = copy_out(); !ok) return Error{ok.error()};
     std::vector<const char*> p;
     for (const std::string& s : params) p.push_back(s.c_str());
     PGresult* r = PQexecParams(conn_, sql.c_str(), static_cast<int>(p.size()), nullptr, p.data(),
@@ -143,8 +196,41 @@ class PostgresSink final : public SqlSink {
     return true;
   }
 
+  // The pipeline ended, then every table's buffered rows sent with one COPY each.
+  Result<bool> copy_out() {
+    if (auto ok = sync(); !ok) return ok;
+    for (Copy& c : copies_) {
+      if (c.data.empty()) continue;
+      PGresult* r = PQexec(conn_, c.sql.c_str());
+      const bool in = PQresultStatus(r) == PGRES_COPY_IN;
+      std::string why = trimmed(PQresultErrorMessage(r));
+      PQclear(r);
+      if (!in) return fail(fmt::format("{}: {}", c.sql, why));
+      if (PQputCopyData(conn_, c.data.data(), static_cast<int>(c.data.size())) != 1 ||
+          PQputCopyEnd(conn_, nullptr) != 1) {
+        return fail(trimmed(PQerrorMessage(conn_)));
+      }
+      c.data.clear();
+      std::string first_error;
+      while ((r = PQgetResult(conn_)) != nullptr) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK && first_error.empty()) {
+          first_error = trimmed(PQresultErrorMessage(r));
+        }
+        PQclear(r);
+      }
+      if (!first_error.empty()) return fail(first_error);
+    }
+    return true;
+  }
+
+  struct Copy {
+    std::string sql;   // COPY … FROM STDIN
+    std::string data;  // rows in COPY's text format, not sent yet
+  };
+
   PGconn* conn_;
   std::string where_;
+  std::vector<Copy> copies_;
   std::vector<std::string> names_;
   std::vector<const char*> values_;
   std::vector<std::array<char, 24>> ints_;

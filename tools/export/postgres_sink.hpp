@@ -1,5 +1,7 @@
-// SqlSink into PostgreSQL (libpq). Rows are sent in pipeline mode (no round trip per row),
-// synchronised every few thousand statements and at every exec()/query().
+// SqlSink into PostgreSQL (libpq). Upserts are sent in pipeline mode (no round trip per row),
+// synchronised every few thousand statements and at every exec()/query(); append()ed rows (new
+// for sure: trades, ledger entries, position history) are buffered per table and sent with COPY
+// before the next exec()/query(), so before every COMMIT.
 #pragma once
 
 #include <memory>

@@ -295,12 +295,27 @@ const std::vector<Table>& tables() {
   return t;
 }
 
-std::vector<std::string> create_schema_sql(Dialect d) {
+std::string schema_version_sql(Dialect d) {
+  return fmt::format("CREATE TABLE IF NOT EXISTS schema_version (version {} PRIMARY KEY)",
+                     type_sql(d, ColType::kInt));
+}
+
+std::vector<std::string> schema_steps(Dialect d, int from) {
   std::vector<std::string> sql;
-  sql.push_back(fmt::format("CREATE TABLE IF NOT EXISTS schema_version (version {} PRIMARY KEY)",
-                            type_sql(d, ColType::kInt)));
-  for (const Table& t : tables()) sql.push_back(create_table_sql(d, t));
-  for (std::string& v : view_sql(d)) sql.push_back(std::move(v));
+  if (from < 1) {
+    for (const Table& t : tables()) sql.push_back(create_table_sql(d, t));
+    for (std::string& v : view_sql(d)) sql.push_back(std::move(v));
+  }
+  if (from < 2) {
+    // What docs/SQL.md's example queries look up: a strategy's fills by time (2, 8), a balance's
+    // statement (10, 11), the open or rejected orders (7, 9). Each costs the export one more
+    // B-tree insert per row of its table (docs/PERFORMANCE.md, issue 17).
+    sql.push_back("CREATE INDEX IF NOT EXISTS trades_by_strategy ON trades (engine, strategy, ts)");
+    sql.push_back(
+        "CREATE INDEX IF NOT EXISTS transactions_by_balance ON transactions "
+        "(engine, account, asset, entry_no)");
+    sql.push_back("CREATE INDEX IF NOT EXISTS orders_by_status ON orders (engine, status)");
+  }
   return sql;
 }
 
@@ -316,6 +331,14 @@ std::string upsert_sql(Dialect d, const Table& t) {
   }
   return fmt::format("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO {}", t.name, cols, values,
                      key_list(t), updates.empty() ? "NOTHING" : "UPDATE SET " + updates);
+}
+
+std::string copy_sql(const Table& t) {
+  std::string cols;
+  for (size_t k = 0; k < t.columns.size(); ++k) {
+    cols += fmt::format("{}{}", k == 0 ? "" : ", ", t.columns[k].name);
+  }
+  return fmt::format("COPY {} ({}) FROM STDIN", t.name, cols);
 }
 
 }  // namespace ose::sql_export

@@ -13,8 +13,9 @@
 
 namespace ose::sql_export {
 
-// Bumped with every change of a table, column or view; migrate() brings an older export to it.
-inline constexpr int kSchemaVersion = 1;
+// Bumped with every change of a table, column, view or index; schema_steps() brings an older
+// export to it. 1: the tables and views. 2: the indexes of docs/SQL.md's example queries.
+inline constexpr int kSchemaVersion = 2;
 
 enum class ColType : uint8_t {
   kInt,    // BIGINT / INTEGER
@@ -63,10 +64,18 @@ inline const Table& table(TableId t) {
   return tables()[static_cast<size_t>(t)];
 }
 
-// CREATE TABLE IF NOT EXISTS for every table, the views, and schema_version.
-std::vector<std::string> create_schema_sql(Dialect d);
+// The statements that take a database from schema version `from` to kSchemaVersion: from 0 (a
+// fresh database) every version's, from 1 those of versions 2 and later, and so on. Each version
+// keeps its own statements, so an older export is migrated in place by exactly the steps it
+// missed (docs/SQL.md, "Schema versions"). A column added by a later version would be that
+// version's ALTER TABLE, and the tables of version 1 would then leave it out.
+std::vector<std::string> schema_steps(Dialect d, int from);
+// CREATE TABLE IF NOT EXISTS schema_version: the one table every version has.
+std::string schema_version_sql(Dialect d);
 // INSERT … ON CONFLICT (keys) DO UPDATE: every row is written by its natural key, so writing
 // the same row twice (a rerun after a kill) leaves one row.
 std::string upsert_sql(Dialect d, const Table& t);
+// COPY t (columns) FROM STDIN: PostgreSQL's bulk path for rows that are new for sure.
+std::string copy_sql(const Table& t);
 
 }  // namespace ose::sql_export

@@ -41,6 +41,15 @@ class Row {
     x.kind = Value::Kind::kText;
     x.text.assign(v.data(), v.size());
   }
+  // Text that `write(char* out) -> size_t` puts in place, at most `max` chars: decimals and
+  // timestamps formatted straight into the value's buffer, with no string of their own.
+  template <typename Write>
+  void text_in_place(size_t max, Write&& write) {
+    Value& x = next();
+    x.kind = Value::Kind::kText;
+    x.text.resize(max);
+    x.text.resize(write(x.text.data()));
+  }
   size_t size() const noexcept { return size_; }
   const Value& operator[](size_t k) const noexcept { return values_[k]; }
 
@@ -63,9 +72,19 @@ class SqlSink {
   virtual Result<bool> exec(const std::string& sql) = 0;
   // Prepares statement `id` (ids are small and dense: one per table).
   virtual Result<bool> prepare(size_t id, const std::string& sql) = 0;
+  // How append() may write statement `id`'s table in bulk: `COPY table (columns) FROM STDIN`.
+  // The default ignores it.
+  virtual Result<bool> prepare_append(size_t /*id*/, const std::string& /*copy_sql*/) {
+    return true;
+  }
   // Runs statement `id` with `row`'s values. PostgreSQL queues it (pipeline mode): an error may
   // surface at the next exec() or query() instead, which then fails.
   virtual Result<bool> run(size_t id, const Row& row) = 0;
+  // Runs statement `id` for a row the table cannot hold yet (a trade, a ledger entry or a history
+  // row of an input past the database's last seq), so a sink may insert it without looking for
+  // a conflict: PostgreSQL buffers such rows and sends them with COPY before the next exec() or
+  // query(). The default runs the upsert.
+  virtual Result<bool> append(size_t id, const Row& row) { return run(id, row); }
   // A query's rows as text (SQL NULL: nullopt); `params` bind $1.. / ?1.. in order.
   virtual Result<QueryRows> query(const std::string& sql,
                                   const std::vector<std::string>& params = {}) = 0;

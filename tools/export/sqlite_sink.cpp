@@ -112,7 +112,9 @@ class SqliteSink final : public SqlSink {
 Result<std::unique_ptr<SqlSink>> open_sqlite(const std::string& path) {
   sqlite3* db = nullptr;
   const int rc =
-      sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+      // NOMUTEX: one thread uses the connection, so SQLite's per-call locking is pure cost.
+      sqlite3_open_v2(path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string why = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close(db);
@@ -123,7 +125,14 @@ Result<std::unique_ptr<SqlSink>> open_sqlite(const std::string& path) {
   // export writes. NORMAL sync in WAL mode: a committed transaction survives a crash of this
   // process (a power loss may lose the last ones, which a rerun writes again).
   sqlite3_busy_timeout(db, 5000);
-  if (auto ok = sink->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"); !ok) {
+  // A page cache of 128 MiB (the default is 2 MiB): the indexes' inner pages stay in memory
+  // between the export's transactions instead of being read back from the file for every row.
+  // Checkpoints every 40 MiB of WAL (the default, 4 MiB, copies pages back into the database
+  // file ten times as often).
+  if (auto ok = sink->exec(
+          "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-131072; "
+          "PRAGMA wal_autocheckpoint=10000;");
+      !ok) {
     return Error{fmt::format("sqlite:{} cannot be written: {}", path, ok.error())};
   }
   return std::unique_ptr<SqlSink>(std::move(sink));
