@@ -62,7 +62,9 @@ struct PythonSnapshotRun {
   uint64_t order_capacity = 0;
   uint64_t rows = 0;  // rows orders() returned
   bool consistent = false;
+  // Wall and CPU (the calling thread's) milliseconds of each call.
   std::vector<double> orders_ms, to_pandas_e8_ms, to_pandas_decimal_ms;
+  std::vector<double> orders_cpu_ms, to_pandas_e8_cpu_ms, to_pandas_decimal_cpu_ms;
   std::string error;
 };
 
