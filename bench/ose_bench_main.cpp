@@ -1,9 +1,9 @@
 // `ose-bench roundtrip|throughput|all`: the performance study's own binary, built only with
-// OSE_BUILD_BENCH so that `ose` carries none of it. The end-to-end harness (`all`: bench/study/study.hpp). It
-// forks a real engine process (spinning, pinned when there are cores to pin to) and real client
-// processes, and in the same run measures the physical floors (a two-line shared-memory flag
-// ping-pong) and the kernel wake-up baseline (Boost message_queue), so the ratios it prints come
-// from one machine state.
+// OSE_BUILD_BENCH so that `ose` carries none of it. The end-to-end harness (`all`:
+// bench/study/study.hpp). It forks a real engine process (spinning, pinned when there are cores to
+// pin to) and real client processes, and in the same run measures the physical floors (a two-line
+// shared-memory flag ping-pong) and the kernel wake-up baseline (Boost message_queue), so the
+// ratios it prints come from one machine state.
 //
 // The workload keeps the order table small for any run length: each round trip submits a
 // stop-limit order far from the market (accepted untriggered: the full new-order path of
@@ -21,12 +21,13 @@
 #include <thread>
 #include <vector>
 
+#include <CLI/CLI.hpp>
 #include "bench/e2e/floors.hpp"
 #include "bench/e2e/latency_stats.hpp"
 #include "bench/study/engine_runs.hpp"
+#include "bench/study/python_runs.hpp"
 #include "bench/study/study.hpp"
 #include "bench/study/study_output.hpp"
-#include <CLI/CLI.hpp>
 
 namespace ose::bench_cli {
 
@@ -148,6 +149,101 @@ int run_throughput(const BenchOptions& o) {
   return 0;
 }
 
+struct PythonCmdOptions {
+  bench::PythonEnv env{OSE_BENCH_PYTHON, OSE_BENCH_PYTHONPATH, OSE_BENCH_PYTHON_SCRIPTS};
+  uint64_t round_trips = 100'000;
+  int rounds = 3;
+  std::vector<std::string> modes{"spin", "yield", "park", "poll"};
+  uint64_t snapshot_orders = 1'000'000;
+  int repeats = 5;
+  bool pin = true;
+};
+
+std::string ms_list(const std::vector<double>& ms) {
+  std::string out;
+  for (double v : ms) out += fmt::format("{}{:.1f}", out.empty() ? "" : " ", v);
+  return out;
+}
+
+double min_of(const std::vector<double>& v) {
+  return v.empty() ? 0.0 : *std::min_element(v.begin(), v.end());
+}
+
+// Issue 16's benchmark: the Python client's round trip against the C++ client's on one engine,
+// and the order table's snapshot into numpy and pandas.
+int run_python(const PythonCmdOptions& o) {
+  if (o.env.python.empty()) {
+    fmt::print(stderr, "ose-bench python: this build has no Python module (OSE_BUILD_PYTHON)\n");
+    return 1;
+  }
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  const bool pin = o.pin && cores >= 2;
+  fmt::print("ose-bench python: {} ({} cores{})\n", o.env.python, cores,
+             pin ? ", engine on cpu 0, clients on cpu 1" : "");
+  int rc = 0;
+  if (o.round_trips > 0) {
+    bench::PythonRoundTripOptions r;
+    r.engine.pin = pin;
+    r.env = o.env;
+    r.round_trips = o.round_trips;
+    r.rounds = o.rounds;
+    r.modes = o.modes;
+    fmt::print("round trips: {} rounds of {} per client (C++, then Python by wait mode)\n",
+               o.rounds, o.round_trips);
+    const bench::PythonRoundTripRun run = bench::python_round_trips(r, [](const std::string& l) {
+      fmt::print("{}\n", l);
+      std::fflush(stdout);
+    });
+    if (!run.error.empty()) {
+      fmt::print(stderr, "ose-bench python: {}\n", run.error);
+      rc = 1;
+    }
+    fmt::print("\n  {:<42} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10}\n", "round trip (ns)", "p50",
+               "p90", "p99", "p99.9", "max", "samples");
+    for (const bench::ModeLatency& m : run.runs) {
+      fmt::print("{}",
+                 row(m.mode == "C++" ? "C++ client" : "Python, wait mode " + m.mode, m.stats));
+    }
+    if (!run.runs.empty() && run.runs.front().stats.p50_ns > 0) {
+      const bench::LatencyStats& cpp = run.runs.front().stats;
+      fmt::print("\n");
+      for (size_t i = 1; i < run.runs.size(); ++i) {
+        const bench::LatencyStats& py = run.runs[i].stats;
+        fmt::print("  Python {:<5} / C++:  p50 {:.2f}x (goal <= 3)   p99 {:.2f}x   p99.9 {:.2f}x\n",
+                   run.runs[i].mode, double(py.p50_ns) / double(cpp.p50_ns),
+                   double(py.p99_ns) / double(std::max<int64_t>(cpp.p99_ns, 1)),
+                   double(py.p999_ns) / double(std::max<int64_t>(cpp.p999_ns, 1)));
+      }
+    }
+  }
+  if (o.snapshot_orders > 0) {
+    bench::PythonSnapshotOptions s;
+    s.engine.pin = pin;
+    s.env = o.env;
+    s.orders = o.snapshot_orders;
+    s.repeats = o.repeats;
+    fmt::print("\nsnapshot: {} working orders, Reader.orders() and to_pandas() {} times each\n",
+               o.snapshot_orders, o.repeats);
+    const bench::PythonSnapshotRun run = bench::python_snapshot(s);
+    if (!run.error.empty()) {
+      fmt::print(stderr, "ose-bench python: {}\n", run.error);
+      return 1;
+    }
+    fmt::print("  order table: {} slots, {} rows returned, consistent: {}\n", run.order_capacity,
+               run.rows, run.consistent);
+    const auto line = [](const char* what, const std::vector<double>& wall,
+                         const std::vector<double>& cpu, const char* goal) {
+      fmt::print("  {:<36} wall {}   best {:.1f}{}\n", what, ms_list(wall), min_of(wall), goal);
+      fmt::print("  {:<36} cpu  {}   best {:.1f}\n", "", ms_list(cpu), min_of(cpu));
+    };
+    line("orders() to numpy (ms):", run.orders_ms, run.orders_cpu_ms, " (goal <= 50)");
+    line("to_pandas(money=\"e8\") (ms):", run.to_pandas_e8_ms, run.to_pandas_e8_cpu_ms, "");
+    line("to_pandas() with Decimal money (ms):", run.to_pandas_decimal_ms,
+         run.to_pandas_decimal_cpu_ms, "");
+  }
+  return rc;
+}
+
 struct StudyCmdOptions {
   std::string out_dir;
   std::string docs;
@@ -206,8 +302,8 @@ int main_with(int argc, char** argv) {
   rt->add_flag("!--no-pin", o->pin, "Do not pin the processes to cores");
   rt->add_option("--sync-round-trips", o->sync_round_trips,
                  "Round trips in sync mode (each waits for a commit)");
-  auto* tp = app.add_subcommand("throughput",
-                                 "Sustained inputs/s through the rings with 1 and 4 clients");
+  auto* tp =
+      app.add_subcommand("throughput", "Sustained inputs/s through the rings with 1 and 4 clients");
   tp->add_option("-n,--inputs", o->inputs, "Inputs per run");
   tp->add_option("--clients", o->client_counts, "Client counts to run (default: 1 4)");
   tp->add_flag("!--no-pin", o->pin, "Do not pin the processes to cores");
@@ -238,7 +334,26 @@ int main_with(int argc, char** argv) {
                   "Also regenerate the study tables of this Markdown file (docs/PERFORMANCE.md)");
   all->add_option("--data-dir-base", a->study.data_dir_base,
                   "Where scratch journals and database clusters go (default /tmp)");
+  auto* py = app.add_subcommand(
+      "python",
+      "Issue 16: the Python client's round trip against the C++ client's on one engine, in "
+      "each wait mode, and Reader.orders() / to_pandas() of a large order table");
+  auto p = std::make_shared<PythonCmdOptions>();
+  py->add_option("-n,--round-trips", p->round_trips,
+                 "Timed round trips per client per round (0: skip the round trips)");
+  py->add_option("--rounds", p->rounds, "Rounds of C++ then Python batches");
+  py->add_option("--modes", p->modes, "Python wait modes to run (default: spin,yield,park,poll)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"spin", "yield", "park", "poll"}));
+  py->add_option("--snapshot-orders", p->snapshot_orders,
+                 "Working orders in the snapshot run (0: skip the snapshot)");
+  py->add_option("--repeats", p->repeats, "Timed orders() / to_pandas() calls");
+  py->add_option("--python", p->env.python, "The interpreter (one with numpy and pandas)");
+  py->add_option("--pythonpath", p->env.pythonpath, "Where `import ose` finds the module");
+  py->add_option("--scripts", p->env.scripts, "The bench/python directory");
+  py->add_flag("!--no-pin", p->pin, "Do not pin the processes to cores");
   CLI11_PARSE(app, argc, argv);
+  if (py->parsed()) return run_python(*p);
   if (rt->parsed()) return run_roundtrip(*o);
   if (tp->parsed()) return run_throughput(*o);
   if (all->parsed()) return run_all(*a);

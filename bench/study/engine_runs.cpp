@@ -34,24 +34,6 @@ int cores() {
   return static_cast<int>(std::thread::hardware_concurrency());
 }
 
-// A fresh journal directory for one run, removed with this object.
-class ScratchDir {
- public:
-  ScratchDir(const std::string& base, const std::string& journal) {
-    if (journal == "none") return;
-    std::string tmpl = base + "/ose-bench-XXXXXX";
-    if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 bool reap(pid_t pid) {
   int status = 0;
   ::waitpid(pid, &status, 0);
@@ -61,14 +43,6 @@ bool reap(pid_t pid) {
 void stop_process(pid_t pid) {
   ::kill(pid, SIGTERM);
   reap(pid);
-}
-
-Result<Client> attach_when_ready(const std::string& engine, const std::string& client) {
-  for (int i = 0;; ++i) {
-    auto c = Client::attach(engine, client);
-    if (c || i == 1000) return c;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
 }
 
 // A reader process: reads every table of the state segment, record by record, until SIGTERM.
@@ -126,8 +100,93 @@ bool wait_last(Client& c, uint64_t request) {
   }
 }
 
+// A client process for the throughput runs: submits `count` inputs (new order, then its cancel)
+// as fast as the ring takes them, draining its responses as it goes.
+[[noreturn]] void throughput_client(const std::string& engine, int k, uint64_t count, int cpu) {
+  if (pin_to_cpu(cpu) != 0) _exit(1);  // unpinned figures must not pass for pinned ones
+  auto c = attach_when_ready(engine, fmt::format("c{}", k));
+  if (!c) _exit(1);
+  NewOrderCmd order = far_stop_order(*c, k);
+  Response r;
+  for (uint64_t i = 0; i < count; ++i) {
+    order.cl_id = i / 2 + 1;
+    while ((i % 2 == 0 ? c->new_order(order) : c->cancel(order.cl_id)) == 0) {
+      while (c->poll(r)) {
+      }
+    }
+    while (c->poll(r)) {
+    }
+  }
+  _exit(0);
+}
+
+}  // namespace
+
+ScratchDir::ScratchDir(const std::string& base, const std::string& journal) {
+  if (journal == "none") return;
+  std::string tmpl = base + "/ose-bench-XXXXXX";
+  if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ec;
+  if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+}
+
+EngineRun::EngineRun(const EngineRunOptions& o, const std::string& tag)
+    : dir_(o.data_dir_base, o.journal),
+      name_(fmt::format("bench{}{}", ::getpid(), tag)),
+      pin_(o.pin && cores() >= 2) {
+  EngineRunOptions with_dir = o;
+  with_dir.data_dir_base = dir_.path();
+  auto config = load_config_string(engine_run_config(name_, with_dir), "<bench config>");
+  if (!config) {
+    error_ = config.error();
+    return;
+  }
+  config_text_ = engine_run_config(name_, with_dir);
+  engine_ = fork_engine(*config, pin_ ? 0 : -1);
+  for (uint32_t i = 0; i < o.readers; ++i) readers_.push_back(start_reader(name_));
+}
+
+EngineRun::~EngineRun() {
+  stop_companion();
+  for (pid_t r : readers_) stop_process(r);
+  if (engine_ > 0) stop_process(engine_);
+  // A clean stop left nothing; an engine that died left its segments and lock file.
+  remove_dead_engine_files(name_);
+}
+
+bool EngineRun::start_companion(const std::function<pid_t(const std::string&)>& companion) {
+  if (dir_.path().empty()) return false;  // no journal to follow
+  const std::string file = dir_.path() + "/engine.toml";
+  std::ofstream(file) << config_text_;
+  companion_ = companion(file);
+  return companion_ > 0;
+}
+
+// Killed rather than asked to stop: a follower still catching up would otherwise go on reading.
+void EngineRun::stop_companion() {
+  if (companion_ <= 0) return;
+  ::kill(companion_, SIGKILL);
+  reap(companion_);
+  companion_ = -1;
+}
+
+int EngineRun::client_cpu(int k) const {
+  return pin_ ? 1 + k % std::max(cores() - 1, 1) : -1;
+}
+
+Result<Client> attach_when_ready(const std::string& engine, const std::string& client) {
+  for (int i = 0;; ++i) {
+    auto c = Client::attach(engine, client);
+    if (c || i == 1000) return c;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
 // Resting limit orders far below the market, placed as fast as the ring takes them: the working
-// set the scaling study grows. True once every one was accepted.
+// set the scaling study grows.
 bool place_working_orders(Client& c, uint64_t count, const std::string& strategy) {
   NewOrderCmd n = c.order_template("main", strategy, "BTCUSDT");
   n.side = static_cast<uint8_t>(Side::kBuy);
@@ -154,84 +213,29 @@ bool place_working_orders(Client& c, uint64_t count, const std::string& strategy
   return accepted == count;
 }
 
-// One engine for a run: config, scratch journal, process, readers; stopped on destruction.
-class EngineRun {
- public:
-  EngineRun(const EngineRunOptions& o, const std::string& tag)
-      : dir_(o.data_dir_base, o.journal),
-        name_(fmt::format("bench{}{}", ::getpid(), tag)),
-        pin_(o.pin && cores() >= 2) {
-    EngineRunOptions with_dir = o;
-    with_dir.data_dir_base = dir_.path();
-    auto config = load_config_string(engine_run_config(name_, with_dir), "<bench config>");
-    if (!config) {
-      error_ = config.error();
-      return;
+std::vector<int64_t> round_trip_samples(Client& c, int strategy, uint64_t first_cl_id,
+                                        uint64_t warmup, uint64_t round_trips, std::string& error) {
+  NewOrderCmd order = far_stop_order(c, strategy);
+  std::vector<int64_t> samples;
+  samples.reserve(round_trips);
+  for (uint64_t i = 0; i < warmup + round_trips; ++i) {
+    order.cl_id = first_cl_id + i;
+    const int64_t t0 = shm::monotonic_ns();
+    const uint64_t request = c.new_order(order);
+    if (request == 0 || !wait_last(c, request)) {
+      error = "the engine stopped answering";
+      break;
     }
-    config_text_ = engine_run_config(name_, with_dir);
-    engine_ = fork_engine(*config, pin_ ? 0 : -1);
-    for (uint32_t i = 0; i < o.readers; ++i) readers_.push_back(start_reader(name_));
-  }
-  ~EngineRun() {
-    stop_companion();
-    for (pid_t r : readers_) stop_process(r);
-    if (engine_ > 0) stop_process(engine_);
-    // A clean stop left nothing; an engine that died left its segments and lock file.
-    remove_dead_engine_files(name_);
-  }
-  const std::string& name() const { return name_; }
-  const std::string& error() const { return error_; }
-  bool pin() const { return pin_; }
-  // Starts `companion` with the run's config written to a file in its journal directory.
-  bool start_companion(const std::function<pid_t(const std::string&)>& companion) {
-    if (dir_.path().empty()) return false;  // no journal to follow
-    const std::string file = dir_.path() + "/engine.toml";
-    std::ofstream(file) << config_text_;
-    companion_ = companion(file);
-    return companion_ > 0;
-  }
-  // Killed rather than asked to stop: a follower still catching up would otherwise go on reading.
-  void stop_companion() {
-    if (companion_ <= 0) return;
-    ::kill(companion_, SIGKILL);
-    reap(companion_);
-    companion_ = -1;
-  }
-  // The CPU for client k: the engine has cpu 0.
-  int client_cpu(int k) const { return pin_ ? 1 + k % std::max(cores() - 1, 1) : -1; }
-
- private:
-  ScratchDir dir_;
-  std::string name_;
-  bool pin_;
-  std::string error_;
-  pid_t engine_ = -1;
-  pid_t companion_ = -1;
-  std::string config_text_;
-  std::vector<pid_t> readers_;
-};
-
-// A client process for the throughput runs: submits `count` inputs (new order, then its cancel)
-// as fast as the ring takes them, draining its responses as it goes.
-[[noreturn]] void throughput_client(const std::string& engine, int k, uint64_t count, int cpu) {
-  if (pin_to_cpu(cpu) != 0) _exit(1);  // unpinned figures must not pass for pinned ones
-  auto c = attach_when_ready(engine, fmt::format("c{}", k));
-  if (!c) _exit(1);
-  NewOrderCmd order = far_stop_order(*c, k);
-  Response r;
-  for (uint64_t i = 0; i < count; ++i) {
-    order.cl_id = i / 2 + 1;
-    while ((i % 2 == 0 ? c->new_order(order) : c->cancel(order.cl_id)) == 0) {
-      while (c->poll(r)) {
-      }
+    const int64_t ns = shm::monotonic_ns() - t0;
+    const uint64_t cancel = c.cancel(order.cl_id);
+    if (cancel == 0 || !wait_last(c, cancel)) {
+      error = "the engine stopped answering";
+      break;
     }
-    while (c->poll(r)) {
-    }
+    if (i >= warmup) samples.push_back(ns);
   }
-  _exit(0);
+  return samples;
 }
-
-}  // namespace
 
 // BTCUSDT on the grid of tests/support/btcusdt_spot.hpp (bench/ does not include tests/), but with
 // no minimum notional and no price band: the scaling study's working orders rest at 1000 USDT
@@ -309,26 +313,8 @@ RoundTripRun ose_round_trips(const EngineRunOptions& o, uint64_t round_trips) {
     out.error = fmt::format("could not place {} working orders", o.working_orders);
     return out;
   }
-  NewOrderCmd order = far_stop_order(*client, 0);
-  std::vector<int64_t> samples;
-  samples.reserve(round_trips);
   const uint64_t warmup = std::min<uint64_t>(round_trips / 10, 10'000);
-  for (uint64_t i = 0; i < warmup + round_trips; ++i) {
-    order.cl_id = i + 1;
-    const int64_t t0 = shm::monotonic_ns();
-    const uint64_t request = client->new_order(order);
-    if (request == 0 || !wait_last(*client, request)) {
-      out.error = "the engine stopped answering";
-      break;
-    }
-    const int64_t ns = shm::monotonic_ns() - t0;
-    const uint64_t cancel = client->cancel(order.cl_id);
-    if (cancel == 0 || !wait_last(*client, cancel)) {
-      out.error = "the engine stopped answering";
-      break;
-    }
-    if (i >= warmup) samples.push_back(ns);
-  }
+  std::vector<int64_t> samples = round_trip_samples(*client, 0, 1, warmup, round_trips, out.error);
   client = Error{"detached"};  // detach before the engine goes
   out.stats = LatencyStats::of(std::move(samples));
   return out;

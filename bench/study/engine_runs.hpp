@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "bench/e2e/latency_stats.hpp"
+#include "engine/client/client.hpp"
 
 namespace ose::bench {
 
@@ -57,6 +58,62 @@ struct OpenLoopPoint {
   LatencyStats stats;         // from each command's scheduled send time to its response
   std::string error;
 };
+
+// A fresh journal directory for one run (none for journal "none"), removed with this object.
+class ScratchDir {
+ public:
+  ScratchDir(const std::string& base, const std::string& journal);
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  ~ScratchDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// One engine for a run: config (engine_run_config), scratch journal, process (pinned to cpu 0
+// when o.pin and there are 2+ cores), reader processes; stopped on destruction. error() says
+// why it did not start.
+class EngineRun {
+ public:
+  EngineRun(const EngineRunOptions& o, const std::string& tag);
+  EngineRun(const EngineRun&) = delete;
+  EngineRun& operator=(const EngineRun&) = delete;
+  ~EngineRun();
+  const std::string& name() const { return name_; }
+  const std::string& error() const { return error_; }
+  bool pin() const { return pin_; }
+  // Starts `companion` with the run's config written to a file in its journal directory.
+  bool start_companion(const std::function<pid_t(const std::string&)>& companion);
+  void stop_companion();
+  // The CPU for client k (-1: unpinned): the engine has cpu 0.
+  int client_cpu(int k) const;
+
+ private:
+  ScratchDir dir_;
+  std::string name_;
+  bool pin_;
+  std::string error_;
+  pid_t engine_ = -1;
+  pid_t companion_ = -1;
+  std::string config_text_;
+  std::vector<pid_t> readers_;
+};
+
+// Client `client` of `engine`, retried for up to 10 s while the engine starts.
+Result<Client> attach_when_ready(const std::string& engine, const std::string& client);
+
+// `warmup` untimed and then `round_trips` timed round trips of `c` trading as strategy
+// s<strategy>: the far stop-limit order (cl_ids from `first_cl_id` on), timed from submission
+// to its last response, and its cancel, untimed. The samples (ns); `error` says why they
+// stopped early.
+std::vector<int64_t> round_trip_samples(Client& c, int strategy, uint64_t first_cl_id,
+                                        uint64_t warmup, uint64_t round_trips, std::string& error);
+
+// Resting limit orders far below the market placed by `c` as strategy `strategy`, as fast as
+// the ring takes them: true once every one was accepted.
+bool place_working_orders(Client& c, uint64_t count, const std::string& strategy);
 
 // The engine config of these runs: one spot market, one account, `clients` strategies and
 // clients c0…, the order table sized for `working_orders` more.

@@ -190,19 +190,26 @@ bool StateReader::read_instrument(uint16_t instrument, InstrumentRecord& out) co
                         out);
 }
 
+uint32_t StateReader::even_global_version() const noexcept {
+  const std::atomic<uint32_t>& global = versions_[layout_.index(VersionedTable::kHeader, 0)];
+  // SYNC(seqlock.read) on the global version: see record_versions.hpp.
+  uint32_t v = global.load(std::memory_order_acquire);
+  // An input in progress takes well under a microsecond: wait it out (bounded, for an engine
+  // that died mid-input) rather than spend an attempt on it.
+  for (uint32_t spin = 0; (v & 1) != 0 && spin < (1u << 16); ++spin) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+    // SYNC(seqlock.read): acquire, as above.
+    v = global.load(std::memory_order_acquire);
+  }
+  return v;
+}
+
 Result<StateReader::Copy> StateReader::copy(int attempts) const {
   const std::atomic<uint32_t>& global = versions_[layout_.index(VersionedTable::kHeader, 0)];
   for (int i = 0; i < attempts; ++i) {
-    // SYNC(seqlock.read) on the global version: see record_versions.hpp.
-    uint32_t v1 = global.load(std::memory_order_acquire);
-    // An input in progress takes well under a microsecond: wait it out (bounded, for an engine
-    // that died mid-input) rather than spend an attempt on it.
-    for (uint32_t spin = 0; (v1 & 1) != 0 && spin < (1u << 16); ++spin) {
-#if defined(__x86_64__) || defined(__i386__)
-      __builtin_ia32_pause();
-#endif
-      v1 = global.load(std::memory_order_acquire);
-    }
+    const uint32_t v1 = even_global_version();
     if ((v1 & 1) != 0) continue;
     auto c = State::copy_shared(state_.region(), state_.region_size(), state_.region_size());
     if (!c) return Error{c.error()};

@@ -5,7 +5,9 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 
 #include "engine/core/event.hpp"
@@ -89,11 +91,42 @@ class StateReader {
   };
   Result<Copy> copy(int attempts = 200) const;
 
+  // Only some tables, copied as copy() does (one input boundary, under the global seqlock;
+  // each row under its own seqlock when the engine is too busy) but without copying the rest of
+  // the region: for a reader that wants, say, the order table alone, one copy instead of two.
+  // A request names a versioned table (not kHeader) and the bytes its rows go to: every row of
+  // an entity table (entities × per-entity capacity, as VersionLayout counts them), or the order
+  // (and venue id) slots used so far, [0, header.next_unused_slot).
+  struct TableRequest {
+    VersionedTable table = VersionedTable::kOrders;
+    std::span<std::byte> out;  // room for rows × table_record_size(table)
+    uint32_t rows = 0;         // set: the rows copied, or needed when `out` was too small
+  };
+  struct TablesCopy {
+    StateHeader header;  // copied with the rows: header.seq is the input they belong to
+    bool consistent;     // as Copy::consistent
+    // False when some request's `out` could not hold its rows (the order table grew since the
+    // caller sized it): then no request's bytes are usable, and each one's `rows` says how many
+    // it needs now. Ask again with more room.
+    bool fits;
+  };
+  Result<TablesCopy> copy_tables(std::span<TableRequest> requests, int attempts = 200) const;
+  // The bytes of one row of `t` (kHeader: the StateHeader).
+  static size_t table_record_size(VersionedTable t) noexcept;
+  // The rows copy_tables() copies of `t` in a state with header `h`.
+  uint32_t table_rows(VersionedTable t, const StateHeader& h) const noexcept;
+
  private:
   StateReader(shm::Segment segment, State view, State names) noexcept
       : segment_(std::move(segment)), state_(std::move(view)), names_(std::move(names)) {}
   template <typename T>
   bool read_versioned(VersionedTable t, uint32_t record, const T& src, T& out) const noexcept;
+  // An even global version, waiting out an input in progress; odd if the engine held it odd
+  // throughout (stuck or dead mid-input).
+  uint32_t even_global_version() const noexcept;
+  // copy_tables()'s fallback: rows [0, rows) of `t`, each under its own seqlock, into `out`.
+  bool read_rows(VersionedTable t, uint32_t rows, std::byte* out) const noexcept;
+  const std::byte* table_data(VersionedTable t) const noexcept;
 
   shm::Segment segment_;
   // A view over the PROT_READ mapping, used only for addresses: its methods read the header's

@@ -10,38 +10,10 @@
 #include "python/src/errors.hpp"
 #include "python/src/module.hpp"
 #include "python/src/reader.hpp"
+#include "python/src/table_copy.hpp"
 #include "python/src/tables.hpp"
 
 namespace ose::python {
-
-namespace {
-
-py::array new_array(Table t, std::vector<py::ssize_t> shape) {
-  return py::array(table_info(t).dtype, std::move(shape));
-}
-
-// The rows of `t` in a private copy of the State, as a new array: every used order slot (id != 0;
-// terminal orders included, until their slot is reused), or every row of the other tables.
-py::array table_array(const State& s, Table t) {
-  const TableSpan sp = span_of(s, t);
-  if (t != Table::kOrders) {
-    py::array a = new_array(t, sp.shape);
-    if (sp.rows() != 0) std::memcpy(a.mutable_data(), sp.data, sp.rows() * sp.itemsize);
-    return a;
-  }
-  const uint32_t used =
-      std::min<uint32_t>(s.header().next_unused_slot, static_cast<uint32_t>(s.caps().orders));
-  uint32_t n = 0;
-  for (uint32_t slot = 0; slot < used; ++slot) n += s.order_at(slot).id != 0 ? 1 : 0;
-  py::array a = new_array(t, {static_cast<py::ssize_t>(n)});
-  auto* out = static_cast<OrderRecord*>(a.mutable_data());
-  for (uint32_t slot = 0; slot < used; ++slot) {
-    if (s.order_at(slot).id != 0) *out++ = s.order_at(slot);
-  }
-  return a;
-}
-
-}  // namespace
 
 PyReader PyReader::attach(const std::string& engine) {
   require_engine(engine);
@@ -98,19 +70,11 @@ void bind_state(py::module_& m) {
           [](const PyReader& r, const std::vector<std::string>& names) {
             std::vector<Table> tables;
             for (const std::string& n : names) tables.push_back(table_from_name(n));
-            std::optional<Result<StateReader::Copy>> copy;
-            {
-              py::gil_scoped_release release;  // a copy of the whole region: let others run
-              copy.emplace(r.reader->copy());
-            }
-            if (!*copy) raise(ErrorKind::kError, copy->error());
-            const State& s = (*copy)->state;
-            py::dict arrays;
-            for (Table t : tables) arrays[table_name(t)] = table_array(s, t);
-            return py::make_tuple(arrays, s.header().seq, (*copy)->consistent);
+            return snapshot_tables(r, tables);
           },
           py::arg("tables"),
-          "({table: array}, seq, consistent) from one copy of the state (StateReader::copy)")
+          "({table: array}, seq, consistent): the tables copied as of one input "
+          "(StateReader::copy_tables)")
       .def(
           "_live_view",
           [](py::object self, const std::string& name) {

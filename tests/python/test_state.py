@@ -42,7 +42,9 @@ def test_snapshots_under_load_satisfy_row_invariants(engine):
     try:
         r = ose.Reader.attach(engine.name)
         seqs = []
-        for _ in range(200):
+        # At least 200 snapshots, and while the stream places 50 orders (a snapshot can take
+        # less time than an order's round trip through the venue).
+        while len(seqs) < 200 or (len(placed) <= 50 and len(seqs) < 1_000_000):
             s = r.snapshot(("orders", "balances", "accounts"))
             seqs.append(s.seq)
             o = s.orders

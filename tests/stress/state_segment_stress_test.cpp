@@ -5,11 +5,13 @@
 //
 // What a reader may see is worked out beforehand, independently of the segment: the stream is
 // applied once to a plain heap State, and after every input each versioned record's bytes are
-// hashed into the set of images the writer will ever publish, and the whole state's hash is
-// kept per seq. A reader then counts as torn any accepted record copy that is not one of those
-// images or breaks a per-record invariant (filled ≤ qty, the status agrees with the fill,
-// locked ≥ 0, free ≥ 0 on a spot account), and any consistent copy() whose hash is not the
-// hash after its seq or whose lists and indices do not hold together. The expected count is 0.
+// hashed into the set of images the writer will ever publish, and the whole state's hash (and
+// each table's) is kept per seq. A reader then counts as torn any accepted record copy that is
+// not one of those images or breaks a per-record invariant (filled ≤ qty, the status agrees
+// with the fill, locked ≥ 0, free ≥ 0 on a spot account), any consistent copy() whose hash is
+// not the hash after its seq or whose lists and indices do not hold together, and any
+// consistent copy_tables() whose tables' hashes are not theirs after its seq (a fallback one:
+// whose rows are not published images). The expected count is 0.
 //
 // The default runs are a couple of seconds (threads under ThreadSanitizer in `ose.sh test`,
 // and forked reader processes). OSE_STRESS_READS=N runs the thread variant until N reads (the
@@ -20,10 +22,12 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <unordered_set>
@@ -106,12 +110,56 @@ bool balance_ok(const BalanceRecord& b, AccountType type, bool alerted) {
          (type != AccountType::kSpot || alerted || !b.free.is_negative());
 }
 
+// The tables copy_tables() is asked for here, and their bytes in `s` as worked out from the
+// capacities (every entity row) and the order slots used so far.
+constexpr std::array kCopiedTables = {
+    VersionedTable::kInstruments, VersionedTable::kAccounts,  VersionedTable::kBalances,
+    VersionedTable::kStrategies,  VersionedTable::kPositions, VersionedTable::kStrategyPositions,
+    VersionedTable::kMarkets,     VersionedTable::kOrders};
+
+std::span<const std::byte> table_bytes(const State& s, VersionedTable t) {
+  const StateCapacities& c = s.caps();
+  const auto rows = [](const auto& first, size_t n) {
+    return std::span<const std::byte>(reinterpret_cast<const std::byte*>(&first), n * sizeof first);
+  };
+  switch (t) {
+    case VersionedTable::kInstruments:
+      return rows(s.instrument(0), c.instruments);
+    case VersionedTable::kAccounts:
+      return rows(s.account(0), c.accounts);
+    case VersionedTable::kBalances:
+      return rows(s.balance(0, 0), size_t{c.accounts} * c.assets);
+    case VersionedTable::kStrategies:
+      return rows(s.strategy(0), c.strategies);
+    case VersionedTable::kPositions:
+      return rows(s.position(0, 0), size_t{c.accounts} * c.instruments);
+    case VersionedTable::kStrategyPositions:
+      return rows(s.strategy_position(0, 0), size_t{c.strategies} * c.instruments);
+    case VersionedTable::kMarkets:
+      return rows(s.market(0), c.instruments);
+    default:
+      return rows(s.order_at(0), s.header().next_unused_slot);
+  }
+}
+
+using TableHashes = std::array<uint64_t, kCopiedTables.size()>;
+
+TableHashes table_hashes(const State& s) {
+  TableHashes h{};
+  for (size_t i = 0; i < kCopiedTables.size(); ++i) {
+    const auto b = table_bytes(s, kCopiedTables[i]);
+    h[i] = XXH3_64bits(b.data(), b.size());
+  }
+  return h;
+}
+
 // Everything a reader checks against, computed before any reader starts.
 struct Expected {
   EngineConfig config;
   std::vector<Input> stream;
-  std::string initial;            // serialized initial state: each pass restores it
-  std::vector<uint64_t> hash_at;  // state hash after seq (index 0: the initial state)
+  std::string initial;                 // serialized initial state: each pass restores it
+  std::vector<uint64_t> hash_at;       // state hash after seq (index 0: the initial state)
+  std::vector<TableHashes> tables_at;  // each of kCopiedTables' hash after seq
   std::unordered_set<uint64_t> images;
   std::vector<AccountType> account_type;
   std::vector<bool> alerted;  // per balance (account × asset): see balance_ok
@@ -129,6 +177,7 @@ const Expected& expected() {
     NullSink sink;
     const auto snap = [&] {
       x.hash_at.push_back(s->hash());
+      x.tables_at.push_back(table_hashes(*s));
       for_each_record(
           *s, [&](uint32_t v, const void* p, size_t n) { x.images.insert(image_key(v, p, n)); });
     };
@@ -164,7 +213,9 @@ const Expected& expected() {
 
 struct alignas(64) Tally {
   std::atomic<uint64_t> reads{0};
-  std::atomic<uint64_t> copies{0};  // consistent copy() results checked
+  std::atomic<uint64_t> copies{0};        // consistent copy() results checked
+  std::atomic<uint64_t> table_copies{0};  // consistent copy_tables() results checked
+  std::atomic<uint64_t> row_copies{0};    // row-by-row (fallback) copy_tables() results checked
   std::atomic<uint64_t> torn{0};
   // Reads that gave up: the writer held a record odd for the whole retry budget, which happens
   // when it is descheduled mid-input on an oversubscribed machine. Reported, not failed: what
@@ -172,7 +223,80 @@ struct alignas(64) Tally {
   std::atomic<uint64_t> failed{0};
 };
 
-// One reader pass over every table, then (every 16th pass) a whole copy().
+// Buffers for one copy_tables() of kCopiedTables, with room for every order slot.
+struct TableBuffers {
+  std::vector<std::vector<std::byte>> bytes;
+  std::vector<StateReader::TableRequest> requests;
+
+  explicit TableBuffers(const State& names) {
+    for (VersionedTable t : kCopiedTables) {
+      const size_t room = t == VersionedTable::kOrders
+                              ? size_t{names.caps().orders} * sizeof(OrderRecord)
+                              : table_bytes(names, t).size();
+      bytes.emplace_back(room);
+      requests.push_back({t, bytes.back(), 0});
+    }
+  }
+  std::span<const std::byte> rows(size_t i) const {
+    return std::span(bytes[i]).first(size_t{requests[i].rows} *
+                                     StateReader::table_record_size(kCopiedTables[i]));
+  }
+};
+
+// A copy_tables() of kCopiedTables: `attempts` 0 takes the row-by-row fallback at once. A
+// consistent one must be the tables after its seq; a fallback one, rows the writer published
+// (and that keep the per-record invariants).
+void check_table_copy(const StateReader& r, const Expected& e, const VersionLayout& l, Tally& t,
+                      int attempts, uint64_t& reads, uint64_t& torn, uint64_t& failed) {
+  TableBuffers b(r.names());
+  auto c = r.copy_tables(b.requests, attempts);
+  if (!c) {
+    ++failed;
+    return;
+  }
+  ++reads;
+  if (!c->fits) {
+    ++torn;  // there was room for every slot
+    return;
+  }
+  const uint64_t seq = c->header.seq;
+  if (c->consistent) {
+    if (seq >= e.tables_at.size()) {
+      ++torn;
+      return;
+    }
+    for (size_t i = 0; i < kCopiedTables.size(); ++i) {
+      const auto rows = b.rows(i);
+      if (XXH3_64bits(rows.data(), rows.size()) != e.tables_at[seq][i]) ++torn;
+    }
+    t.table_copies.fetch_add(1, std::memory_order_relaxed);  // relaxed: a tally read after join
+    return;
+  }
+  const uint32_t assets = r.names().caps().assets;
+  for (size_t i = 0; i < kCopiedTables.size(); ++i) {
+    const VersionedTable table = kCopiedTables[i];
+    const size_t size = StateReader::table_record_size(table);
+    const auto rows = b.rows(i);
+    for (uint32_t k = 0; k < b.requests[i].rows; ++k) {
+      const std::byte* row = rows.data() + size_t{k} * size;
+      bool valid = e.images.count(image_key(l.index(table, k), row, size)) != 0;
+      if (table == VersionedTable::kOrders) {
+        OrderRecord o;
+        std::memcpy(&o, row, sizeof o);
+        valid = valid && order_ok(o);
+      } else if (table == VersionedTable::kBalances) {
+        BalanceRecord bal;
+        std::memcpy(&bal, row, sizeof bal);
+        valid = valid && balance_ok(bal, e.account_type[k / assets], e.alerted[k]);
+      }
+      if (!valid) ++torn;
+    }
+  }
+  t.row_copies.fetch_add(1, std::memory_order_relaxed);  // relaxed: a tally read after join
+}
+
+// One reader pass over every table, then (every 16th pass) a whole copy(), and (every 16th,
+// between those) a copy_tables(), by turns consistent if it can be and row by row.
 void read_everything(const StateReader& r, const Expected& e, const VersionLayout& l, Tally& t,
                      uint64_t pass) {
   uint64_t reads = 0, torn = 0, failed = 0;
@@ -234,6 +358,9 @@ void read_everything(const StateReader& r, const Expected& e, const VersionLayou
       }
       t.copies.fetch_add(1, std::memory_order_relaxed);  // relaxed: a tally read after join
     }
+  }
+  if (pass % 16 == 8) {
+    check_table_copy(r, e, l, t, pass % 32 == 8 ? 200 : 0, reads, torn, failed);
   }
   // Relaxed: tallies, read after the readers are joined (or have exited).
   t.reads.fetch_add(reads, std::memory_order_relaxed);
@@ -304,6 +431,34 @@ void expect_quiet_copy_is_exact(const std::string& engine) {
   const uint64_t seq = c->state.header().seq;
   ASSERT_LT(seq, expected().hash_at.size());
   EXPECT_EQ(c->state.hash(), expected().hash_at[seq]);
+
+  // copy_tables(), both ways, gives the same tables as the copy, and asks for more room rather
+  // than copy part of a table.
+  for (int attempts : {1, 0}) {
+    TableBuffers b(r->names());
+    auto t = r->copy_tables(b.requests, attempts);
+    ASSERT_TRUE(t.ok()) << t.error();
+    EXPECT_EQ(t->consistent, attempts > 0);
+    EXPECT_TRUE(t->fits);
+    EXPECT_EQ(t->header.seq, seq);
+    EXPECT_EQ(table_hashes(c->state), expected().tables_at[seq]);
+    for (size_t i = 0; i < kCopiedTables.size(); ++i) {
+      const auto want = table_bytes(c->state, kCopiedTables[i]);
+      const auto got = b.rows(i);
+      EXPECT_TRUE(std::equal(want.begin(), want.end(), got.begin(), got.end()))
+          << "table " << i << ", attempts " << attempts;
+    }
+  }
+  const uint32_t used = c->state.header().next_unused_slot;
+  ASSERT_GT(used, 1u);
+  std::vector<std::byte> small((used - 1) * sizeof(OrderRecord));
+  StateReader::TableRequest orders{VersionedTable::kOrders, small, 0};
+  auto t = r->copy_tables(std::span(&orders, 1));
+  ASSERT_TRUE(t.ok()) << t.error();
+  EXPECT_FALSE(t->fits);
+  EXPECT_EQ(orders.rows, used);
+  StateReader::TableRequest header{VersionedTable::kHeader, small, 0};
+  EXPECT_FALSE(r->copy_tables(std::span(&header, 1)).ok());
 }
 
 uint64_t reads_wanted() {
@@ -337,10 +492,13 @@ TEST(StateSegmentStress, ReaderThreadsSeeOnlyPublishedRecordsAndWholeCopies) {
   EXPECT_TRUE(published_ok) << "a write escaped the write log";
   std::printf(
       "state segment stress (threads): %llu passes of %d inputs, reads=%llu "
-      "(consistent copies %llu), torn=%llu, failed=%llu\n",
+      "(consistent copies %llu, table copies %llu consistent + %llu row by row), torn=%llu, "
+      "failed=%llu\n",
       static_cast<unsigned long long>(w.passes()), kStreamInputs,
       static_cast<unsigned long long>(t.reads.load()),
       static_cast<unsigned long long>(t.copies.load()),
+      static_cast<unsigned long long>(t.table_copies.load()),
+      static_cast<unsigned long long>(t.row_copies.load()),
       static_cast<unsigned long long>(t.torn.load()),
       static_cast<unsigned long long>(t.failed.load()));
   EXPECT_EQ(t.torn.load(), 0u);
@@ -387,10 +545,12 @@ TEST(StateSegmentStress, ReaderProcessesSeeOnlyPublishedRecordsAndWholeCopies) {
   EXPECT_TRUE(published_ok) << "a write escaped the write log";
   for (const Tally& t : shared->tally) {
     std::printf(
-        "state segment stress (process): reads=%llu (consistent copies %llu), torn=%llu, "
-        "failed=%llu\n",
+        "state segment stress (process): reads=%llu (consistent copies %llu, table copies %llu "
+        "consistent + %llu row by row), torn=%llu, failed=%llu\n",
         static_cast<unsigned long long>(t.reads.load()),
         static_cast<unsigned long long>(t.copies.load()),
+        static_cast<unsigned long long>(t.table_copies.load()),
+        static_cast<unsigned long long>(t.row_copies.load()),
         static_cast<unsigned long long>(t.torn.load()),
         static_cast<unsigned long long>(t.failed.load()));
     EXPECT_EQ(t.torn.load(), 0u);

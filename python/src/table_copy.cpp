@@ -1,0 +1,117 @@
+#include "python/src/table_copy.hpp"
+
+#include <pybind11/numpy.h>
+
+#include <algorithm>
+#include <cstring>
+#include <optional>
+
+#include "python/src/errors.hpp"
+
+namespace ose::python {
+
+namespace {
+
+VersionedTable versioned(Table t) {
+  switch (t) {
+    case Table::kOrders:
+      return VersionedTable::kOrders;
+    case Table::kBalances:
+      return VersionedTable::kBalances;
+    case Table::kPositions:
+      return VersionedTable::kPositions;
+    case Table::kStrategyPositions:
+      return VersionedTable::kStrategyPositions;
+    case Table::kMarket:
+      return VersionedTable::kMarkets;
+    case Table::kStrategies:
+      return VersionedTable::kStrategies;
+    case Table::kInstruments:
+      return VersionedTable::kInstruments;
+    case Table::kAccounts:
+      return VersionedTable::kAccounts;
+    case Table::kCount:
+      break;
+  }
+  throw std::logic_error("no such table");
+}
+
+// Room for the order slots used by now, and for a few more that the engine may use before the
+// copy: a retry (a reallocation) only when it used more than that meanwhile.
+constexpr uint32_t kOrderSlack = 1024;
+
+// Drops the unused order slots (id 0) of the first `rows` rows, keeping the order of the rest:
+// the number kept.
+uint32_t compact_orders(std::byte* data, uint32_t rows) noexcept {
+  uint32_t kept = 0;
+  for (uint32_t i = 0; i < rows; ++i) {
+    std::byte* row = data + size_t{i} * sizeof(OrderRecord);
+    uint64_t id;
+    std::memcpy(&id, row + offsetof(OrderRecord, id), sizeof id);
+    if (id == 0) continue;
+    if (kept != i) std::memcpy(data + size_t{kept} * sizeof(OrderRecord), row, sizeof(OrderRecord));
+    ++kept;
+  }
+  return kept;
+}
+
+}  // namespace
+
+py::tuple snapshot_tables(const PyReader& r, const std::vector<Table>& tables) {
+  const StateReader& reader = *r.reader;
+  std::vector<py::array> arrays(tables.size());
+  std::vector<bool> allocated(tables.size(), false);
+  std::vector<StateReader::TableRequest> requests(tables.size());
+  // Arrays for the rows of the tables in a state with header h: entity tables never change
+  // shape; the order table gets room for the slots h has used and kOrderSlack more.
+  const auto allocate = [&](const StateHeader& h) {
+    for (size_t i = 0; i < tables.size(); ++i) {
+      std::vector<py::ssize_t> shape = span_of(reader.mapped(), tables[i]).shape;
+      if (tables[i] == Table::kOrders) {
+        const uint32_t rows = reader.table_rows(VersionedTable::kOrders, h);
+        shape = {std::min<py::ssize_t>(py::ssize_t{rows} + kOrderSlack, h.caps.orders)};
+        if (allocated[i] && arrays[i].size() >= rows) continue;
+      } else if (allocated[i]) {
+        continue;
+      }
+      arrays[i] = py::array(table_info(tables[i]).dtype, shape);
+      allocated[i] = true;
+      requests[i].table = versioned(tables[i]);
+      requests[i].out = {static_cast<std::byte*>(arrays[i].mutable_data()),
+                         static_cast<size_t>(arrays[i].nbytes())};
+    }
+  };
+  StateHeader h{};
+  if (!reader.read_state_header(h)) {
+    raise(ErrorKind::kError, "the engine held its state header mid-write for too long");
+  }
+  std::optional<Result<StateReader::TablesCopy>> copy;
+  std::vector<uint32_t> kept(tables.size());
+  for (;;) {
+    allocate(h);
+    {
+      py::gil_scoped_release release;  // a copy of many rows: let other threads run
+      copy.emplace(reader.copy_tables(requests));
+      if (*copy && (*copy)->fits) {
+        for (size_t i = 0; i < tables.size(); ++i) {
+          kept[i] = tables[i] == Table::kOrders
+                        ? compact_orders(requests[i].out.data(), requests[i].rows)
+                        : requests[i].rows;
+        }
+      }
+    }
+    if (!*copy) raise(ErrorKind::kError, copy->error());
+    if ((*copy)->fits) break;
+    h = (*copy)->header;  // the order table grew past the room left for it: again, with more
+  }
+  py::dict out;
+  for (size_t i = 0; i < tables.size(); ++i) {
+    if (tables[i] == Table::kOrders && kept[i] != static_cast<uint32_t>(arrays[i].size())) {
+      arrays[i].resize({static_cast<py::ssize_t>(kept[i])}, false);  // no other reference yet
+    }
+    out[table_name(tables[i])] = arrays[i];
+  }
+  return py::make_tuple(out, (*copy)->header.seq, (*copy)->consistent);
+}
+
+}  // namespace ose::python
