@@ -24,8 +24,8 @@
 #pragma once
 
 #include <cstdint>
-#include <random>
 #include <map>
+#include <random>
 #include <vector>
 
 #include "engine/core/command.hpp"

@@ -54,7 +54,7 @@ struct DemoOptions {
   bool scenario = false;
   bool scenario_json = false;
   std::string strategy = "cpp";  // or "python": examples/python/ema_rsi.py
-  bool serve = false;  // `ose serve` beside the demo
+  bool serve = false;            // `ose serve` beside the demo
   std::string serve_listen = "127.0.0.1:9464";
 };
 
