@@ -67,14 +67,17 @@ void bind_state(py::module_& m) {
           "the configured names by table, in index order")
       .def(
           "_snapshot",
-          [](const PyReader& r, const std::vector<std::string>& names) {
+          [](const PyReader& r, const std::vector<std::string>& names, py::handle orders_out) {
             std::vector<Table> tables;
             for (const std::string& n : names) tables.push_back(table_from_name(n));
-            return snapshot_tables(r, tables);
+            return snapshot_tables(r, tables, orders_out);
           },
-          py::arg("tables"),
+          py::arg("tables"), py::arg("orders_out") = py::none(),
           "({table: array}, seq, consistent): the tables copied as of one input "
-          "(StateReader::copy_tables)")
+          "(StateReader::copy_tables); the order rows into orders_out when given")
+      .def_property_readonly(
+          "order_capacity", [](const PyReader& r) { return r.reader->names().caps().orders; },
+          "the slots of the engine's order table: the rows orders() can return at most")
       .def(
           "_live_view",
           [](py::object self, const std::string& name) {

@@ -55,9 +55,32 @@ uint32_t compact_orders(std::byte* data, uint32_t rows) noexcept {
   return kept;
 }
 
+// `out` as the array to copy `rows` order rows into: ValueError unless it can hold them.
+py::array order_rows_array(py::handle out, uint32_t rows) {
+  if (!py::isinstance<py::array>(out)) {
+    throw py::value_error(
+        "out: expected a numpy array of the orders dtype (Reader.order_buffer())");
+  }
+  auto a = py::reinterpret_borrow<py::array>(out);
+  const py::dtype& dtype = table_info(Table::kOrders).dtype;
+  if (a.ndim() != 1 || !(a.dtype().is(dtype) || a.dtype().equal(dtype)) ||
+      (a.flags() & py::array::c_style) == 0 || !a.writeable()) {
+    throw py::value_error(
+        "out: expected a 1-D, C-contiguous, writeable array of the orders dtype "
+        "(Reader.order_buffer() makes one)");
+  }
+  if (a.size() < py::ssize_t{rows}) {
+    throw py::value_error("out: room for " + std::to_string(a.size()) + " rows, but " +
+                          std::to_string(rows) +
+                          " order slots are in use (Reader.order_buffer() has room for all)");
+  }
+  return a;
+}
+
 }  // namespace
 
-py::tuple snapshot_tables(const PyReader& r, const std::vector<Table>& tables) {
+py::tuple snapshot_tables(const PyReader& r, const std::vector<Table>& tables,
+                          py::handle orders_out) {
   const StateReader& reader = *r.reader;
   std::vector<py::array> arrays(tables.size());
   std::vector<bool> allocated(tables.size(), false);
@@ -74,7 +97,11 @@ py::tuple snapshot_tables(const PyReader& r, const std::vector<Table>& tables) {
       } else if (allocated[i]) {
         continue;
       }
-      arrays[i] = py::array(table_info(tables[i]).dtype, shape);
+      if (tables[i] == Table::kOrders && !orders_out.is_none()) {
+        arrays[i] = order_rows_array(orders_out, reader.table_rows(VersionedTable::kOrders, h));
+      } else {
+        arrays[i] = py::array(table_info(tables[i]).dtype, shape);
+      }
       allocated[i] = true;
       requests[i].table = versioned(tables[i]);
       requests[i].out = {static_cast<std::byte*>(arrays[i].mutable_data()),
@@ -107,7 +134,11 @@ py::tuple snapshot_tables(const PyReader& r, const std::vector<Table>& tables) {
   py::dict out;
   for (size_t i = 0; i < tables.size(); ++i) {
     if (tables[i] == Table::kOrders && kept[i] != static_cast<uint32_t>(arrays[i].size())) {
-      arrays[i].resize({static_cast<py::ssize_t>(kept[i])}, false);  // no other reference yet
+      if (orders_out.is_none()) {
+        arrays[i].resize({static_cast<py::ssize_t>(kept[i])}, false);  // no other reference yet
+      } else {
+        arrays[i] = arrays[i][py::slice(0, kept[i], 1)];  // the caller's array stays whole
+      }
     }
     out[table_name(tables[i])] = arrays[i];
   }
