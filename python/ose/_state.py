@@ -91,17 +91,28 @@ def _columns(t: Table, money: str) -> dict:
         if field in money_cols:
             cols[field] = _ose.decimals(col) if money == "decimal" else col.astype(np.int64)
         elif field in enums:
-            members = list(enums[field])
-            cols[field] = [members[v] if v < len(members) else int(v) for v in col.tolist()]
+            cols[field] = _lookup(col, list(enums[field]), lambda v: int(v))
         elif field in _INDEX_COLUMNS:
             names = t._names.get(_INDEX_COLUMNS[field], [])
-            cols["symbol" if field == "instrument" else field] = [
-                _name(names, v) for v in col.tolist()]
+            cols["symbol" if field == "instrument" else field] = _lookup(col, names,
+                                                                         lambda v: None)
         elif col.dtype.kind == "S":
             cols[field] = [b.decode("utf-8", "replace") for b in col.tolist()]
         else:
             cols[field] = col
     return cols
+
+
+def _lookup(col: np.ndarray, values: list, other) -> np.ndarray:
+    """values[v] for each raw v of `col`, other(v) where v is past the end: one numpy take over
+    an object array instead of a Python call per row."""
+    table = np.empty(len(values) + 1, dtype=object)
+    table[:len(values)] = values
+    raw = col.astype(np.int64)
+    out = table[np.where((raw >= 0) & (raw < len(values)), raw, len(values))]
+    for i in np.flatnonzero((raw < 0) | (raw >= len(values))):
+        out[i] = other(raw[i])
+    return out
 
 
 class Record(SimpleNamespace):

@@ -5,6 +5,7 @@
 #include <pybind11/stl.h>
 
 #include <cstring>
+#include <unordered_map>
 
 #include "python/src/decimal_conv.hpp"
 #include "python/src/errors.hpp"
@@ -43,9 +44,25 @@ void bind_state(py::module_& m) {
   m.def(
       "decimals",
       [](const py::array_t<int64_t, py::array::c_style | py::array::forcecast>& e8) {
-        py::list out;
+        // Money columns repeat values (most rows have no stop_loss: 0, a few prices and
+        // sizes): a Decimal made once per distinct value is shared, as Decimals are immutable.
+        // Bounded, so a column of all-different values costs a lookup per row at most.
+        constexpr size_t kMaxDistinct = 4096;
+        std::unordered_map<int64_t, py::object> made;
+        py::list out(e8.size());
         const int64_t* v = e8.data();
-        for (py::ssize_t i = 0; i < e8.size(); ++i) out.append(decimal_from_e8(v[i]));
+        for (py::ssize_t i = 0; i < e8.size(); ++i) {
+          auto it = made.find(v[i]);
+          if (it == made.end()) {
+            py::object d = decimal_from_e8(v[i]);
+            if (made.size() >= kMaxDistinct) {
+              PyList_SET_ITEM(out.ptr(), i, d.release().ptr());  // steals the reference
+              continue;
+            }
+            it = made.emplace(v[i], std::move(d)).first;
+          }
+          PyList_SET_ITEM(out.ptr(), i, py::object(it->second).release().ptr());
+        }
         return out;
       },
       py::arg("e8"),

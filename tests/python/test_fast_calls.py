@@ -112,3 +112,13 @@ def test_orders_into_a_reused_array(engine):
         r.orders(out=buf[::2])
     with pytest.raises(ValueError, match="expected a numpy array"):
         r.orders(out=[1, 2])
+
+
+def test_decimals_of_a_money_column_are_exact_with_repeats_and_many_values():
+    # 5000 distinct values (past the 4096 shared ones), each after a run of zeros and a repeat.
+    e8 = np.array([v for k in range(5000) for v in (0, k * 100_000_001 - 7, 0, -k)],
+                  dtype=np.int64)
+    got = ose._ose.decimals(e8)
+    want = [Decimal(int(v)).scaleb(-8) for v in e8]
+    assert got == want and all(isinstance(d, Decimal) for d in got)
+    assert got[5] == Decimal("0.99999994") and got[4 * 4999 + 1] == Decimal("4999.00004992")
