@@ -101,6 +101,9 @@ class StateReader {
     VersionedTable table = VersionedTable::kOrders;
     std::span<std::byte> out;  // room for rows × table_record_size(table)
     uint32_t rows = 0;         // set: the rows copied, or needed when `out` was too small
+    // kOrders only: leave out the unused slots (id 0) in the same pass, keeping slot order;
+    // `rows` is then the used slots copied (`out` must still have room for every slot so far).
+    bool used_only = false;
   };
   struct TablesCopy {
     StateHeader header;  // copied with the rows: header.seq is the input they belong to
@@ -126,6 +129,9 @@ class StateReader {
   uint32_t even_global_version() const noexcept;
   // copy_tables()'s fallback: rows [0, rows) of `t`, each under its own seqlock, into `out`.
   bool read_rows(VersionedTable t, uint32_t rows, std::byte* out) const noexcept;
+  // copy_tables()'s fallback for a used_only order request: the used slots of [0, rows), each
+  // under its own seqlock; `kept` is set to how many.
+  bool read_used_orders(uint32_t rows, std::byte* out, uint32_t& kept) const noexcept;
   const std::byte* table_data(VersionedTable t) const noexcept;
 
   shm::Segment segment_;

@@ -13,6 +13,7 @@
 #include "python/src/enums.hpp"
 #include "python/src/errors.hpp"
 #include "python/src/events.hpp"
+#include "python/src/fast_call.hpp"
 #include "python/src/module.hpp"
 #include "python/src/names.hpp"
 #include "python/src/order_args.hpp"
@@ -22,11 +23,15 @@ namespace ose::python {
 
 namespace {
 
-WaitMode wait_mode(const std::string& mode) {
-  if (mode == "park") return WaitMode::kPark;
-  if (mode == "yield") return WaitMode::kYield;
-  if (mode == "spin") return WaitMode::kSpin;
-  throw py::value_error("mode: '" + mode + "' is not one of park, yield, spin");
+WaitMode wait_mode(py::handle mode) {
+  if (!PyUnicode_Check(mode.ptr())) {
+    throw py::type_error("mode: expected str ('park', 'yield' or 'spin'), got " +
+                         py::repr(mode).cast<std::string>());
+  }
+  if (PyUnicode_CompareWithASCIIString(mode.ptr(), "park") == 0) return WaitMode::kPark;
+  if (PyUnicode_CompareWithASCIIString(mode.ptr(), "yield") == 0) return WaitMode::kYield;
+  if (PyUnicode_CompareWithASCIIString(mode.ptr(), "spin") == 0) return WaitMode::kSpin;
+  throw py::value_error("mode: '" + mode.cast<std::string>() + "' is not one of park, yield, spin");
 }
 
 class PyClient {
@@ -90,25 +95,37 @@ class PyClient {
     refuse_if_waiting();
     Response r;
     if (!c.poll(r)) return py::none();
-    return py::cast(make_response(r, c.state(), names_));
+    return response_object(r);
   }
 
-  py::object wait(py::handle timeout, const std::string& mode) {
+  py::object wait(py::handle timeout, WaitMode mode) {
     Client& c = live();
     refuse_if_waiting();
-    const WaitMode m = wait_mode(mode);
     Response r;
+    // A response already there is taken with the GIL held: releasing and retaking it costs
+    // more than the look, and a strategy that keeps up mostly finds one waiting.
+    c.heartbeat();
+    if (c.poll(r)) return response_object(r);
     waiting_ = true;  // read and written with the GIL held only
     bool got = false;
     try {
-      got = wait_in_slices(timeout, [&](int64_t ns) { return c.wait(r, m, ns); });
+      got = wait_in_slices(timeout, [&](int64_t ns) { return c.wait(r, mode, ns); });
     } catch (...) {
       waiting_ = false;
       throw;
     }
     waiting_ = false;
     if (!got) return py::none();
-    return py::cast(make_response(r, c.state(), names_));
+    return response_object(r);
+  }
+
+  // wait(timeout=None, mode="park") as a fastcall (fast_call.hpp).
+  py::object wait_fast(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+    static Keyword keywords[] = {{"timeout"}, {"mode"}};
+    PyObject* v[2];
+    parse_arguments("wait", keywords, args, nargs, kwnames, v);
+    return wait(v[0] == nullptr ? py::handle(Py_None) : v[0],
+                v[1] == nullptr ? WaitMode::kPark : wait_mode(v[1]));
   }
 
   void close() {
@@ -117,6 +134,10 @@ class PyClient {
   }
 
   uint64_t next_cl_id() { return next_cl_id_++; }
+
+  py::object response_object(const Response& r) const {
+    return py::cast(make_response(r, client_->state(), names_));
+  }
 
   const std::string engine_, name_;
   std::optional<Client> client_;
@@ -148,8 +169,42 @@ class PyClient {
 
 }  // namespace
 
+namespace {
+
+// The body of a fastcall method of ose.Client: Method(self, args...) with C++ exceptions
+// translated.
+template <py::object (PyClient::*Method)(PyObject* const*, Py_ssize_t, PyObject*)>
+PyObject* client_fastcall(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
+                          PyObject* kwnames) {
+  return translated([&] {
+    return (py::handle(self).cast<PyClient&>().*Method)(args, nargs, kwnames).release().ptr();
+  });
+}
+
+PyObject* client_poll(PyObject* self, PyObject*) {
+  return translated([&] { return py::handle(self).cast<PyClient&>().poll().release().ptr(); });
+}
+
+// poll() and wait() run once per response: fastcalls, as new_order (fast_call.hpp).
+PyMethodDef g_poll{"poll", client_poll, METH_NOARGS,
+                   "poll($self, /)\n--\n\nThe next Response, or None."};
+PyMethodDef g_wait{
+    "wait",
+    reinterpret_cast<PyCFunction>(
+        reinterpret_cast<void (*)()>(&client_fastcall<&PyClient::wait_fast>)),
+    METH_FASTCALL | METH_KEYWORDS,
+    "wait($self, /, timeout=None, mode='park')\n--\n\n"
+    "The next Response, waiting up to `timeout` seconds (None: forever) with the GIL "
+    "released; None on timeout. mode: 'park' (sleeps ~50 µs between looks), 'yield' or "
+    "'spin' (lowest latency, burns a core). A response already waiting is returned without "
+    "releasing the GIL. Ctrl-C raises KeyboardInterrupt."};
+
+}  // namespace
+
 void bind_client(py::module_& m) {
   py::class_<PyClient> cls(m, "Client", "A client of a running engine (compiled base).");
+  add_method(cls, &g_poll);
+  add_method(cls, &g_wait);
   def_new_order(
       cls, [](PyClient& c, const NewOrderArgs& a) { return c.new_order(a); },
       "Submit a new order; returns the request id its responses carry.\n\n"
@@ -181,11 +236,6 @@ void bind_client(py::module_& m) {
       .def("cancel_all", &PyClient::cancel_all, py::kw_only(), py::arg("account") = py::none(),
            py::arg("strategy") = py::none(), py::arg("symbol") = py::none(),
            "Cancel every working order matching the filters (None: any).")
-      .def("poll", &PyClient::poll, "The next Response, or None.")
-      .def("wait", &PyClient::wait, py::arg("timeout") = py::none(), py::arg("mode") = "park",
-           "The next Response, waiting up to `timeout` seconds (None: forever) with the GIL "
-           "released; None on timeout. mode: 'park' (sleeps ~50 µs between looks), 'yield' or "
-           "'spin' (lowest latency, burns a core). Ctrl-C raises KeyboardInterrupt.")
       .def("heartbeat", [](PyClient& c) { c.live().heartbeat(); })
       .def_property_readonly(
           "lagging", [](PyClient& c) { return c.live().lagging(); },

@@ -1,6 +1,7 @@
 #include "python/src/decimal_conv.hpp"
 
 #include <string>
+#include <string_view>
 
 #include "engine/core/fixed_point.hpp"
 
@@ -17,21 +18,29 @@ const py::object& decimal_class() {
 
 // "1.500000000" → "1.5": trailing fraction zeros carry no value, and without them a Decimal
 // such as Decimal("1.000000000") parses within the 8 places the engine keeps.
-std::string without_fraction_zeros(std::string s) {
-  if (s.find('.') == std::string::npos) return s;
-  while (!s.empty() && s.back() == '0') s.pop_back();
-  if (!s.empty() && s.back() == '.') s.pop_back();
+std::string_view without_fraction_zeros(std::string_view s) {
+  if (s.find('.') == std::string_view::npos) return s;
+  while (!s.empty() && s.back() == '0') s.remove_suffix(1);
+  if (!s.empty() && s.back() == '.') s.remove_suffix(1);
   return s;
 }
 
-int64_t parse_or_raise(const std::string& text, const char* field) {
+int64_t parse_or_raise(std::string_view text, const char* field) {
   const auto v = parse_decimal_e8(without_fraction_zeros(text));
   if (!v) {
-    throw py::value_error(std::string(field) + ": '" + text +
+    throw py::value_error(std::string(field) + ": '" + std::string(text) +
                           "' is not an amount ose can hold exactly (plain decimal notation, at "
                           "most 8 decimal places, within ±92233720368.54775807)");
   }
   return *v;
+}
+
+// The UTF-8 bytes of str `v`, without a copy (CPython caches them in the object).
+std::string_view utf8_of(py::handle v) {
+  Py_ssize_t size = 0;
+  const char* data = PyUnicode_AsUTF8AndSize(v.ptr(), &size);
+  if (data == nullptr) throw py::error_already_set();
+  return {data, static_cast<size_t>(size)};
 }
 
 }  // namespace
@@ -59,13 +68,13 @@ int64_t e8_from_py(py::handle v, const char* field) {
     }
     return e8;
   }
-  if (PyUnicode_Check(v.ptr())) return parse_or_raise(v.cast<std::string>(), field);
+  if (PyUnicode_Check(v.ptr())) return parse_or_raise(utf8_of(v), field);
   if (py::isinstance(v, decimal_class())) {
     // format(d, "f"): plain notation, never an exponent (str(Decimal("1E-8")) is "1E-8").
     const auto text =
         py::reinterpret_steal<py::object>(PyObject_Format(v.ptr(), py::str("f").ptr()));
     if (!text) throw py::error_already_set();
-    return parse_or_raise(text.cast<std::string>(), field);
+    return parse_or_raise(utf8_of(text), field);
   }
   throw py::type_error(std::string(field) + ": expected str, decimal.Decimal or int, got " +
                        py::str(py::type::handle_of(v).attr("__name__")).cast<std::string>());

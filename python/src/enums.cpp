@@ -73,7 +73,11 @@ unsigned enum_raw(EnumId id, py::handle v, const char* field) {
     if (v.is(e.members[raw])) return static_cast<unsigned>(raw);
   }
   // After the members: a member is a str too, but hashes by its name (Enum.__hash__).
-  if (PyUnicode_Check(v.ptr()) && e.by_text.contains(v)) return e.by_text[v].cast<unsigned>();
+  if (PyUnicode_Check(v.ptr())) {
+    PyObject* raw = PyDict_GetItemWithError(e.by_text.ptr(), v.ptr());  // borrowed
+    if (raw != nullptr) return static_cast<unsigned>(PyLong_AsUnsignedLong(raw));
+    if (PyErr_Occurred() != nullptr) throw py::error_already_set();
+  }
   std::string words;
   for (const py::object& m : e.members) {
     words += (words.empty() ? "" : ", ") + py::str(m.attr("value")).cast<std::string>();

@@ -19,7 +19,12 @@ void add(NameList& list, py::str name) {
 }  // namespace
 
 uint16_t NameList::find(py::handle name, const std::string& engine) const {
-  if (PyUnicode_Check(name.ptr()) && index.contains(name)) return index[name].cast<uint16_t>();
+  if (PyUnicode_Check(name.ptr())) {
+    // One lookup, no temporaries: this runs for every name of every order.
+    PyObject* i = PyDict_GetItemWithError(index.ptr(), name.ptr());  // borrowed
+    if (i != nullptr) return static_cast<uint16_t>(PyLong_AsUnsignedLong(i));
+    if (PyErr_Occurred() != nullptr) throw py::error_already_set();
+  }
   std::string known;
   for (const py::str& n : names) known += (known.empty() ? "" : ", ") + n.cast<std::string>();
   throw py::key_error("unknown " + std::string(what) + " " + py::repr(name).cast<std::string>() +

@@ -7,9 +7,11 @@
 
 #include <cstdint>
 #include <string>
+#include <type_traits>
 
 #include "engine/core/command.hpp"
 #include "engine/core/state.hpp"
+#include "python/src/fast_call.hpp"
 #include "python/src/names.hpp"
 
 namespace ose::python {
@@ -29,28 +31,40 @@ struct NewOrderArgs {
 void fill_new_order(NewOrderCmd& n, const NewOrderArgs& a, const Names& names, const State& s,
                     uint16_t default_strategy, const std::string& client);
 
-// Defines `new_order` on `cls` with the keyword arguments above (keyword-only, the same defaults
-// everywhere). `f` takes (Self&, NewOrderArgs) and returns the request id.
+// new_order()'s arguments of a fastcall (fast_call.hpp): keyword-only, with the defaults above
+// (type "limit", tif "gtc", the rest None or False). TypeError for a positional argument, an
+// unknown keyword or a missing symbol/side/qty.
+NewOrderArgs parse_new_order_args(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames);
+
+// The text signature help() and inspect show for new_order (CPython reads it from the doc).
+inline constexpr const char* kNewOrderSignature =
+    "new_order($self, /, *, account=None, strategy=None, symbol, side, type='limit', qty, "
+    "price=None, tif='gtc', stop_price=None, callback_rate=None, activation_price=None, "
+    "expire_ts=None, post_only=False, reduce_only=False, stop_loss=None, take_profit=None, "
+    "cl_id=None)\n--\n\n";
+
+template <typename Self, typename F>
+PyObject* new_order_fastcall(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
+                             PyObject* kwnames) {
+  return translated([&]() -> PyObject* {
+    const NewOrderArgs a = parse_new_order_args(args, nargs, kwnames);
+    Self& s = py::handle(self).cast<Self&>();
+    const uint64_t request = F{}(s, a);
+    return PyLong_FromUnsignedLongLong(request);
+  });
+}
+
+// Defines `new_order` on `cls` with the keyword arguments above, as a fastcall method (the
+// hottest call of a strategy). `F` is a captureless lambda taking (Self&, NewOrderArgs) and
+// returning the request id. One definition per (Class, F): CPython keeps pointers to it.
 template <typename Class, typename F>
-void def_new_order(Class& cls, F&& f, const char* doc) {
-  cls.def(
-      "new_order",
-      [f](typename Class::type& self, py::handle account, py::handle strategy, py::handle symbol,
-          py::handle side, py::handle type, py::handle qty, py::handle price, py::handle tif,
-          py::handle stop_price, py::handle callback_rate, py::handle activation_price,
-          py::handle expire_ts, bool post_only, bool reduce_only, py::handle stop_loss,
-          py::handle take_profit, py::handle cl_id) {
-        return f(self, NewOrderArgs{account, strategy, symbol, side, type, qty, price, tif,
-                                    stop_price, callback_rate, activation_price, expire_ts,
-                                    post_only, reduce_only, stop_loss, take_profit, cl_id});
-      },
-      py::kw_only(), py::arg("account") = py::none(), py::arg("strategy") = py::none(),
-      py::arg("symbol"), py::arg("side"), py::arg("type") = "limit", py::arg("qty"),
-      py::arg("price") = py::none(), py::arg("tif") = "gtc", py::arg("stop_price") = py::none(),
-      py::arg("callback_rate") = py::none(), py::arg("activation_price") = py::none(),
-      py::arg("expire_ts") = py::none(), py::arg("post_only") = false,
-      py::arg("reduce_only") = false, py::arg("stop_loss") = py::none(),
-      py::arg("take_profit") = py::none(), py::arg("cl_id") = py::none(), doc);
+void def_new_order(Class& cls, F, const char* doc) {
+  static const std::string full_doc = std::string(kNewOrderSignature) + doc;
+  static PyMethodDef def{"new_order",
+                         reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(
+                             &new_order_fastcall<typename Class::type, F>)),
+                         METH_FASTCALL | METH_KEYWORDS, full_doc.c_str()};
+  add_method(cls, &def);
 }
 
 }  // namespace ose::python

@@ -5,6 +5,7 @@
 #include <pybind11/stl.h>
 
 #include <cstring>
+#include <unordered_map>
 
 #include "python/src/decimal_conv.hpp"
 #include "python/src/errors.hpp"
@@ -43,9 +44,25 @@ void bind_state(py::module_& m) {
   m.def(
       "decimals",
       [](const py::array_t<int64_t, py::array::c_style | py::array::forcecast>& e8) {
-        py::list out;
+        // Money columns repeat values (most rows have no stop_loss: 0, a few prices and
+        // sizes): a Decimal made once per distinct value is shared, as Decimals are immutable.
+        // Bounded, so a column of all-different values costs a lookup per row at most.
+        constexpr size_t kMaxDistinct = 4096;
+        std::unordered_map<int64_t, py::object> made;
+        py::list out(e8.size());
         const int64_t* v = e8.data();
-        for (py::ssize_t i = 0; i < e8.size(); ++i) out.append(decimal_from_e8(v[i]));
+        for (py::ssize_t i = 0; i < e8.size(); ++i) {
+          auto it = made.find(v[i]);
+          if (it == made.end()) {
+            py::object d = decimal_from_e8(v[i]);
+            if (made.size() >= kMaxDistinct) {
+              PyList_SET_ITEM(out.ptr(), i, d.release().ptr());  // steals the reference
+              continue;
+            }
+            it = made.emplace(v[i], std::move(d)).first;
+          }
+          PyList_SET_ITEM(out.ptr(), i, py::object(it->second).release().ptr());
+        }
         return out;
       },
       py::arg("e8"),
@@ -67,14 +84,17 @@ void bind_state(py::module_& m) {
           "the configured names by table, in index order")
       .def(
           "_snapshot",
-          [](const PyReader& r, const std::vector<std::string>& names) {
+          [](const PyReader& r, const std::vector<std::string>& names, py::handle orders_out) {
             std::vector<Table> tables;
             for (const std::string& n : names) tables.push_back(table_from_name(n));
-            return snapshot_tables(r, tables);
+            return snapshot_tables(r, tables, orders_out);
           },
-          py::arg("tables"),
+          py::arg("tables"), py::arg("orders_out") = py::none(),
           "({table: array}, seq, consistent): the tables copied as of one input "
-          "(StateReader::copy_tables)")
+          "(StateReader::copy_tables); the order rows into orders_out when given")
+      .def_property_readonly(
+          "order_capacity", [](const PyReader& r) { return r.reader->names().caps().orders; },
+          "the slots of the engine's order table: the rows orders() can return at most")
       .def(
           "_live_view",
           [](py::object self, const std::string& name) {

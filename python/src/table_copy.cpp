@@ -40,24 +40,32 @@ VersionedTable versioned(Table t) {
 // copy: a retry (a reallocation) only when it used more than that meanwhile.
 constexpr uint32_t kOrderSlack = 1024;
 
-// Drops the unused order slots (id 0) of the first `rows` rows, keeping the order of the rest:
-// the number kept.
-uint32_t compact_orders(std::byte* data, uint32_t rows) noexcept {
-  uint32_t kept = 0;
-  for (uint32_t i = 0; i < rows; ++i) {
-    std::byte* row = data + size_t{i} * sizeof(OrderRecord);
-    uint64_t id;
-    std::memcpy(&id, row + offsetof(OrderRecord, id), sizeof id);
-    if (id == 0) continue;
-    if (kept != i) std::memcpy(data + size_t{kept} * sizeof(OrderRecord), row, sizeof(OrderRecord));
-    ++kept;
+// `out` as the array to copy `rows` order rows into: ValueError unless it can hold them.
+py::array order_rows_array(py::handle out, uint32_t rows) {
+  if (!py::isinstance<py::array>(out)) {
+    throw py::value_error(
+        "out: expected a numpy array of the orders dtype (Reader.order_buffer())");
   }
-  return kept;
+  auto a = py::reinterpret_borrow<py::array>(out);
+  const py::dtype& dtype = table_info(Table::kOrders).dtype;
+  if (a.ndim() != 1 || !(a.dtype().is(dtype) || a.dtype().equal(dtype)) ||
+      (a.flags() & py::array::c_style) == 0 || !a.writeable()) {
+    throw py::value_error(
+        "out: expected a 1-D, C-contiguous, writeable array of the orders dtype "
+        "(Reader.order_buffer() makes one)");
+  }
+  if (a.size() < py::ssize_t{rows}) {
+    throw py::value_error("out: room for " + std::to_string(a.size()) + " rows, but " +
+                          std::to_string(rows) +
+                          " order slots are in use (Reader.order_buffer() has room for all)");
+  }
+  return a;
 }
 
 }  // namespace
 
-py::tuple snapshot_tables(const PyReader& r, const std::vector<Table>& tables) {
+py::tuple snapshot_tables(const PyReader& r, const std::vector<Table>& tables,
+                          py::handle orders_out) {
   const StateReader& reader = *r.reader;
   std::vector<py::array> arrays(tables.size());
   std::vector<bool> allocated(tables.size(), false);
@@ -74,9 +82,14 @@ py::tuple snapshot_tables(const PyReader& r, const std::vector<Table>& tables) {
       } else if (allocated[i]) {
         continue;
       }
-      arrays[i] = py::array(table_info(tables[i]).dtype, shape);
+      if (tables[i] == Table::kOrders && !orders_out.is_none()) {
+        arrays[i] = order_rows_array(orders_out, reader.table_rows(VersionedTable::kOrders, h));
+      } else {
+        arrays[i] = py::array(table_info(tables[i]).dtype, shape);
+      }
       allocated[i] = true;
       requests[i].table = versioned(tables[i]);
+      requests[i].used_only = tables[i] == Table::kOrders;  // unused slots left out as copied
       requests[i].out = {static_cast<std::byte*>(arrays[i].mutable_data()),
                          static_cast<size_t>(arrays[i].nbytes())};
     }
@@ -86,19 +99,11 @@ py::tuple snapshot_tables(const PyReader& r, const std::vector<Table>& tables) {
     raise(ErrorKind::kError, "the engine held its state header mid-write for too long");
   }
   std::optional<Result<StateReader::TablesCopy>> copy;
-  std::vector<uint32_t> kept(tables.size());
   for (;;) {
     allocate(h);
     {
       py::gil_scoped_release release;  // a copy of many rows: let other threads run
       copy.emplace(reader.copy_tables(requests));
-      if (*copy && (*copy)->fits) {
-        for (size_t i = 0; i < tables.size(); ++i) {
-          kept[i] = tables[i] == Table::kOrders
-                        ? compact_orders(requests[i].out.data(), requests[i].rows)
-                        : requests[i].rows;
-        }
-      }
     }
     if (!*copy) raise(ErrorKind::kError, copy->error());
     if ((*copy)->fits) break;
@@ -106,8 +111,13 @@ py::tuple snapshot_tables(const PyReader& r, const std::vector<Table>& tables) {
   }
   py::dict out;
   for (size_t i = 0; i < tables.size(); ++i) {
-    if (tables[i] == Table::kOrders && kept[i] != static_cast<uint32_t>(arrays[i].size())) {
-      arrays[i].resize({static_cast<py::ssize_t>(kept[i])}, false);  // no other reference yet
+    const py::ssize_t rows = requests[i].rows;
+    if (tables[i] == Table::kOrders && rows != arrays[i].size()) {
+      if (orders_out.is_none()) {
+        arrays[i].resize({rows}, false);  // no other reference yet
+      } else {
+        arrays[i] = arrays[i][py::slice(0, rows, 1)];  // the caller's array stays whole
+      }
     }
     out[table_name(tables[i])] = arrays[i];
   }

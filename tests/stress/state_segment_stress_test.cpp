@@ -451,6 +451,31 @@ void expect_quiet_copy_is_exact(const std::string& engine) {
   }
   const uint32_t used = c->state.header().next_unused_slot;
   ASSERT_GT(used, 1u);
+  // used_only: exactly the slots with id != 0 of the copy, in slot order; into an 8-byte
+  // aligned `out` (streamed) and a misaligned one, under the global seqlock and row by row.
+  std::vector<std::byte> want;
+  for (uint32_t i = 0; i < used; ++i) {
+    const OrderRecord& o = c->state.order_at(i);
+    if (o.id == 0) continue;
+    const auto* p = reinterpret_cast<const std::byte*>(&o);
+    want.insert(want.end(), p, p + sizeof o);
+  }
+  for (int attempts : {1, 0}) {
+    for (size_t misalign : {0, 4}) {
+      std::vector<std::byte> room(size_t{used} * sizeof(OrderRecord) + misalign + 8);
+      std::byte* base = room.data() + (8 - reinterpret_cast<uintptr_t>(room.data()) % 8) % 8;
+      StateReader::TableRequest used_rows{
+          VersionedTable::kOrders, {base + misalign, size_t{used} * sizeof(OrderRecord)}, 0, true};
+      auto t = r->copy_tables(std::span(&used_rows, 1), attempts);
+      ASSERT_TRUE(t.ok()) << t.error();
+      EXPECT_TRUE(t->fits);
+      ASSERT_EQ(size_t{used_rows.rows} * sizeof(OrderRecord), want.size());
+      EXPECT_TRUE(std::equal(want.begin(), want.end(), base + misalign))
+          << "attempts " << attempts << ", misaligned by " << misalign;
+    }
+  }
+  StateReader::TableRequest used_balances{VersionedTable::kBalances, {}, 0, true};
+  EXPECT_FALSE(r->copy_tables(std::span(&used_balances, 1)).ok());
   std::vector<std::byte> small((used - 1) * sizeof(OrderRecord));
   StateReader::TableRequest orders{VersionedTable::kOrders, small, 0};
   auto t = r->copy_tables(std::span(&orders, 1));
