@@ -7,12 +7,15 @@
 //   BM_Apply_Ticks            ticks over 10k untriggered conditional orders (stop, take-profit
 //                             and, per the argument, some trailing stops).
 //   BM_Apply_Ticks_Latency    per-tick latency of the same.
+//   BM_Runner_Commands        a real Runner's command path (ring in, apply, answer), with and
+//                             without the command-latency histogram.
 //
 // Inputs are generated in chunks outside the timed region (the timer is paused while a chunk
 // is built), so the timed loop is exactly one apply() per input, with no allocation. Every
 // fixture first proves on a warm-up that its inputs are accepted: a benchmark of rejects
 // would measure the cheapest path of the engine, not the one that matters.
 #include <benchmark/benchmark.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,8 +28,12 @@
 #include <vector>
 
 #include "bench/bench_fixture.hpp"
+#include "bench/study/engine_runs.hpp"
+#include "engine/client/client_line.hpp"
 #include "engine/core/prefetch.hpp"
+#include "engine/runtime/runner.hpp"
 #include "engine/runtime/state_segment.hpp"
+#include "shm/clock.hpp"
 
 #if defined(__x86_64__)
 #include <x86intrin.h>
@@ -632,6 +639,74 @@ void BM_Chunk_ApplyPublish(benchmark::State& bs) {
   w->unlink();
 }
 BENCHMARK(BM_Chunk_ApplyPublish);
+
+// ---- the Runner's command path, and what the command-latency histogram costs it -------------
+// A real Runner (in this process, driven by poll_once()) and a client ring: each iteration the
+// client pushes `per_pass` commands (a far stop-limit order, then its cancel: the throughput
+// runs' workload) and one Runner pass takes them, applies them, answers them, and then the
+// responses are drained. `stamped` 1: each record carries its send time, as the client library
+// writes it, so the Runner reads the clock once more after the batch and counts each command
+// in the histogram (engine/layout/command_latency.hpp); 0: no stamps, which the Runner counts
+// nowhere (no clock read, no histogram update): the command path as it was before the
+// histogram. Both read the clock per command on the client side, as Client::submit() does for
+// its heartbeat anyway. per_pass 1 is the worst case (a clock read per command), 64 the Runner's
+// default batch.
+void BM_Runner_Commands(benchmark::State& bs) {
+  const bool stamped = bs.range(0) != 0;
+  const auto per_pass = static_cast<int>(bs.range(1));
+  EngineRunOptions o;
+  const std::string name = fmt::format("benchrun{}", ::getpid());
+  auto config = load_config_string(engine_run_config(name, o), "<bench>");
+  if (!config) return bs.SkipWithError(config.error().c_str());
+  auto runner = Runner::create(*config, [](const std::string&) {});
+  if (!runner) return bs.SkipWithError(runner.error().c_str());
+  Runner& r = **runner;
+  auto line = ClientLine::attach(name, "c0");
+  if (!line) return bs.SkipWithError(line.error().c_str());
+  Command order = make_command(Op::kNewOrder);
+  NewOrderCmd& n = order.new_order;
+  n.client = line->index();
+  n.account = r.state().find_account("main");
+  n.strategy = r.state().find_strategy("s0");
+  n.instrument = r.state().find_instrument("BTCUSDT");
+  n.side = static_cast<uint8_t>(Side::kBuy);
+  n.type = static_cast<uint8_t>(OrderType::kStopLimit);
+  n.tif = static_cast<uint8_t>(Tif::kGtc);
+  n.qty = Qty::from_e8(100'000);
+  n.price = n.stop_price = Price::from_e8(9'000'000'000'000);  // 90000: never triggered
+  Command cancel = make_command(Op::kCancel);
+  cancel.cancel.client = line->index();
+  CommandRecord rec{};
+  Response rsp;
+  uint64_t i = 0;
+  for (auto _ : bs) {
+    for (int k = 0; k < per_pass; ++k, ++i) {
+      if (i % 2 == 0) {
+        n.cl_id = i / 2 + 1;
+        rec.cmd = order;
+      } else {
+        cancel.cancel.cl_id = i / 2 + 1;
+        rec.cmd = cancel;
+      }
+      const int64_t now = shm::monotonic_ns();
+      rec.sent_mono_ns = stamped ? now : 0;
+      (void)line->commands().try_push(&rec, sizeof rec);
+    }
+    r.poll_once();
+    while (line->responses().poll(&rsp, sizeof rsp) == shm::RingStatus::kOk) {
+    }
+  }
+  bs.SetItemsProcessed(static_cast<int64_t>(i));
+  LatencyCounts c{};
+  r.segment().header().command_latency.load(c);
+  if (c.count != (stamped ? i : 0)) bs.SkipWithError("the histogram did not count every command");
+}
+BENCHMARK(BM_Runner_Commands)
+    ->ArgNames({"stamped", "per_pass"})
+    ->Args({0, 1})
+    ->Args({1, 1})
+    ->Args({0, 64})
+    ->Args({1, 64});
 
 }  // namespace
 }  // namespace ose::bench

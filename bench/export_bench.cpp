@@ -257,12 +257,6 @@ pid_t spawn_follower(const std::string& ose, const std::string& config_file,
   return pid;
 }
 
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 void follow_benchmark(const Options& o) {
   ScratchDir dir(o.dir);
   EngineRunOptions e;

@@ -61,6 +61,19 @@ std::string journal_status_line(const nlohmann::json& j) {
       j["snapshot_seq"].get<uint64_t>());
 }
 
+std::string micros(uint64_t ns) {
+  return fmt::format("{:.1f} µs", static_cast<double>(ns) / 1e3);
+}
+
+std::string command_latency_line(const nlohmann::json& j) {
+  if (j.is_null()) return "command latency: unreadable (the engine died mid-update)\n";
+  if (j["count"].get<uint64_t>() == 0) return "command latency: no stamped command yet\n";
+  // p50 and p99 are bucket bounds (a factor of two apart): "≤".
+  return fmt::format("command latency ({} commands): p50 ≤ {}  p99 ≤ {}  max {}\n",
+                     j["count"].get<uint64_t>(), micros(j["p50_ns"].get<uint64_t>()),
+                     micros(j["p99_ns"].get<uint64_t>()), micros(j["max_ns"].get<uint64_t>()));
+}
+
 std::string render_status(const StateReader& r, bool json) {
   if (json) return status_text(r);
   const StateSegmentHeader& h = r.header();
@@ -79,6 +92,7 @@ std::string render_status(const StateReader& r, bool json) {
       j["inputs_applied"].get<uint64_t>(), j["live_orders"].get<uint64_t>(),
       j["ticks_applied"].get<uint64_t>());
   out += journal_status_line(j["journal"]);
+  out += command_latency_line(j["command_latency"]);
   if (!rejects.empty()) {
     out += "rejects:";
     for (auto& [k, v] : rejects.items()) out += fmt::format(" {}={}", k, v.get<uint64_t>());

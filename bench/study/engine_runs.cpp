@@ -151,6 +151,8 @@ EngineRun::EngineRun(const EngineRunOptions& o, const std::string& tag)
 
 EngineRun::~EngineRun() {
   stop_companion();
+  std::error_code ec;
+  if (!loose_config_.empty()) std::filesystem::remove(loose_config_, ec);
   for (pid_t r : readers_) stop_process(r);
   if (engine_ > 0) stop_process(engine_);
   // A clean stop left nothing; an engine that died left its segments and lock file.
@@ -158,8 +160,12 @@ EngineRun::~EngineRun() {
 }
 
 bool EngineRun::start_companion(const std::function<pid_t(const std::string&)>& companion) {
-  if (dir_.path().empty()) return false;  // no journal to follow
-  const std::string file = dir_.path() + "/engine.toml";
+  // Without a journal directory (journal "none": e.g. `ose serve`, which needs only the
+  // engine's name) the file goes to the temp directory, removed with the run.
+  const std::string file =
+      dir_.path().empty() ? (std::filesystem::temp_directory_path() / (name_ + ".toml")).string()
+                          : dir_.path() + "/engine.toml";
+  if (dir_.path().empty()) loose_config_ = file;
   std::ofstream(file) << config_text_;
   companion_ = companion(file);
   return companion_ > 0;
@@ -313,8 +319,13 @@ RoundTripRun ose_round_trips(const EngineRunOptions& o, uint64_t round_trips) {
     out.error = fmt::format("could not place {} working orders", o.working_orders);
     return out;
   }
+  if (o.companion && !run.start_companion(o.companion)) {
+    out.error = "the companion process could not be started";
+    return out;
+  }
   const uint64_t warmup = std::min<uint64_t>(round_trips / 10, 10'000);
   std::vector<int64_t> samples = round_trip_samples(*client, 0, 1, warmup, round_trips, out.error);
+  run.stop_companion();
   client = Error{"detached"};  // detach before the engine goes
   out.stats = LatencyStats::of(std::move(samples));
   return out;

@@ -14,6 +14,7 @@
 
 #include <sys/types.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -31,9 +32,10 @@ struct EngineRunOptions {
   bool pin = true;  // engine on cpu 0, clients on the others (only with 2+ cores)
   uint32_t readers = 0;
   uint64_t working_orders = 0;
-  // Throughput runs: a process started beside the engine once it is up (and before the clients),
-  // given the run's config file (its data_dir is the run's journal), and ended with SIGKILL once
-  // the clients are done: e.g. `ose export --follow`, whose cost to the engine is then measured.
+  // Throughput and round-trip runs: a process started beside the engine once it is up (and
+  // before the clients measure), given the run's config file (its data_dir is the run's journal,
+  // if any), and ended with SIGKILL once they are done: e.g. `ose export --follow` or `ose serve`
+  // under load, whose cost to the engine is then measured.
   // Returns the process id, or −1 when it could not be started.
   std::function<pid_t(const std::string& config_file)> companion;
 };
@@ -84,7 +86,8 @@ class EngineRun {
   const std::string& name() const { return name_; }
   const std::string& error() const { return error_; }
   bool pin() const { return pin_; }
-  // Starts `companion` with the run's config written to a file in its journal directory.
+  // Starts `companion` with the run's config written to a file in its journal directory (the
+  // temp directory when it has none).
   bool start_companion(const std::function<pid_t(const std::string&)>& companion);
   void stop_companion();
   // The CPU for client k (-1: unpinned): the engine has cpu 0.
@@ -98,6 +101,7 @@ class EngineRun {
   pid_t engine_ = -1;
   pid_t companion_ = -1;
   std::string config_text_;
+  std::string loose_config_;  // the companion's config file outside a journal directory
   std::vector<pid_t> readers_;
 };
 
@@ -120,6 +124,13 @@ bool place_working_orders(Client& c, uint64_t count, const std::string& strategy
 std::string engine_run_config(const std::string& name, const EngineRunOptions& o);
 
 RoundTripRun ose_round_trips(const EngineRunOptions& o, uint64_t round_trips);
+
+// The median of the runs' figures (the upper one of an even count); 0 when there are none.
+inline double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
 ThroughputRun ose_throughput(const EngineRunOptions& o, uint64_t inputs);
 
 // Open loop: one client sends new-order / cancel commands at `rate` per second on a fixed

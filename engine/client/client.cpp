@@ -44,7 +44,11 @@ NewOrderCmd Client::order_template(std::string_view account_name, std::string_vi
 uint64_t Client::submit(const Command& cmd) noexcept {
   CommandRecord rec{};
   rec.cmd = cmd;
-  heartbeat();
+  // One clock read serves both: the heartbeat, and the send stamp the engine's command-latency
+  // histogram measures from (command_latency.hpp).
+  const int64_t now = shm::monotonic_ns();
+  heartbeat_at(now);
+  rec.sent_mono_ns = now;
   if (line_.commands().try_push(&rec, sizeof rec) != shm::RingStatus::kOk) return 0;
   return line_.commands().head();  // the record's position + 1: what responses echo
 }
@@ -118,8 +122,12 @@ bool Client::wait(Response& out, WaitMode mode, int64_t timeout_ns) noexcept {
 }
 
 void Client::heartbeat() noexcept {
+  heartbeat_at(shm::monotonic_ns());
+}
+
+void Client::heartbeat_at(int64_t mono_ns) noexcept {
   // Relaxed: a liveness figure, read on its own.
-  line_.header().client_heartbeat_ns.store(shm::monotonic_ns(), std::memory_order_relaxed);
+  line_.header().client_heartbeat_ns.store(mono_ns, std::memory_order_relaxed);
 }
 
 bool Client::lagging() const noexcept {

@@ -17,10 +17,10 @@
 #include <string_view>
 
 #include "engine/client/client_line.hpp"
+#include "engine/client/state_reader.hpp"
 #include "engine/core/command.hpp"
 #include "engine/core/result.hpp"
 #include "engine/layout/shared_layout.hpp"
-#include "engine/client/state_reader.hpp"
 
 namespace ose {
 
@@ -79,6 +79,7 @@ class Client {
  private:
   Client(StateReader reader, ClientLine line) noexcept
       : reader_(std::move(reader)), line_(std::move(line)) {}
+  void heartbeat_at(int64_t mono_ns) noexcept;
   StateReader reader_;
   ClientLine line_;
 };

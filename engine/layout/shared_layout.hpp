@@ -18,6 +18,7 @@
 #include "engine/core/event.hpp"
 #include "engine/core/records.hpp"
 #include "engine/core/state.hpp"
+#include "engine/layout/command_latency.hpp"
 #include "shm/layout.hpp"
 #include "shm/segment.hpp"
 #include "shm/spsc_ring.hpp"
@@ -26,7 +27,8 @@ namespace ose {
 
 inline constexpr uint64_t kStateSegmentMagic = 0x3145'5441'5453'454Full;   // "OESTATE1"
 inline constexpr uint64_t kClientSegmentMagic = 0x3154'4e45'494c'434Full;  // "OCLIENT1"
-inline constexpr uint32_t kSharedLayoutVersion = 2;  // 2: string venue ids (VenueId)
+// 2: string venue ids (VenueId). 3: the command-latency histogram and the commands' send stamp.
+inline constexpr uint32_t kSharedLayoutVersion = 3;
 inline constexpr uint32_t kStateSegmentKind = 1;
 inline constexpr uint32_t kClientSegmentKind = 2;
 
@@ -120,6 +122,9 @@ struct StateSegmentHeader {
 
   // ---- persistence thread writes ----
   JournalStatus journal;
+
+  // ---- engine thread writes, under the histogram's own seqlock (command_latency.hpp) ----
+  alignas(64) LatencyHistogram command_latency;
 };
 // clang-format off
 #define OSE_STATE_SEGMENT_HEADER_FIELDS(X)                                                        \
@@ -133,10 +138,12 @@ struct StateSegmentHeader {
   X(StateSegmentHeader, last_input_wall_ns) X(StateSegmentHeader, clients_attached)               \
   X(StateSegmentHeader, clients_lagging) X(StateSegmentHeader, clients_quarantined)               \
   X(StateSegmentHeader, accepting) X(StateSegmentHeader, ticks_applied)                           \
-  X(StateSegmentHeader, broadcast_published) X(StateSegmentHeader, journal)
+  X(StateSegmentHeader, broadcast_published) X(StateSegmentHeader, journal)                       \
+  X(StateSegmentHeader, command_latency)
 // clang-format on
-// 48 bytes before applied_seq's cache line, 8 before journal's.
-OSE_LAYOUT_ASSERT(StateSegmentHeader, OSE_STATE_SEGMENT_HEADER_FIELDS, 56);
+// 48 bytes before applied_seq's cache line, 8 before journal's, 56 after command_latency.
+OSE_LAYOUT_ASSERT(StateSegmentHeader, OSE_STATE_SEGMENT_HEADER_FIELDS, 112);
+static_assert(offsetof(StateSegmentHeader, command_latency) % 64 == 0);
 static_assert(offsetof(StateSegmentHeader, journal) % 64 == 0);
 static_assert(offsetof(StateSegmentHeader, journal) - offsetof(StateSegmentHeader, applied_seq) >=
               64);
@@ -201,9 +208,12 @@ static_assert(offsetof(ClientSegmentHeader, link) - offsetof(ClientSegmentHeader
 
 struct CommandRecord {  // the payload of a command ring record
   Command cmd;
-  uint64_t reserved;
+  // The client's CLOCK_MONOTONIC ns when it pushed the record (the client library stamps it);
+  // 0: not stamped. Only the command-latency histogram reads it: a stamp of 0 or in the future
+  // is counted nowhere, and it is never journaled (the Input carries the engine's own ts).
+  int64_t sent_mono_ns;
 };
-#define OSE_COMMAND_RECORD_FIELDS(X) X(CommandRecord, cmd) X(CommandRecord, reserved)
+#define OSE_COMMAND_RECORD_FIELDS(X) X(CommandRecord, cmd) X(CommandRecord, sent_mono_ns)
 OSE_LAYOUT_ASSERT(CommandRecord, OSE_COMMAND_RECORD_FIELDS, 0);
 static_assert(sizeof(CommandRecord) <= shm::kRecordPayload);
 
@@ -240,6 +250,8 @@ inline constexpr size_t align_page(size_t n) noexcept {
   S(shm::BroadcastRingData, OSE_BROADCAST_RING_DATA_FIELDS)                                       \
   S(StateSegmentHeader, OSE_STATE_SEGMENT_HEADER_FIELDS)                                          \
   S(JournalStatus, OSE_JOURNAL_STATUS_FIELDS)                                                     \
+  S(LatencyHistogram, OSE_LATENCY_HISTOGRAM_FIELDS)                                               \
+  S(LatencyCounts, OSE_LATENCY_COUNTS_FIELDS)                                                     \
   S(ClientStatus, OSE_CLIENT_STATUS_FIELDS)                                                       \
   S(ClientSegmentHeader, OSE_CLIENT_SEGMENT_HEADER_FIELDS)                                        \
   S(Response, OSE_RESPONSE_FIELDS)                                                                \

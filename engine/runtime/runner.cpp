@@ -273,7 +273,26 @@ void Runner::prefetch_queued(ClientPort& port, const Command& next) noexcept {
   prefetch_far(s, queued.cmd, ahead);
 }
 
+// A batch of commands, then the command-latency histogram for it: one more clock read per
+// batch (none when the ring was empty), after the batch's responses are in the rings.
 bool Runner::poll_client(uint16_t client) noexcept {
+  const bool took = take_commands(client);
+  if (stamped_ != 0) settle_latency();
+  return took;
+}
+
+void Runner::settle_latency() noexcept {
+  const int64_t now = shm::monotonic_ns();
+  LatencyHistogram& h = segment_.header().command_latency;
+  // SYNC(seqlock.begin/end), see shm/seqlock.hpp: readers (ose serve, ose inspect) copy the
+  // histogram with seqlock_read and so never see a batch half counted.
+  shm::seqlock_write_begin(h.version);
+  for (uint32_t i = 0; i < stamped_; ++i) record_latency(h.value, now - stamps_[i]);
+  shm::seqlock_write_end(h.version);
+  stamped_ = 0;
+}
+
+bool Runner::take_commands(uint16_t client) noexcept {
   ClientRuntime& rt = runtime_[client];
   if (rt.link == ClientLink::kQuarantined) return false;
   ClientPort& port = ports_[client];
@@ -291,6 +310,11 @@ bool Runner::poll_client(uint16_t client) noexcept {
     }
     if (rt.link != ClientLink::kAttached) check_client(client, shm::monotonic_ns());
     if (n == 0) now = shm::wall_clock_ns();
+    // Unstamped records (0: a producer other than the client library) are counted nowhere.
+    if (rec.sent_mono_ns != 0) {
+      if (stamped_ == kLatencyStamps) settle_latency();
+      stamps_[stamped_++] = rec.sent_mono_ns;
+    }
     prefetch_queued(port, rec.cmd);
     const ApplyOutcome outcome = apply_input(client, rec.cmd, port.commands().tail(), now);
     // Relaxed: monitoring counters.

@@ -108,6 +108,8 @@ class Runner {
   ApplyOutcome apply_input(uint16_t source, const Command& cmd, uint64_t request,
                            int64_t now) noexcept;
   bool poll_client(uint16_t client) noexcept;
+  bool take_commands(uint16_t client) noexcept;
+  void settle_latency() noexcept;
   void prefetch_queued(ClientPort& port, const Command& next) noexcept;
   bool poll_ticks() noexcept;
   void housekeeping(int64_t now_mono) noexcept;
@@ -155,6 +157,11 @@ class Runner {
   int64_t next_status_ns_ = 0;
   uint64_t applied_at_last_status_ = 0;
   uint64_t ticks_applied_ = 0;
+  // The send stamps of the commands taken since the last settle_latency(): the histogram counts
+  // each once the responses of its batch are out. A batch longer than this settles early.
+  static constexpr uint32_t kLatencyStamps = 64;
+  int64_t stamps_[kLatencyStamps];
+  uint32_t stamped_ = 0;
 };
 
 }  // namespace ose

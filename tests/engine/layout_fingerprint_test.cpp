@@ -67,7 +67,7 @@ TEST(LayoutFingerprint, ListsEveryByteOfEverySharedStruct) {
   }
   OSE_SHARED_STRUCTS(OSE_CHECK_STRUCT_)
 #undef OSE_CHECK_STRUCT_
-  EXPECT_EQ(structs, 43);  // 43rd: VenueId, the string venue ids of fills and acks
+  EXPECT_EQ(structs, 45);  // 44th and 45th: the command-latency histogram and its counts
 }
 
 TEST(LayoutFingerprint, CountsEachCommandPayloadAtTheUnionsOffset) {

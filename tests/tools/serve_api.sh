@@ -2,8 +2,9 @@
 # `ose serve`'s JSON API and event stream against a live engine: after the demo scenario (sent
 # with `ose send`), every /api/* table is byte for byte what `ose inspect --json` prints at the
 # same seq (the engine is quiet, so both read the same state), filters included; /api/status
-# matches `ose inspect status --json` but for the figures that move with the clock; and the
-# event stream delivered the scenario's events in the broadcast ring's order.
+# matches `ose inspect status --json` but for the figures that move with the clock; the
+# command-latency histogram counted every command of the scenario once; and the event stream
+# delivered the scenario's events in the broadcast ring's order.
 # Usage: serve_api.sh PATH/TO/ose SOURCE_DIR
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/serve_common.sh"
@@ -49,6 +50,31 @@ http /api/status | jq -S "$volatile" >"$work/api_status.json"
 "$ose" inspect --engine "$name" status --json | jq -S "$volatile" >"$work/inspect_status.json"
 check "/api/status == ose inspect status --json (clock figures aside)" \
   cmp "$work/api_status.json" "$work/inspect_status.json"
+
+# The command-latency histogram: the engine counted each command of the scenario once (every
+# line is one command through the ops client's ring, stamped by the client library), and
+# /metrics shows the same histogram, cumulative, with _count == the +Inf bucket.
+sent="$(grep -c . "$src/config/scenarios/demo.jsonl")"
+http /api/status >"$work/status_latency.json"
+check "command_latency.count == the $sent commands sent" \
+  test "$(jq .command_latency.count "$work/status_latency.json")" = "$sent"
+check "... == what the engine counted for the ops client" test "$(jq \
+  '.clients[] | select(.name == "ops") | .commands' "$work/status_latency.json")" = "$sent"
+check "... and its buckets add up to it" test "$(jq \
+  '([.command_latency.buckets[].count] | add) + .command_latency.above_last_bucket' \
+  "$work/status_latency.json")" = "$sent"
+check "... p50 <= p99 <= max" test "$(jq \
+  '.command_latency | .p50_ns <= .p99_ns and .p99_ns <= .max_ns' "$work/status_latency.json")" = true
+"$ose" inspect --engine "$name" status >"$work/status.txt"
+check "ose inspect status prints it" contains "$work/status.txt" "command latency ($sent commands): p50"
+http /metrics >"$work/metrics_latency.txt"
+check "/metrics: ose_command_latency_seconds_count == $sent" \
+  grep -q "^ose_command_latency_seconds_count $sent\$" "$work/metrics_latency.txt"
+check "... its +Inf bucket too" \
+  grep -q "^ose_command_latency_seconds_bucket{le=\"+Inf\"} $sent\$" "$work/metrics_latency.txt"
+check "... and its buckets are cumulative" awk -F' ' '
+  /^ose_command_latency_seconds_bucket/ { if ($2 < last) bad = 1; last = $2; n++ }
+  END { exit (bad || n != 29) }' "$work/metrics_latency.txt"
 
 # Nothing changes state; only GET and HEAD are served.
 code="$(curl -s -o /dev/null -w '%{http_code}' -X POST --data '{}' "$base/api/orders")"

@@ -3,6 +3,7 @@
 // falls a lap behind the engine, an `event: overrun` frame says how many events it lost.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -21,6 +22,9 @@ class EventStream {
   size_t poll(std::string& out, size_t max_events);
 
   const StateReader* reader() const noexcept { return reader_.get(); }
+
+  // When the server may send this stream's next chunk (it paces each stream).
+  std::chrono::steady_clock::time_point not_before{};
 
  private:
   std::shared_ptr<const StateReader> reader_;

@@ -4,6 +4,7 @@
 
 #include "engine/core/enums.hpp"
 #include "engine/formats/json_format.hpp"
+#include "engine/layout/command_latency.hpp"
 #include "shm/clock.hpp"
 #include "tools/serve/prometheus_text.hpp"
 
@@ -82,6 +83,36 @@ void engine_metrics(PrometheusText& p, const StateReader& r, const StateHeader& 
     p.sample("ose_alerts_total", {{"reason", to_string(static_cast<AlertReason>(i))}},
              sh.alerts[i]);
   }
+}
+
+// Seconds with nine decimals, exactly (integer arithmetic): 128 ns is 0.000000128.
+std::string seconds_from_ns(uint64_t ns) {
+  return fmt::format("{}.{:09}", ns / 1'000'000'000, ns % 1'000'000'000);
+}
+
+// The Runner's command-latency histogram (engine/layout/command_latency.hpp), copied whole under
+// its seqlock, so the cumulative buckets, _count and _sum agree with each other.
+void latency_metrics(PrometheusText& p, const StateReader& r) {
+  LatencyCounts c{};
+  // A writer holds the seqlock odd for one batch; a dead one could leave it odd: bounded, and
+  // the family is then left out rather than shown torn.
+  if (!r.header().command_latency.load(c, 1u << 16)) return;
+  const char* name = "ose_command_latency_seconds";
+  p.family(name, "histogram",
+           "Command arrival in its ring (the client's send stamp) to the engine having published "
+           "the last response of its batch");
+  const std::string bucket = std::string(name) + "_bucket";
+  uint64_t cumulative = 0;
+  for (int i = 0; i < kLatencyBuckets; ++i) {
+    cumulative += c.buckets[i];
+    p.sample(bucket, {{"le", seconds_from_ns(latency_bucket_bound_ns(i))}}, cumulative);
+  }
+  p.sample(bucket, {{"le", "+Inf"}}, c.count);
+  p.sample(std::string(name) + "_sum", {}, std::string_view(seconds_from_ns(c.sum_ns)));
+  p.sample(std::string(name) + "_count", {}, c.count);
+  p.family("ose_command_latency_max_seconds", "gauge",
+           "The largest command latency since the engine started");
+  p.sample("ose_command_latency_max_seconds", {}, std::string_view(seconds_from_ns(c.max_ns)));
 }
 
 void client_metrics(PrometheusText& p, const StateReader& r) {
@@ -283,14 +314,15 @@ void balance_and_market_metrics(PrometheusText& p, const State& s) {
 
 }  // namespace
 
-Result<std::string> render_metrics(const StateReader& r) {
-  auto copy = r.copy();
+Result<std::string> render_metrics(const StateReader& r, int copy_attempts) {
+  auto copy = r.copy(copy_attempts);
   if (!copy) return Error{copy.error()};
   const State& s = copy->state;
   PrometheusText p;
   engine_metrics(p, r, s.header());
   p.family("ose_state_seq", "gauge", "Seq of the state copy the table figures below come from");
   p.sample("ose_state_seq", {}, s.header().seq);
+  latency_metrics(p, r);
   client_metrics(p, r);
   order_metrics(p, s);
   strategy_metrics(p, s);

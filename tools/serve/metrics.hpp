@@ -11,7 +11,10 @@
 
 namespace ose::tools {
 
-Result<std::string> render_metrics(const StateReader& r);
+// `copy_attempts`: whole-region copies tried before falling back to row-by-row reads (as
+// StateReader::copy): each costs a copy of the region, so a server facing a busy engine keeps it
+// small.
+Result<std::string> render_metrics(const StateReader& r, int copy_attempts = 200);
 
 // When no engine is mapped: ose_up 0 alone, so that alerts on `ose_up == 0` fire.
 std::string render_metrics_down(const std::string& engine);

@@ -19,6 +19,18 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// What one request may cost the host when the engine is busy (docs/OPERATIONS.md, "Cost to the
+// engine"). A whole-state copy between two input boundaries rarely succeeds while the engine
+// applies inputs flat out, and each attempt copies the whole region (tens of MB with a large
+// order table): after this many, rows are copied one by one under their own seqlocks (the
+// response then says X-Ose-Consistent: false).
+constexpr int kCopyAttempts = 4;
+// An event stream sends at most this many events per chunk and a chunk per kEventChunkEvery:
+// 2,560 events/s per stream, more than a page can show. An engine faster than that laps the
+// stream, which then reports `event: overrun` with what it skipped, as for any slow reader.
+constexpr size_t kEventsPerChunk = 128;
+constexpr auto kEventChunkEvery = std::chrono::milliseconds(50);
+
 void error_body(httplib::Response& res, int status, const std::string& message) {
   res.status = status;
   res.set_content(nlohmann::json{{"error", message}}.dump() + "\n", "application/json");
@@ -164,7 +176,7 @@ void ServeServer::install_routes() {
       res.set_content(render_metrics_down(mapping_.engine()), "text/plain; version=0.0.4");
       return;
     }
-    auto text = render_metrics(*reader);
+    auto text = render_metrics(*reader, kCopyAttempts);
     if (!text) return error_body(res, 503, text.error());
     res.set_content(std::move(*text), "text/plain; version=0.0.4; charset=utf-8");
   });
@@ -184,7 +196,7 @@ void ServeServer::install_routes() {
           if (std::string wrong = unknown_filter_name(reader->names(), f); !wrong.empty()) {
             return error_body(res, 400, wrong);
           }
-          auto j = tables_json(*reader, req.matches[1].str(), f);
+          auto j = tables_json(*reader, req.matches[1].str(), f, kCopyAttempts);
           if (!j) return error_body(res, 503, j.error());
           res.set_header("X-Ose-Consistent", j->consistent ? "true" : "false");
           json_body(res, std::move(j->text));
@@ -210,6 +222,8 @@ void ServeServer::install_routes() {
     res.set_chunked_content_provider(
         "text/event-stream", [this, stream](size_t, httplib::DataSink& sink) {
           // A comment line every 2 s: a client that went away is found out by the write.
+          std::this_thread::sleep_until(stream->not_before);
+          stream->not_before = Clock::now() + kEventChunkEvery;
           const auto keepalive = Clock::now() + std::chrono::seconds(2);
           std::string out;
           while (!stopping_.load(std::memory_order_relaxed)) {
@@ -218,7 +232,7 @@ void ServeServer::install_routes() {
               sink.done();
               return true;
             }
-            if (stream->poll(out, 512) > 0 || !out.empty()) break;
+            if (stream->poll(out, kEventsPerChunk) > 0 || !out.empty()) break;
             if (Clock::now() >= keepalive) {
               out = ": keepalive\n\n";
               break;

@@ -5,6 +5,7 @@
 
 #include "engine/core/enums.hpp"
 #include "engine/formats/json_format.hpp"
+#include "engine/layout/command_latency.hpp"
 #include "shm/clock.hpp"
 
 namespace ose::tools {
@@ -69,6 +70,27 @@ nlohmann::json journal_status_json(const JournalStatus& js) {
   return j;
 }
 
+nlohmann::json command_latency_json(const LatencyHistogram& h) {
+  LatencyCounts c{};
+  // A writer holds the seqlock odd for one batch; a dead writer could leave it odd: bounded.
+  if (!h.load(c, 1u << 16)) return nullptr;
+  nlohmann::json j;
+  j["count"] = c.count;
+  j["sum_ns"] = c.sum_ns;
+  j["max_ns"] = c.max_ns;
+  j["p50_ns"] = latency_quantile_ns(c, 500);
+  j["p99_ns"] = latency_quantile_ns(c, 990);
+  nlohmann::json buckets = nlohmann::json::array();
+  for (int i = 0; i < kLatencyBuckets; ++i) {
+    if (c.buckets[i] != 0) {
+      buckets.push_back({{"le_ns", latency_bucket_bound_ns(i)}, {"count", c.buckets[i]}});
+    }
+  }
+  j["buckets"] = buckets;  // the non-empty ones, not cumulative
+  j["above_last_bucket"] = c.buckets[kLatencyBuckets];
+  return j;
+}
+
 }  // namespace
 
 std::string unknown_filter_name(const State& names, const ViewFilter& f) {
@@ -127,6 +149,7 @@ nlohmann::json status_json(const StateReader& r) {
   }
   j["rejects"] = rejects;
   j["alerts"] = alerts;
+  j["command_latency"] = command_latency_json(h.command_latency);
   nlohmann::json clients = nlohmann::json::array();
   for (uint16_t c = 0; c < r.client_count(); ++c) {
     const ClientStatus& cs = r.client_status(c);
@@ -148,9 +171,10 @@ nlohmann::json status_json(const StateReader& r) {
   return j;
 }
 
-Result<TablesJson> tables_json(const StateReader& r, std::string_view view, const ViewFilter& f) {
+Result<TablesJson> tables_json(const StateReader& r, std::string_view view, const ViewFilter& f,
+                               int copy_attempts) {
   if (!is_table_view(view)) return Error{fmt::format("no table view '{}'", view)};
-  auto copy = r.copy();
+  auto copy = r.copy(copy_attempts);
   if (!copy) return Error{copy.error()};
   nlohmann::json j = state_to_json(copy->state);
   filter_json(j, f);

@@ -37,7 +37,9 @@ struct TablesJson {
   std::string text;
   bool consistent = true;
 };
-Result<TablesJson> tables_json(const StateReader& r, std::string_view view, const ViewFilter& f);
+// `copy_attempts` as StateReader::copy's.
+Result<TablesJson> tables_json(const StateReader& r, std::string_view view, const ViewFilter& f,
+                               int copy_attempts = 200);
 
 // The status as `ose inspect status --json` prints it.
 inline std::string status_text(const StateReader& r) {

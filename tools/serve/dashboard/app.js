@@ -112,6 +112,7 @@ function renderStatus(s) {
   fillTable("clients", s.clients,
             ["name", "role", "link", "commands", "unread_commands", "responses_dropped"], "none");
   bars("rejects", Object.entries(s.rejects).sort((a, b) => b[1] - a[1]));
+  renderLatency(s.command_latency);
 }
 
 function renderTables(pos, orders, strategies) {
@@ -176,24 +177,17 @@ function drawEquity() {
   }
 }
 
-// The latency histogram of /metrics (cumulative buckets) as per-bucket counts. The card stays
-// hidden while the engine publishes none (this build's Runner keeps no histogram yet).
-function renderLatency(text) {
-  const buckets = [];
-  for (const line of text.split("\n")) {
-    const m = line.match(/^ose_command_latency_seconds_bucket\{le="([^"]+)"\} (\d+)/);
-    if (m) buckets.push([m[1], Number(m[2])]);
-  }
-  const entries = [];
-  let prev = 0;
-  for (const [le, cum] of buckets) {
-    const n = cum - prev;
-    prev = cum;
-    if (n === 0) continue;
-    const label = le === "+Inf" ? "> last" : "≤ " + formatSeconds(Number(le));
-    entries.push([label, n]);
-  }
-  $("latency-card").hidden = buckets.length === 0;
+// The engine's command-latency histogram, from /api/status (per-bucket counts, the non-empty
+// ones, and p50/p99 as bucket bounds: "≤"). Hidden only when the engine keeps none.
+function renderLatency(lat) {
+  $("latency-card").hidden = lat === null || lat === undefined;
+  if ($("latency-card").hidden) return;
+  const ns = (v) => formatSeconds(v / 1e9);
+  $("latency-summary").textContent = lat.count === 0 ? "no command measured yet" :
+    lat.count + " commands · p50 ≤ " + ns(lat.p50_ns) + " · p99 ≤ " + ns(lat.p99_ns) +
+    " · max " + ns(lat.max_ns);
+  const entries = lat.buckets.map((b) => ["≤ " + ns(b.le_ns), b.count]);
+  if (lat.above_last_bucket > 0) entries.push(["> last bound", lat.above_last_bucket]);
   bars("latency", entries);
 }
 
@@ -248,13 +242,7 @@ function connectEvents() {
   });
 }
 
-async function refreshLatency() {
-  try { renderLatency(await get("metrics", "text")); } catch (e) { /* shown by refresh() */ }
-}
-
 renderFills();
 refresh();
-refreshLatency();
 setInterval(refresh, 1000);
-setInterval(refreshLatency, 2000);
 connectEvents();
