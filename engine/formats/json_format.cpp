@@ -103,111 +103,128 @@ json order_to_json(const State& s, const OrderRecord& o) {
 }
 
 json state_to_json(const State& s) {
+  return state_to_json(s, StateJsonParts{});
+}
+
+json state_to_json(const State& s, const StateJsonParts& parts) {
   json out;
   // Rows are built in table order, then sorted by their natural keys (names, ids).
-  json balances = json::array();
-  for (uint16_t a = 0; a < s.account_count(); ++a) {
-    for (uint16_t k = 0; k < s.asset_count(); ++k) {
-      const BalanceRecord& b = s.balance(a, k);
+  if (parts.balances) {
+    json balances = json::array();
+    for (uint16_t a = 0; a < s.account_count(); ++a) {
+      for (uint16_t k = 0; k < s.asset_count(); ++k) {
+        const BalanceRecord& b = s.balance(a, k);
+        json row;
+        row["account"] = account_name(s, a);
+        row["asset"] = asset_name(s, k);
+        row["free"] = dec(b.free);
+        row["locked"] = dec(b.locked);
+        row["total"] = dec(b.free + b.locked);
+        balances.push_back(std::move(row));
+      }
+    }
+    std::sort(balances.begin(), balances.end(), [](const json& x, const json& y) {
+      return std::tie(x["account"], x["asset"]) < std::tie(y["account"], y["asset"]);
+    });
+    out["balances"] = std::move(balances);
+  }
+
+  if (parts.orders) {
+    json orders = json::array();
+    for (uint32_t slot = 0; slot < s.header().next_unused_slot; ++slot) {
+      const OrderRecord& o = s.order_at(slot);
+      if (o.id != 0 && !(parts.open_orders_only && is_terminal(o.status))) {
+        orders.push_back(order_to_json(s, o));
+      }
+    }
+    std::sort(orders.begin(), orders.end(),
+              [](const json& x, const json& y) { return x["id"] < y["id"]; });
+    out["orders"] = std::move(orders);
+  }
+
+  if (parts.positions) {
+    json positions = json::array();
+    for (uint16_t a = 0; a < s.account_count(); ++a) {
+      for (uint16_t i = 0; i < s.instrument_count(); ++i) {
+        const PositionRecord& p = s.position(a, i);
+        if (p.touched == 0) continue;
+        json row = position_json(s, p, i);
+        row["account"] = account_name(s, a);
+        row["leverage"] = p.leverage;
+        positions.push_back(std::move(row));
+      }
+    }
+    std::sort(positions.begin(), positions.end(), [](const json& x, const json& y) {
+      return std::tie(x["account"], x["symbol"]) < std::tie(y["account"], y["symbol"]);
+    });
+    out["positions"] = std::move(positions);
+
+    json strategy_positions = json::array();
+    for (uint16_t k = 0; k < s.strategy_count(); ++k) {
+      for (uint16_t i = 0; i < s.instrument_count(); ++i) {
+        const PositionRecord& p = s.strategy_position(k, i);
+        if (p.touched == 0) continue;
+        json row = position_json(s, p, i);
+        row["strategy"] = strategy_name(s, k);
+        strategy_positions.push_back(std::move(row));
+      }
+    }
+    std::sort(strategy_positions.begin(), strategy_positions.end(),
+              [](const json& x, const json& y) {
+                return std::tie(x["strategy"], x["symbol"]) < std::tie(y["strategy"], y["symbol"]);
+              });
+    out["strategy_positions"] = std::move(strategy_positions);
+  }
+
+  if (parts.strategies) {
+    json strategies = json::array();
+    for (uint16_t k = 0; k < s.strategy_count(); ++k) {
+      const StrategyRecord& st = s.strategy(k);
       json row;
-      row["account"] = account_name(s, a);
-      row["asset"] = asset_name(s, k);
-      row["free"] = dec(b.free);
-      row["locked"] = dec(b.locked);
-      row["total"] = dec(b.free + b.locked);
-      balances.push_back(std::move(row));
+      row["name"] = strategy_name(s, k);
+      row["account"] = account_name(s, st.account);
+      row["state"] = to_string(st.state);
+      row["halted"] = st.halted != 0;
+      row["open_orders"] = st.open_orders;
+      row["orders"] = st.orders;
+      row["fills"] = st.fills;
+      row["volume"] = dec(st.volume);
+      row["fees"] = dec(st.fees);
+      row["realized_pnl"] = dec(st.realized_pnl);
+      row["net_pnl"] = dec(st.realized_pnl - st.fees);
+      row["wins"] = st.wins;
+      row["losses"] = st.losses;
+      row["peak_equity"] = dec(st.peak_equity);
+      row["max_drawdown"] = dec(st.max_drawdown);
+      row["day_trades"] = st.day_trades;
+      strategies.push_back(std::move(row));
     }
+    std::sort(strategies.begin(), strategies.end(),
+              [](const json& x, const json& y) { return x["name"] < y["name"]; });
+    out["strategies"] = std::move(strategies);
   }
-  std::sort(balances.begin(), balances.end(), [](const json& x, const json& y) {
-    return std::tie(x["account"], x["asset"]) < std::tie(y["account"], y["asset"]);
-  });
-  out["balances"] = std::move(balances);
 
-  json orders = json::array();
-  for (uint32_t slot = 0; slot < s.header().next_unused_slot; ++slot) {
-    const OrderRecord& o = s.order_at(slot);
-    if (o.id != 0) orders.push_back(order_to_json(s, o));
-  }
-  std::sort(orders.begin(), orders.end(),
-            [](const json& x, const json& y) { return x["id"] < y["id"]; });
-  out["orders"] = std::move(orders);
-
-  json positions = json::array();
-  for (uint16_t a = 0; a < s.account_count(); ++a) {
+  if (parts.market) {
+    json market = json::array();
     for (uint16_t i = 0; i < s.instrument_count(); ++i) {
-      const PositionRecord& p = s.position(a, i);
-      if (p.touched == 0) continue;
-      json row = position_json(s, p, i);
-      row["account"] = account_name(s, a);
-      row["leverage"] = p.leverage;
-      positions.push_back(std::move(row));
+      const MarketRecord& m = s.market(i);
+      if (m.ts == 0 && m.has_mark == 0) continue;
+      json row;
+      row["symbol"] = instrument_name(s, i);
+      row["bid"] = m.has_bid ? dec(m.bid) : json(nullptr);
+      row["ask"] = m.has_ask ? dec(m.ask) : json(nullptr);
+      row["last"] = m.has_last ? dec(m.last) : json(nullptr);
+      row["mark"] = m.has_mark ? dec(m.mark) : json(nullptr);
+      row["bid_qty"] = dec(m.bid_qty);
+      row["ask_qty"] = dec(m.ask_qty);
+      row["volume"] = dec(m.volume);
+      row["ts"] = m.ts;
+      market.push_back(std::move(row));
     }
+    std::sort(market.begin(), market.end(),
+              [](const json& x, const json& y) { return x["symbol"] < y["symbol"]; });
+    out["market"] = std::move(market);
   }
-  std::sort(positions.begin(), positions.end(), [](const json& x, const json& y) {
-    return std::tie(x["account"], x["symbol"]) < std::tie(y["account"], y["symbol"]);
-  });
-  out["positions"] = std::move(positions);
-
-  json strategy_positions = json::array();
-  for (uint16_t k = 0; k < s.strategy_count(); ++k) {
-    for (uint16_t i = 0; i < s.instrument_count(); ++i) {
-      const PositionRecord& p = s.strategy_position(k, i);
-      if (p.touched == 0) continue;
-      json row = position_json(s, p, i);
-      row["strategy"] = strategy_name(s, k);
-      strategy_positions.push_back(std::move(row));
-    }
-  }
-  std::sort(strategy_positions.begin(), strategy_positions.end(), [](const json& x, const json& y) {
-    return std::tie(x["strategy"], x["symbol"]) < std::tie(y["strategy"], y["symbol"]);
-  });
-  out["strategy_positions"] = std::move(strategy_positions);
-
-  json strategies = json::array();
-  for (uint16_t k = 0; k < s.strategy_count(); ++k) {
-    const StrategyRecord& st = s.strategy(k);
-    json row;
-    row["name"] = strategy_name(s, k);
-    row["account"] = account_name(s, st.account);
-    row["state"] = to_string(st.state);
-    row["halted"] = st.halted != 0;
-    row["open_orders"] = st.open_orders;
-    row["orders"] = st.orders;
-    row["fills"] = st.fills;
-    row["volume"] = dec(st.volume);
-    row["fees"] = dec(st.fees);
-    row["realized_pnl"] = dec(st.realized_pnl);
-    row["net_pnl"] = dec(st.realized_pnl - st.fees);
-    row["wins"] = st.wins;
-    row["losses"] = st.losses;
-    row["peak_equity"] = dec(st.peak_equity);
-    row["max_drawdown"] = dec(st.max_drawdown);
-    row["day_trades"] = st.day_trades;
-    strategies.push_back(std::move(row));
-  }
-  std::sort(strategies.begin(), strategies.end(),
-            [](const json& x, const json& y) { return x["name"] < y["name"]; });
-  out["strategies"] = std::move(strategies);
-
-  json market = json::array();
-  for (uint16_t i = 0; i < s.instrument_count(); ++i) {
-    const MarketRecord& m = s.market(i);
-    if (m.ts == 0 && m.has_mark == 0) continue;
-    json row;
-    row["symbol"] = instrument_name(s, i);
-    row["bid"] = m.has_bid ? dec(m.bid) : json(nullptr);
-    row["ask"] = m.has_ask ? dec(m.ask) : json(nullptr);
-    row["last"] = m.has_last ? dec(m.last) : json(nullptr);
-    row["mark"] = m.has_mark ? dec(m.mark) : json(nullptr);
-    row["bid_qty"] = dec(m.bid_qty);
-    row["ask_qty"] = dec(m.ask_qty);
-    row["volume"] = dec(m.volume);
-    row["ts"] = m.ts;
-    market.push_back(std::move(row));
-  }
-  std::sort(market.begin(), market.end(),
-            [](const json& x, const json& y) { return x["symbol"] < y["symbol"]; });
-  out["market"] = std::move(market);
 
   const StateHeader& h = s.header();
   out["seq"] = h.seq;

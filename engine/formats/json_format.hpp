@@ -11,6 +11,19 @@
 namespace ose {
 
 nlohmann::json state_to_json(const State& state);
+
+// Which of the canonical JSON's tables to build; seq, state_hash and counters always come. A
+// reader that shows one table (`ose serve`'s /api/orders) need not render 65k orders to show
+// the positions. `open_orders_only` leaves out the orders in a terminal status.
+struct StateJsonParts {
+  bool balances = true;
+  bool orders = true;
+  bool positions = true;  // with strategy_positions
+  bool strategies = true;
+  bool market = true;
+  bool open_orders_only = false;
+};
+nlohmann::json state_to_json(const State& state, const StateJsonParts& parts);
 // An event of a State the caller owns (replay, a copy): its venue ids come from that State.
 nlohmann::json event_to_json(const State& state, const Event& event);
 // An event whose venue ids the caller looked up (a live reader: StateReader::read_event_ids);

@@ -176,7 +176,17 @@ Result<TablesJson> tables_json(const StateReader& r, std::string_view view, cons
   if (!is_table_view(view)) return Error{fmt::format("no table view '{}'", view)};
   auto copy = r.copy(copy_attempts);
   if (!copy) return Error{copy.error()};
-  nlohmann::json j = state_to_json(copy->state);
+  StateJsonParts parts;
+  if (view != "state") {
+    parts = StateJsonParts{false, false, false, false, false, false};
+    parts.balances = view == "balances";
+    parts.orders = view == "orders";
+    parts.positions = view == "positions";
+    parts.strategies = view == "strategies";
+    parts.market = view == "market";
+  }
+  parts.open_orders_only = f.open_only;  // filter_json would drop them anyway
+  nlohmann::json j = state_to_json(copy->state, parts);
   filter_json(j, f);
   if (view != "state") {
     const std::string key(view);
