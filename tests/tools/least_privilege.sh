@@ -231,6 +231,11 @@ as "$svc" env OSE_ENGINE_USER="$svc" "$ose" send --engine "$e5" --client sim \
 check "5: the venue fills it" contains "$work/5f.txt" "fill"
 as "$reader" env OSE_ENGINE_USER="$svc" "$ose" inspect --engine "$e5" positions >"$work/5r.txt" 2>&1
 check "5: a reader sees the position" contains "$work/5r.txt" "0.1"
+as "$reader" env OSE_ENGINE_USER="$svc" "$ose" inspect --engine "$e5" events >"$work/5e.txt" 2>&1
+check "5: ... and the broadcast events, read-only" contains "$work/5e.txt" "fill"
+as "$reader" env OSE_ENGINE_USER="$svc" "$ose" send --engine "$e5" --client a "$order" \
+  >"$work/5rs.txt" 2>&1
+check "5: ... but cannot send as a strategy" contains "$work/5rs.txt" "EACCES"
 as "$reader" "$ose" inspect --engine "$e5" status >"$work/5d.txt" 2>&1
 check "5: without OSE_ENGINE_USER the reader trusts only itself and root" \
   contains "$work/5d.txt" "look-alike"
