@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "engine/runtime/ownership.hpp"
 #include "persistence/store_check.hpp"
 
 namespace ose {
@@ -62,6 +63,9 @@ Result<std::unique_ptr<DurableEngine>> DurableEngine::open(const EngineConfig& c
   // this name may do.
   auto lock = lock_engine(config.name);
   if (!lock) return Error{lock.error()};
+  // Refuse ownership this process cannot grant before the journal is created or recovered;
+  // Runner::create checks again right where it creates the segments.
+  if (auto ownership = plan_ownership(config); !ownership) return Error{ownership.error()};
   std::unique_ptr<DurableEngine> e(new DurableEngine());
   e->log_ = log;
   std::optional<Store> store;

@@ -60,7 +60,7 @@ Segment& Segment::operator=(Segment&& o) noexcept {
 Segment::~Segment() = default;
 
 Result<Segment> Segment::create(const std::string& name, size_t bytes, uint32_t mode,
-                                const SegmentIdentity& id) {
+                                const SegmentIdentity& id, const SegmentOwner& owner) {
   if (bytes < sizeof(SegmentHeader)) {
     return Error{"cannot create shared memory " + std::string(kShmDir) + "/" + name + ": " +
                  std::to_string(bytes) + " bytes cannot hold the " +
@@ -68,8 +68,29 @@ Result<Segment> Segment::create(const std::string& name, size_t bytes, uint32_t 
   }
   try {
     auto impl = std::make_unique<Impl>();
-    bi::permissions perms(static_cast<int>(mode));
+    // Private to its creator first (Boost fchmods it to exactly this, whatever the umask) ...
+    bi::permissions perms(0600);
     impl->object = bi::shared_memory_object(bi::create_only, name.c_str(), bi::read_write, perms);
+    const int fd = impl->object.get_mapping_handle().handle;
+    // ... then handed to its owner, and only then opened up to `mode`: never wider in between.
+    if (owner.set_user || owner.set_group) {
+      const auto uid = owner.set_user ? static_cast<uid_t>(owner.user) : static_cast<uid_t>(-1);
+      const auto gid = owner.set_group ? static_cast<gid_t>(owner.group) : static_cast<gid_t>(-1);
+      if (::fchown(fd, uid, gid) != 0) {
+        const int e = errno;
+        Segment::remove(name);
+        return Error{"cannot give shared memory " + std::string(kShmDir) + "/" + name + " to uid " +
+                     (owner.set_user ? std::to_string(owner.user) : "(unchanged)") + " gid " +
+                     (owner.set_group ? std::to_string(owner.group) : "(unchanged)") + ": " +
+                     fmt_errno(e)};
+      }
+    }
+    if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) {
+      const int e = errno;
+      Segment::remove(name);
+      return Error{"cannot set the mode of shared memory " + std::string(kShmDir) + "/" + name +
+                   ": " + fmt_errno(e)};
+    }
     impl->object.truncate(static_cast<bi::offset_t>(bytes));
     impl->region = bi::mapped_region(impl->object, bi::read_write);
     Segment s(std::move(impl), name);
@@ -102,12 +123,30 @@ void Segment::publish() noexcept {
 }
 
 Result<Segment> Segment::attach(const std::string& name, Access access,
-                                const SegmentIdentity& expected) {
+                                const SegmentIdentity& expected,
+                                const std::vector<uint32_t>* trusted_owners) {
   const std::string path = std::string(kShmDir) + "/" + name;
   try {
     auto impl = std::make_unique<Impl>();
     const bi::mode_t mode = access == Access::kReadOnly ? bi::read_only : bi::read_write;
     impl->object = bi::shared_memory_object(bi::open_only, name.c_str(), mode);
+    if (trusted_owners != nullptr) {
+      struct stat st {};
+      if (::fstat(impl->object.get_mapping_handle().handle, &st) != 0) {
+        return Error{"cannot attach " + path + ": " + fmt_errno(errno)};
+      }
+      bool trusted = false;
+      for (const uint32_t uid : *trusted_owners) trusted = trusted || st.st_uid == uid;
+      if (!trusted) {
+        std::string want;
+        for (const uint32_t uid : *trusted_owners) {
+          want += (want.empty() ? "" : " or ") + std::to_string(uid);
+        }
+        return Error{"cannot attach " + path + ": it belongs to uid " + std::to_string(st.st_uid) +
+                     ", not to the engine's user (uid " + want +
+                     "): a look-alike created by someone else, refused"};
+      }
+    }
     bi::offset_t bytes = 0;
     impl->object.get_size(bytes);
     if (static_cast<size_t>(bytes) < sizeof(SegmentHeader)) {
@@ -234,6 +273,13 @@ Result<OwnerLock> OwnerLock::acquire(const std::string& path, OpenedHook opened)
       const int e = errno;
       ::close(fd);
       return Error{"cannot stat lock file " + path + ": " + fmt_errno(e)};
+    }
+    if (held.st_uid != ::geteuid()) {
+      // Whoever created it can hold it (or swap it) whenever they like: not ours to trust.
+      ::close(fd);
+      return Error{"lock file " + path + " belongs to uid " + std::to_string(held.st_uid) +
+                   ", not to this process's user (uid " + std::to_string(::geteuid()) +
+                   "): someone else created it; find out who, then remove it"};
     }
     struct stat named {};
     if (::stat(path.c_str(), &named) == 0) {

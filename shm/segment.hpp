@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "shm/layout.hpp"
 #include "shm/result.hpp"
@@ -52,6 +53,14 @@ OSE_LAYOUT_ASSERT(SegmentHeader, OSE_SEGMENT_HEADER_FIELDS, 0);
 static_assert(sizeof(SegmentHeader) == 128);
 static_assert(std::atomic<int32_t>::is_always_lock_free);
 
+// Who owns a segment once created: unset fields keep the creator's (effective) uid or gid.
+struct SegmentOwner {
+  bool set_user = false;
+  uint32_t user = 0;
+  bool set_group = false;
+  uint32_t group = 0;
+};
+
 struct SegmentIdentity {
   uint64_t magic;
   uint32_t layout_version;
@@ -61,13 +70,18 @@ struct SegmentIdentity {
 
 class Segment {
  public:
-  // Creates /dev/shm/<name> of `bytes` (zero-filled), mode `mode`, and maps it read-write. Fails
-  // if it exists. The header is written with `id` except for the magic, which publish() sets.
+  // Creates /dev/shm/<name> of `bytes` (zero-filled), mode `mode`, owned by `owner`, and maps it
+  // read-write. Fails if it exists. It is created 0600 to the creator, then handed to `owner`
+  // (fchown) and only then given `mode` (fchmod), so nobody else can open it in between. The
+  // header is written with `id` except for the magic, which publish() sets.
   static Result<Segment> create(const std::string& name, size_t bytes, uint32_t mode,
-                                const SegmentIdentity& id);
-  // Maps an existing segment and checks its header against `expected`.
+                                const SegmentIdentity& id, const SegmentOwner& owner = {});
+  // Maps an existing segment and checks its header against `expected`. With `trusted_owners`,
+  // the file must belong to one of those uids, else it is refused as a look-alike (any process
+  // may create a file in /dev/shm under any free name; only its owner uid cannot be forged).
   static Result<Segment> attach(const std::string& name, Access access,
-                                const SegmentIdentity& expected);
+                                const SegmentIdentity& expected,
+                                const std::vector<uint32_t>* trusted_owners = nullptr);
   // Removes the name (existing mappings stay valid). False if there was nothing to remove.
   static bool remove(const std::string& name) noexcept;
   static bool exists(const std::string& name) noexcept;
@@ -105,7 +119,8 @@ class OwnerLock {
   using OpenedHook = void (*)(const std::string& path);
 
   // Takes the lock file `path` (created if missing, mode 0600); fails while another holder
-  // lives, in this process or another. Locks the open file description, not the process, so
+  // lives, in this process or another, and when the file belongs to another user (a squatter:
+  // /dev/shm is writable by everyone). Locks the open file description, not the process, so
   // a second acquire() of the same path in one process is refused too, and closing some other
   // descriptor of the file does not drop it.
   static Result<OwnerLock> acquire(const std::string& path, OpenedHook opened = nullptr);

@@ -3,13 +3,19 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include "engine/client/engine_owner.hpp"
 #include "shm/clock.hpp"
 
 namespace ose {
 
 Result<ClientLine> ClientLine::attach(const std::string& engine, const std::string& client) {
   const std::string name = client_segment_name(engine, client);
-  auto segment = shm::Segment::attach(name, shm::Access::kReadWrite, client_segment_identity());
+  // The engine's user, or this process's own (a segment the engine gave to this client's user).
+  auto owners = trusted_engine_owners();
+  if (!owners) return Error{owners.error()};
+  owners->push_back(static_cast<uint32_t>(::geteuid()));
+  auto segment =
+      shm::Segment::attach(name, shm::Access::kReadWrite, client_segment_identity(), &*owners);
   if (!segment) {
     if (segment.error().find("ENOENT") != std::string::npos) {
       return Error{fmt::format(

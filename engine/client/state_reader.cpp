@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "engine/client/engine_owner.hpp"
 #include "shm/seqlock.hpp"
 
 namespace ose {
@@ -36,7 +37,10 @@ Result<State> copy_names(const std::byte* region, uint64_t size, uint64_t prefix
 
 Result<StateReader> StateReader::attach(const std::string& engine) {
   const std::string name = state_segment_name(engine);
-  auto segment = shm::Segment::attach(name, shm::Access::kReadOnly, state_segment_identity());
+  auto owners = trusted_engine_owners();
+  if (!owners) return Error{owners.error()};
+  auto segment =
+      shm::Segment::attach(name, shm::Access::kReadOnly, state_segment_identity(), &*owners);
   if (!segment) {
     if (segment.error().find("ENOENT") != std::string::npos) {
       return Error{

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -130,6 +131,33 @@ class Reader {
     return *v;
   }
 
+  // An OS user or group: a name (as /etc/passwd or /etc/group spell it) or a numeric id, kept
+  // as text. It is looked up only when the engine starts (engine/runtime/ownership.hpp), so a
+  // config naming users this host lacks still replays and checks elsewhere. "" when absent.
+  std::string os_principal(const toml::table& t, std::string_view section, std::string_view key) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return "";
+    const auto label = fmt::format("{}.{}", section, key);
+    if (auto id = n->value_exact<int64_t>()) {
+      if (*id < 0 || *id >= 4294967295) {
+        fail(n->source(), label, "a numeric id must be between 0 and 4294967294");
+        return "";
+      }
+      return std::to_string(*id);
+    }
+    auto s = n->value<std::string>();
+    const bool ok = s && !s->empty() && s->size() <= 32 && (*s)[0] != '-' &&
+                    std::all_of(s->begin(), s->end(), [](char ch) {
+                      return name_char(ch, NameKind::kSegment) || ch == '.';
+                    });
+    if (!ok) {
+      fail(n->source(), label,
+           "expected a user or group name (1-32 letters, digits, '-', '_', '.') or a numeric id");
+      return "";
+    }
+    return *s;
+  }
+
   bool boolean(const toml::table& t, std::string_view section, std::string_view key,
                bool fallback) {
     const toml::node* n = t.get(key);
@@ -209,27 +237,12 @@ void read_engine(Reader& r, const toml::table& root, EngineConfig& c) {
   const toml::table* t = n->as_table();
   if (t == nullptr) return r.fail(n->source(), "engine", "expected a table");
   r.check_keys(*t, "engine",
-               {"name",
-                "max_orders",
-                "max_positions",
-                "max_trades",
-                "max_ledger",
-                "durability",
-                "data_dir",
-                "snapshot_every",
-                "idle",
-                "command_ring",
-                "response_ring",
-                "broadcast_ring",
-                "batch",
-                "journal",
-                "snapshots_keep",
-                "journal_batch",
-                "journal_batch_us",
-                "journal_map_mb",
-                "on_journal_failure",
-                "journal_retry_ms",
-                "journal_max_behind"});
+               {"name",           "max_orders",         "max_positions",    "max_trades",
+                "max_ledger",     "durability",         "data_dir",         "snapshot_every",
+                "idle",           "command_ring",       "response_ring",    "broadcast_ring",
+                "batch",          "engine_user",        "state_group",      "state_mode",
+                "journal",        "snapshots_keep",     "journal_batch",    "journal_batch_us",
+                "journal_map_mb", "on_journal_failure", "journal_retry_ms", "journal_max_behind"});
   // Not required here: check_complete() says it is missing once every other key was read.
   c.name = r.name(*t, "engine", "name", 32, NameKind::kSegment, c.name, false);
   c.max_orders =
@@ -274,6 +287,14 @@ void read_engine(Reader& r, const toml::table& root, EngineConfig& c) {
   c.response_ring = ring("response_ring", c.response_ring);
   c.broadcast_ring = ring("broadcast_ring", c.broadcast_ring);
   c.batch = static_cast<uint32_t>(r.integer(*t, "engine", "batch", c.batch, 1, 1 << 20));
+  // Least privilege on a shared host (docs/SECURITY.md).
+  c.engine_user = r.os_principal(*t, "engine", "engine_user");
+  c.state_group = r.os_principal(*t, "engine", "state_group");
+  c.state_mode =
+      static_cast<uint32_t>(r.integer(*t, "engine", "state_mode", c.state_mode, 0400, 0644));
+  r.require((c.state_mode & 0600) == 0600 && (c.state_mode & ~0644u) == 0, *t, "engine",
+            "state_mode",
+            "must give its owner read and write, others at most read, e.g. 0o644 or 0o640");
 }
 
 void read_assets(Reader& r, const toml::table& root, EngineConfig& c) {
@@ -436,7 +457,7 @@ void read_clients(Reader& r, const toml::table& root, EngineConfig& c) {
     const char* s = "clients";
     r.check_keys(t, s,
                  {"name", "role", "accounts", "rate_limit", "cancel_on_disconnect",
-                  "heartbeat_timeout_ms", "mode", "quarantine_after"});
+                  "heartbeat_timeout_ms", "mode", "quarantine_after", "user", "group"});
     ClientSpec cc;
     cc.name = r.name(t, s, "name", 15, NameKind::kSegment);
     r.require(!contains_name(c.clients, cc.name, &ClientSpec::name), t, s, "name",
@@ -476,6 +497,8 @@ void read_clients(Reader& r, const toml::table& root, EngineConfig& c) {
               "must give its owner read and write and nobody execute, e.g. 0o600 or 0o660");
     cc.quarantine_after =
         static_cast<uint32_t>(r.integer(t, s, "quarantine_after", 16, 1, 1'000'000));
+    cc.user = r.os_principal(t, s, "user");
+    cc.group = r.os_principal(t, s, "group");
     c.clients.push_back(std::move(cc));
   }
 }

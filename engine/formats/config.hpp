@@ -36,6 +36,10 @@ struct EngineConfig : StateSpec {
   uint32_t response_ring = 4096;    // records per client response ring (power of two)
   uint32_t broadcast_ring = 65536;  // records in the broadcast event ring (power of two)
   uint32_t batch = 64;              // most inputs taken from one source per pass
+  // Ownership (docs/SECURITY.md); names or numeric ids, "" = unset:
+  std::string engine_user;     // the user the engine must run as (it refuses to start otherwise)
+  std::string state_group;     // group of the state segment ("": the engine's)
+  uint32_t state_mode = 0644;  // permissions of the state segment
 
   std::string source;  // file it came from, for messages
 };

@@ -11,10 +11,10 @@ namespace ose {
 
 Result<ClientPort> ClientPort::create(const std::string& engine, const std::string& client,
                                       uint16_t index, uint32_t mode, uint64_t command_capacity,
-                                      uint64_t response_capacity) {
+                                      uint64_t response_capacity, const shm::SegmentOwner& owner) {
   const ClientSegmentPlacement p = place_client_segment(command_capacity, response_capacity);
   auto segment = shm::Segment::create(client_segment_name(engine, client), p.total, mode,
-                                      client_segment_identity());
+                                      client_segment_identity(), owner);
   if (!segment) return Error{segment.error()};
   std::byte* base = segment->data();
   ClientPort port(std::move(*segment));

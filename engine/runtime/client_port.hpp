@@ -1,7 +1,7 @@
 // A client segment, /dev/shm/ose.<engine>.client.<name>: the client's command ring (client →
 // engine) and response ring (engine → client), plus who is attached. The engine creates one
-// per [[clients]] entry at start (mode from the config, 0600 by default); a client process
-// attaches to its own by name.
+// per [[clients]] entry at start (mode from the config, 0600 by default; owner and group from
+// its `user`/`group`, docs/SECURITY.md); a client process attaches to its own by name.
 //
 // Trust runs one way. The client trusts the engine's segment layout. The engine trusts nothing
 // the client writes: it keeps its own ring positions and capacities (never read back from the
@@ -22,9 +22,10 @@ namespace ose {
 // The engine's side of one client segment.
 class ClientPort {
  public:
+  // The segment has `mode` and is given to `owner` before anyone else can open it.
   static Result<ClientPort> create(const std::string& engine, const std::string& client,
                                    uint16_t index, uint32_t mode, uint64_t command_capacity,
-                                   uint64_t response_capacity);
+                                   uint64_t response_capacity, const shm::SegmentOwner& owner = {});
   ClientPort(ClientPort&&) noexcept = default;
   ClientPort& operator=(ClientPort&&) noexcept = default;
 

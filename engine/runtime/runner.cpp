@@ -8,6 +8,7 @@
 
 #include "engine/core/apply.hpp"
 #include "engine/core/prefetch.hpp"
+#include "engine/runtime/ownership.hpp"
 #include "shm/clock.hpp"
 
 namespace ose {
@@ -94,7 +95,12 @@ std::vector<std::string> remove_stale_segments(const std::string& engine) {
 
 Result<shm::OwnerLock> lock_engine(const std::string& engine) {
   auto lock = shm::OwnerLock::acquire(engine_lock_path(engine));
-  if (!lock) return Error{fmt::format("engine '{}' is already running ({})", engine, lock.error())};
+  if (!lock) {
+    if (lock.error().rfind("another live process", 0) == 0) {
+      return Error{fmt::format("engine '{}' is already running ({})", engine, lock.error())};
+    }
+    return Error{fmt::format("engine '{}' cannot start: {}", engine, lock.error())};
+  }
   return lock;
 }
 
@@ -114,6 +120,11 @@ Result<std::unique_ptr<Runner>> Runner::create(const EngineConfig& config, Runne
 
 Result<std::unique_ptr<Runner>> Runner::create(const EngineConfig& config, shm::OwnerLock lock,
                                                RunnerLog log, const State* recovered) {
+  // Before anything is removed or created: grants this process cannot make, and names held by
+  // files someone else made, stop the start here.
+  auto ownership = plan_ownership(config);
+  if (!ownership) return Error{ownership.error()};
+  if (auto free = check_no_squatters(config, *ownership); !free) return Error{free.error()};
   const std::string state_name = state_segment_name(config.name);
   if (shm::Segment::exists(state_name)) {
     int32_t old_pid = 0;
@@ -130,14 +141,14 @@ Result<std::unique_ptr<Runner>> Runner::create(const EngineConfig& config, shm::
     remove_stale_segments(config.name);
   }
 
-  auto segment = StateSegmentWriter::create(config, recovered);
+  auto segment = StateSegmentWriter::create(config, recovered, ownership->state);
   if (!segment) return Error{segment.error()};
   std::unique_ptr<Runner> r(
       new Runner(config, std::move(*segment), std::move(lock), std::move(log)));
   for (uint16_t i = 0; i < config.clients.size(); ++i) {
     const ClientSpec& cc = config.clients[i];
     auto port = ClientPort::create(config.name, cc.name, i, cc.mode, config.command_ring,
-                                   config.response_ring);
+                                   config.response_ring, ownership->clients[i]);
     if (!port) return Error{port.error()};
     r->ports_.push_back(std::move(*port));
   }

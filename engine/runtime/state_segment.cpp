@@ -14,7 +14,8 @@
 namespace ose {
 
 Result<StateSegmentWriter> StateSegmentWriter::create(const EngineConfig& config,
-                                                      const State* recovered) {
+                                                      const State* recovered,
+                                                      const shm::SegmentOwner& owner) {
   auto heap = State::create(config);
   if (!heap) return Error{heap.error()};
   if (recovered != nullptr) {
@@ -33,8 +34,8 @@ Result<StateSegmentWriter> StateSegmentWriter::create(const EngineConfig& config
   const StateSegmentPlacement p =
       place_state_segment(caps.clients, layout.total, config.broadcast_ring, heap->region_size());
 
-  auto segment = shm::Segment::create(state_segment_name(config.name), p.total, 0644,
-                                      state_segment_identity());
+  auto segment = shm::Segment::create(state_segment_name(config.name), p.total, config.state_mode,
+                                      state_segment_identity(), owner);
   if (!segment) return Error{segment.error()};
   std::byte* base = segment->data();
   // Touch every page once now (tmpfs allocates on first write), so the engine never faults.

@@ -34,8 +34,10 @@ class StateSegmentWriter {
   // engine takes no page faults later. Not yet visible to attachers: call publish().
   // `recovered`, when given, is the State to start from (recovery's result, laid out for the
   // same config); its seq is durable, so applied and durable seq both start there.
+  // The segment has mode `state_mode` and is given to `owner` (docs/SECURITY.md).
   static Result<StateSegmentWriter> create(const EngineConfig& config,
-                                           const State* recovered = nullptr);
+                                           const State* recovered = nullptr,
+                                           const shm::SegmentOwner& owner = {});
 
   StateSegmentWriter(StateSegmentWriter&&) noexcept = default;
   StateSegmentWriter& operator=(StateSegmentWriter&&) noexcept = default;
