@@ -68,8 +68,8 @@ struct ClientSpec {
   uint32_t heartbeat_timeout_ms = 0;  // 0: liveness by pid only
   uint32_t mode = 0600;               // permissions of its client segment
   uint32_t quarantine_after = 16;     // protocol violations in a row before quarantine
-  std::string user;                   // owner of its client segment: a name or id, "" = engine's
-  std::string group;                  // group of its client segment: a name or id, "" = engine's
+  std::string user{};                 // owner of its client segment: a name or id, "" = engine's
+  std::string group{};                // group of its client segment: a name or id, "" = engine's
 };
 
 struct StateSpec {
