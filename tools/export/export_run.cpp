@@ -207,8 +207,32 @@ Result<ExportSummary> run_export(const EngineConfig& config, Store& store, SqlSi
     return true;
   };
 
+  // A bulk catch-up drops the secondary indexes and builds them once it has caught up: one sort
+  // per index instead of a B-tree insert per row. Only when the load at least doubles what the
+  // database holds, so that the sort is not over mostly old rows. Any other run makes sure they
+  // exist (a killed bulk run leaves them dropped). In the first writing transaction: after the
+  // checks above, so a refused target keeps its indexes.
+  const uint64_t behind = *journal_last - held->seq;
+  const bool bulk = behind > o.rebuild_indexes_over && behind >= held->seq;
+  bool indexed = !bulk;
+  const auto build_indexes = [&]() -> Result<bool> {
+    if (indexed) return true;
+    indexed = true;
+    if (o.progress) o.progress("caught up: building the secondary indexes");
+    if (auto ok = sink.exec("BEGIN"); !ok) return ok;
+    for (const SecondaryIndex& i : secondary_indexes()) {
+      if (auto ok = sink.exec(create_index_sql(i)); !ok) return ok;
+    }
+    return sink.exec("COMMIT");
+  };
+
   // The first transaction writes everything that exists, then the new inputs follow.
   if (auto ok = begin(); !ok) return Error{ok.error()};
+  for (const SecondaryIndex& i : secondary_indexes()) {
+    if (auto ok = sink.exec(bulk ? drop_index_sql(i) : create_index_sql(i)); !ok) {
+      return Error{ok.error()};
+    }
+  }
   if (auto ok = d.write_all(s); !ok) return Error{ok.error()};
   const auto row_file = std::filesystem::path(store.dir()) / "backtest.json";
   if (std::filesystem::exists(row_file)) {
@@ -250,6 +274,7 @@ Result<ExportSummary> run_export(const EngineConfig& config, Store& store, SqlSi
       if (auto ok = commit(); !ok) return Error{ok.error()};
       wrote_all = true;
     }
+    if (auto ok = build_indexes(); !ok) return Error{ok.error()};
     if (!o.follow || stopping) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(o.poll_ms));
   }
