@@ -121,6 +121,12 @@ check "a bulk catch-up was killed part way, its indexes dropped" test "$dropped"
 sqlite3 "$work/bulk.db" .dump >"$work/bulk.sql"
 check "  and a rerun gives the single export's database, indexes included" \
   cmp -s "$work/single.sql" "$work/bulk.sql"
+# An index a user dropped is not one a bulk catch-up dropped: a later export leaves it dropped.
+sqlite3 "$work/one.db" ".backup '$work/user.db'"
+sqlite3 "$work/user.db" "DROP INDEX orders_by_status"
+"${exp[@]}" -q --to "sqlite:$work/user.db"
+check "an index the user dropped stays dropped" \
+  test "$(q "$work/user.db" "SELECT count(*) FROM sqlite_master WHERE name = 'orders_by_status'")" = 0
 
 # 4. Bad targets: a clear error, exit 1, nothing written.
 bad() {  # bad DESCRIPTION EXPECTED_TEXT TARGET
