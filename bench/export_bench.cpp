@@ -31,6 +31,7 @@
 #include "bench/study/engine_runs.hpp"
 #include "shm/clock.hpp"
 #include "tools/export/export_run.hpp"
+#include "tools/export/schema.hpp"
 #include "tools/export/sql_sink.hpp"
 #if defined(OSE_HAVE_PG_CLUSTER)
 #include "support/pg_cluster/postgres_server.hpp"
@@ -49,6 +50,7 @@ struct Options {
   uint64_t inputs = 10'000'000;
   std::vector<std::string> targets{"null", "sqlite", "pg"};
   uint32_t batch = sql_export::ExportOptions{}.batch;
+  uint64_t rebuild_indexes_over = sql_export::ExportOptions{}.rebuild_indexes_over;
   int follow_rounds = 3;
   uint64_t follow_inputs = 4'000'000;
   std::string ose = OSE_TOOL_PATH;
@@ -166,6 +168,7 @@ void export_into(const Options& o, const EngineConfig& config, Store& store,
                  sql_export::SqlSink& sink, const std::string& label) {
   sql_export::ExportOptions eo;
   eo.batch = o.batch;
+  eo.rebuild_indexes_over = o.rebuild_indexes_over;
   const int64_t cpu0 = process_cpu_ns();
   auto s = sql_export::run_export(config, store, sink, eo);
   const double cpu = static_cast<double>(process_cpu_ns() - cpu0) / 1e9;
@@ -179,11 +182,20 @@ void export_into(const Options& o, const EngineConfig& config, Store& store,
       label, s->inputs, s->rows, s->seconds, static_cast<double>(s->rows) / s->seconds,
       static_cast<double>(s->inputs) / s->seconds, cpu, static_cast<double>(s->rows) / cpu);
   if (label != "null") {
-    fmt::print("           trades {}, transactions {}, orders {}, position_history {}\n",
-               count(sink, "SELECT count(*) FROM trades"),
-               count(sink, "SELECT count(*) FROM transactions"),
-               count(sink, "SELECT count(*) FROM orders"),
-               count(sink, "SELECT count(*) FROM strategy_position_history"));
+    // Rows above are statements executed (an order is written again in every transaction that
+    // changed it); these are the rows the database holds at the end.
+    int64_t held = 0;
+    for (const sql_export::Table& t : sql_export::tables()) {
+      held += count(sink, fmt::format("SELECT count(*) FROM {}", t.name));
+    }
+    fmt::print(
+        "           rows in the database at the end {} ({:.0f} per s, {:.0f} per CPU s); trades "
+        "{}, transactions {}, orders {}, position_history {}\n",
+        held, static_cast<double>(held) / s->seconds, static_cast<double>(held) / cpu,
+        count(sink, "SELECT count(*) FROM trades"),
+        count(sink, "SELECT count(*) FROM transactions"),
+        count(sink, "SELECT count(*) FROM orders"),
+        count(sink, "SELECT count(*) FROM strategy_position_history"));
   }
 }
 
@@ -309,6 +321,8 @@ int main(int argc, char** argv) {
                  "default null,sqlite,pg")
       ->delimiter(',');
   app.add_option("--batch", o.batch, "Inputs per export transaction");
+  app.add_option("--rebuild-indexes-over", o.rebuild_indexes_over,
+                 "As `ose export --rebuild-indexes-over` (18446744073709551615: keep the indexes)");
   app.add_option("--follow-rounds", o.follow_rounds, "Engine runs with and without (3; 0: none)");
   app.add_option("--follow-inputs", o.follow_inputs, "Inputs per engine run (4000000)");
   app.add_option("--ose", o.ose, "The ose binary for --follow");

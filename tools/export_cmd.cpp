@@ -27,6 +27,7 @@ struct ExportCmdOptions {
   bool progress = false;
   bool quiet = false;
   uint32_t batch = 20'000;
+  uint64_t rebuild_indexes_over = sql_export::ExportOptions{}.rebuild_indexes_over;
 };
 
 int run_export_cmd(const ExportCmdOptions& o) {
@@ -50,6 +51,7 @@ int run_export_cmd(const ExportCmdOptions& o) {
   sql_export::ExportOptions eo;
   eo.follow = o.follow;
   eo.batch = o.batch;
+  eo.rebuild_indexes_over = o.rebuild_indexes_over;
   if (o.follow) {
     stop_on_signals({SIGINT, SIGTERM});
     eo.stop = [] { return stop_requested(); };
@@ -110,6 +112,9 @@ Run add_export_command(CLI::App& app) {
   cmd->add_flag("-q,--quiet", o->quiet, "No progress, no summary");
   cmd->add_option("--batch", o->batch, "Inputs per database transaction (20000)")
       ->check(CLI::Range(1u, 10'000'000u));
+  cmd->add_option("--rebuild-indexes-over", o->rebuild_indexes_over,
+                  "Further behind than this many inputs (and than the database's seq): drop the "
+                  "secondary indexes for the load and build them when caught up (100000)");
   return [cmd, o]() {
     if (!cmd->parsed()) return -1;
     return run_export_cmd(*o);

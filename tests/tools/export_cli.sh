@@ -94,6 +94,40 @@ check "at least 20 exports were killed with SIGKILL part way through the journal
 check "after every kill, a rerun gives the single export's database row for row ($rounds_ok/$rounds)" \
   test "$rounds_ok" -eq "$rounds"
 
+# 3b. A bulk catch-up (the secondary indexes dropped for the load, built again at its end) gives
+# the single export's database, indexes included. So does one killed part way, with its indexes
+# dropped, and finished by a run that is not bulk (which makes sure they exist).
+"${exp[@]}" -q --batch 10 --rebuild-indexes-over 1 --to "sqlite:$work/bulk.db"
+sqlite3 "$work/bulk.db" .dump >"$work/bulk.sql"
+check "a bulk catch-up gives the single export's database, indexes included" \
+  cmp -s "$work/single.sql" "$work/bulk.sql"
+indexes() { q "$1" "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"; }
+dropped=0
+for _ in $(seq 30); do
+  rm -f "$work/bulk.db" "$work/bulk.db-wal" "$work/bulk.db-shm"
+  "${exp[@]}" -q --batch 10 --rebuild-indexes-over 1 --to "sqlite:$work/bulk.db" 2>/dev/null &
+  p=$!
+  sleep "0.$(printf '%03d' $((100 + RANDOM % 400)))"
+  kill -KILL "$p" 2>/dev/null
+  wait "$p" 2>/dev/null
+  seq_now="$(q "$work/bulk.db" "SELECT last_seq FROM ose_export_state" 2>/dev/null)"
+  [ -n "$seq_now" ] && [ "$seq_now" -lt 11616 ] && [ "$(indexes "$work/bulk.db")" = 0 ] && {
+    dropped=1
+    break
+  }
+done
+check "a bulk catch-up was killed part way, its indexes dropped" test "$dropped" = 1
+"${exp[@]}" -q --batch 10 --to "sqlite:$work/bulk.db"
+sqlite3 "$work/bulk.db" .dump >"$work/bulk.sql"
+check "  and a rerun gives the single export's database, indexes included" \
+  cmp -s "$work/single.sql" "$work/bulk.sql"
+# An index a user dropped is not one a bulk catch-up dropped: a later export leaves it dropped.
+sqlite3 "$work/one.db" ".backup '$work/user.db'"
+sqlite3 "$work/user.db" "DROP INDEX orders_by_status"
+"${exp[@]}" -q --to "sqlite:$work/user.db"
+check "an index the user dropped stays dropped" \
+  test "$(q "$work/user.db" "SELECT count(*) FROM sqlite_master WHERE name = 'orders_by_status'")" = 0
+
 # 4. Bad targets: a clear error, exit 1, nothing written.
 bad() {  # bad DESCRIPTION EXPECTED_TEXT TARGET
   "${exp[@]}" --to "$3" >"$work/bad.out" 2>"$work/bad.err"

@@ -33,7 +33,8 @@ fi
 url="$(cat "$work/pg.url")"
 base="${url%/postgres\?*}"
 db() { echo "$base/$1?connect_timeout=5"; }
-psql "$url" -qc "CREATE DATABASE one" -c "CREATE DATABASE killed" -c "CREATE DATABASE single" >/dev/null
+psql "$url" -qc "CREATE DATABASE one" -c "CREATE DATABASE killed" -c "CREATE DATABASE single" \
+  -c "CREATE DATABASE bulk" >/dev/null
 check "the cluster serves on loopback" test $? -eq 0
 
 "$ose" backtest -q --data "$klines/ETHUSDT-1m-2022-08-14.csv" --set symbol=ETHUSDT --out "$work/bt" \
@@ -91,6 +92,14 @@ done
 dump "$(db killed)" | sed 's/^-- .*//' >"$work/killed.sql"
 check "SIGKILLs landed part way ($mid)" test "$mid" -ge 1
 check "  then a rerun: row for row one export's rows" cmp -s "$work/single.sql" "$work/killed.sql"
+
+# A bulk catch-up (the secondary indexes dropped for the load and built at its end): the same
+# rows, and the indexes are back.
+"${exp[@]}" -q --batch 10 --rebuild-indexes-over 1 --to "$(db bulk)"
+dump "$(db bulk)" | sed 's/^-- .*//' >"$work/bulk.sql"
+check "a bulk catch-up gives one export's rows" cmp -s "$work/single.sql" "$work/bulk.sql"
+check "  and leaves the three secondary indexes" test "$(psql "$(db bulk)" -qAt -c \
+  "SELECT count(*) FROM pg_indexes WHERE indexname IN ('trades_by_strategy', 'transactions_by_balance', 'orders_by_status')")" = 3
 
 bad() {  # bad DESCRIPTION EXPECTED_TEXT TARGET
   "${exp[@]}" --to "$3" >"$work/bad.out" 2>"$work/bad.err"

@@ -122,6 +122,15 @@ Result<bool> Deriver::prepare() {
     if (auto ok = sink_.prepare(t, upsert_sql(sink_.dialect(), tables()[t])); !ok) return ok;
     if (auto ok = sink_.prepare_append(t, copy_sql(tables()[t])); !ok) return ok;
   }
+  for (const TableId t : {TableId::kOrders, TableId::kPositions, TableId::kStrategyPositions,
+                          TableId::kBalances, TableId::kStrategyStats, TableId::kMarkets}) {
+    const Table& tt = table(t);
+    if (auto ok = sink_.prepare_stage(static_cast<size_t>(t), create_stage_sql(tt),
+                                      copy_stage_sql(tt), merge_stage_sql(tt));
+        !ok) {
+      return ok;
+    }
+  }
   return true;
 }
 
@@ -148,20 +157,23 @@ void Deriver::time(int64_t ns) {
   row_.text_in_place(kIsoUtcChars, [ns](char* out) { return iso_utc(ns, out); });
 }
 
-Result<bool> Deriver::put(TableId t) {
+Result<bool> Deriver::next_row(Result<bool> sent) {
   ++rows_;
-  const Result<bool> ok = sink_.run(static_cast<size_t>(t), row_);
   row_.clear();
   row_.text(engine_);  // every row starts with the engine
-  return ok;
+  return sent;
+}
+
+Result<bool> Deriver::put(TableId t) {
+  return next_row(sink_.run(static_cast<size_t>(t), row_));
+}
+
+Result<bool> Deriver::put_current(TableId t) {
+  return next_row(sink_.stage(static_cast<size_t>(t), row_));
 }
 
 Result<bool> Deriver::put_new(TableId t) {
-  ++rows_;
-  const Result<bool> ok = sink_.append(static_cast<size_t>(t), row_);
-  row_.clear();
-  row_.text(engine_);
-  return ok;
+  return next_row(sink_.append(static_cast<size_t>(t), row_));
 }
 
 // ---- per input --------------------------------------------------------------------------------
@@ -423,7 +435,7 @@ Result<bool> Deriver::put_order(const State& s, const CapturedOrder& c) {
   row_.integer(o.updated_ts);
   time(o.updated_ts);
   row_.integer(static_cast<int64_t>(c.seq));
-  return put(TableId::kOrders);
+  return put_current(TableId::kOrders);
 }
 
 Result<bool> Deriver::put_position(const State& s, bool strategy, uint32_t index) {
@@ -442,7 +454,7 @@ Result<bool> Deriver::put_position(const State& s, bool strategy, uint32_t index
   row_.integer(p.leverage);
   row_.integer(
       static_cast<int64_t>(strategy ? strategy_position_seq_[index] : position_seq_[index]));
-  return put(strategy ? TableId::kStrategyPositions : TableId::kPositions);
+  return put_current(strategy ? TableId::kStrategyPositions : TableId::kPositions);
 }
 
 Result<bool> Deriver::put_balance(const State& s, uint32_t index) {
@@ -455,7 +467,7 @@ Result<bool> Deriver::put_balance(const State& s, uint32_t index) {
   money(b.locked.e8);
   money((b.free + b.locked).e8);
   row_.integer(static_cast<int64_t>(balance_seq_[index]));
-  return put(TableId::kBalances);
+  return put_current(TableId::kBalances);
 }
 
 Result<bool> Deriver::put_strategy_stats(const State& s, uint16_t k) {
@@ -476,7 +488,7 @@ Result<bool> Deriver::put_strategy_stats(const State& s, uint16_t k) {
   money(st.max_drawdown.e8);
   row_.integer(st.day_trades);
   row_.integer(static_cast<int64_t>(strategy_seq_[k]));
-  return put(TableId::kStrategyStats);
+  return put_current(TableId::kStrategyStats);
 }
 
 Result<bool> Deriver::put_market(const State& s, uint16_t i) {
@@ -499,7 +511,7 @@ Result<bool> Deriver::put_market(const State& s, uint16_t i) {
   row_.integer(m.ts);
   time(m.ts);
   row_.integer(static_cast<int64_t>(market_seq_[i]));
-  return put(TableId::kMarkets);
+  return put_current(TableId::kMarkets);
 }
 
 Result<bool> Deriver::put_instrument(const State& s, uint16_t i) {

@@ -89,7 +89,12 @@ class Deriver final : public EventSink {
     uint64_t seq;
   };
 
+  // Counts the row just sent and starts the next one; returns what sending it gave.
+  Result<bool> next_row(Result<bool> sent);
   Result<bool> put(TableId t);
+  // A current row (an order, position, balance, …) as flush() writes it, once per transaction
+  // (SqlSink::stage).
+  Result<bool> put_current(TableId t);
   // A row the database cannot hold yet (SqlSink::append): of an input past its last seq.
   Result<bool> put_new(TableId t);
   Result<bool> write_trades(const Input& in, const State& s);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -119,6 +120,56 @@ Result<Held> open_schema(SqlSink& sink, const std::string& engine, uint64_t gene
   return held;
 }
 
+// The first column of a query's rows.
+Result<std::vector<std::string>> names(SqlSink& sink, const std::string& sql) {
+  auto rows = sink.query(sql);
+  if (!rows) return Error{rows.error()};
+  std::vector<std::string> out;
+  for (const auto& r : *rows) out.push_back(r.at(0).value_or(""));
+  return out;
+}
+
+bool holds(const std::vector<std::string>& v, const char* name) {
+  return std::find(v.begin(), v.end(), name) != v.end();
+}
+
+constexpr const char* kRebuildTable =
+    "CREATE TABLE IF NOT EXISTS ose_export_rebuild (index_name TEXT PRIMARY KEY)";
+
+// Drops the secondary indexes the database has, listing each in ose_export_rebuild.
+Result<bool> drop_indexes_for_bulk(SqlSink& sink) {
+  if (auto ok = sink.exec(kRebuildTable); !ok) return ok;
+  auto present = names(sink, sink.dialect() == Dialect::kSqlite
+                                 ? "SELECT name FROM sqlite_master WHERE type = 'index'"
+                                 : "SELECT indexname FROM pg_indexes WHERE schemaname = "
+                                   "current_schema()");
+  if (!present) return Error{present.error()};
+  for (const SecondaryIndex& i : secondary_indexes()) {
+    if (!holds(*present, i.name)) continue;
+    if (auto ok = sink.exec(drop_index_sql(i)); !ok) return ok;
+    if (auto ok = sink.exec(fmt::format(
+            "INSERT INTO ose_export_rebuild (index_name) VALUES ('{}') ON CONFLICT DO NOTHING",
+            i.name));
+        !ok) {
+      return ok;
+    }
+  }
+  return true;
+}
+
+// Builds the indexes ose_export_rebuild lists (a bulk catch-up dropped them) and empties it.
+Result<bool> rebuild_dropped_indexes(SqlSink& sink) {
+  if (auto ok = sink.exec(kRebuildTable); !ok) return ok;
+  auto dropped = names(sink, "SELECT index_name FROM ose_export_rebuild");
+  if (!dropped) return Error{dropped.error()};
+  if (dropped->empty()) return true;
+  for (const SecondaryIndex& i : secondary_indexes()) {
+    if (!holds(*dropped, i.name)) continue;
+    if (auto ok = sink.exec(create_index_sql(i)); !ok) return ok;
+  }
+  return sink.exec("DELETE FROM ose_export_rebuild");
+}
+
 std::string read_file(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream ss;
@@ -207,8 +258,29 @@ Result<ExportSummary> run_export(const EngineConfig& config, Store& store, SqlSi
     return true;
   };
 
+  // A bulk catch-up drops the secondary indexes and builds them once it has caught up: one sort
+  // per index instead of a B-tree insert per row. Only when the load at least doubles what the
+  // database holds, so that the sort is not over mostly old rows. ose_export_rebuild lists what
+  // it dropped, in the transaction that drops them, so that a run after a kill builds them
+  // again; an index a user dropped is not listed and stays dropped.
+  const uint64_t behind = *journal_last - held->seq;
+  const bool bulk = behind > o.rebuild_indexes_over && behind >= held->seq;
+  bool indexed = !bulk;
+  const auto build_indexes = [&]() -> Result<bool> {
+    if (indexed) return true;
+    indexed = true;
+    if (o.progress) o.progress("caught up: building the secondary indexes");
+    if (auto ok = sink.exec("BEGIN"); !ok) return ok;
+    if (auto ok = rebuild_dropped_indexes(sink); !ok) return ok;
+    return sink.exec("COMMIT");
+  };
+
   // The first transaction writes everything that exists, then the new inputs follow.
   if (auto ok = begin(); !ok) return Error{ok.error()};
+  // In the first writing transaction: after the checks above, so a refused target keeps them.
+  if (auto ok = bulk ? drop_indexes_for_bulk(sink) : rebuild_dropped_indexes(sink); !ok) {
+    return Error{ok.error()};
+  }
   if (auto ok = d.write_all(s); !ok) return Error{ok.error()};
   const auto row_file = std::filesystem::path(store.dir()) / "backtest.json";
   if (std::filesystem::exists(row_file)) {
@@ -250,6 +322,7 @@ Result<ExportSummary> run_export(const EngineConfig& config, Store& store, SqlSi
       if (auto ok = commit(); !ok) return Error{ok.error()};
       wrote_all = true;
     }
+    if (auto ok = build_indexes(); !ok) return Error{ok.error()};
     if (!o.follow || stopping) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(o.poll_ms));
   }

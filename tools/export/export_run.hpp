@@ -20,7 +20,10 @@ namespace ose::sql_export {
 
 struct ExportOptions {
   bool follow = false;
-  uint32_t batch = 20'000;     // inputs per transaction (a caught-up follow commits sooner)
+  uint32_t batch = 20'000;  // inputs per transaction (a caught-up follow commits sooner)
+  // More inputs than this behind at the start (and at least as many as the database holds):
+  // drop the secondary indexes for the load and build them when caught up. UINT64_MAX: never.
+  uint64_t rebuild_indexes_over = 100'000;
   uint32_t poll_ms = 20;       // follow: how often an idle export looks for new records
   std::function<bool()> stop;  // follow ends when it returns true
   std::function<void(const std::string&)> progress;  // a line now and then; empty: quiet

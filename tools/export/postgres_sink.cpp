@@ -63,6 +63,17 @@ class PostgresSink final : public SqlSink {
     return true;
   }
 
+  Result<bool> prepare_stage(size_t id, const std::string& create_sql, const std::string& copy_sql,
+                             const std::string& merge_sql) override {
+    if (auto ok = exec(create_sql); !ok) return ok;
+    if (auto ok = prepare_append(id, copy_sql); !ok) return ok;
+    copies_[id].merge = merge_sql;
+    return true;
+  }
+
+  // Buffered as append() buffers; copy_out() merges the stage into the table after its COPY.
+  Result<bool> stage(size_t id, const Row& row) override { return append(id, row); }
+
   // COPY's text format: a tab between values, \N for NULL, a newline after the row; backslash,
   // tab, newline and carriage return escaped in text.
   Result<bool> append(size_t id, const Row& row) override {
@@ -219,13 +230,21 @@ class PostgresSink final : public SqlSink {
         PQclear(r);
       }
       if (!first_error.empty()) return fail(first_error);
+      if (!c.merge.empty()) {
+        r = PQexec(conn_, c.merge.c_str());
+        const bool merged = PQresultStatus(r) == PGRES_COMMAND_OK;
+        std::string merge_error = trimmed(PQresultErrorMessage(r));
+        PQclear(r);
+        if (!merged) return fail(fmt::format("{}: {}", c.merge, merge_error));
+      }
     }
     return true;
   }
 
   struct Copy {
-    std::string sql;   // COPY … FROM STDIN
-    std::string data;  // rows in COPY's text format, not sent yet
+    std::string sql;    // COPY … FROM STDIN
+    std::string data;   // rows in COPY's text format, not sent yet
+    std::string merge;  // a staged table's: moves the COPY's rows into the table
   };
 
   PGconn* conn_;

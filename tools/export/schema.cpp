@@ -307,38 +307,82 @@ std::vector<std::string> schema_steps(Dialect d, int from) {
     for (std::string& v : view_sql(d)) sql.push_back(std::move(v));
   }
   if (from < 2) {
-    // What docs/SQL.md's example queries look up: a strategy's fills by time (2, 8), a balance's
-    // statement (10, 11), the open or rejected orders (7, 9). Each costs the export one more
-    // B-tree insert per row of its table (docs/PERFORMANCE.md, issue 17).
-    sql.push_back("CREATE INDEX IF NOT EXISTS trades_by_strategy ON trades (engine, strategy, ts)");
-    sql.push_back(
-        "CREATE INDEX IF NOT EXISTS transactions_by_balance ON transactions "
-        "(engine, account, asset, entry_no)");
-    sql.push_back("CREATE INDEX IF NOT EXISTS orders_by_status ON orders (engine, status)");
+    for (const SecondaryIndex& i : secondary_indexes()) sql.push_back(create_index_sql(i));
   }
   return sql;
 }
 
-std::string upsert_sql(Dialect d, const Table& t) {
-  std::string cols, values, updates;
-  for (size_t k = 0; k < t.columns.size(); ++k) {
-    cols += fmt::format("{}{}", k == 0 ? "" : ", ", t.columns[k].name);
-    values += fmt::format("{}{}", k == 0 ? "" : ", ", placeholder(d, k));
-    if (k >= t.keys) {
-      updates += fmt::format("{}{} = excluded.{}", updates.empty() ? "" : ", ", t.columns[k].name,
-                             t.columns[k].name);
-    }
-  }
-  return fmt::format("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO {}", t.name, cols, values,
-                     key_list(t), updates.empty() ? "NOTHING" : "UPDATE SET " + updates);
+const std::vector<SecondaryIndex>& secondary_indexes() {
+  // What docs/SQL.md's example queries look up: a strategy's fills by time (2, 8), a balance's
+  // statement (10, 11), the open or rejected orders (7, 9). Each costs the export one more
+  // B-tree insert per row of its table (docs/PERFORMANCE.md, issue 17).
+  static const std::vector<SecondaryIndex> i = {
+      {"trades_by_strategy", "trades", "engine, strategy, ts"},
+      {"transactions_by_balance", "transactions", "engine, account, asset, entry_no"},
+      {"orders_by_status", "orders", "engine, status"},
+  };
+  return i;
 }
 
-std::string copy_sql(const Table& t) {
+std::string create_index_sql(const SecondaryIndex& i) {
+  return fmt::format("CREATE INDEX IF NOT EXISTS {} ON {} ({})", i.name, i.table, i.columns);
+}
+
+std::string drop_index_sql(const SecondaryIndex& i) {
+  return fmt::format("DROP INDEX IF EXISTS {}", i.name);
+}
+
+namespace {
+
+std::string column_list(const Table& t) {
   std::string cols;
   for (size_t k = 0; k < t.columns.size(); ++k) {
     cols += fmt::format("{}{}", k == 0 ? "" : ", ", t.columns[k].name);
   }
-  return fmt::format("COPY {} ({}) FROM STDIN", t.name, cols);
+  return cols;
+}
+
+// `ON CONFLICT (keys) DO …`: the non-key columns take the new row's values.
+std::string on_conflict(const Table& t) {
+  std::string updates;
+  for (size_t k = t.keys; k < t.columns.size(); ++k) {
+    updates += fmt::format("{}{} = excluded.{}", updates.empty() ? "" : ", ", t.columns[k].name,
+                           t.columns[k].name);
+  }
+  return fmt::format("ON CONFLICT ({}) DO {}", key_list(t),
+                     updates.empty() ? "NOTHING" : "UPDATE SET " + updates);
+}
+
+}  // namespace
+
+std::string upsert_sql(Dialect d, const Table& t) {
+  std::string values;
+  for (size_t k = 0; k < t.columns.size(); ++k) {
+    values += fmt::format("{}{}", k == 0 ? "" : ", ", placeholder(d, k));
+  }
+  return fmt::format("INSERT INTO {} ({}) VALUES ({}) {}", t.name, column_list(t), values,
+                     on_conflict(t));
+}
+
+std::string copy_sql(const Table& t) {
+  return fmt::format("COPY {} ({}) FROM STDIN", t.name, column_list(t));
+}
+
+std::string stage_name(const Table& t) {
+  return fmt::format("ose_stage_{}", t.name);
+}
+
+std::string create_stage_sql(const Table& t) {
+  return fmt::format("CREATE TEMP TABLE IF NOT EXISTS {} (LIKE {})", stage_name(t), t.name);
+}
+
+std::string copy_stage_sql(const Table& t) {
+  return fmt::format("COPY {} ({}) FROM STDIN", stage_name(t), column_list(t));
+}
+
+std::string merge_stage_sql(const Table& t) {
+  return fmt::format("INSERT INTO {} ({}) SELECT {} FROM {} {}; TRUNCATE {}", t.name,
+                     column_list(t), column_list(t), stage_name(t), on_conflict(t), stage_name(t));
 }
 
 }  // namespace ose::sql_export

@@ -70,6 +70,16 @@ inline const Table& table(TableId t) {
 // missed (docs/SQL.md, "Schema versions"). A column added by a later version would be that
 // version's ALTER TABLE, and the tables of version 1 would then leave it out.
 std::vector<std::string> schema_steps(Dialect d, int from);
+// The indexes beside the primary keys (schema version 2), in their order of creation. A bulk
+// catch-up drops them and builds them again at its end (export_run.hpp).
+struct SecondaryIndex {
+  const char* name;
+  const char* table;
+  const char* columns;
+};
+const std::vector<SecondaryIndex>& secondary_indexes();
+std::string create_index_sql(const SecondaryIndex& i);  // … IF NOT EXISTS
+std::string drop_index_sql(const SecondaryIndex& i);    // … IF EXISTS
 // CREATE TABLE IF NOT EXISTS schema_version: the one table every version has.
 std::string schema_version_sql(Dialect d);
 // INSERT … ON CONFLICT (keys) DO UPDATE: every row is written by its natural key, so writing
@@ -77,5 +87,12 @@ std::string schema_version_sql(Dialect d);
 std::string upsert_sql(Dialect d, const Table& t);
 // COPY t (columns) FROM STDIN: PostgreSQL's bulk path for rows that are new for sure.
 std::string copy_sql(const Table& t);
+// PostgreSQL's bulk path for a table's current rows (orders, positions, balances, …): a session's
+// temporary table like `t` (the stage), COPY into it, then one statement that upserts every
+// staged row into `t` and empties the stage.
+std::string stage_name(const Table& t);
+std::string create_stage_sql(const Table& t);
+std::string copy_stage_sql(const Table& t);
+std::string merge_stage_sql(const Table& t);
 
 }  // namespace ose::sql_export

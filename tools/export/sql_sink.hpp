@@ -85,6 +85,19 @@ class SqlSink {
   // a conflict: PostgreSQL buffers such rows and sends them with COPY before the next exec() or
   // query(). The default runs the upsert.
   virtual Result<bool> append(size_t id, const Row& row) { return run(id, row); }
+  // How stage() may write statement `id`'s table in bulk (schema.hpp: create_stage_sql, …).
+  // The default ignores it.
+  virtual Result<bool> prepare_stage(size_t /*id*/, const std::string& /*create_sql*/,
+                                     const std::string& /*copy_sql*/,
+                                     const std::string& /*merge_sql*/) {
+    return true;
+  }
+  // Runs statement `id` (an upsert) for a row whose key no other row staged for the table in
+  // this transaction has: an order, a position or a balance as a batch leaves it. PostgreSQL
+  // buffers such rows, COPYs them into a temporary table and upserts them all with one statement
+  // before the next exec() or query() (one statement cannot update a row twice, hence the
+  // rule). The default runs the upsert.
+  virtual Result<bool> stage(size_t id, const Row& row) { return run(id, row); }
   // A query's rows as text (SQL NULL: nullopt); `params` bind $1.. / ?1.. in order.
   virtual Result<QueryRows> query(const std::string& sql,
                                   const std::vector<std::string>& params = {}) = 0;
