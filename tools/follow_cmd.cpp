@@ -1,13 +1,18 @@
 // `ose follow --nats URL --engine NAME`: an engine's state rebuilt from its JetStream stream
-// (replication/, docs/SCALE_OUT.md). With --check it only walks the whole stream and checks it:
-// every journal seq exactly once and in order, every record's checksum, every snapshot's chunks,
-// checksum and hash. Exit codes: 0 sound, 1 failed (usage, no server, no stream), 3 the stream
-// is damaged (the message names the seq).
+// (replication/follower.hpp, docs/SCALE_OUT.md): a local state segment and journal that
+// `ose inspect --engine <as>` and the other readers use as an engine's. With --check it only walks
+// the whole stream and checks it: every journal seq exactly once and in order, every record's
+// checksum, every snapshot's chunks, checksum and hash. Exit codes: 0 sound, 1 failed (usage, no
+// server, no stream), 3 the stream is damaged (the message names the seq).
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <csignal>
+
+#include "replication/follower.hpp"
 #include "replication/stream_reader.hpp"
 #include "tools/commands.hpp"
+#include "tools/stop_signal.hpp"
 #include "tools/store_access.hpp"
 
 namespace ose::tools {
@@ -17,6 +22,10 @@ namespace {
 struct FollowArgs {
   std::string url;
   std::string engine;
+  std::string as;
+  std::string data_dir;
+  bool reset = false;
+  bool quiet = false;
   bool check = false;
   bool json = false;
   int64_t idle_ms = 500;  // --check: the stream is read once nothing arrives for this long
@@ -116,6 +125,34 @@ int check_stream(const FollowArgs& a) {
   return 0;
 }
 
+int run_follower(const FollowArgs& a) {
+  replication::FollowOptions o;
+  o.url = a.url;
+  o.engine = a.engine;
+  o.as = a.as;
+  o.data_dir = a.data_dir;
+  o.reset = a.reset;
+  const bool quiet = a.quiet;
+  o.log = [quiet](const std::string& m) {
+    if (!quiet) fmt::print(stderr, "ose follow: {}\n", m);
+  };
+  stop_on_signals({SIGINT, SIGTERM});
+  const replication::FollowResult r = replication::follow(o, stop_flag());
+  switch (r.end) {
+    case replication::FollowEnd::kStopped:
+      o.log(fmt::format("stopped at seq {} (last verified at snapshot seq {})", r.applied_seq,
+                        r.verified_seq));
+      return 0;
+    case replication::FollowEnd::kDiverged:
+      fmt::print(stderr, "ose follow: STOPPED: {}\n", r.why);
+      return kExitDamaged;
+    case replication::FollowEnd::kFailed:
+      break;
+  }
+  fmt::print(stderr, "ose follow: {}\n", r.why);
+  return kExitFailed;
+}
+
 }  // namespace
 
 Run add_follow_command(CLI::App& app) {
@@ -125,11 +162,15 @@ Run add_follow_command(CLI::App& app) {
   cmd->add_option("--nats", a->url, "NATS server URL, e.g. nats://127.0.0.1:4222")->required();
   cmd->add_option("--engine", a->engine, "The engine whose stream (OSE_<engine>) to follow")
       ->required();
+  cmd->add_option("--as", a->as, "The local engine name (default: the followed engine's)");
+  cmd->add_option("--data-dir", a->data_dir, "The local journal (default ./ose-follow-<as>)");
+  cmd->add_flag("--reset", a->reset, "Discard a local journal an earlier run left");
+  cmd->add_flag("-q,--quiet", a->quiet, "Only errors");
   cmd->add_flag("--check", a->check, "Only check the whole stream: every seq once, in order");
   cmd->add_flag("--json", a->json, "With --check: the totals as JSON");
   return [cmd, a]() -> int {
     if (!cmd->parsed()) return -1;
-    return check_stream(*a);
+    return a->check ? check_stream(*a) : run_follower(*a);
   };
 }
 
