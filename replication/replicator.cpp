@@ -258,10 +258,16 @@ ReplicatorResult Replicator::start_position() {
   if (!summary) return {ReplicatorEnd::kFailed, summary.error()};
   journal_last_ = summary->last_seq;
   if (stream_last > summary->last_seq) {
-    return {ReplicatorEnd::kFailed,
-            fmt::format("stream {} holds journal seqs up to {} but the journal in {} ends at {}: "
-                        "it is not this stream's journal, or it lost records",
+    return {ReplicatorEnd::kFenced,
+            fmt::format("fenced out: stream {} holds journal seqs up to {} but the journal in {} "
+                        "ends at {}: another engine (a takeover) has written past this one, or "
+                        "this journal lost records",
                         names_.stream, stream_last, config_.data_dir, summary->last_seq)};
+  }
+  if (stream_last != 0) {
+    if (auto diverged = same_record(last_journal->get(), stream_last); !diverged.empty()) {
+      return {ReplicatorEnd::kFenced, diverged};
+    }
   }
   next_seq_ = std::max(stream_last, last_snapshot_) + 1;
   // Relaxed: a monitoring figure (the stream acknowledged these before this writer came).
@@ -281,6 +287,32 @@ ReplicatorResult Replicator::start_position() {
   }
   log_(fmt::format("resuming at journal seq {} (stream sequence {})", next_seq_, expect_last_));
   return {ReplicatorEnd::kStopped, {}};
+}
+
+// Empty when the stream's record `seq` (the last one of `msg`) is byte for byte the journal's
+// (or the journal no longer holds it); else why this journal and the stream have diverged: an
+// old primary restarted after a takeover holds records the stream never got, and the stream
+// holds the new primary's under the same seqs.
+std::string Replicator::same_record(natsMsg* msg, uint64_t seq) {
+  RecordWalker walk(data(msg));
+  std::string_view last;
+  while (!walk.done()) {
+    const auto rec = walk.next();
+    if (!rec) break;
+    last = *rec;
+  }
+  auto txn = lmdb::Txn::begin(store_->env(), true);
+  if (!txn) return {};
+  unsigned char key[8];
+  encode_seq_key(seq, key);
+  MDB_val k{8, key}, v{};
+  if (mdb_get(txn->get(), store_->journal_db(), &k, &v) != 0) return {};
+  if (lmdb::view(v) == last) return {};
+  return fmt::format(
+      "fenced out: journal seq {} in stream {} differs from the one in {}: the stream continues "
+      "another engine's history (a takeover), and this journal has diverged from it. Rebuild "
+      "this host as a follower (`ose follow`) instead of restarting it as the primary",
+      seq, names_.stream, config_.data_dir);
 }
 
 bool Replicator::drain(const std::atomic<bool>& stop, int64_t max_ms) {

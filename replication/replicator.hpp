@@ -73,6 +73,7 @@ class Replicator {
   ReplicatorResult claim(const std::atomic<bool>& stop);
   ReplicatorResult resync(const std::atomic<bool>& stop);
   ReplicatorResult start_position();
+  std::string same_record(natsMsg* msg, uint64_t seq);
   bool wait_connected(const std::atomic<bool>& stop);
   bool drain(const std::atomic<bool>& stop, int64_t max_ms);
   // One step of the main loop: true when it published anything.

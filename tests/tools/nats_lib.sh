@@ -44,6 +44,24 @@ for i in range(n):
 PY
 }
 
+# send_random SEED LINES: a random scenario sent to engine `name` as ops.
+send_random() {
+  random_scenario "$1" "$2" "$(($1 * 100000))" >"$work/s$1.jsonl"
+  "$ose" send --engine "$name" --client ops - <"$work/s$1.jsonl" >/dev/null 2>&1
+}
+
+# applied_seq ENGINE; wait_applied ENGINE SEQ: until it has applied SEQ (20 ms a try).
+applied_seq() {
+  "$ose" inspect --engine "$1" status --json | grep -o '"applied_seq": *[0-9]*' | grep -o '[0-9]*$'
+}
+wait_applied() {
+  for _ in $(seq 500); do
+    [ "$(applied_seq "$1" 2>/dev/null)" = "$2" ] && return 0
+    sleep 0.02
+  done
+  return 1
+}
+
 # json_num FILE KEY: a number field of a flat JSON object.
 json_num() { grep -o "\"$2\": *[0-9]*" "$1" | head -1 | sed 's/.*: *//'; }
 

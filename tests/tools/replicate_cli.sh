@@ -22,10 +22,6 @@ durable_seq() {  # after the journal caught up with the applied seq
   done
   return 1
 }
-send_random() {  # send_random SEED LINES
-  random_scenario "$1" "$2" "$(($1 * 100000))" >"$work/s$1.jsonl"
-  "$ose" send --engine "$name" --client ops - <"$work/s$1.jsonl" >/dev/null 2>&1
-}
 # An array, not a function: a function run with & would be a subshell, and its pid ($!) not the
 # replicator's, so signals would miss it.
 replicate=("$ose" replicate --config "$work/config.toml" --nats "$nats_url")

@@ -13,18 +13,6 @@ f2="${name}f2"
 on_cleanup() { rm -f /dev/shm/ose."$f1".* /dev/shm/ose."$f2".*; }
 
 state_hash() { "$ose" inspect --engine "$1" --json | grep -o '"state_hash": *"[0-9a-f]*"' | grep -o '[0-9a-f]\{16\}'; }
-applied_seq() { "$ose" inspect --engine "$1" status --json | grep -o '"applied_seq": *[0-9]*' | grep -o '[0-9]*$'; }
-wait_applied() {  # wait_applied ENGINE SEQ
-  for _ in $(seq 500); do
-    [ "$(applied_seq "$1" 2>/dev/null)" = "$2" ] && return 0
-    sleep 0.02
-  done
-  return 1
-}
-send_random() {
-  random_scenario "$1" "$2" "$(($1 * 100000))" >"$work/s$1.jsonl"
-  "$ose" send --engine "$name" --client ops - <"$work/s$1.jsonl" >/dev/null 2>&1
-}
 follow() {  # follow LOCAL: in the background, its pid appended to pids
   "$ose" follow --nats "$nats_url" --engine "$name" --as "$1" --data-dir "$work/$1" \
     2>>"$work/$1.log" &
