@@ -52,7 +52,7 @@ send_random() {
 
 # applied_seq ENGINE; wait_applied ENGINE SEQ: until it has applied SEQ (20 ms a try).
 applied_seq() {
-  "$ose" inspect --engine "$1" status --json | grep -o '"applied_seq": *[0-9]*' | grep -o '[0-9]*$'
+  "$ose" inspect --engine "$1" status --json | grep -o '"applied_seq": *[0-9]*' | head -1 | grep -o '[0-9]*$'
 }
 wait_applied() {
   for _ in $(seq 500); do

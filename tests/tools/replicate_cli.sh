@@ -43,6 +43,8 @@ pids+=("$rep")
 want="$(durable_seq)"
 check "the replicator catches up with the journal (seq $want)" wait_acked "$name" "$want"
 check "... and its status file says so" contains "/dev/shm/ose.$name.replication" "\"lag\": 0"
+"$ose" inspect --engine "$name" status >"$work/status.txt"
+check "inspect status shows the replication lag" contains "$work/status.txt" "replication to OSE_$name connected  journal seq $want  acknowledged $want  lag 0 records"
 "${replicate[@]}" 2>"$work/second.err"
 check "a second replicator is refused (exit 4)" test $? -eq 4
 check "... saying another one writes the stream" contains "$work/second.err" "another replicator already writes"

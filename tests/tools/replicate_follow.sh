@@ -56,6 +56,7 @@ engine_hash="$(state_hash "$name")"
 check "... on the engine's hash" test "$(state_hash "$f1"):$(state_hash "$f2")" = "$engine_hash:$engine_hash"
 "$ose" inspect --engine "$f1" status >"$work/f1status.txt"
 check "inspect status works on a follower" contains "$work/f1status.txt" "applied seq $seq"
+check "... and shows the follower's last verified snapshot" contains "$work/f1status.txt" "follower of OSE_$name  applied seq $seq  last verified snapshot seq"
 
 # A corrupt record: the followers stop and name its seq.
 kill -TERM "$rep"; wait "$rep"
