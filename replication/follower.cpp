@@ -136,10 +136,8 @@ FollowResult follow(const FollowOptions& o, const std::atomic<bool>& stop) {
   LinkOptions lo;
   lo.url = o.url;
   lo.client_name = "ose-follow-" + o.engine;
-  auto link = Link::connect(lo);
+  auto link = Link::connect_within(lo, 5000);
   if (!link) return failed(link.error());
-  for (int i = 0; i < 250 && !link->connected(); ++i) usleep(20'000);
-  if (!link->connected()) return failed(fmt::format("no NATS server answers at {}", o.url));
   auto claim = link->last_on(names->stream, names->claim);
   if (!claim) return failed(claim.error());
   if (!*claim)
@@ -278,6 +276,45 @@ FollowResult follow(const FollowOptions& o, const std::atomic<bool>& stop) {
   r.applied_seq = applied;
   r.verified_seq = verified;
   return r;
+}
+
+Result<State> rebuild_in_memory(Link& link, const StreamNames& names) {
+  auto claim = link.last_on(names.stream, names.claim);
+  if (!claim) return Error{claim.error()};
+  if (!*claim) return Error{fmt::format("stream {} holds no claim", names.stream)};
+  auto config = load_config_string(data(claim->get()), "the config in stream " + names.stream);
+  if (!config) return Error{config.error()};
+  auto ends = link.stream_ends(names.stream);
+  if (!ends) return Error{ends.error()};
+  auto state = genesis_state(*config);
+  if (!state) return Error{state.error()};
+  auto snap = newest_snapshot(link, names);
+  if (!snap) return Error{snap.error()};
+  std::string why;
+  if (snap->seq != 0) {
+    const auto view = decode_snapshot(snap->value, &why);
+    if (auto ok = state->restore(view->state_bytes); !ok) return Error{ok.error()};
+  }
+  if (snap->next_stream_seq > ends->last) return state;
+  auto reader = StreamReader::open(link, names, snap->next_stream_seq, snap->seq + 1);
+  if (!reader) return Error{reader.error()};
+  NullEventSink sink;
+  StreamItem item;
+  while (reader->last_stream_seq() < ends->last) {
+    auto got = reader->next(item, 2000);
+    if (!got) return Error{fmt::format("stream {}: {}", names.stream, got.error())};
+    if (!*got)
+      return Error{fmt::format("stream {}: no message past sequence {} of {}", names.stream,
+                               reader->last_stream_seq(), ends->last)};
+    if (item.kind == StreamItem::Kind::kRecords) {
+      for (const Input& in : item.inputs) apply(*state, in, sink);
+    } else if (item.kind == StreamItem::Kind::kSnapshot &&
+               item.snapshot_seq == state->header().seq && state->hash() != item.state_hash) {
+      return Error{fmt::format("stream {}: state hash mismatch at snapshot seq {}", names.stream,
+                               item.snapshot_seq)};
+    }
+  }
+  return state;
 }
 
 }  // namespace ose::replication

@@ -12,6 +12,11 @@
 #include <functional>
 #include <string>
 
+#include "engine/core/result.hpp"
+#include "engine/core/state.hpp"
+#include "replication/nats_link.hpp"
+#include "replication/stream_layout.hpp"
+
 namespace ose::replication {
 
 struct FollowOptions {
@@ -33,5 +38,10 @@ struct FollowResult {
 };
 
 FollowResult follow(const FollowOptions& options, const std::atomic<bool>& stop);
+
+// An engine's state rebuilt in memory from its stream as a follower would (the newest snapshot,
+// then every record to the stream's current end, every snapshot point verified), for
+// `ose fleet`. The State's names are the engine's config's.
+Result<State> rebuild_in_memory(Link& link, const StreamNames& names);
 
 }  // namespace ose::replication

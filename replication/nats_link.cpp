@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cstring>
 
+#include <unistd.h>
+
 namespace ose::replication {
 
 std::optional<std::string_view> header(natsMsg* m, const char* key) {
@@ -74,6 +76,16 @@ Result<Link> Link::connect(const LinkOptions& o) {
     return Error{describe("natsConnection_JetStream", s)};
   }
   link.js_.reset(js);
+  return link;
+}
+
+Result<Link> Link::connect_within(const LinkOptions& options, int64_t wait_ms) {
+  auto link = connect(options);
+  if (!link) return link;
+  for (int64_t waited = 0; waited < wait_ms && !link->connected(); waited += 20) {
+    usleep(20'000);
+  }
+  if (!link->connected()) return Error{fmt::format("no NATS server answers at {}", options.url)};
   return link;
 }
 

@@ -52,6 +52,10 @@ class Link {
   // connects in the background: publishes are buffered meanwhile).
   static Result<Link> connect(const LinkOptions& options);
 
+  // For the one-shot readers (`ose follow`, `ose fleet`): connected within `wait_ms`, or an
+  // Error saying no server answers.
+  static Result<Link> connect_within(const LinkOptions& options, int64_t wait_ms);
+
   Link(Link&&) noexcept = default;
   Link& operator=(Link&&) noexcept = default;
   ~Link();

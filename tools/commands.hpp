@@ -25,5 +25,6 @@ Run add_export_command(CLI::App& app);     // ose export --config F --to TARGET
 Run add_serve_command(CLI::App& app);      // ose serve --engine E [--listen HOST:PORT]
 Run add_replicate_command(CLI::App& app);  // ose replicate --config F --nats URL
 Run add_follow_command(CLI::App& app);     // ose follow --nats URL --engine E
+Run add_fleet_command(CLI::App& app);      // ose fleet --nats URL [positions|balances]
 
 }  // namespace ose::tools

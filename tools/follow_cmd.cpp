@@ -41,22 +41,6 @@ struct CheckTotals {
   uint64_t last_snapshot_seq = 0;
 };
 
-Result<replication::Link> connect_once(const std::string& url) {
-  replication::LinkOptions lo;
-  lo.url = url;
-  lo.client_name = "ose-follow";
-  auto link = replication::Link::connect(lo);
-  if (!link) return link;
-  for (int i = 0; i < 100 && !link->connected(); ++i) {
-    struct timespec t {
-      0, 20'000'000
-    };
-    nanosleep(&t, nullptr);
-  }
-  if (!link->connected()) return Error{fmt::format("no NATS server answers at {}", url)};
-  return link;
-}
-
 int check_stream(const FollowArgs& a) {
   std::string why;
   const auto names = replication::stream_names(a.engine, &why);
@@ -64,7 +48,10 @@ int check_stream(const FollowArgs& a) {
     fmt::print(stderr, "ose follow: {}\n", why);
     return kExitFailed;
   }
-  auto link = connect_once(a.url);
+  replication::LinkOptions lo;
+  lo.url = a.url;
+  lo.client_name = "ose-follow";
+  auto link = replication::Link::connect_within(lo, 5000);
   if (!link) {
     fmt::print(stderr, "ose follow: {}\n", link.error());
     return kExitFailed;

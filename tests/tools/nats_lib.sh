@@ -20,6 +20,10 @@ start_nats() {
   done
   return 1
 }
+# kill_all: every background process of the test, now (an on_cleanup calls it before it removes
+# the files in /dev/shm that a replicator or a follower would otherwise write again).
+kill_all() { for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; }
+
 stop_nats() { kill -TERM "$nats_pid" 2>/dev/null; wait "$nats_pid" 2>/dev/null; nats_pid=""; }
 
 # random_scenario SEED LINES [CL_ID_BASE]: ticks, orders and cancels on BTCUSDT from ema1.

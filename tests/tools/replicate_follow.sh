@@ -10,7 +10,7 @@
 name="rf$$"
 f1="${name}f1"
 f2="${name}f2"
-on_cleanup() { rm -f /dev/shm/ose."$f1".* /dev/shm/ose."$f2".*; }
+on_cleanup() { kill_all; rm -f /dev/shm/ose."$f1".* /dev/shm/ose."$f2".*; }
 
 state_hash() { "$ose" inspect --engine "$1" --json | grep -o '"state_hash": *"[0-9a-f]*"' | grep -o '[0-9a-f]\{16\}'; }
 follow() {  # follow LOCAL: in the background, its pid appended to pids
