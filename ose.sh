@@ -20,7 +20,7 @@ packages=(cmake ninja-build g++ libboost-dev libfmt-dev liblmdb-dev libconcurren
           libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libtomlplusplus-dev
           nlohmann-json3-dev libxxhash-dev gnuplot-nox libpq-dev libhiredis-dev libsqlite3-dev
           sqlite3 pybind11-dev python3-dev python3-numpy python3-pytest python3-pandas
-          libcpp-httplib-dev pkg-config curl jq)
+          libcpp-httplib-dev libnats-dev pkg-config curl jq)
 # The Python module is built for, and tested with, Debian's interpreter: a python3 found first on
 # PATH (pyenv, a venv) may lack numpy and have no index to install it from.
 python_args=(-DPython_EXECUTABLE=/usr/bin/python3)
@@ -29,6 +29,9 @@ servers=(postgresql redis-server)
 # What `ose serve`'s tests drive it with: a real Prometheus and a headless browser (tests/tools/serve_*.sh
 # skip without them; `./ose.sh test` installs them so that CI runs them).
 observers=(prometheus chromium)
+# The JetStream server the replication tests (tests/tools/replicate_*.sh) start on loopback; they
+# skip without it. `./ose.sh test` installs it so that CI runs them.
+brokers=(nats-server)
 
 # install_missing [extra packages...]
 install_missing() {
@@ -93,7 +96,7 @@ case "$cmd" in
     exec "$here/build/tools/ose" demo "$@"
     ;;
   test)
-    install_missing "${servers[@]}" "${observers[@]}"
+    install_missing "${servers[@]}" "${observers[@]}" "${brokers[@]}"
     build build -DCMAKE_BUILD_TYPE=Release "${python_args[@]}"
     run_suite build "plain (Release)"
     # -O1 -g1 (line tables only): what the sanitizers need for their reports, at ~60 % of the

@@ -33,12 +33,16 @@ Result<std::unique_ptr<Journal>> Journal::start(Store store, uint64_t seq, Snaps
   if (store.read_only()) return Error{"the journal needs a writable store"};
   auto last = store.last_seq();
   if (!last) return Error{last.error()};
-  if (*last != seq) {
+  auto summary = store.summary(false);
+  if (!summary) return Error{summary.error()};
+  // A journal with no records that starts from a snapshot (a follower's, replication/) ends at
+  // that snapshot's seq.
+  const bool starts_at_snapshot =
+      summary->records == 0 && !summary->snapshots.empty() && summary->snapshots.back().seq == seq;
+  if (*last != seq && !starts_at_snapshot) {
     return Error{fmt::format("the journal ends at seq {} but the state to continue from is at {}",
                              *last, seq)};
   }
-  auto summary = store.summary(false);
-  if (!summary) return Error{summary.error()};
   std::unique_ptr<Journal> j(new Journal(std::move(store), cut, options, status, std::move(log)));
   // Release: pairs with the Runner's acquire loads of the durable seq (the recovered seq is
   // durable by definition).

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <thread>
@@ -13,6 +14,7 @@
 #include "engine/client/state_reader.hpp"
 #include "engine/core/enums.hpp"
 #include "engine/formats/json_format.hpp"
+#include "replication/stream_layout.hpp"
 #include "shm/broadcast_ring.hpp"
 #include "shm/clock.hpp"
 #include "tools/commands.hpp"
@@ -74,8 +76,45 @@ std::string command_latency_line(const nlohmann::json& j) {
                      micros(j["p99_ns"].get<uint64_t>()), micros(j["max_ns"].get<uint64_t>()));
 }
 
+// What `ose replicate` (the engine's lag behind its stream) or `ose follow` (the follower's
+// progress and last verified snapshot) last wrote beside the segment; null when neither runs.
+// The segment is the engine's alone, so they keep it in a file of their own
+// (replication::status_path).
+nlohmann::json replication_status(const StateSegmentHeader& h) {
+  std::ifstream in(replication::status_path(h.engine_name));
+  if (!in) return nullptr;
+  auto j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded()) return nullptr;
+  const int64_t wall = j.value("wall_ns", int64_t{0});
+  j["age_ms"] = (shm::wall_clock_ns() - wall) / 1'000'000;
+  return j;
+}
+
+std::string replication_line(const nlohmann::json& j) {
+  if (j.value("role", "") == "follower") {
+    return fmt::format(
+        "follower of {}  applied seq {}  last verified snapshot seq {}  stream sequence {}  "
+        "(updated {} ms ago)\n",
+        j.value("stream", ""), j.value("applied_seq", uint64_t{0}),
+        j.value("verified_seq", uint64_t{0}), j.value("stream_seq", uint64_t{0}),
+        j.value("age_ms", int64_t{0}));
+  }
+  return fmt::format(
+      "replication to {} {}  journal seq {}  acknowledged {}  lag {} records  (pid {}, "
+      "updated {} ms ago)\n",
+      j.value("stream", ""), j.value("connected", false) ? "connected" : "DISCONNECTED",
+      j.value("journal_seq", uint64_t{0}), j.value("acked_seq", uint64_t{0}),
+      j.value("lag", uint64_t{0}), j.value("pid", 0), j.value("age_ms", int64_t{0}));
+}
+
 std::string render_status(const StateReader& r, bool json) {
-  if (json) return status_text(r);
+  const nlohmann::json replication = replication_status(r.header());
+  if (json) {
+    if (replication.is_null()) return status_text(r);
+    nlohmann::json j = status_json(r);
+    j["replication"] = replication;
+    return j.dump(2) + "\n";
+  }
   const StateSegmentHeader& h = r.header();
   const nlohmann::json j = status_json(r);
   const nlohmann::json& rejects = j["rejects"];
@@ -93,6 +132,7 @@ std::string render_status(const StateReader& r, bool json) {
       j["ticks_applied"].get<uint64_t>());
   out += journal_status_line(j["journal"]);
   out += command_latency_line(j["command_latency"]);
+  if (!replication.is_null()) out += replication_line(replication);
   if (!rejects.empty()) {
     out += "rejects:";
     for (auto& [k, v] : rejects.items()) out += fmt::format(" {}={}", k, v.get<uint64_t>());

@@ -64,10 +64,14 @@ int main(int argc, char** argv) {
   const ose::tools::Run backtest = ose::tools::add_backtest_command(app);
   const ose::tools::Run export_ = ose::tools::add_export_command(app);
   const ose::tools::Run serve = ose::tools::add_serve_command(app);
+  const ose::tools::Run replicate = ose::tools::add_replicate_command(app);
+  const ose::tools::Run follow = ose::tools::add_follow_command(app);
+  const ose::tools::Run fleet = ose::tools::add_fleet_command(app);
 
   CLI11_PARSE(app, argc, argv);
-  for (const auto* run : {&engine, &send, &inspect, &journal, &snapshot, &recover, &backup, &venue,
-                          &report, &demo, &backtest, &export_, &serve}) {
+  for (const auto* run :
+       {&engine, &send, &inspect, &journal, &snapshot, &recover, &backup, &venue, &report, &demo,
+        &backtest, &export_, &serve, &replicate, &follow, &fleet}) {
     if (const int rc = (*run)(); rc >= 0) return rc;
   }
   if (replay->parsed()) return replay_main(config_path, input_path, options);

@@ -8,17 +8,6 @@
 name="jc$$"
 to() { local out="$1"; shift; "$@" >"$out"; }
 json_field() { grep -o "\"$2\": *\"\?[0-9a-f]*" "$1" | head -1 | sed 's/.*: *"\{0,1\}//'; }
-start_engine() {
-  "$ose" engine --config "$work/config.toml" -q 2>>"$work/engine.log" &
-  pid=$!
-  # Up means this process owns the segment (a killed engine's segment lingers until then).
-  for _ in $(seq 200); do
-    "$ose" inspect --engine "$name" status --json >"$work/up.json" 2>/dev/null &&
-      grep -q "\"pid\": $pid\b" "$work/up.json" && return 0
-    sleep 0.05
-  done
-  return 1
-}
 wait_durable() {  # until the durable seq has caught up with the applied seq
   for _ in $(seq 200); do
     "$ose" inspect --engine "$name" status --json >"$work/st.json"

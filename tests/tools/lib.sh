@@ -7,7 +7,8 @@
 #   pid, pids   the test's background processes (one, or several): killed at exit if still set;
 #   name        set by the test to its engine's name: its segments in /dev/shm are removed at exit;
 #   on_cleanup  a function a test may define for its own last steps, run first at exit;
-#   check, contains, finish: the assertions and the verdict.
+#   check, contains, finish: the assertions and the verdict;
+#   start_engine: the engine of $work/config.toml, started in the background.
 set -uo pipefail
 # shellcheck disable=SC2034 # ose and src are for the tests that source this
 {
@@ -35,6 +36,20 @@ check() {  # check DESCRIPTION COMMAND...: one assertion, counted if it fails
   if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; failures=$((failures + 1)); fi
 }
 contains() { grep -qF -- "$2" "$1"; }  # contains FILE TEXT
+
+# start_engine: `ose engine --config $work/config.toml` in the background (its pid in `pid`, its
+# log in $work/engine.log); returns once it is up: this process owns the segment of `name` (a
+# killed engine's segment lingers until then).
+start_engine() {
+  "$ose" engine --config "$work/config.toml" -q 2>>"$work/engine.log" &
+  pid=$!
+  for _ in $(seq 200); do
+    "$ose" inspect --engine "$name" status --json >"$work/up.json" 2>/dev/null &&
+      grep -q "\"pid\": $pid\b" "$work/up.json" && return 0
+    sleep 0.05
+  done
+  return 1
+}
 
 # finish [LOG...]: the verdict. On a failure, the end of each LOG that exists (to see why) and the
 # count, exit 1; else "all checks passed".

@@ -1,0 +1,320 @@
+#include "replication/follower.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <deque>
+#include <filesystem>
+#include <fstream>
+
+#include "engine/core/apply.hpp"
+#include "engine/runtime/runner.hpp"
+#include "engine/runtime/state_segment.hpp"
+#include "persistence/journal.hpp"
+#include "persistence/journal_format.hpp"
+#include "persistence/recovery.hpp"
+#include "replication/nats_link.hpp"
+#include "replication/stream_reader.hpp"
+#include "shm/clock.hpp"
+
+namespace ose::replication {
+
+namespace {
+
+// Inputs kept since the last verified snapshot point, so a manifest that arrives after later
+// records (the engine committed the snapshot late) can still be checked: the snapshot rolled
+// forward by them must give this state. Beyond this many, such a snapshot goes unverified.
+constexpr size_t kMaxRecent = 1u << 20;
+
+FollowResult failed(std::string why) {
+  return {FollowEnd::kFailed, std::move(why)};
+}
+
+// The newest snapshot in the stream: its value and the stream sequence after its manifest.
+struct StreamSnapshot {
+  std::string value;
+  uint64_t seq = 0;
+  uint64_t next_stream_seq = 1;
+};
+
+Result<StreamSnapshot> newest_snapshot(Link& link, const StreamNames& n) {
+  StreamSnapshot s;
+  auto manifest = link.last_on(n.stream, n.manifest);
+  if (!manifest) return Error{manifest.error()};
+  if (!*manifest) return s;
+  natsMsg* m = manifest->get();
+  const auto seq = header_u64(m, kHdrSnapSeq);
+  const auto hash = header_u64(m, kHdrStateHash, 16);
+  const auto chunks = header_u64(m, kHdrChunks);
+  const auto first = header_u64(m, kHdrFirstChunk);
+  if (!seq || !hash || !chunks || !first) return Error{"the newest manifest lacks a header"};
+  for (uint64_t i = 0; i < *chunks; ++i) {
+    auto c = link.get(n.stream, *first + i);
+    if (!c) return Error{c.error()};
+    if (!*c) {
+      return Error{fmt::format("the snapshot at seq {}: chunk {} (stream sequence {}) is gone",
+                               *seq, i, *first + i)};
+    }
+    s.value += data(c->get());
+  }
+  std::string why;
+  const auto snap = decode_snapshot(s.value, &why);
+  if (!snap || snap->header.seq != *seq || snap->header.state_hash != *hash) {
+    return Error{fmt::format("the snapshot at seq {} in the stream does not verify: {}", *seq,
+                             !snap ? why : "its seq or hash differs from its manifest")};
+  }
+  s.seq = *seq;
+  s.next_stream_seq = *first + *chunks + 1;  // the chunks, then the manifest
+  return s;
+}
+
+// A local store for the follower's journal, empty, bound to the genesis; holding the snapshot
+// the follower starts from, so a recovery of this store (a takeover) starts where it did.
+Result<Store> local_store(const EngineConfig& c, bool reset, uint64_t genesis,
+                          const StreamSnapshot& snap) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(fs::path(c.data_dir) / "data.mdb", ec)) {
+    if (!reset) {
+      return Error{
+          fmt::format("{} already holds a journal: a follower rebuilds from the stream "
+                      "into an empty one. Remove it, or pass --reset to discard it",
+                      c.data_dir)};
+    }
+    fs::remove(fs::path(c.data_dir) / "data.mdb", ec);
+    fs::remove(fs::path(c.data_dir) / "lock.mdb", ec);
+  }
+  fs::create_directories(c.data_dir, ec);
+  auto store = Store::open(c.data_dir, {uint64_t{c.journal_map_mb} << 20, false});
+  if (!store) return Error{store.error()};
+  if (auto b = store->bind_genesis(genesis); !b) return Error{b.error()};
+  if (snap.seq != 0) {
+    auto txn = lmdb::Txn::begin(store->env(), false);
+    if (!txn) return Error{txn.error()};
+    unsigned char key[8];
+    encode_seq_key(snap.seq, key);
+    MDB_val k{8, key};
+    MDB_val v{snap.value.size(), const_cast<char*>(snap.value.data())};
+    if (int rc = mdb_put(txn->get(), store->snapshots_db(), &k, &v, 0); rc != 0) {
+      return Error{lmdb::describe("mdb_put", rc)};
+    }
+    if (int rc = txn->commit(); rc != 0) return Error{lmdb::describe("mdb_txn_commit", rc)};
+  }
+  return store;
+}
+
+class Status {
+ public:
+  explicit Status(std::string path) : path_(std::move(path)) {}
+  ~Status() { std::remove(path_.c_str()); }
+  void write(const std::string& stream, uint64_t applied, uint64_t verified, uint64_t stream_seq,
+             bool force) {
+    const int64_t now = shm::monotonic_ns();
+    if (!force && now < next_ns_) return;
+    next_ns_ = now + 100'000'000;
+    {
+      std::ofstream out(path_ + ".tmp", std::ios::trunc);
+      out << fmt::format(
+          "{{\"role\": \"follower\", \"pid\": {}, \"stream\": \"{}\", \"applied_seq\": {}, "
+          "\"verified_seq\": {}, \"stream_seq\": {}, \"wall_ns\": {}}}\n",
+          ::getpid(), stream, applied, verified, stream_seq, shm::wall_clock_ns());
+    }
+    std::rename((path_ + ".tmp").c_str(), path_.c_str());
+  }
+
+ private:
+  std::string path_;
+  int64_t next_ns_ = 0;
+};
+
+}  // namespace
+
+FollowResult follow(const FollowOptions& o, const std::atomic<bool>& stop) {
+  std::string why;
+  const auto names = stream_names(o.engine, &why);
+  if (!names) return failed(why);
+  LinkOptions lo;
+  lo.url = o.url;
+  lo.client_name = "ose-follow-" + o.engine;
+  auto link = Link::connect_within(lo, 5000);
+  if (!link) return failed(link.error());
+  auto claim = link->last_on(names->stream, names->claim);
+  if (!claim) return failed(claim.error());
+  if (!*claim)
+    return failed(
+        fmt::format("stream {} holds no claim: no replicator wrote it yet", names->stream));
+  auto config = load_config_string(data(claim->get()), "the config in stream " + names->stream);
+  if (!config) return failed(config.error());
+  const uint64_t engine_genesis = header_u64(claim->get(), kHdrGenesis, 16).value_or(0);
+  config->name = o.as.empty() ? o.engine : o.as;
+  config->data_dir = o.data_dir.empty() ? "./ose-follow-" + config->name : o.data_dir;
+  auto genesis = genesis_state(*config);
+  if (!genesis) return failed(genesis.error());
+  if (genesis->hash() != engine_genesis) {
+    return failed(fmt::format(
+        "the config in the stream lays out a state with genesis hash {:016x}, but the engine's "
+        "was {:016x}: a different build",
+        genesis->hash(), engine_genesis));
+  }
+
+  auto snap = newest_snapshot(*link, *names);
+  if (!snap) return failed(snap.error());
+  auto state = genesis->clone();
+  if (!state) return failed(state.error());
+  if (snap->seq != 0) {
+    const auto view = decode_snapshot(snap->value, &why);
+    if (auto ok = state->restore(view->state_bytes); !ok) return failed(ok.error());
+  }
+  uint64_t verified = snap->seq;
+  auto store = local_store(*config, o.reset, genesis->hash(), *snap);
+  if (!store) return failed(store.error());
+
+  remove_dead_engine_files(config->name);
+  auto lock = lock_engine(config->name);
+  if (!lock) return failed(lock.error());
+  auto segment = StateSegmentWriter::create(*config, &*state);
+  if (!segment) return failed(segment.error());
+  segment->publish();
+  auto journal = Journal::start(std::move(*store), snap->seq, nullptr,
+                                JournalOptions::from(*config), &segment->header().journal, o.log);
+  if (!journal) {
+    segment->unlink();
+    return failed(journal.error());
+  }
+  auto reader = StreamReader::open(*link, *names, snap->next_stream_seq, snap->seq + 1);
+  if (!reader) {
+    segment->unlink();
+    return failed(reader.error());
+  }
+  o.log(
+      fmt::format("following stream {} as engine {} from {} (stream sequence {}); local "
+                  "journal in {}",
+                  names->stream, config->name,
+                  snap->seq == 0 ? std::string("the config's initial state")
+                                 : fmt::format("the snapshot at seq {}", snap->seq),
+                  snap->next_stream_seq, config->data_dir));
+
+  Status status(status_path(config->name));
+  NullEventSink sink;
+  std::deque<Input> recent;
+  StreamItem item;
+  FollowResult r;
+  // Relaxed: a stop flag.
+  while (!stop.load(std::memory_order_relaxed)) {
+    const uint64_t applied = segment->state().header().seq;
+    status.write(names->stream, applied, verified, reader->last_stream_seq(), false);
+    auto got = reader->next(item, 100);
+    if (!got) {
+      r = {FollowEnd::kDiverged, got.error()};
+      break;
+    }
+    if (!*got) continue;
+    if (item.kind == StreamItem::Kind::kRecords) {
+      for (const Input& in : item.inputs) {
+        segment->begin_input();
+        const ApplyOutcome outcome = apply(segment->state(), in, sink);
+        segment->publish_input(outcome);
+        // SYNC(applied_seq): release, as the engine's Runner: readers that see this seq see the
+        // input's records closed.
+        segment->header().applied_seq.store(in.seq, std::memory_order_release);
+        (*journal)->on_input(in);
+        if (recent.size() < kMaxRecent) recent.push_back(in);
+      }
+      continue;
+    }
+    if (item.kind == StreamItem::Kind::kClaim) {
+      if (item.genesis != engine_genesis) {
+        r = {FollowEnd::kDiverged,
+             fmt::format("a claim at stream sequence {} has another genesis hash: the stream now "
+                         "holds another engine's journal",
+                         item.stream_seq)};
+        break;
+      }
+      continue;
+    }
+    // A snapshot point: the engine's state hash at its seq against this one's.
+    const uint64_t x = item.snapshot_seq;
+    uint64_t mine = 0;
+    if (x == applied) {
+      mine = segment->state().hash();
+    } else if (x < applied && !recent.empty() && recent.front().seq <= x + 1 &&
+               recent.back().seq == applied) {
+      // Late manifest: the snapshot rolled forward by the inputs since must give this state.
+      auto scratch = genesis->clone();
+      std::string bad;
+      const auto view = decode_snapshot(item.snapshot_value, &bad);
+      if (!scratch || !view || !scratch->restore(view->state_bytes)) {
+        r = {FollowEnd::kDiverged, fmt::format("the snapshot at seq {} does not restore", x)};
+        break;
+      }
+      for (const Input& in : recent) {
+        if (in.seq > x) apply(*scratch, in, sink);
+      }
+      mine = segment->state().hash();
+      item.state_hash = scratch->hash();
+    } else {
+      o.log(fmt::format("the snapshot at seq {} came after seq {} and cannot be verified", x,
+                        applied));
+      continue;
+    }
+    if (mine != item.state_hash) {
+      r = {FollowEnd::kDiverged,
+           fmt::format("state hash mismatch at snapshot seq {}: the engine's is {:016x}, this "
+                       "follower's {:016x}: the follower stops (nothing past seq {} is trusted)",
+                       x, item.state_hash, mine, applied)};
+      break;
+    }
+    verified = x;
+    recent.clear();
+    o.log(fmt::format("state hash {:016x} verified at snapshot seq {}", mine, x));
+  }
+  const uint64_t applied = segment->state().header().seq;
+  status.write(names->stream, applied, verified, reader->last_stream_seq(), true);
+  auto stopped = (*journal)->stop(applied, segment->state().hash());
+  if (!stopped && r.why.empty()) r = failed("local journal: " + stopped.error());
+  segment->unlink();
+  r.applied_seq = applied;
+  r.verified_seq = verified;
+  return r;
+}
+
+Result<State> rebuild_in_memory(Link& link, const StreamNames& names) {
+  auto claim = link.last_on(names.stream, names.claim);
+  if (!claim) return Error{claim.error()};
+  if (!*claim) return Error{fmt::format("stream {} holds no claim", names.stream)};
+  auto config = load_config_string(data(claim->get()), "the config in stream " + names.stream);
+  if (!config) return Error{config.error()};
+  auto ends = link.stream_ends(names.stream);
+  if (!ends) return Error{ends.error()};
+  auto state = genesis_state(*config);
+  if (!state) return Error{state.error()};
+  auto snap = newest_snapshot(link, names);
+  if (!snap) return Error{snap.error()};
+  std::string why;
+  if (snap->seq != 0) {
+    const auto view = decode_snapshot(snap->value, &why);
+    if (auto ok = state->restore(view->state_bytes); !ok) return Error{ok.error()};
+  }
+  if (snap->next_stream_seq > ends->last) return state;
+  auto reader = StreamReader::open(link, names, snap->next_stream_seq, snap->seq + 1);
+  if (!reader) return Error{reader.error()};
+  NullEventSink sink;
+  StreamItem item;
+  while (reader->last_stream_seq() < ends->last) {
+    auto got = reader->next(item, 2000);
+    if (!got) return Error{fmt::format("stream {}: {}", names.stream, got.error())};
+    if (!*got)
+      return Error{fmt::format("stream {}: no message past sequence {} of {}", names.stream,
+                               reader->last_stream_seq(), ends->last)};
+    if (item.kind == StreamItem::Kind::kRecords) {
+      for (const Input& in : item.inputs) apply(*state, in, sink);
+    } else if (item.kind == StreamItem::Kind::kSnapshot &&
+               item.snapshot_seq == state->header().seq && state->hash() != item.state_hash) {
+      return Error{fmt::format("stream {}: state hash mismatch at snapshot seq {}", names.stream,
+                               item.snapshot_seq)};
+    }
+  }
+  return state;
+}
+
+}  // namespace ose::replication

@@ -1,0 +1,47 @@
+// `ose follow`: an engine's state rebuilt from its JetStream stream on another host (or under
+// another name on the same one). It takes the config from the newest claim, starts from the
+// newest snapshot (or the config's initial state), applies every later record with the engine's
+// own core into a local state segment (readers map it read-only, as an engine's) and journals
+// what it applied into a local LMDB store, so `ose inspect`, `ose report` and `ose export` work on
+// it unchanged. At every snapshot point in the stream it compares its state hash with the
+// engine's and stops, naming the seq, on a mismatch, a gap or a corrupt record.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "engine/core/result.hpp"
+#include "engine/core/state.hpp"
+#include "replication/nats_link.hpp"
+#include "replication/stream_layout.hpp"
+
+namespace ose::replication {
+
+struct FollowOptions {
+  std::string url;
+  std::string engine;    // whose stream
+  std::string as;        // the local engine name (segments, lock); empty: `engine`
+  std::string data_dir;  // the local journal; empty: ./ose-follow-<as>
+  bool reset = false;    // discard a local journal left by an earlier run
+  std::function<void(const std::string&)> log;
+};
+
+enum class FollowEnd : uint8_t { kStopped, kDiverged, kFailed };
+
+struct FollowResult {
+  FollowEnd end = FollowEnd::kStopped;
+  std::string why;
+  uint64_t applied_seq = 0;
+  uint64_t verified_seq = 0;  // the newest snapshot point whose hash matched
+};
+
+FollowResult follow(const FollowOptions& options, const std::atomic<bool>& stop);
+
+// An engine's state rebuilt in memory from its stream as a follower would (the newest snapshot,
+// then every record to the stream's current end, every snapshot point verified), for
+// `ose fleet`. The State's names are the engine's config's.
+Result<State> rebuild_in_memory(Link& link, const StreamNames& names);
+
+}  // namespace ose::replication

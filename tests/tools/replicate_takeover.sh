@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# A takeover through the stream (docs/SCALE_OUT.md, "Takeover"): the primary host dies (kill -9
+# of its engine and replicator); the follower, caught up, stops; `ose replicate --takeover` on its
+# journal claims the stream and `ose engine` starts on that journal under the engine's name; it
+# keeps trading and publishing to the same stream. Replaying its journal (`ose recover --check`)
+# and a fresh follower of the stream both give the new engine's own hash; the old primary's
+# journal, restarted as primary, is fenced out (exit 4).
+# Usage: replicate_takeover.sh PATH/TO/ose SOURCE_DIR
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/nats_lib.sh"
+name="rt$$"
+fol="${name}f"
+fol2="${name}g"
+on_cleanup() { kill_all; rm -f /dev/shm/ose."$fol".* /dev/shm/ose."$fol2".*; }
+
+inspect_field() { "$ose" inspect --engine "$1" "${@:3}" --json | grep -o "\"$2\": *\"\\?[0-9a-f]*" | head -1 | sed 's/.*: *"\{0,1\}//'; }
+
+check "nats-server starts on loopback" start_nats
+sed -e "s/^name = \"demo\"/name = \"$name\"/" -e "s|^data_dir = .*|data_dir = \"$work/primary\"|" \
+  -e "s/^snapshot_every = .*/snapshot_every = 200/" "$src/config/example.toml" >"$work/config.toml"
+# The standby's config: the same engine, its journal where the follower keeps it.
+sed -e "s|^data_dir = .*|data_dir = \"$work/standby\"|" "$work/config.toml" >"$work/standby.toml"
+check "the primary starts" start_engine
+old_pid="$pid"
+"$ose" replicate --config "$work/config.toml" --nats "$nats_url" -q 2>>"$work/rep.log" &
+rep=$!
+pids+=("$rep")
+send_random 1 30
+check "the stream starts" wait_acked "$name" 30
+"$ose" follow --nats "$nats_url" --engine "$name" --as "$fol" --data-dir "$work/standby" \
+  2>>"$work/follow.log" &
+follower=$!
+pids+=("$follower")
+send_random 2 500
+seq="$(inspect_field "$name" applied_seq status)"
+check "the replicator catches up (seq $seq)" wait_acked "$name" "$seq"
+check "the follower catches up" wait_applied "$fol" "$seq"
+
+# The primary host dies.
+kill -KILL "$old_pid" "$rep"; wait "$old_pid" "$rep" 2>/dev/null
+pid=""
+standby_hash="$(inspect_field "$fol" state_hash)"
+kill -TERM "$follower"; wait "$follower"
+check "the follower stops cleanly" test $? -eq 0
+rm -f /dev/shm/ose."$name".*  # what the killed primary left in /dev/shm (another host's, really)
+
+"$ose" replicate --config "$work/standby.toml" --nats "$nats_url" --takeover 2>>"$work/take.log" &
+taker=$!
+pids+=("$taker")
+sed -i "s|^data_dir = .*|data_dir = \"$work/standby\"|" "$work/config.toml"
+check "the engine starts on the standby's journal" start_engine
+check "... recovering the follower's state (hash $standby_hash)" \
+  test "$(inspect_field "$name" state_hash)" = "$standby_hash"
+check "... after the taker claimed the stream" contains "$work/take.log" "claimed stream"
+send_random 3 300
+seq="$(inspect_field "$name" applied_seq status)"
+check "the new primary keeps publishing to the same stream (seq $seq)" wait_acked "$name" "$seq"
+new_hash="$(inspect_field "$name" state_hash)"
+check "replaying the new primary's journal gives its hash" \
+  "$ose" recover --config "$work/standby.toml" --check --expect "$new_hash"
+"$ose" follow --nats "$nats_url" --engine "$name" --check >"$work/check.txt" 2>&1
+check "the stream holds every seq once, across the takeover" contains "$work/check.txt" "1..$seq ($seq records"
+"$ose" follow --nats "$nats_url" --engine "$name" --as "$fol2" --data-dir "$work/f2" \
+  2>>"$work/follow2.log" &
+pids+=($!)
+check "a fresh follower of the stream reaches the new primary's seq" wait_applied "$fol2" "$seq"
+check "... and hash" test "$(inspect_field "$fol2" state_hash)" = "$new_hash"
+
+# The old primary's journal, restarted as primary, cannot publish: the stream went on without it.
+sed -i "s|^data_dir = .*|data_dir = \"$work/primary\"|" "$work/config.toml"
+"$ose" replicate --config "$work/config.toml" --nats "$nats_url" --takeover 2>"$work/old.err"
+check "the old primary's replicator is fenced out (exit 4)" test $? -eq 4
+check "... saying so" contains "$work/old.err" "fenced out"
+finish "$work/take.log" "$work/rep.log" "$work/follow.log" "$work/engine.log" "$work/old.err"
