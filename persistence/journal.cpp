@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "persistence/journal_format.hpp"
+#include "persistence/replicated_mark.hpp"
 #include "shm/clock.hpp"
 
 namespace ose {
@@ -20,6 +21,7 @@ JournalOptions JournalOptions::from(const EngineConfig& c) noexcept {
   o.batch_us = c.journal_batch_us;
   o.snapshot_every = c.snapshot_every;
   o.snapshots_keep = c.snapshots_keep;
+  o.keep_unreplicated = c.keep_unreplicated;
   o.retry_ms = c.journal_retry_ms;
   o.max_behind = c.journal_max_behind;
   o.halt_on_failure = c.on_journal_failure == "stop";
@@ -152,10 +154,15 @@ int Journal::prune(MDB_txn* txn) noexcept {
     if ((rc = mdb_cursor_del(cur, 0)) != 0) break;
     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
   }
-  // The cursor now rests on the oldest snapshot kept: the journal up to its seq is not needed.
-  const uint64_t oldest_kept = rc == 0 ? decode_seq_key(lmdb::view(k)).value_or(0) : 0;
+  // The cursor now rests on the oldest snapshot kept: the journal up to its seq is not needed,
+  // unless the replication stream has not acknowledged it yet (a replicator that is behind, or
+  // down, needs those records; the snapshots alone would leave a gap a follower stops at).
+  uint64_t oldest_kept = rc == 0 ? decode_seq_key(lmdb::view(k)).value_or(0) : 0;
   mdb_cursor_close(cur);
   if (rc != 0 && rc != MDB_NOTFOUND) return rc;
+  if (options_.keep_unreplicated) {
+    oldest_kept = std::min(oldest_kept, read_replicated_mark(store_.dir()));
+  }
   if (oldest_kept == 0) return 0;
   if ((rc = mdb_cursor_open(txn, store_.journal_db(), &cur)) != 0) return rc;
   for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;

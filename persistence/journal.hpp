@@ -38,6 +38,8 @@ struct JournalOptions {
   uint32_t batch_us = 1000;  // most time gathering one batch
   uint64_t snapshot_every = 1'000'000;
   uint32_t snapshots_keep = 3;
+  // Retention prunes only records the replication stream acknowledged (replicated_mark.hpp).
+  bool keep_unreplicated = false;
   uint32_t retry_ms = 200;
   uint32_t max_behind = 131072;  // the Runner's bound: the queue is sized to hold it
   bool halt_on_failure = false;  // on_journal_failure = "stop"

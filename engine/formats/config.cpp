@@ -237,12 +237,31 @@ void read_engine(Reader& r, const toml::table& root, EngineConfig& c) {
   const toml::table* t = n->as_table();
   if (t == nullptr) return r.fail(n->source(), "engine", "expected a table");
   r.check_keys(*t, "engine",
-               {"name",           "max_orders",         "max_positions",    "max_trades",
-                "max_ledger",     "durability",         "data_dir",         "snapshot_every",
-                "idle",           "command_ring",       "response_ring",    "broadcast_ring",
-                "batch",          "engine_user",        "state_group",      "state_mode",
-                "journal",        "snapshots_keep",     "journal_batch",    "journal_batch_us",
-                "journal_map_mb", "on_journal_failure", "journal_retry_ms", "journal_max_behind"});
+               {"name",
+                "max_orders",
+                "max_positions",
+                "max_trades",
+                "max_ledger",
+                "durability",
+                "data_dir",
+                "snapshot_every",
+                "idle",
+                "command_ring",
+                "response_ring",
+                "broadcast_ring",
+                "batch",
+                "engine_user",
+                "state_group",
+                "state_mode",
+                "journal",
+                "snapshots_keep",
+                "journal_batch",
+                "journal_batch_us",
+                "journal_map_mb",
+                "on_journal_failure",
+                "journal_retry_ms",
+                "journal_max_behind",
+                "keep_unreplicated"});
   // Not required here: check_complete() says it is missing once every other key was read.
   c.name = r.name(*t, "engine", "name", 32, NameKind::kSegment, c.name, false);
   c.max_orders =
@@ -262,6 +281,7 @@ void read_engine(Reader& r, const toml::table& root, EngineConfig& c) {
   c.journal = r.boolean(*t, "engine", "journal", c.journal);
   c.snapshots_keep =
       static_cast<uint32_t>(r.integer(*t, "engine", "snapshots_keep", c.snapshots_keep, 1, 1000));
+  c.keep_unreplicated = r.boolean(*t, "engine", "keep_unreplicated", c.keep_unreplicated);
   c.journal_batch =
       static_cast<uint32_t>(r.integer(*t, "engine", "journal_batch", c.journal_batch, 1, 1 << 20));
   c.journal_batch_us = static_cast<uint32_t>(

@@ -21,6 +21,7 @@ struct EngineConfig : StateSpec {
   // Persistence (DESIGN §7, docs/DURABILITY.md).
   bool journal = true;               // false: no journal, nothing survives a restart
   uint32_t snapshots_keep = 3;       // newest snapshots kept; older journal is pruned
+  bool keep_unreplicated = false;    // … but never records the replication stream lacks
   uint32_t journal_batch = 32768;    // most inputs per write transaction
   uint32_t journal_batch_us = 1000;  // most time spent gathering one batch
   uint32_t journal_map_mb = 64;      // initial LMDB map; doubled on MDB_MAP_FULL
