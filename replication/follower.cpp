@@ -6,6 +6,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "engine/core/apply.hpp"
 #include "engine/runtime/runner.hpp"
@@ -14,6 +15,7 @@
 #include "persistence/journal_format.hpp"
 #include "persistence/recovery.hpp"
 #include "replication/nats_link.hpp"
+#include "replication/stream_claims.hpp"
 #include "replication/stream_reader.hpp"
 #include "shm/clock.hpp"
 
@@ -35,14 +37,15 @@ struct StreamSnapshot {
   std::string value;
   uint64_t seq = 0;
   uint64_t next_stream_seq = 1;
+  std::string owner;  // the writer whose messages follow it (StreamReader::open)
 };
 
 Result<StreamSnapshot> newest_snapshot(Link& link, const StreamNames& n) {
   StreamSnapshot s;
-  auto manifest = link.last_on(n.stream, n.manifest);
+  auto manifest = last_honoured(link, n, n.manifest);
   if (!manifest) return Error{manifest.error()};
-  if (!*manifest) return s;
-  natsMsg* m = manifest->get();
+  if (!manifest->msg) return s;
+  natsMsg* m = manifest->msg.get();
   const auto seq = header_u64(m, kHdrSnapSeq);
   const auto hash = header_u64(m, kHdrStateHash, 16);
   const auto chunks = header_u64(m, kHdrChunks);
@@ -64,25 +67,55 @@ Result<StreamSnapshot> newest_snapshot(Link& link, const StreamNames& n) {
                              !snap ? why : "its seq or hash differs from its manifest")};
   }
   s.seq = *seq;
-  s.next_stream_seq = *first + *chunks + 1;  // the chunks, then the manifest
+  auto owner = claim_at_or_before(link, n, manifest->stream_seq);
+  if (!owner) return Error{owner.error()};
+  if (*owner) s.owner = (*owner)->writer;
+  // Any fenced leftovers between the manifest and the next honoured message are skipped by the
+  // reader; it starts right after the manifest.
+  s.next_stream_seq = manifest->stream_seq + 1;
   return s;
 }
 
 // A local store for the follower's journal, empty, bound to the genesis; holding the snapshot
 // the follower starts from, so a recovery of this store (a takeover) starts where it did.
+// Where a follower stands in the stream, beside its journal (`follow_position`): the stream
+// sequence of the last message whose records its journal holds durably, and the journal seq
+// the stream continues after there. A restarted follower recovers its journal and reads on from
+// that message; the records it already holds are skipped. Written only once the journal made
+// them durable, so it never runs ahead of the journal.
+struct Position {
+  uint64_t stream_seq = 0;
+  uint64_t seq = 0;
+};
+
+std::string position_path(const std::string& dir) {
+  return dir + "/follow_position";
+}
+
+std::optional<Position> read_position(const std::string& dir) {
+  std::ifstream in(position_path(dir));
+  Position p;
+  if (!(in >> p.stream_seq >> p.seq)) return std::nullopt;
+  return p;
+}
+
+void write_position(const std::string& dir, Position p) {
+  const std::string path = position_path(dir);
+  {
+    std::ofstream out(path + ".tmp", std::ios::trunc);
+    out << p.stream_seq << ' ' << p.seq << '\n';
+  }
+  std::rename((path + ".tmp").c_str(), path.c_str());
+}
+
 Result<Store> local_store(const EngineConfig& c, bool reset, uint64_t genesis,
                           const StreamSnapshot& snap) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  if (fs::exists(fs::path(c.data_dir) / "data.mdb", ec)) {
-    if (!reset) {
-      return Error{
-          fmt::format("{} already holds a journal: a follower rebuilds from the stream "
-                      "into an empty one. Remove it, or pass --reset to discard it",
-                      c.data_dir)};
-    }
+  if (reset) {
     fs::remove(fs::path(c.data_dir) / "data.mdb", ec);
     fs::remove(fs::path(c.data_dir) / "lock.mdb", ec);
+    fs::remove(fs::path(position_path(c.data_dir)), ec);
   }
   fs::create_directories(c.data_dir, ec);
   auto store = Store::open(c.data_dir, {uint64_t{c.journal_map_mb} << 20, false});
@@ -101,6 +134,102 @@ Result<Store> local_store(const EngineConfig& c, bool reset, uint64_t genesis,
     if (int rc = txn->commit(); rc != 0) return Error{lmdb::describe("mdb_txn_commit", rc)};
   }
   return store;
+}
+
+// Where a follower starts: its state, its local journal, and where it reads the stream on.
+struct FollowStart {
+  std::optional<State> state;
+  std::optional<Store> store;
+  uint64_t verified = 0;
+  Position position;  // read on after this message, expecting the journal seq after this seq
+  std::string owner;
+  std::string from;  // for the log
+};
+
+// A fresh start: the stream's newest snapshot (or the config's initial state) into an empty
+// local journal.
+Result<FollowStart> fresh_start(Link& link, const StreamNames& names, const EngineConfig& config,
+                                const State& genesis, bool reset) {
+  auto snap = newest_snapshot(link, names);
+  if (!snap) return Error{snap.error()};
+  auto state = genesis.clone();
+  if (!state) return Error{state.error()};
+  if (snap->seq != 0) {
+    std::string why;
+    const auto view = decode_snapshot(snap->value, &why);
+    if (auto ok = state->restore(view->state_bytes); !ok) return Error{ok.error()};
+  }
+  auto store = local_store(config, reset, genesis.hash(), *snap);
+  if (!store) return Error{store.error()};
+  FollowStart s;
+  s.state.emplace(std::move(*state));
+  s.store.emplace(std::move(*store));
+  s.verified = snap->seq;
+  s.position = {snap->next_stream_seq - 1, snap->seq};
+  s.owner = snap->owner;
+  s.from = snap->seq == 0 ? std::string("the config's initial state")
+                          : fmt::format("the snapshot at seq {}", snap->seq);
+  write_position(config.data_dir, s.position);
+  return s;
+}
+
+// A restart: the local journal recovered, the stream read on after the last message it holds.
+Result<FollowStart> resume(Link& link, const StreamNames& names, const EngineConfig& config,
+                           const State& genesis, const FollowOptions& o) {
+  const auto pos = read_position(config.data_dir);
+  if (!pos) {
+    return Error{fmt::format(
+        "{} holds a journal but no {}: not a follower's (or an older follower's). Remove it, or "
+        "pass --reset to rebuild it from the stream",
+        config.data_dir, position_path(config.data_dir))};
+  }
+  auto store = Store::open(config.data_dir, {uint64_t{config.journal_map_mb} << 20, false});
+  if (!store) return Error{store.error()};
+  if (auto b = store->bind_genesis(genesis.hash()); !b) return Error{b.error()};
+  RecoverOptions ro;
+  ro.log = o.log;
+  auto rec = recover(config, *store, ro);
+  if (!rec) return Error{"recovering the local journal: " + rec.error()};
+  const uint64_t seq = rec->state.header().seq;
+  if (pos->seq > seq) {
+    return Error{
+        fmt::format("{} says seq {} was applied but the journal ends at {}: pass --reset "
+                    "to rebuild from the stream",
+                    position_path(config.data_dir), pos->seq, seq)};
+  }
+  auto ends = link.stream_ends(names.stream);
+  if (!ends) return Error{ends.error()};
+  if (pos->stream_seq + 1 < ends->first) {
+    return Error{fmt::format(
+        "stream {} no longer holds stream sequence {} (its limits dropped everything before "
+        "{}): this follower cannot read on from seq {}; pass --reset to rebuild from the "
+        "stream's newest snapshot",
+        names.stream, pos->stream_seq + 1, ends->first, seq)};
+  }
+  if (pos->stream_seq != 0) {
+    // The message the position names must still be the one this follower read: a stream
+    // deleted and recreated under the same name holds other messages at those sequences.
+    auto m = link.get(names.stream, pos->stream_seq);
+    if (!m) return Error{m.error()};
+    const bool same = *m && (natsMsg_GetSubject(m->get()) != names.journal ||
+                             header_u64(m->get(), kHdrLast) == pos->seq);
+    if (!same) {
+      return Error{fmt::format(
+          "stream {} at sequence {} is not the message this follower read last (the stream was "
+          "recreated?): pass --reset to rebuild from the stream",
+          names.stream, pos->stream_seq)};
+    }
+  }
+  auto owner = claim_at_or_before(link, names, pos->stream_seq);
+  if (!owner) return Error{owner.error()};
+  FollowStart s;
+  s.verified = rec->snapshot_seq;
+  s.state.emplace(std::move(rec->state));
+  s.store.emplace(std::move(*store));
+  s.position = *pos;
+  if (*owner) s.owner = (*owner)->writer;
+  s.from = fmt::format("its own journal at seq {} ({} records replayed)", seq, rec->replayed);
+  return s;
 }
 
 class Status {
@@ -157,60 +286,74 @@ FollowResult follow(const FollowOptions& o, const std::atomic<bool>& stop) {
         genesis->hash(), engine_genesis));
   }
 
-  auto snap = newest_snapshot(*link, *names);
-  if (!snap) return failed(snap.error());
-  auto state = genesis->clone();
-  if (!state) return failed(state.error());
-  if (snap->seq != 0) {
-    const auto view = decode_snapshot(snap->value, &why);
-    if (auto ok = state->restore(view->state_bytes); !ok) return failed(ok.error());
-  }
-  uint64_t verified = snap->seq;
-  auto store = local_store(*config, o.reset, genesis->hash(), *snap);
-  if (!store) return failed(store.error());
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const bool resuming = !o.reset && fs::exists(fs::path(config->data_dir) / "data.mdb", ec);
+  auto start = resuming ? resume(*link, *names, *config, *genesis, o)
+                        : fresh_start(*link, *names, *config, *genesis, o.reset);
+  if (!start) return failed(start.error());
+  State* state = &*start->state;
+  const uint64_t start_seq = state->header().seq;
+  uint64_t verified = start->verified;
 
   remove_dead_engine_files(config->name);
   auto lock = lock_engine(config->name);
   if (!lock) return failed(lock.error());
-  auto segment = StateSegmentWriter::create(*config, &*state);
+  auto segment = StateSegmentWriter::create(*config, state);
   if (!segment) return failed(segment.error());
   segment->publish();
-  auto journal = Journal::start(std::move(*store), snap->seq, nullptr,
+  auto journal = Journal::start(std::move(*start->store), start_seq, nullptr,
                                 JournalOptions::from(*config), &segment->header().journal, o.log);
   if (!journal) {
     segment->unlink();
     return failed(journal.error());
   }
-  auto reader = StreamReader::open(*link, *names, snap->next_stream_seq, snap->seq + 1);
+  auto reader = StreamReader::open(*link, *names, start->position.stream_seq + 1,
+                                   start->position.seq + 1, start->owner);
   if (!reader) {
     segment->unlink();
     return failed(reader.error());
   }
-  o.log(
-      fmt::format("following stream {} as engine {} from {} (stream sequence {}); local "
-                  "journal in {}",
-                  names->stream, config->name,
-                  snap->seq == 0 ? std::string("the config's initial state")
-                                 : fmt::format("the snapshot at seq {}", snap->seq),
-                  snap->next_stream_seq, config->data_dir));
+  o.log(fmt::format(
+      "following stream {} as engine {} from {} (stream sequence {}); local "
+      "journal in {}",
+      names->stream, config->name, start->from, start->position.stream_seq + 1, config->data_dir));
 
   Status status(status_path(config->name));
   NullEventSink sink;
   std::deque<Input> recent;
+  // Messages read whose records are not durable in the local journal yet: the position file
+  // moves past each once they are (write_position).
+  std::deque<Position> read;
+  Position written = start->position;
+  const auto advance_position = [&](uint64_t durable) {
+    Position newest = written;
+    while (!read.empty() && read.front().seq <= durable) {
+      newest = read.front();
+      read.pop_front();
+    }
+    if (newest.stream_seq != written.stream_seq) {
+      write_position(config->data_dir, newest);
+      written = newest;
+    }
+  };
   StreamItem item;
   FollowResult r;
   // Relaxed: a stop flag.
   while (!stop.load(std::memory_order_relaxed)) {
     const uint64_t applied = segment->state().header().seq;
     status.write(names->stream, applied, verified, reader->last_stream_seq(), false);
+    advance_position((*journal)->durable_seq());
     auto got = reader->next(item, 100);
     if (!got) {
       r = {FollowEnd::kDiverged, got.error()};
       break;
     }
     if (!*got) continue;
+    read.push_back({item.stream_seq, reader->expected_seq() - 1});
     if (item.kind == StreamItem::Kind::kRecords) {
       for (const Input& in : item.inputs) {
+        if (in.seq <= start_seq) continue;  // resumed: the local journal holds it already
         segment->begin_input();
         const ApplyOutcome outcome = apply(segment->state(), in, sink);
         segment->publish_input(outcome);
@@ -272,6 +415,7 @@ FollowResult follow(const FollowOptions& o, const std::atomic<bool>& stop) {
   status.write(names->stream, applied, verified, reader->last_stream_seq(), true);
   auto stopped = (*journal)->stop(applied, segment->state().hash());
   if (!stopped && r.why.empty()) r = failed("local journal: " + stopped.error());
+  if (stopped) advance_position(*stopped);
   segment->unlink();
   r.applied_seq = applied;
   r.verified_seq = verified;
@@ -296,7 +440,7 @@ Result<State> rebuild_in_memory(Link& link, const StreamNames& names) {
     if (auto ok = state->restore(view->state_bytes); !ok) return Error{ok.error()};
   }
   if (snap->next_stream_seq > ends->last) return state;
-  auto reader = StreamReader::open(link, names, snap->next_stream_seq, snap->seq + 1);
+  auto reader = StreamReader::open(link, names, snap->next_stream_seq, snap->seq + 1, snap->owner);
   if (!reader) return Error{reader.error()};
   NullEventSink sink;
   StreamItem item;

@@ -3,8 +3,10 @@
 // newest snapshot (or the config's initial state), applies every later record with the engine's
 // own core into a local state segment (readers map it read-only, as an engine's) and journals
 // what it applied into a local LMDB store, so `ose inspect`, `ose report` and `ose export` work on
-// it unchanged. At every snapshot point in the stream it compares its state hash with the
-// engine's and stops, naming the seq, on a mismatch, a gap or a corrupt record.
+// it unchanged. A follower restarted on its data_dir recovers its own journal and reads the
+// stream on from the last message that journal holds (follow_position beside it), rather than
+// reloading the stream's newest snapshot. At every snapshot point in the stream it compares its
+// state hash with the engine's and stops, naming the seq, on a mismatch, a gap or a corrupt record.
 #pragma once
 
 #include <atomic>
@@ -24,7 +26,7 @@ struct FollowOptions {
   std::string engine;    // whose stream
   std::string as;        // the local engine name (segments, lock); empty: `engine`
   std::string data_dir;  // the local journal; empty: ./ose-follow-<as>
-  bool reset = false;    // discard a local journal left by an earlier run
+  bool reset = false;    // discard a local journal left by an earlier run (else: resume from it)
   std::function<void(const std::string&)> log;
 };
 

@@ -11,6 +11,8 @@
 
 #include "persistence/journal_format.hpp"
 #include "persistence/recovery.hpp"
+#include "persistence/replicated_mark.hpp"
+#include "replication/stream_claims.hpp"
 #include "shm/clock.hpp"
 
 namespace ose::replication {
@@ -136,10 +138,20 @@ bool Replicator::publish(const std::string& subject, std::string_view body,
   }
   natsMsgHeader_Set(m, kHdrWriter, writer_.c_str());
   for (const auto& [k, v] : headers) natsMsgHeader_Set(m, k, v.c_str());
+  // The writer in the id: the server deduplicates one writer's retries, never a claimant's
+  // message against a fenced writer's leftover holding the same seqs (which readers ignore).
+  const std::string id = msg_id + ":" + writer_;
   jsPubOptions po;
   jsPubOptions_Init(&po);
-  po.MsgId = msg_id.c_str();
+  po.MsgId = id.c_str();
   po.ExpectLastSeq = expect_last_;
+  // And the id of the message before it, which this writer published: a sequence alone only
+  // counts messages, so after one publish is refused (a claim took its place) the next one in
+  // flight would find exactly the sequence it expects and be stored. Naming the predecessor
+  // refuses the whole rest of the pipeline. The first message after a claim or a resync names
+  // only the sequence, read from the stream just before (the server's last id is not kept
+  // across its restarts).
+  po.ExpectLastMsgId = last_msg_id_.empty() ? nullptr : last_msg_id_.c_str();
   po.MaxWait = options_.ack_wait_ms;
   {
     std::lock_guard lock(mu_);
@@ -155,6 +167,7 @@ bool Replicator::publish(const std::string& subject, std::string_view body,
     return false;
   }
   ++expect_last_;
+  last_msg_id_ = id;
   // Relaxed: a monitoring count.
   published_msgs_.fetch_add(1, std::memory_order_relaxed);
   return true;
@@ -206,13 +219,28 @@ ReplicatorResult Replicator::claim(const std::atomic<bool>& stop) {
                             hex64(genesis_))};
       }
     }
-    // A synchronous publish: the claim must be in place before anything follows it.
+    // Where this writer would resume, from the honoured tail (stream_claims.hpp), decided before
+    // claiming: a journal that cannot continue the stream must not take it from its owner.
+    auto tail = honoured_tail(*link_, names_);
+    if (!tail) {
+      last_error_ = tail.error();
+      sleep_ms(100);
+      continue;
+    }
+    if (ReplicatorResult at = start_position(*tail); at.end != ReplicatorEnd::kStopped) return at;
+    // A synchronous publish: the claim must be in place before anything follows it. It records
+    // the honoured tail it continues, so readers can tell a fenced writer's leftovers from it.
     natsMsg* m = nullptr;
     natsMsg_Create(&m, names_.claim.c_str(), nullptr, config_text_.data(),
                    static_cast<int>(config_text_.size()));
     Msg owned(m);
     natsMsgHeader_Set(m, kHdrWriter, writer_.c_str());
     natsMsgHeader_Set(m, kHdrGenesis, hex64(genesis_).c_str());
+    natsMsgHeader_Set(m, kHdrPrevClaim,
+                      std::to_string(tail->claim ? tail->claim->stream_seq : 0).c_str());
+    natsMsgHeader_Set(m, kHdrLastJournal, std::to_string(tail->journal.stream_seq).c_str());
+    natsMsgHeader_Set(m, kHdrLastManifest, std::to_string(tail->manifest.stream_seq).c_str());
+    natsMsgHeader_Set(m, kHdrAfterSeq, std::to_string(tail->last_seq()).c_str());
     const std::string id = claim_msg_id(names_, writer_);
     jsPubOptions po;
     jsPubOptions_Init(&po);
@@ -229,6 +257,7 @@ ReplicatorResult Replicator::claim(const std::atomic<bool>& stop) {
       continue;
     }
     expect_last_ = pa->Sequence;
+    last_msg_id_ = id;
     jsPubAck_Destroy(pa);
     if (control_ == nullptr &&
         natsConnection_Subscribe(&control_, link_->conn(), names_.control.c_str(),
@@ -237,7 +266,8 @@ ReplicatorResult Replicator::claim(const std::atomic<bool>& stop) {
     }
     log_(fmt::format("claimed stream {} at sequence {} as writer {}", names_.stream, expect_last_,
                      writer_));
-    return start_position();
+    log_(fmt::format("resuming at journal seq {} (stream sequence {})", next_seq_, expect_last_));
+    return {ReplicatorEnd::kStopped, {}};
   }
   return {ReplicatorEnd::kFailed, "could not claim the stream: " + last_error_};
 }
@@ -245,15 +275,12 @@ ReplicatorResult Replicator::claim(const std::atomic<bool>& stop) {
 // Where publishing starts: after the last journal seq the stream holds. A journal that is
 // behind the stream is not this stream's; one whose retention pruned past the stream's end is
 // bridged by its newest snapshot.
-ReplicatorResult Replicator::start_position() {
-  auto last_journal = link_->last_on(names_.stream, names_.journal);
-  auto last_manifest = link_->last_on(names_.stream, names_.manifest);
-  if (!last_journal || !last_manifest) {
-    return {ReplicatorEnd::kFailed, !last_journal ? last_journal.error() : last_manifest.error()};
-  }
+ReplicatorResult Replicator::start_position(const HonouredTail& tail) {
+  natsMsg* last_journal = tail.journal.msg.get();
   const uint64_t stream_last =
-      *last_journal ? header_u64(last_journal->get(), kHdrLast).value_or(0) : 0;
-  last_snapshot_ = *last_manifest ? header_u64(last_manifest->get(), kHdrSnapSeq).value_or(0) : 0;
+      last_journal != nullptr ? header_u64(last_journal, kHdrLast).value_or(0) : 0;
+  last_snapshot_ =
+      tail.manifest.msg ? header_u64(tail.manifest.msg.get(), kHdrSnapSeq).value_or(0) : 0;
   auto summary = store_->summary(false);
   if (!summary) return {ReplicatorEnd::kFailed, summary.error()};
   journal_last_ = summary->last_seq;
@@ -265,7 +292,7 @@ ReplicatorResult Replicator::start_position() {
                         names_.stream, stream_last, config_.data_dir, summary->last_seq)};
   }
   if (stream_last != 0) {
-    if (auto diverged = same_record(last_journal->get(), stream_last); !diverged.empty()) {
+    if (auto diverged = same_record(last_journal, stream_last); !diverged.empty()) {
       return {ReplicatorEnd::kFenced, diverged};
     }
   }
@@ -285,7 +312,6 @@ ReplicatorResult Replicator::start_position() {
     next_seq_ = 0;  // step() publishes the snapshot first
     last_snapshot_ = 0;
   }
-  log_(fmt::format("resuming at journal seq {} (stream sequence {})", next_seq_, expect_last_));
   return {ReplicatorEnd::kStopped, {}};
 }
 
@@ -346,18 +372,24 @@ ReplicatorResult Replicator::resync(const std::atomic<bool>& stop) {
       sleep_ms(100);
       continue;
     }
-    auto last = link_->get(names_.stream, ends->last);
-    if (!last) {
+    // The stream is this writer's while the newest claim is its own: a fenced writer's
+    // leftovers after it (stream_claims.hpp) are ignored by every reader, and skipped here.
+    auto claim = claim_at_or_before(*link_, names_);
+    if (!claim) {
       sleep_ms(100);
       continue;
     }
-    const auto writer = *last ? header(last->get(), kHdrWriter) : std::nullopt;
-    if (!writer || *writer != writer_) {
+    if (!*claim || (*claim)->writer != writer_) {
       return {ReplicatorEnd::kFenced,
-              fmt::format("fenced out: stream {}'s last message (sequence {}) was written by "
-                          "writer {}, not by this one ({}): another replicator or a takeover "
-                          "owns the stream now",
-                          names_.stream, ends->last, writer.value_or("unknown"), writer_)};
+              fmt::format("fenced out: stream {}'s newest claim (sequence {}) is writer {}'s, not "
+                          "this one's ({}): another replicator or a takeover owns the stream now",
+                          names_.stream, *claim ? (*claim)->stream_seq : 0,
+                          *claim ? (*claim)->writer : std::string("unknown"), writer_)};
+    }
+    auto tail = honoured_tail(*link_, names_);
+    if (!tail) {
+      sleep_ms(100);
+      continue;
     }
     {
       std::lock_guard lock(mu_);
@@ -365,7 +397,8 @@ ReplicatorResult Replicator::resync(const std::atomic<bool>& stop) {
       in_flight_ = 0;
     }
     expect_last_ = ends->last;
-    ReplicatorResult r = start_position();
+    last_msg_id_.clear();
+    ReplicatorResult r = start_position(*tail);
     if (r.end == ReplicatorEnd::kStopped) log_("resynced");
     return r;
   }
@@ -482,12 +515,23 @@ Result<bool> Replicator::step() {
 }
 
 void Replicator::write_status(bool force) {
-  if (options_.status_path.empty()) return;
   const int64_t now = shm::monotonic_ns();
   if (!force && now < next_status_ns_) return;
   next_status_ns_ = now + 100'000'000;
-  // Relaxed: monitoring figures.
+  // Relaxed: monitoring figures, and the mark retention reads (it only trails the stream).
   const uint64_t acked = acked_seq_.load(std::memory_order_relaxed);
+  if (acked != mark_written_) {
+    if (write_replicated_mark(store_->dir(), acked)) {
+      mark_written_ = acked;
+    } else if (!mark_failed_) {
+      mark_failed_ = true;
+      log_(
+          fmt::format("cannot write {}: journal retention with keep_unreplicated cannot see "
+                      "what the stream acknowledged",
+                      replicated_mark_path(store_->dir())));
+    }
+  }
+  if (options_.status_path.empty()) return;
   const std::string tmp = options_.status_path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);

@@ -26,6 +26,7 @@
 #include "engine/formats/config.hpp"
 #include "persistence/store.hpp"
 #include "replication/nats_link.hpp"
+#include "replication/stream_claims.hpp"
 #include "replication/stream_layout.hpp"
 
 namespace ose::replication {
@@ -72,7 +73,7 @@ class Replicator {
 
   ReplicatorResult claim(const std::atomic<bool>& stop);
   ReplicatorResult resync(const std::atomic<bool>& stop);
-  ReplicatorResult start_position();
+  ReplicatorResult start_position(const HonouredTail& tail);
   std::string same_record(natsMsg* msg, uint64_t seq);
   bool wait_connected(const std::atomic<bool>& stop);
   bool drain(const std::atomic<bool>& stop, int64_t max_ms);
@@ -96,10 +97,13 @@ class Replicator {
 
   // Main thread only.
   uint64_t expect_last_ = 0;    // the stream sequence the next publish names as its predecessor
+  std::string last_msg_id_;     // … and its Nats-Msg-Id (empty: the first after a (re)sync)
   uint64_t next_seq_ = 1;       // the next journal seq to publish
   uint64_t last_snapshot_ = 0;  // the newest snapshot seq the stream holds a manifest for
   uint64_t journal_last_ = 0;   // the journal's end as last seen
   int64_t next_status_ns_ = 0;
+  uint64_t mark_written_ = 0;  // the acknowledged seq last written for retention
+  bool mark_failed_ = false;
   std::string buffer_;
 
   // Shared with cnats' ack thread.

@@ -8,7 +8,7 @@
 //   manifest  after a snapshot's chunks: its seq, state hash, chunk count and bytes, and the
 //             stream sequence of its first chunk
 // Every message carries the writer id (Ose-Writer) and a Nats-Msg-Id derived from the engine's
-// identity (name, genesis hash) and the seqs it holds, and is published with
+// identity (name, genesis hash), the seqs it holds and the writer id, and is published with
 // Nats-Expected-Last-Sequence: the stream is a chain in which each message names its predecessor,
 // so nothing is ever duplicated, lost in the middle or interleaved by a second writer.
 #pragma once

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "persistence/journal_format.hpp"
+#include "replication/stream_claims.hpp"
 
 namespace ose::replication {
 
@@ -14,8 +15,9 @@ void StreamReader::SubDeleter::operator()(natsSubscription* s) const noexcept {
 StreamReader::~StreamReader() = default;
 
 Result<StreamReader> StreamReader::open(Link& link, const StreamNames& names, uint64_t start,
-                                        uint64_t expect_seq) {
+                                        uint64_t expect_seq, std::string owner) {
   StreamReader r;
+  r.owner_ = std::move(owner);
   r.names_ = names;
   r.expect_ = expect_seq;
   jsSubOptions so;
@@ -60,7 +62,23 @@ Result<bool> StreamReader::take(natsMsg* m, uint64_t stream_seq, StreamItem& out
     out.kind = StreamItem::Kind::kClaim;
     out.config_text.assign(data(m));
     out.genesis = header_u64(m, kHdrGenesis, 16).value_or(0);
+    const ClaimView c = claim_view(m, stream_seq);
+    // The claimant continues the stream as it saw it; a reader that honoured other messages
+    // than the claimant did would apply another history.
+    if (c.after_seq && expect_ != 0 && *c.after_seq + 1 != expect_) {
+      return Error{fmt::format(
+          "journal seq {}: the claim at stream sequence {} continues after seq {}, but the "
+          "stream read so far ends at seq {}",
+          *c.after_seq + 1, stream_seq, *c.after_seq, expect_ - 1)};
+    }
+    owner_ = c.writer;
     return true;
+  }
+  // Published by a writer a claim fenced out, after the claim: not the stream's. A message that
+  // names no writer is no replicator's: it is read, and checked, as damage would be.
+  if (const auto writer = header(m, kHdrWriter); !owner_.empty() && writer && *writer != owner_) {
+    ++fenced_;
+    return false;
   }
   if (subject == names_.snap) {
     chunks_[stream_seq].assign(data(m));

@@ -36,9 +36,11 @@ struct StreamItem {
 class StreamReader {
  public:
   // From stream sequence `start` (1: the beginning). `expect_seq`: the journal seq the first
-  // batch must start at (0: whatever the first batch or snapshot says).
+  // batch must start at (0: whatever the first batch or snapshot says). `owner`: the writer of
+  // the newest claim before `start` (empty: the first claim read names it); only its messages,
+  // and after each claim only the claimant's, are read (stream_claims.hpp).
   static Result<StreamReader> open(Link& link, const StreamNames& names, uint64_t start,
-                                   uint64_t expect_seq);
+                                   uint64_t expect_seq, std::string owner = {});
   StreamReader(StreamReader&&) noexcept = default;
   StreamReader& operator=(StreamReader&&) noexcept = default;
   ~StreamReader();
@@ -50,6 +52,8 @@ class StreamReader {
 
   uint64_t expected_seq() const noexcept { return expect_; }
   uint64_t last_stream_seq() const noexcept { return last_stream_seq_; }
+  // Messages skipped as a fenced writer's leftovers after a claim.
+  uint64_t fenced() const noexcept { return fenced_; }
 
  private:
   StreamReader() = default;
@@ -61,6 +65,8 @@ class StreamReader {
   StreamNames names_;
   uint64_t expect_ = 0;
   uint64_t last_stream_seq_ = 0;
+  std::string owner_;
+  uint64_t fenced_ = 0;
   std::map<uint64_t, std::string> chunks_;  // stream sequence → chunk, since the last manifest
 };
 

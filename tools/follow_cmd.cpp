@@ -100,14 +100,16 @@ int check_stream(const FollowArgs& a) {
                      {"first_seq", t.first_seq},
                      {"last_seq", t.last_seq},
                      {"snapshots", t.snapshots},
-                     {"last_snapshot_seq", t.last_snapshot_seq}};
+                     {"last_snapshot_seq", t.last_snapshot_seq},
+                     {"fenced", reader->fenced()}};
     fmt::print("{}\n", j.dump(2));
   } else {
     fmt::print(
         "stream {}: {} claims, journal seqs {}..{} ({} records, each once and in order), {} "
-        "snapshots (newest at seq {}); read to stream sequence {} of {}\n",
+        "snapshots (newest at seq {}); read to stream sequence {} of {}; {} fenced messages "
+        "ignored\n",
         names->stream, t.claims, t.first_seq, t.last_seq, t.records, t.snapshots,
-        t.last_snapshot_seq, reader->last_stream_seq(), ends->last);
+        t.last_snapshot_seq, reader->last_stream_seq(), ends->last, reader->fenced());
   }
   return 0;
 }
@@ -151,7 +153,9 @@ Run add_follow_command(CLI::App& app) {
       ->required();
   cmd->add_option("--as", a->as, "The local engine name (default: the followed engine's)");
   cmd->add_option("--data-dir", a->data_dir, "The local journal (default ./ose-follow-<as>)");
-  cmd->add_flag("--reset", a->reset, "Discard a local journal an earlier run left");
+  cmd->add_flag("--reset", a->reset,
+                "Discard the local journal an earlier run left and rebuild from the stream "
+                "(without it, a restarted follower resumes from its own journal)");
   cmd->add_flag("-q,--quiet", a->quiet, "Only errors");
   cmd->add_flag("--check", a->check, "Only check the whole stream: every seq once, in order");
   cmd->add_flag("--json", a->json, "With --check: the totals as JSON");

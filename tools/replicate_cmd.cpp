@@ -15,8 +15,6 @@ namespace ose::tools {
 
 namespace {
 
-constexpr int kExitFenced = 4;
-
 struct ReplicateArgs {
   StoreArgs store;
   replication::ReplicatorOptions options;

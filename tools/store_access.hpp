@@ -21,6 +21,7 @@ struct StoreArgs {
 // a signal on a damaged journal: the environment is checked in a child process first.
 inline constexpr int kExitFailed = 1;   // usage, config, no journal, another config's journal
 inline constexpr int kExitDamaged = 3;  // the journal is damaged or unreadable
+inline constexpr int kExitFenced = 4;   // replication: fenced out of the stream, or refused
 
 struct OpenedStore {
   EngineConfig config;
