@@ -17,6 +17,7 @@
 #include "shm/idle.hpp"
 #include "tools/commands.hpp"
 #include "tools/engine_feed.hpp"
+#include "tools/engine_replication.hpp"
 #include "tools/input_log.hpp"
 #include "tools/stop_signal.hpp"
 
@@ -47,6 +48,9 @@ struct EngineOptions {
   bool quiet = false;
   FeedOptions feed;
   double stop_after_feed_s = -1;  // ≥ 0: stop this long after the feed is exhausted
+  std::string replicate_url;      // non-empty: `ose replicate` runs beside the engine
+  bool takeover = false;          // … claiming the stream from its current writer first
+  double replicate_wait_s = 10;   // without --takeover: how long clients wait for the claim
 };
 
 std::string status_line(Runner& r) {
@@ -109,6 +113,40 @@ int run_engine(const EngineOptions& o) {
   }
   if (!config->journal) log("journal = false: nothing this engine applies survives it");
   Runner& r = (*engine)->runner();
+
+  // The replicator claims the stream before the engine applies anything: a takeover fences the
+  // old writer out first, and a journal that cannot continue the stream never takes clients.
+  // Clients that attach meanwhile wait; nothing is applied until run().
+  std::unique_ptr<EngineReplication> replication;
+  if (!o.replicate_url.empty()) {
+    auto started = EngineReplication::start(o.config_path, name, o.replicate_url, o.takeover, log);
+    if (!started) {
+      fmt::print(stderr, "ose engine: {}\n", started.error());
+      return 1;
+    }
+    replication = std::move(*started);
+    const auto wait_ms = o.takeover ? -1 : static_cast<int64_t>(o.replicate_wait_s * 1000);
+    switch (replication->wait_claimed(wait_ms, stop_flag())) {
+      case EngineReplication::Claim::kClaimed:
+        log("the replicator claimed the stream: taking clients");
+        break;
+      case EngineReplication::Claim::kEnded:
+        log(
+            fmt::format("not starting: the replicator ended before claiming the stream ({}): "
+                        "this journal cannot continue the stream, or another writer owns it",
+                        replication->why()));
+        return replication->fenced() ? kExitFenced : 1;
+      case EngineReplication::Claim::kStopped:
+        log("stopped before the replicator claimed the stream; nothing applied");
+        return 0;
+      case EngineReplication::Claim::kTimedOut:
+        log(
+            fmt::format("the replicator has not claimed the stream within {} s (is the NATS "
+                        "server up?): taking clients; it catches up once connected",
+                        o.replicate_wait_s));
+        break;
+    }
+  }
   // Release: pairs with the SIGUSR1 handler's acquire load.
   g_journal.store((*engine)->journal(), std::memory_order_release);
 
@@ -165,12 +203,29 @@ int run_engine(const EngineOptions& o) {
   std::mutex mu;
   std::condition_variable cv;
   bool done = false;
+  bool fenced_out = false;  // set by replication_watch under mu
   std::thread status;
   if (!o.quiet && o.status_every_s > 0) {
     status = std::thread([&] {
       std::unique_lock lock(mu);
       const auto every = std::chrono::duration<double>(o.status_every_s);
       while (!cv.wait_for(lock, every, [&] { return done; })) log_line(name, status_line(r));
+    });
+  }
+  // A replicator fenced out by a takeover elsewhere stops this engine: the stream no longer
+  // continues its history, so what it applied from then on would be lost at the next failover.
+  std::thread replication_watch;
+  if (replication) {
+    replication_watch = std::thread([&] {
+      std::unique_lock lock(mu);
+      while (!cv.wait_for(lock, std::chrono::milliseconds(200), [&] { return done; })) {
+        if (replication->running() || !replication->fenced()) continue;
+        log("the replicator was fenced out of the stream (a takeover): stopping the engine");
+        // Release: pairs with Runner::run()'s acquire load, as the signal handler's store.
+        stop_flag().store(true, std::memory_order_release);
+        fenced_out = true;
+        return;
+      }
     });
   }
   auto durable = (*engine)->run(stop_flag());
@@ -182,6 +237,7 @@ int run_engine(const EngineOptions& o) {
   }
   cv.notify_all();
   if (status.joinable()) status.join();
+  if (replication_watch.joinable()) replication_watch.join();
   g_journal.store(nullptr, std::memory_order_release);
   int exit_code = 0;
   if (!durable) {
@@ -194,6 +250,13 @@ int run_engine(const EngineOptions& o) {
   if (r.halted_by_journal()) {
     log("stopped because the journal failed (on_journal_failure = \"stop\")");
     exit_code = 3;
+  }
+  if (replication) {
+    // What the journal holds goes to the stream before the replicator stops (a few seconds at
+    // most: a replicator that cannot publish leaves the rest to the next one).
+    if (durable && replication->running()) replication->wait_acked(*durable, 5000);
+    replication->stop();
+    if (fenced_out) exit_code = kExitFenced;
   }
   log(fmt::format("stopped after seq {}; segments removed",
                   r.segment().header().applied_seq.load(std::memory_order_relaxed)));
@@ -231,7 +294,24 @@ Run add_engine_command(CLI::App& app) {
       ->check(CLI::Range(0.0, 86400.0));
   cmd->add_option("--speed", o->feed.speed, "Replay speed: 1 real time, 10 faster, 0 full speed")
       ->check(CLI::NonNegativeNumber);
-  return [cmd, o]() { return cmd->parsed() ? run_engine(*o) : -1; };
+  cmd->add_option("--replicate", o->replicate_url,
+                  "Run `ose replicate` to this NATS URL beside the engine; clients are taken "
+                  "once it has claimed the stream");
+  cmd->add_flag("--takeover", o->takeover,
+                "With --replicate: take the stream over from its current writer (a standby on a "
+                "follower's journal becoming the primary), fencing it out before taking clients");
+  cmd->add_option("--replicate-wait", o->replicate_wait_s,
+                  "Without --takeover: seconds clients wait for the claim (default 10)")
+      ->check(CLI::Range(0.0, 3600.0));
+  return [cmd, o]() {
+    if (!cmd->parsed()) return -1;
+    if (o->takeover && o->replicate_url.empty()) {
+      fmt::print(stderr,
+                 "ose engine: --takeover needs --replicate URL (the stream to take over)\n");
+      return 1;
+    }
+    return run_engine(*o);
+  };
 }
 
 }  // namespace ose::tools
