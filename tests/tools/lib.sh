@@ -40,8 +40,12 @@ contains() { grep -qF -- "$2" "$1"; }  # contains FILE TEXT
 # start_engine: `ose engine --config $work/config.toml` in the background (its pid in `pid`, its
 # log in $work/engine.log); returns once it is up: this process owns the segment of `name` (a
 # killed engine's segment lingers until then).
-start_engine() {
-  "$ose" engine --config "$work/config.toml" -q 2>>"$work/engine.log" &
+start_engine() { start_engine_with "$work/config.toml" "$work/engine.log"; }
+# start_engine_with CONFIG LOG [ARGS...]: the same with another config, log and more arguments.
+start_engine_with() {
+  local config="$1" log="$2"
+  shift 2
+  "$ose" engine --config "$config" -q "$@" 2>>"$log" &
   pid=$!
   for _ in $(seq 200); do
     "$ose" inspect --engine "$name" status --json >"$work/up.json" 2>/dev/null &&

@@ -69,6 +69,18 @@ wait_applied() {
 # json_num FILE KEY: a number field of a flat JSON object.
 json_num() { grep -o "\"$2\": *[0-9]*" "$1" | head -1 | sed 's/.*: *//'; }
 
+# durable_seq: engine `name`'s journaled seq, once the journal caught up with the applied seq.
+durable_seq() {  # after the journal caught up with the applied seq
+  local st="$work/st.json" a d
+  for _ in $(seq 200); do
+    "$ose" inspect --engine "$name" status --json >"$st"
+    a="$(json_num "$st" applied_seq)"; d="$(json_num "$st" durable_seq)"
+    [ "$a" = "$d" ] && echo "$d" && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
 # wait_acked ENGINE SEQ [TRIES]: until the replicator's status file says the stream acknowledged
 # journal seq SEQ (20 ms a try).
 wait_acked() {

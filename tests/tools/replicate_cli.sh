@@ -12,16 +12,6 @@
 name="rp$$"
 cycles="${OSE_REPLICATE_KILL_CYCLES:-20}"
 
-durable_seq() {  # after the journal caught up with the applied seq
-  local st="$work/st.json" a d
-  for _ in $(seq 200); do
-    "$ose" inspect --engine "$name" status --json >"$st"
-    a="$(json_num "$st" applied_seq)"; d="$(json_num "$st" durable_seq)"
-    [ "$a" = "$d" ] && echo "$d" && return 0
-    sleep 0.05
-  done
-  return 1
-}
 # An array, not a function: a function run with & would be a subshell, and its pid ($!) not the
 # replicator's, so signals would miss it.
 replicate=("$ose" replicate --config "$work/config.toml" --nats "$nats_url")
@@ -93,9 +83,8 @@ check "... every seq 1..$after once and in order" \
   test "$(json_num "$work/c3.json" first_seq):$(json_num "$work/c3.json" last_seq):$(json_num "$work/c3.json" records)" = "1:$after:$after"
 
 # --- a takeover after the writer died -------------------------------------------------------
-# The writer is killed first, as when its host dies. A takeover beside a writer that is still
-# publishing is not safe yet (docs/SCALE_OUT.md, "Not yet done": pipelined publishes fenced by
-# expected last sequence can slip one past the claim), so it is not what this test claims.
+# The writer is killed first, as when its host dies (a takeover beside a writer that is still
+# publishing is replicate_live_takeover.sh's).
 kill -KILL "$rep"; wait "$rep" 2>/dev/null
 "${replicate[@]}" --takeover 2>"$work/take.err" &
 taker=$!

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # A takeover through the stream (docs/SCALE_OUT.md, "Takeover"): the primary host dies (kill -9
-# of its engine and replicator); the follower, caught up, stops; `ose replicate --takeover` on its
-# journal claims the stream and `ose engine` starts on that journal under the engine's name; it
-# keeps trading and publishing to the same stream. Replaying its journal (`ose recover --check`)
-# and a fresh follower of the stream both give the new engine's own hash; the old primary's
-# journal, restarted as primary, is fenced out (exit 4).
+# of its engine and replicator); the follower, caught up, stops; `ose engine --replicate URL
+# --takeover` on its journal claims the stream first (the engine takes clients only after the
+# claim), then runs under the engine's name and keeps trading and publishing to the same stream.
+# Replaying its journal (`ose recover --check`) and a fresh follower of the stream both give the
+# new engine's own hash. The old primary's journal, restarted as primary (`ose replicate`, and
+# `ose engine --replicate`), is fenced out (exit 4) and the engine never takes clients; a primary
+# whose replicator is fenced out by a takeover while it runs stops (exit 4).
 # Usage: replicate_takeover.sh PATH/TO/ose SOURCE_DIR
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/nats_lib.sh"
@@ -44,14 +46,20 @@ kill -TERM "$follower"; wait "$follower"
 check "the follower stops cleanly" test $? -eq 0
 rm -f /dev/shm/ose."$name".*  # what the killed primary left in /dev/shm (another host's, really)
 
-"$ose" replicate --config "$work/standby.toml" --nats "$nats_url" --takeover 2>>"$work/take.log" &
-taker=$!
-pids+=("$taker")
-sed -i "s|^data_dir = .*|data_dir = \"$work/standby\"|" "$work/config.toml"
-check "the engine starts on the standby's journal" start_engine
+line_of() { grep -n -m1 -F -- "$2" "$1" | cut -d: -f1; }
+taking_clients() {  # taking_clients LOG: once the engine's replicator has claimed the stream
+  for _ in $(seq 250); do contains "$1" "taking clients" && return 0; sleep 0.02; done
+  return 1
+}
+
+check "the standby engine starts on the follower's journal, taking the stream over" \
+  start_engine_with "$work/standby.toml" "$work/take.log" --replicate "$nats_url" --takeover
+check "... and takes clients once its replicator claimed the stream" taking_clients "$work/take.log"
 check "... recovering the follower's state (hash $standby_hash)" \
   test "$(inspect_field "$name" state_hash)" = "$standby_hash"
-check "... after the taker claimed the stream" contains "$work/take.log" "claimed stream"
+check "... its replicator claimed the stream" contains "$work/take.log" "claimed stream"
+check "... before the engine took clients" \
+  test "$(line_of "$work/take.log" "claimed stream")" -lt "$(line_of "$work/take.log" "taking clients")"
 send_random 3 300
 seq="$(inspect_field "$name" applied_seq status)"
 check "the new primary keeps publishing to the same stream (seq $seq)" wait_acked "$name" "$seq"
@@ -67,8 +75,32 @@ check "a fresh follower of the stream reaches the new primary's seq" wait_applie
 check "... and hash" test "$(inspect_field "$fol2" state_hash)" = "$new_hash"
 
 # The old primary's journal, restarted as primary, cannot publish: the stream went on without it.
-sed -i "s|^data_dir = .*|data_dir = \"$work/primary\"|" "$work/config.toml"
 "$ose" replicate --config "$work/config.toml" --nats "$nats_url" --takeover 2>"$work/old.err"
 check "the old primary's replicator is fenced out (exit 4)" test $? -eq 4
 check "... saying so" contains "$work/old.err" "fenced out"
-finish "$work/take.log" "$work/rep.log" "$work/follow.log" "$work/engine.log" "$work/old.err"
+kill -TERM "$pid"; wait "$pid"
+check "the new primary stops cleanly (exit 0)" test $? -eq 0
+pid=""
+"$ose" engine --config "$work/config.toml" -q --replicate "$nats_url" 2>"$work/old_engine.err"
+check "the old primary restarted as \`ose engine --replicate\` does not start (exit 4)" test $? -eq 4
+check "... saying why" contains "$work/old_engine.err" "not starting"
+check "... and never took clients" sh -c "! grep -q 'taking clients' '$work/old_engine.err'"
+check "... and the stream's end is still the new primary's" \
+  sh -c "'$ose' follow --nats '$nats_url' --engine '$name' --check | grep -qF '1..$seq ($seq records'"
+
+# A primary whose replicator is fenced out while it runs (a takeover elsewhere) stops.
+check "the new primary starts again, replicating" \
+  start_engine_with "$work/standby.toml" "$work/again.log" --replicate "$nats_url"
+check "... once its replicator claimed the stream" taking_clients "$work/again.log"
+"$ose" replicate --config "$work/standby.toml" --nats "$nats_url" --takeover -q 2>>"$work/thief.log" &
+thief=$!
+pids+=("$thief")
+send_random 5 20
+for _ in $(seq 250); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
+kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+wait "$pid"
+check "... and stops when a takeover fences its replicator out (exit 4)" test $? -eq 4
+pid=""
+check "... saying so" contains "$work/again.log" "stopping the engine"
+finish "$work/take.log" "$work/rep.log" "$work/follow.log" "$work/engine.log" "$work/old.err" \
+  "$work/old_engine.err" "$work/again.log" "$work/thief.log"
