@@ -27,7 +27,8 @@ Result<std::unique_ptr<EngineReplication>> EngineReplication::start(const std::s
                                                                     const std::string& engine,
                                                                     const std::string& url,
                                                                     bool takeover, Log log) {
-  std::vector<std::string> args{"replicate", "--config", config_path, "--nats", url};
+  std::vector<std::string> args{"replicate", "--config", config_path,
+                                "--nats",    url,        "--with-parent"};
   if (takeover) args.emplace_back("--takeover");
   // /dev/stderr is opened by the child before its own stderr is redirected: this process's.
   auto child = ChildProcess::spawn_self("ose replicate", std::move(args), "/dev/stderr");

@@ -4,7 +4,11 @@
 // or refused because one already runs.
 #include <fmt/format.h>
 
+#include <unistd.h>
+
+#include <chrono>
 #include <csignal>
+#include <thread>
 
 #include "replication/replicator.hpp"
 #include "tools/commands.hpp"
@@ -19,6 +23,7 @@ struct ReplicateArgs {
   StoreArgs store;
   replication::ReplicatorOptions options;
   bool quiet = false;
+  bool with_parent = false;  // `ose engine --replicate`: stop when the engine is gone
 };
 
 int replicate(ReplicateArgs& a) {
@@ -47,7 +52,26 @@ int replicate(ReplicateArgs& a) {
     return kExitFailed;
   }
   stop_on_signals({SIGINT, SIGTERM});
+  // A child of `ose engine --replicate` stops when its engine is gone, even killed -9: an
+  // orphan would answer as the stream's writer and refuse the restarted engine's replicator.
+  std::thread parent_watch;
+  if (a.with_parent) {
+    parent_watch = std::thread([parent = ::getppid()] {
+      while (!stop_requested()) {
+        if (::getppid() != parent) {
+          // Release: pairs with the loops' loads, as the signal handler's store.
+          stop_flag().store(true, std::memory_order_release);
+          break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    });
+  }
   const replication::ReplicatorResult end = (*r)->run(stop_flag());
+  if (parent_watch.joinable()) {
+    stop_flag().store(true, std::memory_order_release);  // Release: as above.
+    parent_watch.join();
+  }
   switch (end.end) {
     case replication::ReplicatorEnd::kStopped:
       log(fmt::format("stopped; the stream acknowledged journal seq {}", end.acked_seq));
@@ -89,6 +113,8 @@ Run add_replicate_command(CLI::App& app) {
   cmd->add_option("--status-file", a->options.status_path,
                   "Where the lag is written (default /dev/shm/ose.<engine>.replication)");
   cmd->add_flag("-q,--quiet", a->quiet, "Only errors");
+  cmd->add_flag("--with-parent", a->with_parent,
+                "Stop when the parent process is gone (how `ose engine --replicate` runs it)");
   return [cmd, a]() -> int { return cmd->parsed() ? replicate(*a) : -1; };
 }
 

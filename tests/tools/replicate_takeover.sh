@@ -102,5 +102,16 @@ wait "$pid"
 check "... and stops when a takeover fences its replicator out (exit 4)" test $? -eq 4
 pid=""
 check "... saying so" contains "$work/again.log" "stopping the engine"
+
+# The engine's replicator goes with the engine, even after kill -9: an orphan would answer as the
+# stream's writer and refuse the restarted engine's replicator.
+check "the new primary takes the stream back" \
+  start_engine_with "$work/standby.toml" "$work/last.log" --replicate "$nats_url" --takeover
+check "... once its replicator claimed it" taking_clients "$work/last.log"
+child="$(grep -o 'ose replicate, pid [0-9]*' "$work/last.log" | tail -1 | grep -o '[0-9]*$')"
+kill -KILL "$pid"; wait "$pid" 2>/dev/null
+pid=""
+gone() { for _ in $(seq 150); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.02; done; return 1; }
+check "killed -9, its replicator (pid $child) stops too" gone "$child"
 finish "$work/take.log" "$work/rep.log" "$work/follow.log" "$work/engine.log" "$work/old.err" \
-  "$work/old_engine.err" "$work/again.log" "$work/thief.log"
+  "$work/old_engine.err" "$work/again.log" "$work/thief.log" "$work/last.log"
