@@ -7,8 +7,17 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <csignal>
+#include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "engine/formats/config.hpp"
 #include "replication/follower.hpp"
 #include "replication/stream_reader.hpp"
 #include "tools/commands.hpp"
@@ -28,8 +37,55 @@ struct FollowArgs {
   bool quiet = false;
   bool check = false;
   bool json = false;
-  int64_t idle_ms = 500;  // --check: the stream is read once nothing arrives for this long
+  int64_t idle_ms = 500;       // --check: the stream is read once nothing arrives for this long
+  std::string promote_config;  // SIGUSR1 turns the follower into this config's engine
 };
+
+std::atomic<bool> g_promote{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "the handler's store must be signal-safe");
+
+// SIGUSR1 with --promote: stop following, then become the engine (promote()).
+extern "C" void on_promote_signal(int) {
+  // Release: pairs with the acquire load after follow() returns; then the stop flag, as the
+  // stop signal's handler does. Lock-free atomic stores are async-signal-safe.
+  g_promote.store(true, std::memory_order_release);
+  stop_flag().store(true, std::memory_order_release);
+}
+
+// The standby config must be the followed engine's, on this follower's journal: the engine it
+// becomes recovers from that journal and keeps the engine's name (and stream).
+std::string promote_config_problem(const FollowArgs& a) {
+  auto config = load_config_file(a.promote_config);
+  if (!config) return config.error();
+  if (config->name != a.engine) {
+    return fmt::format("--promote {}: its engine is '{}', not the followed '{}'", a.promote_config,
+                       config->name, a.engine);
+  }
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const std::string mine =
+      a.data_dir.empty() ? "./ose-follow-" + (a.as.empty() ? a.engine : a.as) : a.data_dir;
+  if (fs::weakly_canonical(config->data_dir, ec) != fs::weakly_canonical(mine, ec)) {
+    return fmt::format("--promote {}: its data_dir {} is not this follower's journal ({})",
+                       a.promote_config, config->data_dir, mine);
+  }
+  return {};
+}
+
+// The follower stopped with its journal durable: this process becomes `ose engine --config
+// PROMOTE --replicate URL --takeover` (the same pid), which fences the stream, then takes clients.
+int promote(const FollowArgs& a) {
+  fmt::print(stderr, "ose follow: promoting: ose engine --config {} --replicate {} --takeover\n",
+             a.promote_config, a.url);
+  std::vector<std::string> args{"ose",         "engine", "--config",  a.promote_config,
+                                "--replicate", a.url,    "--takeover"};
+  std::vector<char*> argv;
+  for (std::string& s : args) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  ::execv("/proc/self/exe", argv.data());
+  fmt::print(stderr, "ose follow: cannot start the engine: {}\n", std::strerror(errno));
+  return kExitFailed;
+}
 
 struct CheckTotals {
   uint64_t messages = 0;
@@ -125,12 +181,27 @@ int run_follower(const FollowArgs& a) {
   o.log = [quiet](const std::string& m) {
     if (!quiet) fmt::print(stderr, "ose follow: {}\n", m);
   };
+  if (!a.promote_config.empty()) {
+    if (const std::string problem = promote_config_problem(a); !problem.empty()) {
+      fmt::print(stderr, "ose follow: {}\n", problem);
+      return kExitFailed;
+    }
+  }
   stop_on_signals({SIGINT, SIGTERM});
+  if (!a.promote_config.empty()) {
+    struct sigaction sa {};
+    sa.sa_handler = on_promote_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGUSR1, &sa, nullptr);
+  }
   const replication::FollowResult r = replication::follow(o, stop_flag());
   switch (r.end) {
     case replication::FollowEnd::kStopped:
       o.log(fmt::format("stopped at seq {} (last verified at snapshot seq {})", r.applied_seq,
                         r.verified_seq));
+      // Acquire: pairs with the signal handler's release store.
+      if (g_promote.load(std::memory_order_acquire)) return promote(a);
       return 0;
     case replication::FollowEnd::kDiverged:
       fmt::print(stderr, "ose follow: STOPPED: {}\n", r.why);
@@ -159,6 +230,9 @@ Run add_follow_command(CLI::App& app) {
   cmd->add_flag("-q,--quiet", a->quiet, "Only errors");
   cmd->add_flag("--check", a->check, "Only check the whole stream: every seq once, in order");
   cmd->add_flag("--json", a->json, "With --check: the totals as JSON");
+  cmd->add_option("--promote", a->promote_config,
+                  "The standby config (the engine's, data_dir = this follower's): on SIGUSR1 the "
+                  "follower stops and becomes `ose engine --replicate --takeover` on its journal");
   return [cmd, a]() -> int {
     if (!cmd->parsed()) return -1;
     return a->check ? check_stream(*a) : run_follower(*a);

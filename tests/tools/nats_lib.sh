@@ -26,6 +26,13 @@ kill_all() { for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>
 
 stop_nats() { kill -TERM "$nats_pid" 2>/dev/null; wait "$nats_pid" 2>/dev/null; nats_pid=""; }
 
+# write_config DATA_DIR SNAPSHOT_EVERY [MORE_ENGINE_LINES]: $work/config.toml, the example
+# config as engine `name` with its journal in DATA_DIR.
+write_config() {
+  sed -e "s/^name = \"demo\"/name = \"$name\"/" -e "s|^data_dir = .*|data_dir = \"$1\"|" \
+    -e "s/^snapshot_every = .*/snapshot_every = $2${3:+\\n$3}/" "$src/config/example.toml" >"$work/config.toml"
+}
+
 # random_scenario SEED LINES [CL_ID_BASE]: ticks, orders and cancels on BTCUSDT from ema1.
 random_scenario() {
   python3 - "$1" "$2" "${3:-1}" <<'PY'

@@ -28,8 +28,7 @@ caught_up() {  # the follower at the engine's seq, with its hash
 }
 
 check "nats-server starts on loopback" start_nats
-sed -e "s/^name = \"demo\"/name = \"$name\"/" -e "s|^data_dir = .*|data_dir = \"$work/data\"|" \
-  -e "s/^snapshot_every = .*/snapshot_every = 150/" "$src/config/example.toml" >"$work/config.toml"
+write_config "$work/data" 150
 check "the engine starts" start_engine
 "$ose" replicate --config "$work/config.toml" --nats "$nats_url" -q 2>>"$work/rep.log" &
 pids+=($!)

@@ -22,8 +22,7 @@ state_hash() { "$ose" inspect --engine "$1" status --json | grep -o '"state_hash
 replicate=("$ose" replicate --config "$work/config.toml" --nats "$nats_url" --batch 1 --max-in-flight 512)
 
 check "nats-server starts on loopback" start_nats
-sed -e "s/^name = \"demo\"/name = \"$name\"/" -e "s|^data_dir = .*|data_dir = \"$work/data\"|" \
-  -e "s/^snapshot_every = .*/snapshot_every = 300/" "$src/config/example.toml" >"$work/config.toml"
+write_config "$work/data" 300
 check "the engine starts" start_engine
 "${replicate[@]}" 2>>"$work/rep0.log" &
 rep=$!

@@ -23,9 +23,7 @@ newest_snapshot() {  # of the last journal_first's stats
 replicate=("$ose" replicate --config "$work/config.toml" --nats "$nats_url")
 
 check "nats-server starts on loopback" start_nats
-sed -e "s/^name = \"demo\"/name = \"$name\"/" -e "s|^data_dir = .*|data_dir = \"$work/data\"|" \
-  -e "s/^snapshot_every = .*/snapshot_every = 100\nsnapshots_keep = 1\nkeep_unreplicated = true/" \
-  "$src/config/example.toml" >"$work/config.toml"
+write_config "$work/data" 100 'snapshots_keep = 1\nkeep_unreplicated = true'
 check "the engine starts" start_engine
 send_random 1 450
 d1="$(durable_seq)"
