@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "engine/core/apply.hpp"
+#include "engine/runtime/ownership.hpp"
 #include "engine/runtime/runner.hpp"
 #include "engine/runtime/state_segment.hpp"
 #include "persistence/journal.hpp"
@@ -148,6 +149,10 @@ FollowResult follow(const FollowOptions& o, const std::atomic<bool>& stop) {
   const uint64_t engine_genesis = header_u64(claim->get(), kHdrGenesis, 16).value_or(0);
   config->name = o.as.empty() ? o.engine : o.as;
   config->data_dir = o.data_dir.empty() ? "./ose-follow-" + config->name : o.data_dir;
+  config->state_group = o.state_group;
+  if (o.state_mode != 0) config->state_mode = o.state_mode;
+  auto state_owner = plan_state_owner("--state-group", config->state_group);
+  if (!state_owner) return failed(state_owner.error());
   auto genesis = genesis_state(*config);
   if (!genesis) return failed(genesis.error());
   if (genesis->hash() != engine_genesis) {
@@ -172,7 +177,7 @@ FollowResult follow(const FollowOptions& o, const std::atomic<bool>& stop) {
   remove_dead_engine_files(config->name);
   auto lock = lock_engine(config->name);
   if (!lock) return failed(lock.error());
-  auto segment = StateSegmentWriter::create(*config, &*state);
+  auto segment = StateSegmentWriter::create(*config, &*state, *state_owner);
   if (!segment) return failed(segment.error());
   segment->publish();
   auto journal = Journal::start(std::move(*store), snap->seq, nullptr,
