@@ -73,6 +73,7 @@ Result<std::unique_ptr<DurableEngine>> DurableEngine::open(const EngineConfig& c
   if (config.journal) {
     const uint64_t map_size = uint64_t{config.journal_map_mb} << 20;
     const StoreCheck check = check_store(config.data_dir, {map_size});
+    if (!check.denied.empty()) return Error{check.denied};
     if (check.present && check.report.blocks_recovery()) {
       if (journal_damaged != nullptr) *journal_damaged = true;
       return Error{refusal(config, check.report)};

@@ -75,9 +75,14 @@ as "$svc" "$ose" report --config "$data/demo.toml" >"$work/report.txt" 2>&1
 sed -n '/^engine /,/^state hash /p' "$work/demo.txt" >"$work/demo-report.txt"
 check "2: $svc rebuilds the same report from the journal" \
   cmp -s "$work/report.txt" "$work/demo-report.txt"
-as "$reader" "$ose" report --config "$data/demo.toml" >"$work/r_report.txt" 2>&1
-check "2: a reader cannot read the journal" test $? -ne 0
-check "... and is told so" grep -qi "permission denied" "$work/r_report.txt"
+# The reader's own copy of the config (the one the test wrote) names the same data dir.
+as "$reader" "$ose" report --config "$work/demo.toml" >"$work/r_report.txt" 2>&1
+check "2: a reader cannot read the journal (ose report exits 1)" test $? -eq 1
+check "... and is told why" contains "$work/r_report.txt" "permission denied (EACCES) to this process"
+check "... not that the journal is damaged" bash -c "! grep -q damaged '$work/r_report.txt'"
+as "$reader" "$ose" journal verify --config "$work/demo.toml" >"$work/r_verify.txt" 2>&1
+check "2: ose journal verify as the reader exits 1 (refused), not 3 (damaged)" test $? -eq 1
+check "... saying why" contains "$work/r_verify.txt" "the journal is private to the engine's user"
 check "2: nothing is left in /dev/shm" bash -c "! ls /dev/shm/ose.$name.* 2>/dev/null | grep -q ."
 
 finish "$work/ops.txt" "$work/demo.err" "$work/demo.txt" "$data/logs/engine.log" "$data/logs/strategy.log" \
