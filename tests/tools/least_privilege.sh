@@ -9,7 +9,8 @@
 #      the engine at start, with a message.
 #   3. A look-alike engine run by another user: a client told the real engine's user refuses it.
 #   4. Ownership the engine cannot grant is refused at start (another user without CAP_CHOWN, a
-#      group it is not in, a group that does not exist, the wrong engine_user).
+#      group it is not in, a group that does not exist, the wrong engine_user), and so is a
+#      data_dir it may not read (not reported as a damaged journal).
 #   5. The engine as an unprivileged service user (client segments given to strategy groups):
 #      a strategy trades, the venue fills it, a reader sees the position.
 # Usage: least_privilege.sh PATH/TO/ose SOURCE_DIR
@@ -97,8 +98,8 @@ check "3: told B is the engine's user, it reads (the check is the owner, nothing
 e4="${tag}e4"
 engine_names+=("$e4")
 mkdir -p "$work/d4" && chown "$svc:$svc" "$work/d4"
-refused() {  # refused LABEL TEXT ENGINE_EXTRA A_EXTRA: the svc engine exits with TEXT
-  small_config "$e4" "$work/d4" "$3" "$4" >"$work/e4.toml"
+refused() {  # refused LABEL TEXT ENGINE_EXTRA A_EXTRA [DATA_DIR]: the svc engine exits with TEXT
+  small_config "$e4" "${5:-$work/d4}" "$3" "$4" >"$work/e4.toml"
   as "$svc" "$ose" engine --config "$work/e4.toml" -q >"$work/e4.log" 2>&1
   local rc=$?
   check "4: $1: refused at start" test "$rc" -ne 0
@@ -110,6 +111,9 @@ refused "a group svc is not in" "is not in that group" "" "group = \"$usr_b\""
 refused "a group that does not exist" "no such group" "" "group = \"${tag}none\""
 refused "a user that does not exist" "no such user" "" "user = \"${tag}none\""
 refused "the wrong engine_user" "start it as that user" "engine_user = \"$usr_b\"" ""
+mkdir -m 0700 "$work/d4root"
+refused "a data dir root keeps private" "a data_dir must belong to the user the engine runs as" \
+  "" "" "$work/d4root"
 
 # ---- 5. the engine as an unprivileged service user --------------------------------------
 e5="${tag}e5"
