@@ -5,7 +5,6 @@
 
 #include <deque>
 #include <filesystem>
-#include <fstream>
 
 #include "engine/core/apply.hpp"
 #include "engine/runtime/ownership.hpp"
@@ -15,6 +14,7 @@
 #include "persistence/journal_format.hpp"
 #include "persistence/recovery.hpp"
 #include "replication/nats_link.hpp"
+#include "replication/status_file.hpp"
 #include "replication/stream_reader.hpp"
 #include "shm/clock.hpp"
 
@@ -106,25 +106,28 @@ Result<Store> local_store(const EngineConfig& c, bool reset, uint64_t genesis,
 
 class Status {
  public:
-  explicit Status(std::string path) : path_(std::move(path)) {}
+  // With the local state segment's group and mode.
+  Status(std::string path, const shm::SegmentOwner& owner, uint32_t mode)
+      : path_(std::move(path)), owner_(owner), mode_(mode) {}
   ~Status() { std::remove(path_.c_str()); }
   void write(const std::string& stream, uint64_t applied, uint64_t verified, uint64_t stream_seq,
              bool force) {
     const int64_t now = shm::monotonic_ns();
     if (!force && now < next_ns_) return;
     next_ns_ = now + 100'000'000;
-    {
-      std::ofstream out(path_ + ".tmp", std::ios::trunc);
-      out << fmt::format(
-          "{{\"role\": \"follower\", \"pid\": {}, \"stream\": \"{}\", \"applied_seq\": {}, "
-          "\"verified_seq\": {}, \"stream_seq\": {}, \"wall_ns\": {}}}\n",
-          ::getpid(), stream, applied, verified, stream_seq, shm::wall_clock_ns());
-    }
-    std::rename((path_ + ".tmp").c_str(), path_.c_str());
+    write_status_file(
+        path_,
+        fmt::format(
+            "{{\"role\": \"follower\", \"pid\": {}, \"stream\": \"{}\", \"applied_seq\": {}, "
+            "\"verified_seq\": {}, \"stream_seq\": {}, \"wall_ns\": {}}}\n",
+            ::getpid(), stream, applied, verified, stream_seq, shm::wall_clock_ns()),
+        owner_, mode_);
   }
 
  private:
   std::string path_;
+  shm::SegmentOwner owner_;
+  uint32_t mode_;
   int64_t next_ns_ = 0;
 };
 
@@ -199,7 +202,7 @@ FollowResult follow(const FollowOptions& o, const std::atomic<bool>& stop) {
                                  : fmt::format("the snapshot at seq {}", snap->seq),
                   snap->next_stream_seq, config->data_dir));
 
-  Status status(status_path(config->name));
+  Status status(status_path(config->name), *state_owner, config->state_mode);
   NullEventSink sink;
   std::deque<Input> recent;
   StreamItem item;

@@ -7,8 +7,9 @@
 #   1. A root engine whose state segment is group readers, 0640: a reader inspects it (text and
 #      --json), serves /api/status and /metrics, reads orders() from Python; an outsider gets
 #      EACCES from each (ose.PermissionDenied in Python; serve answers 503 and keeps waiting).
-#   2. `ose follow --state-group --state-mode`: the follower's local state segment gets the same
-#      group and mode; the reader inspects it, the outsider cannot (skipped without nats-server).
+#   2. `ose follow --state-group --state-mode`: the follower's local state segment (and status
+#      file, as the replicator's gets the engine's) gets the same group and mode; the reader
+#      inspects it, the outsider cannot (skipped without nats-server).
 # Usage: least_privilege_readers.sh PATH/TO/ose SOURCE_DIR
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/users_lib.sh"
@@ -119,6 +120,8 @@ else
   "$ose" replicate --config "$work/e1.toml" --nats "$nats_url" -q 2>>"$work/rep.log" &
   pids+=($!)
   check "the replicator streams the engine's journal" wait_acked "$e1" 2
+  check "its status file is read as the state is: group readers, 0640" \
+    test "$(stat -c '%G %a' "/dev/shm/ose.$e1.replication")" = "$readers 640"
   "$ose" follow --nats "$nats_url" --engine "$e1" --as "$f1" --data-dir "$work/f1" \
     --state-group "${tag}none" -q >"$work/nogroup.txt" 2>&1
   check "ose follow --state-group naming no group is refused" contains "$work/nogroup.txt" \
@@ -129,6 +132,11 @@ else
   check "the follower applies the engine's two inputs" wait_applied "$f1" 2
   check "its state segment is group readers, mode 0640" \
     test "$(stat -c '%G %a' "/dev/shm/ose.$f1.state")" = "$readers 640"
+  check "... and its status file too" \
+    test "$(stat -c '%G %a' "/dev/shm/ose.$f1.replication")" = "$readers 640"
+  as "$reader" "$ose" inspect --engine "$f1" status >"$work/rf_status.txt" 2>&1
+  check "reader: ose inspect status of the follower shows its replication status" \
+    contains "$work/rf_status.txt" "follower of OSE_$e1"
   as "$reader" "$ose" inspect --engine "$f1" orders --json >"$work/rf_orders.json" 2>&1
   check "reader: ose inspect of the follower shows the order" \
     contains "$work/rf_orders.json" '"61750'
