@@ -1,6 +1,7 @@
 #include "persistence/durable_engine.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <optional>
@@ -73,6 +74,13 @@ Result<std::unique_ptr<DurableEngine>> DurableEngine::open(const EngineConfig& c
   if (config.journal) {
     const uint64_t map_size = uint64_t{config.journal_map_mb} << 20;
     const StoreCheck check = check_store(config.data_dir, {map_size});
+    if (!check.denied.empty()) {
+      return Error{fmt::format(
+          "the engine cannot read its journal in {}: permission denied (EACCES) to uid {}: a "
+          "data_dir must belong to the user the engine runs as (install -d -o USER -g USER -m "
+          "0750 {}, docs/SECURITY.md)",
+          config.data_dir, ::geteuid(), config.data_dir)};
+    }
     if (check.present && check.report.blocks_recovery()) {
       if (journal_damaged != nullptr) *journal_damaged = true;
       return Error{refusal(config, check.report)};

@@ -236,9 +236,20 @@ StoreCheck check_store(const std::string& dir, const CheckOptions& options) {
     rep.problems.push_back({0, std::move(what)});
     return out;
   };
+  auto refused = [&](const std::string& path) {
+    out.present = true;
+    rep.structure_sound = false;
+    out.denied = fmt::format(
+        "cannot read the journal in {}: {}: permission denied (EACCES) to this process (uid "
+        "{}); the journal is private to the engine's user: run this as that user "
+        "(docs/SECURITY.md)",
+        dir, path, ::geteuid());
+    return out;
+  };
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0) {
     if (errno == ENOENT) return out;
+    if (errno == EACCES) return refused(dir);
     return unreadable(fmt::format("cannot stat {}: {}", dir, std::strerror(errno)));
   }
   if (!S_ISDIR(st.st_mode)) {
@@ -250,8 +261,10 @@ StoreCheck check_store(const std::string& dir, const CheckOptions& options) {
   const std::string data = dir + "/data.mdb";
   if (::stat(data.c_str(), &st) != 0) {
     if (errno == ENOENT) return out;
+    if (errno == EACCES) return refused(data);
     return unreadable(fmt::format("cannot stat {}: {}", data, std::strerror(errno)));
   }
+  if (::access(data.c_str(), R_OK) != 0 && errno == EACCES) return refused(data);
   if (auto meta = read_lmdb_meta(data); !meta) return unreadable(meta.error());
 
   void* mem = ::mmap(nullptr, sizeof(SharedWalk), PROT_READ | PROT_WRITE,

@@ -36,6 +36,10 @@ Result<LmdbMeta> read_lmdb_meta(const std::string& path);
 struct StoreCheck {
   bool present = false;  // false: no environment there (a fresh data_dir); nothing was checked
   VerifyReport report;   // the walk's findings; problems empty ⇔ sound
+  // Set when this process may not read the journal (EACCES): not damage, and nothing was
+  // checked. The message says so, for callers to report instead of a damaged journal (a
+  // journal private to the engine's user, docs/SECURITY.md, must not send anyone to a backup).
+  std::string denied;
   bool sound() const noexcept { return present && report.problems.empty(); }
   // The structure was walked to its end without a fault: in-process readers are safe.
   bool readable() const noexcept { return present && report.structure_sound; }

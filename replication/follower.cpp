@@ -9,12 +9,14 @@
 #include <optional>
 
 #include "engine/core/apply.hpp"
+#include "engine/runtime/ownership.hpp"
 #include "engine/runtime/runner.hpp"
 #include "engine/runtime/state_segment.hpp"
 #include "persistence/journal.hpp"
 #include "persistence/journal_format.hpp"
 #include "persistence/recovery.hpp"
 #include "replication/nats_link.hpp"
+#include "replication/status_file.hpp"
 #include "replication/stream_claims.hpp"
 #include "replication/stream_reader.hpp"
 #include "shm/clock.hpp"
@@ -234,25 +236,28 @@ Result<FollowStart> resume(Link& link, const StreamNames& names, const EngineCon
 
 class Status {
  public:
-  explicit Status(std::string path) : path_(std::move(path)) {}
+  // With the local state segment's group and mode.
+  Status(std::string path, const shm::SegmentOwner& owner, uint32_t mode)
+      : path_(std::move(path)), owner_(owner), mode_(mode) {}
   ~Status() { std::remove(path_.c_str()); }
   void write(const std::string& stream, uint64_t applied, uint64_t verified, uint64_t stream_seq,
              bool force) {
     const int64_t now = shm::monotonic_ns();
     if (!force && now < next_ns_) return;
     next_ns_ = now + 100'000'000;
-    {
-      std::ofstream out(path_ + ".tmp", std::ios::trunc);
-      out << fmt::format(
-          "{{\"role\": \"follower\", \"pid\": {}, \"stream\": \"{}\", \"applied_seq\": {}, "
-          "\"verified_seq\": {}, \"stream_seq\": {}, \"wall_ns\": {}}}\n",
-          ::getpid(), stream, applied, verified, stream_seq, shm::wall_clock_ns());
-    }
-    std::rename((path_ + ".tmp").c_str(), path_.c_str());
+    write_status_file(
+        path_,
+        fmt::format(
+            "{{\"role\": \"follower\", \"pid\": {}, \"stream\": \"{}\", \"applied_seq\": {}, "
+            "\"verified_seq\": {}, \"stream_seq\": {}, \"wall_ns\": {}}}\n",
+            ::getpid(), stream, applied, verified, stream_seq, shm::wall_clock_ns()),
+        owner_, mode_);
   }
 
  private:
   std::string path_;
+  shm::SegmentOwner owner_;
+  uint32_t mode_;
   int64_t next_ns_ = 0;
 };
 
@@ -277,6 +282,10 @@ FollowResult follow(const FollowOptions& o, const std::atomic<bool>& stop) {
   const uint64_t engine_genesis = header_u64(claim->get(), kHdrGenesis, 16).value_or(0);
   config->name = o.as.empty() ? o.engine : o.as;
   config->data_dir = o.data_dir.empty() ? "./ose-follow-" + config->name : o.data_dir;
+  config->state_group = o.state_group;
+  if (o.state_mode != 0) config->state_mode = o.state_mode;
+  auto state_owner = plan_state_owner("--state-group", config->state_group);
+  if (!state_owner) return failed(state_owner.error());
   auto genesis = genesis_state(*config);
   if (!genesis) return failed(genesis.error());
   if (genesis->hash() != engine_genesis) {
@@ -299,7 +308,7 @@ FollowResult follow(const FollowOptions& o, const std::atomic<bool>& stop) {
   remove_dead_engine_files(config->name);
   auto lock = lock_engine(config->name);
   if (!lock) return failed(lock.error());
-  auto segment = StateSegmentWriter::create(*config, state);
+  auto segment = StateSegmentWriter::create(*config, state, *state_owner);
   if (!segment) return failed(segment.error());
   segment->publish();
   auto journal = Journal::start(std::move(*start->store), start_seq, nullptr,
@@ -319,7 +328,7 @@ FollowResult follow(const FollowOptions& o, const std::atomic<bool>& stop) {
       "journal in {}",
       names->stream, config->name, start->from, start->position.stream_seq + 1, config->data_dir));
 
-  Status status(status_path(config->name));
+  Status status(status_path(config->name), *state_owner, config->state_mode);
   NullEventSink sink;
   std::deque<Input> recent;
   // Messages read whose records are not durable in the local journal yet: the position file

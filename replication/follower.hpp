@@ -27,6 +27,11 @@ struct FollowOptions {
   std::string as;        // the local engine name (segments, lock); empty: `engine`
   std::string data_dir;  // the local journal; empty: ./ose-follow-<as>
   bool reset = false;    // discard a local journal left by an earlier run (else: resume from it)
+  // The local state segment's group and mode (docs/SECURITY.md), as the engine's state_group
+  // and state_mode: the followed engine's config names its own host's groups, so its
+  // state_group is not used here. "": this process's group; 0: the followed config's mode.
+  std::string state_group;
+  uint32_t state_mode = 0;
   std::function<void(const std::string&)> log;
 };
 

@@ -5,13 +5,13 @@
 
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <random>
 #include <thread>
 
 #include "persistence/journal_format.hpp"
 #include "persistence/recovery.hpp"
 #include "persistence/replicated_mark.hpp"
+#include "replication/status_file.hpp"
 #include "replication/stream_claims.hpp"
 #include "shm/clock.hpp"
 
@@ -532,20 +532,19 @@ void Replicator::write_status(bool force) {
     }
   }
   if (options_.status_path.empty()) return;
-  const std::string tmp = options_.status_path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << fmt::format(
-        "{{\"pid\": {}, \"writer\": \"{}\", \"stream\": \"{}\", \"url\": \"{}\", "
-        "\"connected\": {}, \"journal_seq\": {}, \"published_seq\": {}, \"acked_seq\": {}, "
-        "\"lag\": {}, \"snapshot_seq\": {}, \"messages\": {}, \"resyncs\": {}, \"wall_ns\": {}}}\n",
-        ::getpid(), writer_, names_.stream, options_.url, link_->connected(), journal_last_,
-        next_seq_ == 0 ? 0 : next_seq_ - 1, acked,
-        journal_last_ > acked ? journal_last_ - acked : 0, last_snapshot_,
-        published_msgs_.load(std::memory_order_relaxed), resyncs_.load(std::memory_order_relaxed),
-        shm::wall_clock_ns());
-  }
-  std::rename(tmp.c_str(), options_.status_path.c_str());
+  write_status_file(
+      options_.status_path,
+      fmt::format(
+          "{{\"pid\": {}, \"writer\": \"{}\", \"stream\": \"{}\", \"url\": \"{}\", "
+          "\"connected\": {}, \"journal_seq\": {}, \"published_seq\": {}, \"acked_seq\": {}, "
+          "\"lag\": {}, \"snapshot_seq\": {}, \"messages\": {}, \"resyncs\": {}, \"wall_ns\": "
+          "{}}}\n",
+          ::getpid(), writer_, names_.stream, options_.url, link_->connected(), journal_last_,
+          next_seq_ == 0 ? 0 : next_seq_ - 1, acked,
+          journal_last_ > acked ? journal_last_ - acked : 0, last_snapshot_,
+          published_msgs_.load(std::memory_order_relaxed), resyncs_.load(std::memory_order_relaxed),
+          shm::wall_clock_ns()),
+      options_.status_owner, options_.status_mode);
 }
 
 ReplicatorResult Replicator::run(const std::atomic<bool>& stop) {

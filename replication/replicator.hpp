@@ -28,6 +28,7 @@
 #include "replication/nats_link.hpp"
 #include "replication/stream_claims.hpp"
 #include "replication/stream_layout.hpp"
+#include "shm/segment.hpp"
 
 namespace ose::replication {
 
@@ -41,6 +42,8 @@ struct ReplicatorOptions {
   uint32_t idle_sleep_us = 500;     // between looks at an idle journal
   bool takeover = false;            // claim the stream even while another writer answers
   std::string status_path;          // written every 100 ms (lag); empty: none
+  shm::SegmentOwner status_owner;   // its group and mode: the engine's state segment's
+  uint32_t status_mode = 0644;      //   (docs/SECURITY.md)
 };
 
 // Why run() ended.

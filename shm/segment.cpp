@@ -7,6 +7,7 @@
 #include <boost/interprocess/mapped_region.hpp>
 #include <boost/interprocess/shared_memory_object.hpp>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <string_view>
 #include <utility>
@@ -27,6 +28,30 @@ namespace {
 std::string fmt_errno(int e) {
   const char* name = strerrorname_np(e);
   return std::string(std::strerror(e)) + " (" + (name != nullptr ? name : "?") + ")";
+}
+
+// Why an open of `path` was refused (EACCES), from its owner, group and mode against this
+// process's ids: the operator learns which user or group to run as (docs/SECURITY.md).
+std::string denied_why(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "permission denied (EACCES)";
+  const bool owner = st.st_uid == ::geteuid();
+  bool member = st.st_gid == ::getegid();
+  if (!member) {
+    gid_t groups[256];
+    const int n = ::getgroups(256, groups);
+    for (int i = 0; i < n && !member; ++i) member = groups[i] == st.st_gid;
+  }
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "0%03o", static_cast<unsigned>(st.st_mode & 0777));
+  const std::string who = owner    ? "its owner"
+                          : member ? "in its group"
+                                   : "neither its owner nor in its group";
+  return "permission denied (EACCES): it is mode " + std::string(mode) + ", owner uid " +
+         std::to_string(st.st_uid) + ", group gid " + std::to_string(st.st_gid) +
+         ", and this process (uid " + std::to_string(::geteuid()) + ") is " + who +
+         " (docs/SECURITY.md: readers join the engine's state_group, a strategy runs as its " +
+         "client's user or group)";
 }
 
 std::string why(const bi::interprocess_exception& e) {
@@ -181,8 +206,7 @@ Result<Segment> Segment::attach(const std::string& name, Access access,
     const int native = e.get_native_error();
     if (native == ENOENT) return Error{"cannot attach " + path + ": no such segment (ENOENT)"};
     if (native == EACCES) {
-      return Error{"cannot attach " + path + ": permission denied (EACCES); it is mode 0600 " +
-                   "to its owner unless the config says otherwise"};
+      return Error{"cannot attach " + path + ": " + denied_why(path)};
     }
     return Error{"cannot attach " + path + ": " + why(e)};
   }

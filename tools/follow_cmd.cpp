@@ -5,19 +5,21 @@
 // checksum, every snapshot's chunks, checksum and hash. Exit codes: 0 sound, 1 failed (usage, no
 // server, no stream), 3 the stream is damaged (the message names the seq).
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "engine/formats/config.hpp"
+#include "engine/formats/state_mode.hpp"
 #include "replication/follower.hpp"
 #include "replication/stream_reader.hpp"
 #include "tools/commands.hpp"
@@ -34,6 +36,8 @@ struct FollowArgs {
   std::string as;
   std::string data_dir;
   bool reset = false;
+  std::string state_group;
+  std::string state_mode;  // octal, as the config's state_mode: "0640" or "0o640"
   bool quiet = false;
   bool check = false;
   bool json = false;
@@ -170,13 +174,35 @@ int check_stream(const FollowArgs& a) {
   return 0;
 }
 
+// --state-mode: octal digits, with or without a leading 0 or 0o; 0 when not given.
+Result<uint32_t> parse_state_mode(std::string text) {
+  if (text.empty()) return 0u;
+  if (text.rfind("0o", 0) == 0) text.erase(0, 2);
+  uint32_t mode = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), mode, 8);
+  if (ec != std::errc{} || end != text.data() + text.size() || !valid_state_mode(mode)) {
+    return Error{fmt::format(
+        "--state-mode {}: give octal permissions that let the owner read and write and others "
+        "at most read, e.g. 0640 (as the config's state_mode)",
+        text)};
+  }
+  return mode;
+}
+
 int run_follower(const FollowArgs& a) {
+  auto mode = parse_state_mode(a.state_mode);
+  if (!mode) {
+    fmt::print(stderr, "ose follow: {}\n", mode.error());
+    return kExitFailed;
+  }
   replication::FollowOptions o;
   o.url = a.url;
   o.engine = a.engine;
   o.as = a.as;
   o.data_dir = a.data_dir;
   o.reset = a.reset;
+  o.state_group = a.state_group;
+  o.state_mode = *mode;
   const bool quiet = a.quiet;
   o.log = [quiet](const std::string& m) {
     if (!quiet) fmt::print(stderr, "ose follow: {}\n", m);
@@ -227,6 +253,10 @@ Run add_follow_command(CLI::App& app) {
   cmd->add_flag("--reset", a->reset,
                 "Discard the local journal an earlier run left and rebuild from the stream "
                 "(without it, a restarted follower resumes from its own journal)");
+  cmd->add_option("--state-group", a->state_group,
+                  "Group of the local state segment, e.g. the readers' group (docs/SECURITY.md)");
+  cmd->add_option("--state-mode", a->state_mode,
+                  "Mode of the local state segment, octal, e.g. 0640 (default: the engine's)");
   cmd->add_flag("-q,--quiet", a->quiet, "Only errors");
   cmd->add_flag("--check", a->check, "Only check the whole stream: every seq once, in order");
   cmd->add_flag("--json", a->json, "With --check: the totals as JSON");

@@ -163,6 +163,7 @@ int journal_verify(const StoreArgs& a, bool json) {
   auto config = load_store_config(a);
   if (!config) return fail("journal verify", config.error());
   const StoreCheck check = check_store(config->data_dir, {uint64_t{config->journal_map_mb} << 20});
+  if (!check.denied.empty()) return fail("journal verify", check.denied);
   if (!check.present) {
     return fail("journal verify",
                 fmt::format("no journal in {} (no data.mdb there)", config->data_dir));

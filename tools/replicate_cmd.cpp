@@ -10,6 +10,7 @@
 #include <csignal>
 #include <thread>
 
+#include "engine/runtime/ownership.hpp"
 #include "replication/replicator.hpp"
 #include "tools/commands.hpp"
 #include "tools/stop_signal.hpp"
@@ -41,6 +42,14 @@ int replicate(ReplicateArgs& a) {
   if (a.options.status_path.empty()) {
     a.options.status_path = replication::status_path(o->config.name);
   }
+  // The status file is read as the state is: the same group and mode (docs/SECURITY.md).
+  auto status_owner = plan_state_owner("engine.state_group", o->config.state_group);
+  if (!status_owner) {
+    fmt::print(stderr, "ose replicate: {}\n", status_owner.error());
+    return kExitFailed;
+  }
+  a.options.status_owner = *status_owner;
+  a.options.status_mode = o->config.state_mode;
   const bool quiet = a.quiet;
   auto log = [quiet](const std::string& m) {
     if (!quiet) fmt::print(stderr, "ose replicate: {}\n", m);

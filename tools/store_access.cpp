@@ -22,6 +22,7 @@ Result<OpenedStore> open_store(const StoreArgs& args, bool read_only, int* exit_
   if (!config) return Error{config.error()};
   const uint64_t map_size = uint64_t{config->journal_map_mb} << 20;
   StoreCheck check = check_store(config->data_dir, {map_size});
+  if (!check.denied.empty()) return Error{check.denied};
   if (check.present && !check.readable()) {
     if (exit_code != nullptr) *exit_code = kExitDamaged;
     return Error{fmt::format(

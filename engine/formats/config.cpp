@@ -1,5 +1,6 @@
 #include "engine/formats/config.hpp"
 
+#include "engine/formats/state_mode.hpp"
 #include "engine/formats/toml_decimal.hpp"
 
 #include <fmt/format.h>
@@ -312,8 +313,7 @@ void read_engine(Reader& r, const toml::table& root, EngineConfig& c) {
   c.state_group = r.os_principal(*t, "engine", "state_group");
   c.state_mode =
       static_cast<uint32_t>(r.integer(*t, "engine", "state_mode", c.state_mode, 0400, 0644));
-  r.require((c.state_mode & 0600) == 0600 && (c.state_mode & ~0644u) == 0, *t, "engine",
-            "state_mode",
+  r.require(valid_state_mode(c.state_mode), *t, "engine", "state_mode",
             "must give its owner read and write, others at most read, e.g. 0o644 or 0o640");
 }
 

@@ -75,9 +75,11 @@ std::string me() {
   return fmt::format("this engine runs as uid {} gid {}", ::geteuid(), ::getegid());
 }
 
-// Fills `owner` from a config's user and group, refusing a grant this process cannot make.
+// Fills `owner` from a config's user and group (named in messages as `where`.user and
+// `where`.group, or `group_label` when given), refusing a grant this process cannot make.
 Result<bool> plan_one(const std::string& where, const std::string& user, const std::string& group,
-                      bool can_chown, shm::SegmentOwner& owner) {
+                      bool can_chown, shm::SegmentOwner& owner, std::string group_label = "") {
+  if (group_label.empty()) group_label = where + ".group";
   if (!user.empty()) {
     auto uid = resolve_user(where + ".user", user);
     if (!uid) return Error{uid.error()};
@@ -92,14 +94,14 @@ Result<bool> plan_one(const std::string& where, const std::string& user, const s
     owner.user = *uid;
   }
   if (!group.empty()) {
-    auto gid = resolve_group(where + ".group", group);
+    auto gid = resolve_group(group_label, group);
     if (!gid) return Error{gid.error()};
     if (!can_chown && !in_my_groups(*gid)) {
       return Error{fmt::format(
-          "{}.group = \"{}\" (gid {}): {} and is not in that group, so cannot give files to "
+          "{} = \"{}\" (gid {}): {} and is not in that group, so cannot give files to "
           "it; add the engine's user to it (usermod -aG {} USER, then log in again) or grant "
           "CAP_CHOWN (docs/SECURITY.md)",
-          where, group, *gid, me(), group)};
+          group_label, group, *gid, me(), group)};
     }
     owner.set_group = true;
     owner.group = *gid;
@@ -108,6 +110,14 @@ Result<bool> plan_one(const std::string& where, const std::string& user, const s
 }
 
 }  // namespace
+
+Result<shm::SegmentOwner> plan_state_owner(const std::string& label, const std::string& group) {
+  shm::SegmentOwner owner;
+  if (auto ok = plan_one("", "", group, has_cap_chown(), owner, label); !ok) {
+    return Error{ok.error()};
+  }
+  return owner;
+}
 
 Result<SegmentOwnership> plan_ownership(const EngineConfig& config) {
   if (!config.engine_user.empty()) {
@@ -122,10 +132,9 @@ Result<SegmentOwnership> plan_ownership(const EngineConfig& config) {
   }
   SegmentOwnership plan;
   const bool can_chown = has_cap_chown();
-  if (auto ok = plan_one("engine.state", "", config.state_group, can_chown, plan.state); !ok) {
-    return Error{ok.error()};
-  }
-  plan.state.set_user = false;
+  auto state = plan_state_owner("engine.state_group", config.state_group);
+  if (!state) return Error{state.error()};
+  plan.state = *state;
   plan.clients.resize(config.clients.size());
   for (size_t i = 0; i < config.clients.size(); ++i) {
     const ClientSpec& cc = config.clients[i];

@@ -23,6 +23,11 @@ struct SegmentOwnership {
 // that group. Refuses, too, an engine not running as `engine_user`.
 Result<SegmentOwnership> plan_ownership(const EngineConfig& config);
 
+// The state segment's owner alone (a follower's too, docs/SCALE_OUT.md): `group` resolved and
+// checked as plan_ownership() does; `label` names the setting in messages
+// ("engine.state_group", or "--state-group" for `ose follow`).
+Result<shm::SegmentOwner> plan_state_owner(const std::string& label, const std::string& group);
+
 // Refuses to start when a name this engine needs (its state segment, a client's segment) is
 // held by a file whose owner is neither this process's user nor the user that client's
 // segment is given to: someone else created it, and may be waiting for clients to attach.

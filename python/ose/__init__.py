@@ -31,6 +31,7 @@ from ._ose import (  # noqa: F401
     OrderStatus,
     OrderType,
     Overrun,
+    PermissionDenied,
     RejectReason,
     Response,
     Side,
@@ -53,7 +54,7 @@ __all__ = [
     "Strategy", "StrategyContext", "run_live", "backtest", "bot_settings",
     "Event", "Response", "Overrun", "EventTail",
     "Error", "EngineNotRunning", "LayoutMismatch", "UnknownClient", "ClientInUse",
-    "CommandRingFull", "ClientClosed",
+    "CommandRingFull", "ClientClosed", "PermissionDenied",
     "Side", "OrderType", "Tif", "OrderStatus", "RejectReason", "EventType", "Op", "Liquidity",
     "AlertReason", "StrategyState", "InstrumentKind", "AccountType", "ClientRole", "HaltScope",
 ]

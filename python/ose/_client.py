@@ -33,7 +33,7 @@ class Client(_ose.Client):
     @classmethod
     def attach(cls, engine: str, client: str) -> "Client":
         """Claim client slot `client` of engine `engine`. Raises ose.EngineNotRunning,
-        ose.UnknownClient, ose.ClientInUse or ose.LayoutMismatch."""
+        ose.UnknownClient, ose.ClientInUse, ose.LayoutMismatch or ose.PermissionDenied."""
         return cls(engine, client)
 
     @property

@@ -135,7 +135,8 @@ class Reader(_ose.Reader):
 
     @classmethod
     def attach(cls, engine: str) -> "Reader":
-        """Attach to engine `engine`. Raises ose.EngineNotRunning or ose.LayoutMismatch."""
+        """Attach to engine `engine`. Raises ose.EngineNotRunning, ose.LayoutMismatch or ose.PermissionDenied
+        (this user is not in the engine's state_group, docs/SECURITY.md)."""
         return cls(engine)
 
     def __enter__(self):

@@ -46,6 +46,7 @@ void raise_attach_error(const std::string& engine, const std::string& message) {
   require_engine(engine);  // the segment vanished between the check and the attach
   if (mentions(message, "another memory layout")) raise(ErrorKind::kLayoutMismatch, message);
   if (mentions(message, " is in use by pid ")) raise(ErrorKind::kClientInUse, message);
+  if (mentions(message, "(EACCES)")) raise(ErrorKind::kPermissionDenied, message);
   if (mentions(message, "(ENOENT)") || mentions(message, "is not running")) {
     raise(ErrorKind::kEngineNotRunning,
           "no engine '" + engine + "' (is ose engine running? " + message + ")");
@@ -70,6 +71,11 @@ void bind_errors(py::module_& m) {
              "The engine is behind and this client's command ring is full: read responses, "
              "then submit again. Nothing was submitted.");
   make_class(m, ErrorKind::kClosed, "ClientClosed", base, "The Client was closed.");
+  const py::tuple permission = py::make_tuple(py::handle(base), py::handle(PyExc_PermissionError));
+  make_class(m, ErrorKind::kPermissionDenied, "PermissionDenied", permission.ptr(),
+             "This user may not open the segment (EACCES): the message names its owner, group "
+             "and mode. Readers join the engine's state_group; a strategy runs as its client's "
+             "user or group (docs/SECURITY.md).");
 }
 
 }  // namespace ose::python

@@ -18,6 +18,7 @@ enum class ErrorKind {
   kClientInUse,       // another live process holds the client's slot
   kCommandRingFull,   // the engine is behind: this client's command ring is full
   kClosed,            // the Client was closed
+  kPermissionDenied,  // the segment's owner, group and mode do not let this user open it
   kCount
 };
 

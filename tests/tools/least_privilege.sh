@@ -9,51 +9,16 @@
 #      the engine at start, with a message.
 #   3. A look-alike engine run by another user: a client told the real engine's user refuses it.
 #   4. Ownership the engine cannot grant is refused at start (another user without CAP_CHOWN, a
-#      group it is not in, a group that does not exist, the wrong engine_user).
+#      group it is not in, a group that does not exist, the wrong engine_user), and so is a
+#      data_dir it may not read (not reported as a damaged journal).
 #   5. The engine as an unprivileged service user (client segments given to strategy groups):
 #      a strategy trades, the venue fills it, a reader sees the position.
 # Usage: least_privilege.sh PATH/TO/ose SOURCE_DIR
 . "$(dirname "$0")/lib.sh"
-if [ "$(id -u)" -ne 0 ] || ! command -v useradd >/dev/null || ! command -v setpriv >/dev/null; then
-  echo "needs root, useradd and setpriv to create and switch to throwaway users; skipped"
-  exit 77
-fi
+. "$(dirname "$0")/users_lib.sh"
 
-tag="olp$$"
 svc="${tag}svc" usr_a="${tag}a" usr_b="${tag}b" reader="${tag}r" outsider="${tag}x"
 readers="${tag}rd"
-users=() groups=()
-engines=()
-on_cleanup() {
-  for p in "${engines[@]}"; do kill -TERM "$p" 2>/dev/null; done
-  for p in "${engines[@]}"; do wait "$p" 2>/dev/null; done
-  for n in "${engine_names[@]}"; do rm -f /dev/shm/ose."$n".*; done
-  for u in "${users[@]}"; do userdel "$u" 2>/dev/null; done
-  for g in "${groups[@]}"; do groupdel "$g" 2>/dev/null; done
-}
-engine_names=()
-mkgroup() { groupadd "$1" && groups+=("$1"); }
-mkuser() {  # mkuser NAME [SUPPLEMENTARY,GROUPS]: a user with its own group, no home, no shell
-  useradd -M -U -s /usr/sbin/nologin ${2:+-G "$2"} "$1" && users+=("$1") && groups+=("$1")
-}
-as() {  # as USER COMMAND...: runs it as USER with USER's groups, nothing inherited from root
-  local u="$1"; shift
-  setpriv --reuid "$u" --regid "$u" --init-groups --inh-caps=-all --bounding-set=-all -- "$@"
-}
-start_as() {  # start_as USER LOG COMMAND...: in the background, its pid (setpriv execs) in engines
-  local u="$1" log="$2"; shift 2
-  setpriv --reuid "$u" --regid "$u" --init-groups --inh-caps=-all --bounding-set=-all -- "$@" \
-    2>"$log" &
-  engines+=($!)
-}
-quiet() { "$@" >/dev/null 2>&1; }
-wait_up() {  # wait_up ENGINE USER: until `ose inspect` (as root) sees it, run by USER
-  for _ in $(seq 200); do
-    OSE_ENGINE_USER="$2" quiet "$ose" inspect --engine "$1" status && return 0
-    sleep 0.05
-  done
-  return 1
-}
 
 mkgroup "$readers" || { echo "groupadd failed"; exit 1; }
 mkuser "$usr_a" "$readers" && mkuser "$usr_b" "$readers" && mkuser "$reader" "$readers" &&
@@ -61,66 +26,10 @@ mkuser "$usr_a" "$readers" && mkuser "$usr_b" "$readers" && mkuser "$reader" "$r
 # The throwaway users reach the tool and the work directory (mktemp made it 0700).
 chmod 0755 "$work"
 
-config() {  # config NAME DATA_DIR [ENGINE_EXTRA] [A_EXTRA] [B_EXTRA]: one spot market, clients a b sim
-  cat <<EOF
-[engine]
-name = "$1"
-data_dir = "$2"
-max_orders = 1024
-max_positions = 16
-command_ring = 64
-response_ring = 256
-broadcast_ring = 1024
-${3:-}
-
-[[assets]]
-code = "USDT"
-[[assets]]
-code = "BTC"
-
-[[instruments]]
-symbol = "BTCUSDT"
-base = "BTC"
-quote = "USDT"
-kind = "spot"
-tick_size = "0.01"
-step_size = "0.00001"
-min_qty = "0.00001"
-max_qty = "9000"
-min_notional = "5"
-
-[[accounts]]
-name = "main"
-type = "spot"
-balances = { USDT = "100000" }
-
-[[strategies]]
-name = "a"
-account = "main"
-
-[[clients]]
-name = "a"
-accounts = ["main"]
-${4:-}
-
-[[clients]]
-name = "b"
-accounts = ["main"]
-${5:-}
-
-[[clients]]
-name = "sim"
-role = "venue"
-accounts = ["main"]
-EOF
-}
-order='{"op":"new_order","cl_id":1,"account":"main","strategy":"a","symbol":"BTCUSDT","side":"buy","type":"limit","tif":"gtc","qty":"0.1","price":"61750"}'
-tick='{"op":"tick","symbol":"BTCUSDT","bid":"61800","ask":"61800.5","last":"61800.2"}'
-
 # ---- 1. a root engine hands client a's segment to A ----------------------------------------
 e1="${tag}e1"
 engine_names+=("$e1")
-config "$e1" "$work/d1" 'state_group = "'"$readers"'"
+small_config "$e1" "$work/d1" 'state_group = "'"$readers"'"
 state_mode = 0o640' "user = \"$usr_a\"" "user = \"$usr_b\"" >"$work/e1.toml"
 "$ose" engine --config "$work/e1.toml" -q 2>"$work/e1.log" &
 engines+=($!)
@@ -153,7 +62,7 @@ check "1: a reader in the group reads the tables" contains "$work/1r.txt" "BTCUS
 # ---- 2. squatters -----------------------------------------------------------------------
 e2="${tag}e2"
 engine_names+=("$e2")
-config "$e2" "$work/d2" >"$work/e2.toml"
+small_config "$e2" "$work/d2" >"$work/e2.toml"
 as "$usr_b" touch "/dev/shm/ose.$e2.state"
 "$ose" engine --config "$work/e2.toml" -q >"$work/e2.log" 2>&1
 check "2: a state segment squatted by B stops the engine" test $? -ne 0
@@ -173,7 +82,7 @@ rm -f "/dev/shm/ose.$e2.lock"
 # ---- 3. a look-alike engine run by B ----------------------------------------------------
 e3="${tag}e3"
 engine_names+=("$e3")
-config "$e3" "$work/d3" 'journal = false' >"$work/e3.toml"
+small_config "$e3" "$work/d3" 'journal = false' >"$work/e3.toml"
 start_as "$usr_b" "$work/e3.log" "$ose" engine --config "$work/e3.toml" -q
 check "3: B's look-alike comes up" wait_up "$e3" "$usr_b"
 as "$usr_a" env OSE_ENGINE_USER="$svc" \
@@ -189,8 +98,8 @@ check "3: told B is the engine's user, it reads (the check is the owner, nothing
 e4="${tag}e4"
 engine_names+=("$e4")
 mkdir -p "$work/d4" && chown "$svc:$svc" "$work/d4"
-refused() {  # refused LABEL TEXT ENGINE_EXTRA A_EXTRA: the svc engine exits with TEXT
-  config "$e4" "$work/d4" "$3" "$4" >"$work/e4.toml"
+refused() {  # refused LABEL TEXT ENGINE_EXTRA A_EXTRA [DATA_DIR]: the svc engine exits with TEXT
+  small_config "$e4" "${5:-$work/d4}" "$3" "$4" >"$work/e4.toml"
   as "$svc" "$ose" engine --config "$work/e4.toml" -q >"$work/e4.log" 2>&1
   local rc=$?
   check "4: $1: refused at start" test "$rc" -ne 0
@@ -202,12 +111,15 @@ refused "a group svc is not in" "is not in that group" "" "group = \"$usr_b\""
 refused "a group that does not exist" "no such group" "" "group = \"${tag}none\""
 refused "a user that does not exist" "no such user" "" "user = \"${tag}none\""
 refused "the wrong engine_user" "start it as that user" "engine_user = \"$usr_b\"" ""
+mkdir -m 0700 "$work/d4root"
+refused "a data dir root keeps private" "a data_dir must belong to the user the engine runs as" \
+  "" "" "$work/d4root"
 
 # ---- 5. the engine as an unprivileged service user --------------------------------------
 e5="${tag}e5"
 engine_names+=("$e5")
 mkdir -p "$work/d5" && chown "$svc:$svc" "$work/d5" && chmod 0750 "$work/d5"
-config "$e5" "$work/d5" 'engine_user = "'"$svc"'"
+small_config "$e5" "$work/d5" 'engine_user = "'"$svc"'"
 state_group = "'"$readers"'"
 state_mode = 0o640' "group = \"$usr_a\"
 mode = 0o660" >"$work/e5.toml"

@@ -15,7 +15,14 @@ pids+=($!)
 for _ in $(seq 200); do "$ose" inspect --engine "$name" status >/dev/null 2>&1 && break; sleep 0.05; done
 "$ose" venue --engine "$name" --client sim 2>"$work/venue.log" &
 pids+=($!)
-sleep 0.3
+# The venue sees what the engine broadcasts from when it attaches: wait for that, not a fixed
+# time (0.3 s was not always enough on a loaded host).
+sim_attached() {
+  "$ose" inspect --engine "$name" status --json 2>/dev/null | python3 -c '
+import json, sys
+print(any(c["name"] == "sim" and c["link"] == "attached" for c in json.load(sys.stdin)["clients"]))'
+}
+for _ in $(seq 200); do [ "$(sim_attached)" = True ] && break; sleep 0.05; done
 
 send ops '{"op":"tick","symbol":"BTCUSDT","bid":"29990","ask":"30010","bid_qty":"1","ask_qty":"1","last":"30000"}'
 send ema1 '{"op":"new_order","cl_id":1,"account":"main","strategy":"ema1","symbol":"BTCUSDT","side":"buy","type":"limit","tif":"gtc","qty":"0.01","price":"30020"}'
