@@ -237,6 +237,8 @@ int run_python(const PythonCmdOptions& o) {
       fmt::print("  {:<36} cpu  {}   best {:.1f}\n", "", ms_list(cpu), min_of(cpu));
     };
     line("orders() to numpy (ms):", run.orders_ms, run.orders_cpu_ms, " (goal <= 50)");
+    line("orders(), previous result held (ms):", run.orders_kept_ms, run.orders_kept_cpu_ms,
+         " (goal <= 50)");
     line("orders(out=reused array) (ms):", run.orders_out_ms, run.orders_out_cpu_ms,
          " (goal <= 50)");
     line("to_pandas(money=\"e8\") (ms):", run.to_pandas_e8_ms, run.to_pandas_e8_cpu_ms, "");

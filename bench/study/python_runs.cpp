@@ -166,6 +166,8 @@ PythonSnapshotRun python_snapshot(const PythonSnapshotOptions& o) {
   out.to_pandas_e8_ms = j.value("to_pandas_e8_ms", std::vector<double>{});
   out.to_pandas_decimal_ms = j.value("to_pandas_decimal_ms", std::vector<double>{});
   out.orders_cpu_ms = j.value("orders_cpu_ms", std::vector<double>{});
+  out.orders_kept_ms = j.value("orders_kept_ms", std::vector<double>{});
+  out.orders_kept_cpu_ms = j.value("orders_kept_cpu_ms", std::vector<double>{});
   out.orders_out_ms = j.value("orders_out_ms", std::vector<double>{});
   out.orders_out_cpu_ms = j.value("orders_out_cpu_ms", std::vector<double>{});
   out.to_pandas_e8_cpu_ms = j.value("to_pandas_e8_cpu_ms", std::vector<double>{});

@@ -65,6 +65,8 @@ struct PythonSnapshotRun {
   // Wall and CPU (the calling thread's) milliseconds of each call.
   std::vector<double> orders_ms, to_pandas_e8_ms, to_pandas_decimal_ms;
   std::vector<double> orders_cpu_ms, to_pandas_e8_cpu_ms, to_pandas_decimal_cpu_ms;
+  // Reader.orders() with the previous result still held while the next is made.
+  std::vector<double> orders_kept_ms, orders_kept_cpu_ms;
   // Reader.orders(out=) into one array reused across the calls.
   std::vector<double> orders_out_ms, orders_out_cpu_ms;
   std::string error;

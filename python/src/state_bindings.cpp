@@ -11,6 +11,7 @@
 #include "python/src/errors.hpp"
 #include "python/src/module.hpp"
 #include "python/src/reader.hpp"
+#include "python/src/row_memory.hpp"
 #include "python/src/table_copy.hpp"
 #include "python/src/tables.hpp"
 
@@ -29,6 +30,7 @@ PyReader PyReader::attach(const std::string& engine) {
 
 void bind_state(py::module_& m) {
   bind_event_tail(m);
+  bind_row_memory(m);
 
   m.def(
       "table_info",

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "python/src/errors.hpp"
+#include "python/src/row_memory.hpp"
 
 namespace ose::python {
 
@@ -62,36 +63,83 @@ py::array order_rows_array(py::handle out, uint32_t rows) {
   return a;
 }
 
+// Where one table's rows are copied to, and what owns those bytes.
+struct Destination {
+  enum class Kind {
+    kNumpy,    // an array numpy allocated for this snapshot (a small table)
+    kCaller,   // the caller's out= array
+    kMapping,  // a RowMemory (a large table): the array is made over it after the copy
+  };
+  Kind kind = Kind::kNumpy;
+  py::object owner;  // the array, or the RowMemory's capsule
+  std::byte* data = nullptr;
+  size_t bytes = 0;
+
+  // The copied rows as an array of `shape` (orders: (rows copied,)).
+  py::array rows(const py::dtype& dtype, const std::vector<py::ssize_t>& shape) const {
+    switch (kind) {
+      case Kind::kMapping:
+        return py::array(dtype, shape, data, owner);  // base: the capsule
+      case Kind::kCaller:
+        return owner[py::slice(0, shape.at(0), 1)];  // the caller's array stays whole
+      case Kind::kNumpy:
+        break;
+    }
+    auto a = py::reinterpret_borrow<py::array>(owner);
+    if (a.ndim() == 1 && a.shape(0) != shape.at(0)) {
+      a.resize(shape, false);  // the order table's unused room: no other reference yet
+    }
+    return a;
+  }
+};
+
+// Fresh room for rows of `shape`: numpy's allocation when small, a RowMemory when large.
+Destination fresh_rows(const py::dtype& dtype, const std::vector<py::ssize_t>& shape) {
+  size_t bytes = static_cast<size_t>(dtype.itemsize());
+  for (py::ssize_t d : shape) bytes *= static_cast<size_t>(d);
+  if (bytes >= row_memory_min_bytes()) {
+    RowMemory m = row_memory(bytes);
+    return {Destination::Kind::kMapping, std::move(m.owner), m.data, m.bytes};
+  }
+  py::array a(dtype, shape);
+  auto* data = static_cast<std::byte*>(a.mutable_data());
+  const auto n = static_cast<size_t>(a.nbytes());
+  return {Destination::Kind::kNumpy, std::move(a), data, n};
+}
+
+Destination caller_rows(py::array a) {
+  auto* data = static_cast<std::byte*>(a.mutable_data());
+  const auto n = static_cast<size_t>(a.nbytes());
+  return {Destination::Kind::kCaller, std::move(a), data, n};
+}
+
 }  // namespace
 
 py::tuple snapshot_tables(const PyReader& r, const std::vector<Table>& tables,
                           py::handle orders_out) {
   const StateReader& reader = *r.reader;
-  std::vector<py::array> arrays(tables.size());
-  std::vector<bool> allocated(tables.size(), false);
+  std::vector<Destination> dest(tables.size());
   std::vector<StateReader::TableRequest> requests(tables.size());
-  // Arrays for the rows of the tables in a state with header h: entity tables never change
-  // shape; the order table gets room for the slots h has used and kOrderSlack more.
+  // Room for the rows of the tables in a state with header h: entity tables never change shape;
+  // the order table gets room for the slots h has used and kOrderSlack more.
   const auto allocate = [&](const StateHeader& h) {
     for (size_t i = 0; i < tables.size(); ++i) {
-      std::vector<py::ssize_t> shape = span_of(reader.mapped(), tables[i]).shape;
-      if (tables[i] == Table::kOrders) {
-        const uint32_t rows = reader.table_rows(VersionedTable::kOrders, h);
-        shape = {std::min<py::ssize_t>(py::ssize_t{rows} + kOrderSlack, h.caps.orders)};
-        if (allocated[i] && arrays[i].size() >= rows) continue;
-      } else if (allocated[i]) {
-        continue;
-      }
-      if (tables[i] == Table::kOrders && !orders_out.is_none()) {
-        arrays[i] = order_rows_array(orders_out, reader.table_rows(VersionedTable::kOrders, h));
+      const py::dtype& dtype = table_info(tables[i]).dtype;
+      const auto itemsize = static_cast<size_t>(dtype.itemsize());
+      if (tables[i] != Table::kOrders) {
+        if (dest[i].data != nullptr) continue;
+        dest[i] = fresh_rows(dtype, span_of(reader.mapped(), tables[i]).shape);
       } else {
-        arrays[i] = py::array(table_info(tables[i]).dtype, shape);
+        const uint32_t rows = reader.table_rows(VersionedTable::kOrders, h);
+        if (dest[i].data != nullptr && dest[i].bytes >= size_t{rows} * itemsize) continue;
+        dest[i] = orders_out.is_none()
+                      ? fresh_rows(dtype, {std::min<py::ssize_t>(py::ssize_t{rows} + kOrderSlack,
+                                                                 h.caps.orders)})
+                      : caller_rows(order_rows_array(orders_out, rows));
       }
-      allocated[i] = true;
       requests[i].table = versioned(tables[i]);
       requests[i].used_only = tables[i] == Table::kOrders;  // unused slots left out as copied
-      requests[i].out = {static_cast<std::byte*>(arrays[i].mutable_data()),
-                         static_cast<size_t>(arrays[i].nbytes())};
+      requests[i].out = {dest[i].data, dest[i].bytes};
     }
   };
   StateHeader h{};
@@ -111,15 +159,11 @@ py::tuple snapshot_tables(const PyReader& r, const std::vector<Table>& tables,
   }
   py::dict out;
   for (size_t i = 0; i < tables.size(); ++i) {
-    const py::ssize_t rows = requests[i].rows;
-    if (tables[i] == Table::kOrders && rows != arrays[i].size()) {
-      if (orders_out.is_none()) {
-        arrays[i].resize({rows}, false);  // no other reference yet
-      } else {
-        arrays[i] = arrays[i][py::slice(0, rows, 1)];  // the caller's array stays whole
-      }
-    }
-    out[table_name(tables[i])] = arrays[i];
+    const py::dtype& dtype = table_info(tables[i]).dtype;
+    out[table_name(tables[i])] =
+        tables[i] == Table::kOrders
+            ? dest[i].rows(dtype, {py::ssize_t{requests[i].rows}})
+            : dest[i].rows(dtype, span_of(reader.mapped(), tables[i]).shape);
   }
   return py::make_tuple(out, (*copy)->header.seq, (*copy)->consistent);
 }
