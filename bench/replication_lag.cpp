@@ -53,6 +53,7 @@ struct Options {
   double seconds = 3;
   std::string ose = OSE_TOOL_PATH;
   std::string dir = "/tmp";
+  bool pin = true;  // the engine on cpu 0 (its journal thread too), the client on cpu 1
 };
 
 pid_t spawn(std::vector<std::string> args, const std::string& log) {
@@ -127,13 +128,19 @@ class LagObserver {
     stop_.store(true, std::memory_order_release);  // release: pairs with run()'s acquire
     if (thread_.joinable()) thread_.join();
   }
-  // Waits (≤ `ms`) until the stream holds every committed record; false if it did not.
+  // Once the client is done: waits (≤ `ms`) until the stream holds every input the engine
+  // applied (read from its segment now, not from the observer's samples, which a starved
+  // thread may not have taken yet); false if it did not.
   bool wait_caught_up(int64_t ms) {
     const int64_t until = shm::monotonic_ns() + ms * 1'000'000;
+    // Acquire: pairs with run()'s release store once the segment is mapped.
+    const StateSegmentHeader* h = segment_.load(std::memory_order_acquire);
+    if (h == nullptr) return false;
+    // Relaxed: a progress figure; every input was applied before the client saw its answer.
+    const uint64_t applied = h->applied_seq.load(std::memory_order_relaxed);
     while (shm::monotonic_ns() < until) {
-      // Acquire: the observer thread's and cnats' release stores.
-      const uint64_t d = durable_.load(std::memory_order_acquire);
-      if (d > 0 && delivered_.load(std::memory_order_acquire) >= d) return true;
+      // Acquire: cnats' thread's release store.
+      if (delivered_.load(std::memory_order_acquire) >= applied) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     return false;
@@ -177,6 +184,7 @@ class LagObserver {
       return;
     }
     const auto& journal = reader->header().journal;
+    segment_.store(&reader->header(), std::memory_order_release);  // for wait_caught_up()
     // Acquire: pairs with the journal thread's release store of durable_seq.
     first_seq = journal.durable_seq.load(std::memory_order_acquire);
     replication::LinkOptions lo;
@@ -224,6 +232,7 @@ class LagObserver {
       last_poll = now;
       std::this_thread::sleep_for(std::chrono::microseconds(50));
     }
+    segment_.store(nullptr, std::memory_order_release);  // the mapping goes with `reader`
     if (sub != nullptr) {
       natsSubscription_Unsubscribe(sub);
       natsSubscription_Destroy(sub);
@@ -233,6 +242,7 @@ class LagObserver {
   std::string url_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
+  std::atomic<const StateSegmentHeader*> segment_{nullptr};
   std::atomic<uint64_t> durable_{0};
   std::atomic<uint64_t> delivered_{0};
   std::mutex mu_;
@@ -315,6 +325,7 @@ int run_rate(const Options& o, double rate) {
   EngineRunOptions e;
   e.journal = "async";
   e.data_dir_base = dir;
+  e.pin = o.pin;
   e.companion = [&](const std::string& config_file) -> pid_t {
     observer.start(engine_name_of(config_file));
     const pid_t p = spawn({o.ose, "replicate", "--config", config_file, "--nats", url, "-q"},
@@ -373,6 +384,8 @@ int main(int argc, char** argv) {
   app.add_option("--seconds", o.seconds, "How long each rate is driven");
   app.add_option("--ose", o.ose, "The ose tool");
   app.add_option("--dir", o.dir, "Scratch directory (journals, JetStream store)");
+  app.add_flag("!--no-pin", o.pin,
+               "Leave the engine and the client unpinned (the study pins them on 2+ cores)");
   CLI11_PARSE(app, argc, argv);
   fmt::print(
       "| target inputs/s | client sent+answered/s | journaled records/s | in stream records/s | "
