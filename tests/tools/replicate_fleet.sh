@@ -76,4 +76,13 @@ check "... and that view equals the sums of the engines' inspect --json" \
 kill -INT "$watch_pid"
 wait "$watch_pid"
 check "... SIGINT ends it with exit 0" test $? -eq 0
+# The text form under SIGTERM: a dated view, then exit 0.
+timeout 60 "$ose" fleet --nats "$nats_url" pnl --watch --interval 0.1 >"$work/watch.txt" 2>>"$work/watch.err" &
+watch_pid=$!
+pids+=("$watch_pid")
+for _ in $(seq 200); do grep -q "^  total " "$work/watch.txt" 2>/dev/null && break; sleep 0.05; done
+kill -TERM "$watch_pid"
+wait "$watch_pid"
+check "ose fleet pnl --watch: SIGTERM ends it with exit 0" test $? -eq 0
+check "... after a dated view with totals" grep -q "^--- .*Z ---" "$work/watch.txt"
 finish "$work/watch.err" "$work/new_order.txt" "$work/fleet.err" "$work/rep.log" "$work/engine.log"
