@@ -108,7 +108,7 @@ Result<std::vector<SumRow>> open_orders_of(const State&, const json& tables) {
     if (!qty) return Error{qty.error()};
     auto filled = decimal_of(row, "filled_qty");
     if (!filled) return Error{filled.error()};
-    const int64_t rest = *qty - *filled;  // both within ±9.2e10 units: no overflow
+    const int64_t rest = *qty - *filled;  // both non-negative: cannot overflow
     const bool buy = row.at("side") == "buy";
     out.push_back({{text_of(row.at("symbol"))},
                    {1, buy ? 1 : 0, buy ? 0 : 1, buy ? rest : 0, buy ? 0 : rest}});
