@@ -326,8 +326,10 @@ int run_rate(const Options& o, double rate) {
   e.journal = "async";
   e.data_dir_base = dir;
   e.pin = o.pin;
+  std::string engine;
   e.companion = [&](const std::string& config_file) -> pid_t {
-    observer.start(engine_name_of(config_file));
+    engine = engine_name_of(config_file);
+    observer.start(engine);
     const pid_t p = spawn({o.ose, "replicate", "--config", config_file, "--nats", url, "-q"},
                           dir + "/replicate.log");
     std::this_thread::sleep_for(std::chrono::milliseconds(300));  // claim, stream created
@@ -344,6 +346,11 @@ int run_rate(const Options& o, double rate) {
   const auto points = ose_open_loop(e, {rate}, o.seconds);
   observer.stop();
   stop(nats);
+  // The replicator was killed: its status file beside the (gone) segments stays behind.
+  std::error_code ec;
+  if (!engine.empty()) {
+    std::filesystem::remove(fmt::format("/dev/shm/ose.{}.replication", engine), ec);
+  }
   const std::string load_after = load_average();
   if (points.empty() || !observer.error.empty()) {
     fmt::print(stderr, "rate {}: {}{}\n", rate, points.empty() ? "no run" : "", observer.error);
