@@ -4,6 +4,9 @@
 # storage, `ose replicate` publishes the whole journal from an empty stream (records/s
 # acknowledged), and `ose follow` rebuilds the state from the stream (inputs/s applied, its hash
 # checked against the engine's). Catch-up rates: the replicator and the follower run flat out.
+# Then, when the build has it (-DOSE_BUILD_BENCH=ON), bench/replication_lag.cpp: the replication
+# lag p50/p99 with the engine driven at LAG_RATES inputs/s (default 100000,1000000) for
+# LAG_SECONDS (default 3) each, next to the engine's journaled rate in the same run.
 # Usage: bench/replication_throughput.sh PATH/TO/ose [N]
 set -euo pipefail
 ose="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
@@ -62,3 +65,9 @@ print(f"inputs journaled via ose send : {n} in {t[1]-t[0]:.2f} s = {n/(t[1]-t[0]
 print(f"replicate (catch-up, acked)   : {n} in {t[3]-t[2]:.2f} s = {n/(t[3]-t[2]):,.0f} records/s")
 print(f"follow (catch-up, applied)    : {n} in {t[4]-t[3]:.2f} s = {n/(t[4]-t[3]):,.0f} inputs/s (hash equal)")
 PY
+
+lag_bench="$(dirname "$ose")/../bench/ose_bench_replication_lag"
+if [ -x "$lag_bench" ]; then
+  echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+  "$lag_bench" --ose "$ose" --rates "${LAG_RATES:-100000,1000000}" --seconds "${LAG_SECONDS:-3}"
+fi

@@ -1,17 +1,22 @@
-// `ose fleet --nats URL [positions|balances] [--json]`: the firm-wide view over every engine that
-// replicates to this NATS server (every OSE_* stream): each engine's state rebuilt in memory as a
-// follower does (replication/follower.hpp), its positions or balances listed per engine and
-// summed per instrument or asset. Sums are exact (fixed point, 8 decimals, as the engine keeps
-// them).
+// `ose fleet --nats URL [positions|balances|orders|pnl] [--watch [--interval S]] [--json]`: the
+// firm-wide view over every engine that replicates to this NATS server (every OSE_* stream):
+// each engine's state rebuilt in memory as a follower does (replication/follower.hpp), listed per
+// engine and summed over the fleet (tools/fleet_views.hpp). `--watch` keeps asking the server for
+// each stream's last sequence every interval, rebuilds the engines whose stream grew (and any new
+// one), and prints the view again when one did, until SIGINT or SIGTERM.
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
 #include <map>
+#include <thread>
 
-#include "engine/core/fixed_point.hpp"
-#include "engine/formats/json_format.hpp"
 #include "replication/follower.hpp"
 #include "tools/commands.hpp"
+#include "tools/fleet_views.hpp"
+#include "tools/stop_signal.hpp"
 #include "tools/store_access.hpp"
 
 namespace ose::tools {
@@ -22,24 +27,104 @@ struct FleetArgs {
   std::string url;
   std::string view = "positions";
   bool json = false;
+  bool watch = false;
+  double interval_s = 1.0;
 };
 
-// What each view sums, keyed by which field.
-struct ViewSpec {
-  const char* table;
-  const char* key;
-  std::vector<const char*> sums;
+// An engine as last rebuilt: at which stream sequence, and its state.
+struct Rebuilt {
+  uint64_t stream_last = 0;
+  State state;
 };
 
-ViewSpec spec_of(const std::string& view) {
-  if (view == "balances") return {"balances", "asset", {"free", "locked", "total"}};
-  return {"positions",
-          "symbol",
-          {"size", "open_buy_qty", "open_sell_qty", "realized_pnl", "unrealized_pnl", "fees",
-           "margin"}};
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
-int fleet(const FleetArgs& a) {
+class Fleet {
+ public:
+  Fleet(replication::Link link, const FleetArgs& a) : link_(std::move(link)), a_(a) {}
+
+  // Rebuilds every engine whose stream is new or grew since the last call and forgets those
+  // whose stream is gone: true when anything changed. An Error for a server that cannot be asked
+  // (`*damaged` unset) or a stream that does not rebuild (`*damaged` set: exit 3).
+  Result<bool> refresh(bool* damaged) {
+    *damaged = false;
+    auto streams = link_.stream_names(std::string(replication::kStreamPrefix));
+    if (!streams) return Error{streams.error()};
+    bool changed = false;
+    std::map<std::string, Rebuilt> now;
+    for (const std::string& stream : *streams) {
+      const std::string engine = stream.substr(replication::kStreamPrefix.size());
+      const auto names = replication::stream_names(engine, nullptr);
+      if (!names) continue;
+      auto ends = link_.stream_ends(stream);
+      if (!ends) return Error{ends.error()};
+      auto old = engines_.find(engine);
+      if (old != engines_.end() && old->second.stream_last == ends->last) {
+        now.emplace(engine, std::move(old->second));
+        continue;
+      }
+      auto state = replication::rebuild_in_memory(link_, *names);
+      if (!state) {
+        *damaged = true;
+        return Error{fmt::format("engine {}: {}", engine, state.error())};
+      }
+      now.emplace(engine, Rebuilt{ends->last, std::move(*state)});
+      changed = true;
+    }
+    changed = changed || now.size() != engines_.size();
+    engines_ = std::move(now);
+    return changed;
+  }
+
+  Result<std::string> render() const {
+    fleet::FleetView view(a_.view);
+    for (const auto& [engine, e] : engines_) {
+      if (auto ok = view.add(engine, e.state); !ok) {
+        return Error{fmt::format("engine {}: {}", engine, ok.error())};
+      }
+    }
+    if (!a_.json) return view.to_text();
+    nlohmann::json j = view.to_json();
+    if (!a_.watch) return j.dump(2) + "\n";
+    j["ts"] = utc_now();
+    return j.dump() + "\n";  // one document a line: a reader takes the last line
+  }
+
+ private:
+  replication::Link link_;
+  const FleetArgs& a_;
+  std::map<std::string, Rebuilt> engines_;
+};
+
+int print_view(const Fleet& f, const FleetArgs& a) {
+  auto text = f.render();
+  if (!text) {
+    fmt::print(stderr, "ose fleet: {}\n", text.error());
+    return kExitFailed;
+  }
+  if (a.watch && !a.json) fmt::print("--- {} ---\n", utc_now());
+  fmt::print("{}", *text);
+  std::fflush(stdout);
+  return 0;
+}
+
+// Sleeps `seconds` in short steps, so a stop signal ends the wait within 50 ms.
+void wait_interval(double seconds) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (!stop_requested() && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+int run_fleet(const FleetArgs& a) {
+  if (a.watch) stop_on_signals({SIGINT, SIGTERM});
   replication::LinkOptions lo;
   lo.url = a.url;
   lo.client_name = "ose-fleet";
@@ -48,62 +133,32 @@ int fleet(const FleetArgs& a) {
     fmt::print(stderr, "ose fleet: {}\n", link.error());
     return kExitFailed;
   }
-  auto streams = link->stream_names(std::string(replication::kStreamPrefix));
-  if (!streams) {
-    fmt::print(stderr, "ose fleet: {}\n", streams.error());
-    return kExitFailed;
+  Fleet f(std::move(*link), a);
+  bool damaged = false;
+  auto changed = f.refresh(&damaged);
+  if (!changed) {
+    fmt::print(stderr, "ose fleet: {}\n", changed.error());
+    return damaged ? kExitDamaged : kExitFailed;
   }
-  const ViewSpec spec = spec_of(a.view);
-  nlohmann::json engines = nlohmann::json::object();
-  std::map<std::string, std::map<std::string, int64_t>> totals;  // key → field → e8
-  for (const std::string& stream : *streams) {
-    const std::string engine = stream.substr(replication::kStreamPrefix.size());
-    const auto names = replication::stream_names(engine, nullptr);
-    if (!names) continue;
-    auto state = replication::rebuild_in_memory(*link, *names);
-    if (!state) {
-      fmt::print(stderr, "ose fleet: engine {}: {}\n", engine, state.error());
+  if (const int rc = print_view(f, a); rc != 0 || !a.watch) return rc;
+  std::string last_error;
+  while (!stop_requested()) {
+    wait_interval(a.interval_s);
+    if (stop_requested()) break;
+    changed = f.refresh(&damaged);
+    if (!changed && damaged) {
+      fmt::print(stderr, "ose fleet: {}\n", changed.error());
       return kExitDamaged;
     }
-    nlohmann::json rows = state_to_json(*state)[spec.table];
-    for (const auto& row : rows) {
-      auto& t = totals[row[spec.key].get<std::string>()];
-      for (const char* f : spec.sums) {
-        const auto v = parse_decimal_e8(row[f].get<std::string>());
-        const auto sum = v ? add_e8(t[f], *v) : std::nullopt;
-        if (!sum) {
-          fmt::print(stderr, "ose fleet: engine {}: {} '{}' does not add up\n", engine, f,
-                     row[f].dump());
-          return kExitFailed;
-        }
-        t[f] = *sum;
-      }
+    if (!changed) {  // the server is away: the link reconnects by itself; say so once
+      if (changed.error() != last_error) fmt::print(stderr, "ose fleet: {}\n", changed.error());
+      last_error = changed.error();
+      continue;
     }
-    engines[engine] = {{"seq", state->header().seq},
-                       {"state_hash", fmt::format("{:016x}", state->hash())},
-                       {spec.table, rows}};
-  }
-  nlohmann::json total = nlohmann::json::array();
-  for (const auto& [key, fields] : totals) {
-    nlohmann::json row{{spec.key, key}};
-    for (const auto& [f, v] : fields) row[f] = format_decimal_e8(v);
-    total.push_back(row);
-  }
-  if (a.json) {
-    fmt::print("{}\n", nlohmann::json{{"engines", engines}, {"total", total}}.dump(2));
-    return 0;
-  }
-  for (const auto& [engine, e] : engines.items()) {
-    fmt::print("engine {} (seq {}, state hash {}): {} {}\n", engine, e["seq"].get<uint64_t>(),
-               e["state_hash"].get<std::string>(), e[spec.table].size(), spec.table);
-  }
-  fmt::print("\n  {:<16}", spec.key);
-  for (const char* f : spec.sums) fmt::print(" {:>18}", f);
-  fmt::print("\n");
-  for (const auto& row : total) {
-    fmt::print("  {:<16}", row[spec.key].get<std::string>());
-    for (const char* f : spec.sums) fmt::print(" {:>18}", row[f].get<std::string>());
-    fmt::print("\n");
+    last_error.clear();
+    if (*changed) {
+      if (const int rc = print_view(f, a); rc != 0) return rc;
+    }
   }
   return 0;
 }
@@ -113,12 +168,26 @@ int fleet(const FleetArgs& a) {
 Run add_fleet_command(CLI::App& app) {
   auto a = std::make_shared<FleetArgs>();
   auto* cmd = app.add_subcommand(
-      "fleet", "The firm-wide view: every engine replicating to a NATS server, summed");
+      "fleet",
+      "The firm-wide view: every engine replicating to a NATS server (each OSE_* stream, rebuilt "
+      "in memory), listed per engine and summed exactly");
   cmd->add_option("--nats", a->url, "NATS server URL, e.g. nats://127.0.0.1:4222")->required();
-  cmd->add_option("VIEW", a->view, "positions (per instrument) or balances (per asset)")
-      ->check(CLI::IsMember({"positions", "balances"}));
-  cmd->add_flag("--json", a->json, "Per engine and in total, as JSON");
-  return [cmd, a]() -> int { return cmd->parsed() ? fleet(*a) : -1; };
+  cmd->add_option("VIEW", a->view,
+                  "positions: per instrument (size, open qty, PnL, fees, margin); balances: per "
+                  "asset (free, locked, total); orders: open orders (not filled, cancelled, "
+                  "rejected or expired) per instrument (count per side, remaining qty = qty - "
+                  "filled); pnl: realized and unrealized PnL and fees per settle asset, per "
+                  "engine, per strategy and in total")
+      ->check(CLI::IsMember({"positions", "balances", "orders", "pnl"}));
+  cmd->add_flag("--json", a->json,
+                "Per engine and in total, as JSON (with --watch: one document a line)");
+  cmd->add_flag("--watch", a->watch,
+                "Keep following the streams: print the view again whenever an engine's stream "
+                "grows; SIGINT or SIGTERM ends it (exit 0)");
+  cmd->add_option("--interval", a->interval_s,
+                  "With --watch: seconds between looks at the streams (default 1)")
+      ->check(CLI::Range(0.05, 3600.0));
+  return [cmd, a]() -> int { return cmd->parsed() ? run_fleet(*a) : -1; };
 }
 
 }  // namespace ose::tools

@@ -415,6 +415,12 @@ std::vector<OpenLoopPoint> ose_open_loop(const EngineRunOptions& o,
     out.push_back(failed);
     return out;
   }
+  if (o.companion && !run.start_companion(o.companion)) {
+    OpenLoopPoint failed;
+    failed.error = "the companion process could not be started";
+    out.push_back(failed);
+    return out;
+  }
   NewOrderCmd order = far_stop_order(*client, 0);
   uint64_t next_cl_id = 1;
   for (const double rate : rates) {
@@ -464,6 +470,8 @@ std::vector<OpenLoopPoint> ose_open_loop(const EngineRunOptions& o,
     out.push_back(p);
     if (!p.error.empty()) break;
   }
+  if (o.before_stop) o.before_stop();
+  run.stop_companion();
   client = Error{"detached"};
   return out;
 }

@@ -38,6 +38,9 @@ struct EngineRunOptions {
   // under load, whose cost to the engine is then measured.
   // Returns the process id, or −1 when it could not be started.
   std::function<pid_t(const std::string& config_file)> companion;
+  // Open-loop runs: called once the clients are done, before the companion is stopped (e.g. to
+  // wait until a replicator has caught up with the journal).
+  std::function<void()> before_stop;
 };
 
 struct RoundTripRun {
@@ -136,6 +139,7 @@ ThroughputRun ose_throughput(const EngineRunOptions& o, uint64_t inputs);
 // Open loop: one client sends new-order / cancel commands at `rate` per second on a fixed
 // schedule for `seconds`, whether or not the engine keeps up, and each command's latency counts
 // from when it was due — so a stall shows in every command it delayed (no coordinated omission).
+// A companion (o.companion) runs beside it, as in the throughput runs.
 std::vector<OpenLoopPoint> ose_open_loop(const EngineRunOptions& o,
                                          const std::vector<double>& rates, double seconds);
 

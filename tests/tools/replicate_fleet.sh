@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # `ose fleet` against a real nats-server on loopback: three engines replicate to it; the fleet
 # view, rebuilt from their streams alone, lists every engine at its own seq and state hash, and
-# its totals per instrument and per asset equal the sums, worked out here in Python with exact
-# decimals, of the three engines' own `ose inspect --json`.
+# every view (positions, balances, open orders, PnL), per engine and in total, equals the sums
+# worked out in tests/tools/fleet_sums.py with exact decimals from the three engines' own
+# `ose inspect --json` and configs; `--watch` shows an order placed after it started and ends
+# cleanly on SIGINT.
 # Usage: replicate_fleet.sh PATH/TO/ose SOURCE_DIR
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/nats_lib.sh"
@@ -30,38 +32,57 @@ for name in "${engines[@]}"; do
   "$ose" inspect --engine "$name" --json >"$work/$name.json"
 done
 
-for view in positions balances; do
+for view in positions balances orders pnl; do
   "$ose" fleet --nats "$nats_url" "$view" --json >"$work/fleet_$view.json" 2>"$work/fleet.err"
   check "ose fleet $view --json" test $? -eq 0
-  check "... equals the sum of the engines' inspect --json" python3 - "$view" "$work/fleet_$view.json" "${engines[@]/#/$work/}" <<'PY'
-import json, sys
-from decimal import Decimal
-view, fleet_path, *engine_paths = sys.argv[1:]
-key = "symbol" if view == "positions" else "asset"
-fleet = json.load(open(fleet_path))
-want = {}
-for p in engine_paths:
-    state = json.load(open(p + ".json"))
-    name = p.rsplit("/", 1)[1]
-    got = fleet["engines"][name]
-    assert got["seq"] == state["seq"] and got["state_hash"] == state["state_hash"], (name, got["seq"], state["seq"])
-    for row in state[view]:
-        t = want.setdefault(row[key], {})
-        for f, v in row.items():
-            if f in (key, "account", "leverage", "avg_entry_price", "liquidation_price"):
-                continue
-            t[f] = t.get(f, Decimal(0)) + Decimal(v)
-assert len(fleet["engines"]) == len(engine_paths), fleet["engines"].keys()
-total = {r[key]: r for r in fleet["total"]}
-assert set(total) == set(want), (set(total), set(want))
-nonzero = 0
-for k, fields in want.items():
-    for f, v in fields.items():
-        assert Decimal(total[k][f]) == v, (k, f, total[k][f], v)
-        nonzero += v != 0
-assert nonzero > 0, "every sum is zero: the test would prove nothing"
-PY
+  check "... per engine and in total, equals the sums of the engines' inspect --json" \
+    python3 "$src/tests/tools/fleet_sums.py" "$view" "$work/fleet_$view.json" "${engines[@]/#/$work/}"
 done
 "$ose" fleet --nats "$nats_url" >"$work/fleet.txt"
 check "the text view lists the three engines" test "$(grep -c "^engine ${base}" "$work/fleet.txt")" -eq 3
-finish "$work/fleet.err" "$work/rep.log" "$work/engine.log"
+for view in orders pnl; do
+  "$ose" fleet --nats "$nats_url" "$view" >"$work/fleet_$view.txt"
+  check "the $view text view has a total row" grep -q "^  total " "$work/fleet_$view.txt"
+done
+
+# --watch: started first, it must show an order placed after it started, then stop cleanly on
+# SIGINT. The new order (a fresh cl_id) rests on ${engines[0]}: one more open BTCUSDT buy.
+name="${engines[0]}"
+timeout 60 "$ose" fleet --nats "$nats_url" orders --watch --json --interval 0.1 \
+  >"$work/watch.jsonl" 2>"$work/watch.err" &
+watch_pid=$!
+pids+=("$watch_pid")
+for _ in $(seq 200); do [ -s "$work/watch.jsonl" ] && break; sleep 0.05; done
+check "ose fleet --watch prints the view at once" test -s "$work/watch.jsonl"
+"$ose" send --engine "$name" --client ops '{"op":"new_order","client":"ema1","cl_id":990001,"account":"main","strategy":"ema1","symbol":"BTCUSDT","side":"buy","type":"limit","tif":"gtc","qty":"0.0001","price":"61750"}' >"$work/new_order.txt" 2>&1
+seq="$(applied_seq "$name")"
+check "... the new order is journaled and acknowledged (seq $seq)" wait_acked "$name" "$seq"
+"$ose" inspect --engine "$name" --json >"$work/$name.json"
+watch_shows() {
+  python3 - "$work/watch.jsonl" "$name" "$seq" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+first, last = json.loads(lines[0]), json.loads(lines[-1])
+count = lambda v: {r["symbol"]: r["orders"] for r in v["total"]}.get("BTCUSDT", 0)
+assert last["engines"][sys.argv[2]]["seq"] == int(sys.argv[3]), last["engines"][sys.argv[2]]["seq"]
+assert count(last) == count(first) + 1, (count(first), count(last))
+PY
+}
+for _ in $(seq 40); do watch_shows 2>/dev/null && break; sleep 0.1; done
+check "... --watch printed the view again with the new order" watch_shows
+tail -n 1 "$work/watch.jsonl" >"$work/fleet_watch.json"
+check "... and that view equals the sums of the engines' inspect --json" \
+  python3 "$src/tests/tools/fleet_sums.py" orders "$work/fleet_watch.json" "${engines[@]/#/$work/}"
+kill -INT "$watch_pid"
+wait "$watch_pid"
+check "... SIGINT ends it with exit 0" test $? -eq 0
+# The text form under SIGTERM: a dated view, then exit 0.
+timeout 60 "$ose" fleet --nats "$nats_url" pnl --watch --interval 0.1 >"$work/watch.txt" 2>>"$work/watch.err" &
+watch_pid=$!
+pids+=("$watch_pid")
+for _ in $(seq 200); do grep -q "^  total " "$work/watch.txt" 2>/dev/null && break; sleep 0.05; done
+kill -TERM "$watch_pid"
+wait "$watch_pid"
+check "ose fleet pnl --watch: SIGTERM ends it with exit 0" test $? -eq 0
+check "... after a dated view with totals" grep -q "^--- .*Z ---" "$work/watch.txt"
+finish "$work/watch.err" "$work/new_order.txt" "$work/fleet.err" "$work/rep.log" "$work/engine.log"
