@@ -59,6 +59,8 @@ bool has(const std::vector<std::string>& v, const char* what) {
 struct LoadCounts {
   std::atomic<uint64_t> scrapes{0};
   std::atomic<uint64_t> scrape_failures{0};
+  // The last failed scrape's HTTP status, or 1000 + httplib::Error when none came.
+  std::atomic<uint64_t> last_failure{0};
   std::atomic<uint64_t> api_fetches{0};
   std::atomic<uint64_t> event_bytes{0};
   // CPU time (user + system) `ose serve` and the load process itself used since serve listened,
@@ -165,6 +167,11 @@ int wait_for_port(const std::string& file) {
     const auto res = c.Get("/metrics");
     (res && res->status == 200 ? n.scrapes : n.scrape_failures)
         .fetch_add(1, std::memory_order_relaxed);
+    if (!res || res->status != 200) {
+      n.last_failure.store(
+          res ? static_cast<uint64_t>(res->status) : 1000 + static_cast<uint64_t>(res.error()),
+          std::memory_order_relaxed);
+    }
     const int64_t wait = next + 100'000'000 - shm::monotonic_ns();
     if (wait > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(wait));
   }
@@ -184,7 +191,7 @@ pid_t spawn_watched_serve(const std::string& ose, const std::string& config_file
 
 void reset(LoadCounts& n) {
   n.scrapes = n.scrape_failures = n.api_fetches = n.event_bytes = 0;
-  n.serve_cpu_ns = n.load_cpu_ns = 0;
+  n.serve_cpu_ns = n.load_cpu_ns = n.last_failure = 0;
 }
 
 // CPU milliseconds per second of the run (the load starts about 300 ms before the run's clock,
@@ -214,13 +221,16 @@ void serve_benchmark(const Options& o) {
       reset(n);
       const ThroughputRun t = ose_throughput(run, o.inputs);
       const std::string tp_load =
-          serve ? fmt::format(
-                      "  ({} scrapes, {} failed, {} page fetches, {} KB of events; CPU: serve {} "
-                      "ms/s, load {} ms/s)",
-                      n.scrapes.load(), n.scrape_failures.load(), n.api_fetches.load(),
-                      n.event_bytes.load() / 1024, cpu_ms_per_s(n.serve_cpu_ns, t.seconds),
-                      cpu_ms_per_s(n.load_cpu_ns, t.seconds))
-                : "";
+          serve
+              ? fmt::format(
+                    "  ({} scrapes, {} failed{}, {} page fetches, {} KB of events; CPU: serve {} "
+                    "ms/s, load {} ms/s)",
+                    n.scrapes.load(), n.scrape_failures.load(),
+                    n.last_failure.load() != 0 ? fmt::format(" (last: {})", n.last_failure.load())
+                                               : std::string(),
+                    n.api_fetches.load(), n.event_bytes.load() / 1024,
+                    cpu_ms_per_s(n.serve_cpu_ns, t.seconds), cpu_ms_per_s(n.load_cpu_ns, t.seconds))
+              : "";
       reset(n);
       const RoundTripRun rt = ose_round_trips(run, o.round_trips);
       const std::string rt_load =

@@ -369,9 +369,20 @@ void balance_and_market_metrics(PrometheusText& p, const MetricTables& s) {
 }  // namespace
 
 Result<std::string> render_metrics(const StateReader& r, int copy_attempts) {
-  auto tables = copy_metric_tables(r, copy_attempts);
+  // A seqlocked read gives up after ~2^20 tries on a row the engine holds mid-write: an engine
+  // descheduled mid-input on a loaded host (seen beside a busy benchmark: a few 503s in a
+  // hundred scrapes) looks stuck for that long. The reads are cheap; try again before
+  // answering 503.
+  constexpr int kTries = 3;
+  const auto tried = [](auto read) {
+    for (int i = 1;; ++i) {
+      auto got = read();
+      if (got || i == kTries) return got;
+    }
+  };
+  auto tables = tried([&] { return copy_metric_tables(r, copy_attempts); });
   if (!tables) return Error{tables.error()};
-  auto orders = r.count_orders_by_status();
+  auto orders = tried([&] { return r.count_orders_by_status(); });
   if (!orders) return Error{orders.error()};
   const MetricTables& s = *tables;
   PrometheusText p;
