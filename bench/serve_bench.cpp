@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -58,9 +59,23 @@ bool has(const std::vector<std::string>& v, const char* what) {
 struct LoadCounts {
   std::atomic<uint64_t> scrapes{0};
   std::atomic<uint64_t> scrape_failures{0};
+  // The last failed scrape's HTTP status, or 1000 + httplib::Error when none came.
+  std::atomic<uint64_t> last_failure{0};
   std::atomic<uint64_t> api_fetches{0};
   std::atomic<uint64_t> event_bytes{0};
+  // CPU time (user + system) `ose serve` and the load process itself used since serve listened,
+  // sampled every 50 ms: what the engine and its client may have lost to them.
+  std::atomic<uint64_t> serve_cpu_ns{0};
+  std::atomic<uint64_t> load_cpu_ns{0};
 };
+
+// The CPU time a process has used so far (its CPU-time clock), or 0 if it cannot be read.
+uint64_t process_cpu_ns(pid_t pid) {
+  clockid_t clock;
+  timespec ts{};
+  if (clock_getcpuclockid(pid, &clock) != 0 || clock_gettime(clock, &ts) != 0) return 0;
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000 + static_cast<uint64_t>(ts.tv_nsec);
+}
 
 LoadCounts* shared_counts() {
   static LoadCounts* counts = [] {
@@ -87,7 +102,8 @@ int wait_for_port(const std::string& file) {
   LoadCounts& n = *shared_counts();
   const std::string port_file = fmt::format("/tmp/ose-bench-serve-{}.port", ::getpid());
   const pid_t parent = ::getpid();
-  if (::fork() == 0) {
+  const pid_t serve = ::fork();
+  if (serve == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) _exit(1);
     execl(ose.c_str(), ose.c_str(), "serve", "--engine", engine.c_str(), "--listen", "127.0.0.1:0",
@@ -99,6 +115,15 @@ int wait_for_port(const std::string& file) {
   std::filesystem::remove(port_file, ec);
   if (port == 0) _exit(1);
 
+  std::thread cpu([&n, serve] {
+    const uint64_t serve0 = process_cpu_ns(serve), load0 = process_cpu_ns(::getpid());
+    for (;;) {
+      // Relaxed: tallies, read after this process was killed and reaped.
+      n.serve_cpu_ns.store(process_cpu_ns(serve) - serve0, std::memory_order_relaxed);
+      n.load_cpu_ns.store(process_cpu_ns(::getpid()) - load0, std::memory_order_relaxed);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  });
   std::atomic<bool> event_seen{false};
   std::thread events([&] {
     if (!has(load, "events")) return;
@@ -142,6 +167,11 @@ int wait_for_port(const std::string& file) {
     const auto res = c.Get("/metrics");
     (res && res->status == 200 ? n.scrapes : n.scrape_failures)
         .fetch_add(1, std::memory_order_relaxed);
+    if (!res || res->status != 200) {
+      n.last_failure.store(
+          res ? static_cast<uint64_t>(res->status) : 1000 + static_cast<uint64_t>(res.error()),
+          std::memory_order_relaxed);
+    }
     const int64_t wait = next + 100'000'000 - shm::monotonic_ns();
     if (wait > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(wait));
   }
@@ -157,6 +187,18 @@ pid_t spawn_watched_serve(const std::string& ose, const std::string& config_file
   // Let serve map the engine and the first scrape land before the clients start.
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   return pid;
+}
+
+void reset(LoadCounts& n) {
+  n.scrapes = n.scrape_failures = n.api_fetches = n.event_bytes = 0;
+  n.serve_cpu_ns = n.load_cpu_ns = n.last_failure = 0;
+}
+
+// CPU milliseconds per second of the run (the load starts about 300 ms before the run's clock,
+// so this overstates the rate a little).
+std::string cpu_ms_per_s(const std::atomic<uint64_t>& ns, double seconds) {
+  return seconds > 0 ? fmt::format("{:.1f}", static_cast<double>(ns.load()) / 1e6 / seconds)
+                     : std::string("?");
 }
 
 void serve_benchmark(const Options& o) {
@@ -176,18 +218,26 @@ void serve_benchmark(const Options& o) {
           return spawn_watched_serve(o.ose, file, o.load);
         };
       }
-      n.scrapes = n.scrape_failures = n.api_fetches = n.event_bytes = 0;
+      reset(n);
       const ThroughputRun t = ose_throughput(run, o.inputs);
       const std::string tp_load =
-          serve ? fmt::format("  ({} scrapes, {} failed, {} page fetches, {} KB of events)",
-                              n.scrapes.load(), n.scrape_failures.load(), n.api_fetches.load(),
-                              n.event_bytes.load() / 1024)
-                : "";
-      n.scrapes = n.scrape_failures = n.api_fetches = n.event_bytes = 0;
+          serve
+              ? fmt::format(
+                    "  ({} scrapes, {} failed{}, {} page fetches, {} KB of events; CPU: serve {} "
+                    "ms/s, load {} ms/s)",
+                    n.scrapes.load(), n.scrape_failures.load(),
+                    n.last_failure.load() != 0 ? fmt::format(" (last: {})", n.last_failure.load())
+                                               : std::string(),
+                    n.api_fetches.load(), n.event_bytes.load() / 1024,
+                    cpu_ms_per_s(n.serve_cpu_ns, t.seconds), cpu_ms_per_s(n.load_cpu_ns, t.seconds))
+              : "";
+      reset(n);
       const RoundTripRun rt = ose_round_trips(run, o.round_trips);
-      const std::string rt_load = serve ? fmt::format("  ({} scrapes, {} page fetches)",
-                                                      n.scrapes.load(), n.api_fetches.load())
-                                        : "";
+      const std::string rt_load =
+          serve ? fmt::format("  ({} scrapes, {} page fetches; CPU: serve {} ms, load {} ms)",
+                              n.scrapes.load(), n.api_fetches.load(),
+                              n.serve_cpu_ns.load() / 1'000'000, n.load_cpu_ns.load() / 1'000'000)
+                : "";
       const char* label = serve ? "serve" : "none";
       if (!t.error.empty() || !rt.error.empty() || !rt.stats.ok()) {
         fmt::print("  round {} {}: {}{}{}\n", r, label, t.error, rt.error, rt.stats.error);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cstring>
+#include <optional>
 
 #include "engine/client/engine_owner.hpp"
 #include "shm/seqlock.hpp"
@@ -210,20 +211,37 @@ uint32_t StateReader::even_global_version() const noexcept {
   return v;
 }
 
-Result<StateReader::Copy> StateReader::copy(int attempts) const {
+Result<StateReader::Copy> StateReader::copy(int attempts, std::optional<State> reuse) const {
   const std::atomic<uint32_t>& global = versions_[layout_.index(VersionedTable::kHeader, 0)];
+  // One region for every attempt (and the caller's, when it has one of the right size): a
+  // fresh allocation of a large region costs a page fault per page, more than the copy itself.
+  std::optional<State> c;
+  if (reuse && reuse->region() != nullptr && reuse->region_size() == state_.region_size()) {
+    c = std::move(reuse);
+  }
+  const auto copy_region = [&]() -> Result<bool> {
+    if (c) {
+      shm::relaxed_copy_out(c->region(), state_.region(), state_.region_size());
+      return true;
+    }
+    auto fresh = State::copy_shared(state_.region(), state_.region_size(), state_.region_size());
+    if (!fresh) return Error{fresh.error()};
+    c.emplace(std::move(*fresh));
+    return true;
+  };
   for (int i = 0; i < attempts; ++i) {
     const uint32_t v1 = even_global_version();
     if ((v1 & 1) != 0) continue;
-    auto c = State::copy_shared(state_.region(), state_.region_size(), state_.region_size());
-    if (!c) return Error{c.error()};
+    if (auto ok = copy_region(); !ok) return Error{ok.error()};
     // SYNC(seqlock.validate): acquire fence. Pairs with SYNC(seqlock.begin).
     std::atomic_thread_fence(std::memory_order_acquire);
     if (global.load(std::memory_order_relaxed) == v1) return Copy{std::move(*c), true};
   }
-  // Busy engine: whole rows, possibly from different inputs.
-  auto c = State::copy_shared(state_.region(), state_.region_size(), state_.region_size());
-  if (!c) return Error{c.error()};
+  // Busy engine: whole rows, possibly from different inputs. A failed attempt's copy already
+  // holds the rest (the unversioned tables, a relaxed copy).
+  if (!c) {
+    if (auto ok = copy_region(); !ok) return Error{ok.error()};
+  }
   State& s = *c;
   const StateCapacities& caps = s.caps();
   bool ok = read_state_header(s.edit_header());
@@ -251,7 +269,7 @@ Result<StateReader::Copy> StateReader::copy(int attempts) const {
          ok;
   }
   if (!ok) return Error{"the engine held some records mid-write for too long: is it stuck?"};
-  return Copy{std::move(*c), false};
+  return Copy{std::move(s), false};
 }
 
 }  // namespace ose

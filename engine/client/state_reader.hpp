@@ -7,9 +7,11 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
+#include "engine/core/enums.hpp"
 #include "engine/core/event.hpp"
 #include "engine/core/record_versions.hpp"
 #include "engine/core/result.hpp"
@@ -89,7 +91,9 @@ class StateReader {
     State state;
     bool consistent;
   };
-  Result<Copy> copy(int attempts = 200) const;
+  // `reuse`: the State of an earlier copy of this reader's state, whose region is copied over
+  // instead of allocating a new one (a reader that copies often saves a page fault per page).
+  Result<Copy> copy(int attempts = 200, std::optional<State> reuse = std::nullopt) const;
 
   // Only some tables, copied as copy() does (one input boundary, under the global seqlock;
   // each row under its own seqlock when the engine is too busy) but without copying the rest of
@@ -114,6 +118,19 @@ class StateReader {
     bool fits;
   };
   Result<TablesCopy> copy_tables(std::span<TableRequest> requests, int attempts = 200) const;
+  // The used order slots (id != 0) counted by status, reading only each slot's id and status
+  // word, not the rest of the order table: for a reader that shows counts (`ose serve`'s
+  // ose_orders), one pass over one cache line per slot instead of a copy of three. Each slot's
+  // two words are read under the slot's own seqlock; the pass is `consistent` (as of one input
+  // boundary, `seq`) when the header's version was even and the same before and after it, which
+  // a quiet engine allows. Beside a busy engine the counts may mix inputs (no second pass: it
+  // would fail the same way) and `seq` is the header's just after the pass.
+  struct OrderStatusCounts {
+    uint64_t by_status[kOrderStatusCount];
+    uint64_t seq;
+    bool consistent;
+  };
+  Result<OrderStatusCounts> count_orders_by_status() const;
   // The bytes of one row of `t` (kHeader: the StateHeader).
   static size_t table_record_size(VersionedTable t) noexcept;
   // The rows copy_tables() copies of `t` in a state with header `h`.

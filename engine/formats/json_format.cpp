@@ -228,7 +228,7 @@ json state_to_json(const State& s, const StateJsonParts& parts) {
 
   const StateHeader& h = s.header();
   out["seq"] = h.seq;
-  out["state_hash"] = fmt::format("{:016x}", s.hash());
+  out["state_hash"] = fmt::format("{:016x}", parts.state_hash ? *parts.state_hash : s.hash());
   json counters;
   counters["inputs_applied"] = h.inputs_applied;
   counters["illegal_transitions"] = h.illegal_transitions;

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
+
 #include "engine/core/event.hpp"
 #include "engine/core/state.hpp"
 
@@ -22,6 +24,9 @@ struct StateJsonParts {
   bool strategies = true;
   bool market = true;
   bool open_orders_only = false;
+  // The state's hash when the caller has it already (a copy rendered several times): hashing a
+  // large state costs more than rendering one small table of it.
+  std::optional<uint64_t> state_hash;
 };
 nlohmann::json state_to_json(const State& state, const StateJsonParts& parts);
 // An event of a State the caller owns (replay, a copy): its venue ids come from that State.

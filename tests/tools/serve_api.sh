@@ -76,6 +76,23 @@ check "... and its buckets are cumulative" awk -F' ' '
   /^ose_command_latency_seconds_bucket/ { if ($2 < last) bad = 1; last = $2; n++ }
   END { exit (bad || n != 29) }' "$work/metrics_latency.txt"
 
+# /metrics' order figures, which it counts without copying the order table: ose_orders by
+# status are the orders `ose inspect orders --json` lists, counted by status here with jq, and
+# the table figures come from the same (quiet) seq.
+http /metrics >"$work/metrics_orders.txt"
+for status in $(jq -r '[.orders[].status] | unique[]' "$work/inspect_orders.json"); do
+  want="$(jq "[.orders[] | select(.status == \"$status\")] | length" "$work/inspect_orders.json")"
+  check "/metrics: ose_orders{status=\"$status\"} == $want, as inspect lists them" \
+    grep -q "^ose_orders{status=\"$status\"} $want\$" "$work/metrics_orders.txt"
+done
+check "... and they add up to every order listed" test "$(awk '/^ose_orders\{/ { n += $2 } END { print n }' \
+  "$work/metrics_orders.txt")" = "$(jq '.orders | length' "$work/inspect_orders.json")"
+check "... ose_state_seq is inspect's seq" \
+  grep -q "^ose_state_seq $(jq .seq "$work/inspect_orders.json")\$" "$work/metrics_orders.txt"
+check "... ose_strategy_open_orders{strategy=\"ema1\"} is inspect's" grep -q \
+  "^ose_strategy_open_orders{strategy=\"ema1\"} $(jq '.strategies[] | select(.name == "ema1") | .open_orders' \
+  "$work/inspect_strategies.json")\$" "$work/metrics_orders.txt"
+
 # Nothing changes state; only GET and HEAD are served.
 code="$(curl -s -o /dev/null -w '%{http_code}' -X POST --data '{}' "$base/api/orders")"
 check "POST is refused with 405" test "$code" = 405

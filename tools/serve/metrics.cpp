@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <span>
+#include <vector>
+
 #include "engine/core/enums.hpp"
 #include "engine/formats/json_format.hpp"
 #include "engine/layout/command_latency.hpp"
@@ -166,26 +169,74 @@ void client_metrics(PrometheusText& p, const StateReader& r) {
   }
 }
 
-void order_metrics(PrometheusText& p, const State& s) {
-  uint64_t by_status[kOrderStatusCount] = {};
-  for (uint32_t slot = 0; slot < s.header().next_unused_slot; ++slot) {
-    const OrderRecord& o = s.order_at(slot);
-    if (o.id != 0 && static_cast<int>(o.status) < kOrderStatusCount) {
-      ++by_status[static_cast<int>(o.status)];
-    }
+// The tables /metrics shows, copied with StateReader::copy_tables (a few KB: never the order
+// table, whose figures come from StateReader::count_orders_by_status), with State's accessors
+// for them. Names and counts come from the reader's attach-time copy (configuration).
+struct MetricTables {
+  explicit MetricTables(const State& n) : names(n) {}
+  const State& names;
+  StateHeader header{};
+  std::vector<StrategyRecord> strategies;
+  std::vector<PositionRecord> positions, strategy_positions;
+  std::vector<BalanceRecord> balances;
+  std::vector<MarketRecord> markets;
+
+  uint16_t asset_count() const noexcept { return names.asset_count(); }
+  uint16_t instrument_count() const noexcept { return names.instrument_count(); }
+  uint16_t account_count() const noexcept { return names.account_count(); }
+  uint16_t strategy_count() const noexcept { return names.strategy_count(); }
+  const StrategyRecord& strategy(uint16_t k) const noexcept { return strategies[k]; }
+  const PositionRecord& position(uint16_t a, uint16_t i) const noexcept {
+    return positions[size_t{a} * names.caps().instruments + i];
   }
+  const PositionRecord& strategy_position(uint16_t k, uint16_t i) const noexcept {
+    return strategy_positions[size_t{k} * names.caps().instruments + i];
+  }
+  const BalanceRecord& balance(uint16_t a, uint16_t k) const noexcept {
+    return balances[size_t{a} * names.caps().assets + k];
+  }
+  const MarketRecord& market(uint16_t i) const noexcept { return markets[i]; }
+};
+
+// Room for every row of `table`, and the request that copies them there.
+template <typename T>
+StateReader::TableRequest table_request(const StateReader& r, VersionedTable table,
+                                        std::vector<T>& rows) {
+  rows.resize(r.table_rows(table, StateHeader{}));
+  return StateReader::TableRequest{table, std::as_writable_bytes(std::span(rows)), 0, false};
+}
+
+Result<MetricTables> copy_metric_tables(const StateReader& r, int copy_attempts) {
+  MetricTables t(r.names());
+  StateReader::TableRequest requests[] = {
+      table_request(r, VersionedTable::kStrategies, t.strategies),
+      table_request(r, VersionedTable::kPositions, t.positions),
+      table_request(r, VersionedTable::kStrategyPositions, t.strategy_positions),
+      table_request(r, VersionedTable::kBalances, t.balances),
+      table_request(r, VersionedTable::kMarkets, t.markets),
+  };
+  auto copy = r.copy_tables(requests, copy_attempts);
+  if (!copy) return Error{copy.error()};
+  if (!copy->fits) return Error{"the state's entity tables are not the size attach saw"};
+  t.header = copy->header;
+  return t;
+}
+
+void order_metrics(PrometheusText& p, const MetricTables& s,
+                   const StateReader::OrderStatusCounts& orders) {
   p.family("ose_orders", "gauge",
            "Orders in the order table by status (finished ones until their slot is reused)");
   for (int i = 0; i < kOrderStatusCount; ++i) {
-    p.sample("ose_orders", {{"status", to_string(static_cast<OrderStatus>(i))}}, by_status[i]);
+    p.sample("ose_orders", {{"status", to_string(static_cast<OrderStatus>(i))}},
+             orders.by_status[i]);
   }
   p.family("ose_live_orders", "gauge", "Orders not yet finished");
-  p.sample("ose_live_orders", {}, uint64_t{s.header().live_count});
+  p.sample("ose_live_orders", {}, uint64_t{s.header.live_count});
   p.family("ose_fills_total", "counter", "Fills applied (trades written to the trade window)");
-  p.sample("ose_fills_total", {}, s.header().trades_written);
+  p.sample("ose_fills_total", {}, s.header.trades_written);
 }
 
-int64_t strategy_unrealized_e8(const State& s, uint16_t k) {
+int64_t strategy_unrealized_e8(const MetricTables& s, uint16_t k) {
   int64_t sum = 0;
   for (uint16_t i = 0; i < s.instrument_count(); ++i) {
     sum += s.strategy_position(k, i).unrealized_pnl.e8;
@@ -193,8 +244,8 @@ int64_t strategy_unrealized_e8(const State& s, uint16_t k) {
   return sum;
 }
 
-void strategy_metrics(PrometheusText& p, const State& s) {
-  using Value = std::string (*)(const State&, uint16_t);
+void strategy_metrics(PrometheusText& p, const MetricTables& s) {
+  using Value = std::string (*)(const MetricTables&, uint16_t);
   struct Row {
     const char* name;
     const char* type;
@@ -203,37 +254,40 @@ void strategy_metrics(PrometheusText& p, const State& s) {
   };
   static constexpr Row kRows[] = {
       {"ose_strategy_open_orders", "gauge", "Working and untriggered orders of the strategy",
-       [](const State& st, uint16_t k) { return fmt::format("{}", st.strategy(k).open_orders); }},
+       [](const MetricTables& st, uint16_t k) {
+         return fmt::format("{}", st.strategy(k).open_orders);
+       }},
       {"ose_strategy_orders_total", "counter", "New orders accepted",
-       [](const State& st, uint16_t k) { return fmt::format("{}", st.strategy(k).orders); }},
+       [](const MetricTables& st, uint16_t k) { return fmt::format("{}", st.strategy(k).orders); }},
       {"ose_strategy_fills_total", "counter", "Fills",
-       [](const State& st, uint16_t k) { return fmt::format("{}", st.strategy(k).fills); }},
+       [](const MetricTables& st, uint16_t k) { return fmt::format("{}", st.strategy(k).fills); }},
       {"ose_strategy_volume", "counter", "Sum of fill notional, quote units",
-       [](const State& st, uint16_t k) { return dec(st.strategy(k).volume.e8); }},
+       [](const MetricTables& st, uint16_t k) { return dec(st.strategy(k).volume.e8); }},
       {"ose_strategy_fees", "counter", "Fees, settle units",
-       [](const State& st, uint16_t k) { return dec(st.strategy(k).fees.e8); }},
+       [](const MetricTables& st, uint16_t k) { return dec(st.strategy(k).fees.e8); }},
       {"ose_strategy_realized_pnl", "gauge", "Gross realized PnL, settle units",
-       [](const State& st, uint16_t k) { return dec(st.strategy(k).realized_pnl.e8); }},
+       [](const MetricTables& st, uint16_t k) { return dec(st.strategy(k).realized_pnl.e8); }},
       {"ose_strategy_unrealized_pnl", "gauge", "Unrealized PnL of its positions at the mark",
-       [](const State& st, uint16_t k) { return dec(strategy_unrealized_e8(st, k)); }},
+       [](const MetricTables& st, uint16_t k) { return dec(strategy_unrealized_e8(st, k)); }},
       {"ose_strategy_max_drawdown", "gauge", "Worst drop of realized PnL net of fees",
-       [](const State& st, uint16_t k) { return dec(st.strategy(k).max_drawdown.e8); }},
+       [](const MetricTables& st, uint16_t k) { return dec(st.strategy(k).max_drawdown.e8); }},
       {"ose_strategy_halted", "gauge", "1 while the strategy is halted",
-       [](const State& st, uint16_t k) {
+       [](const MetricTables& st, uint16_t k) {
          return std::string(st.strategy(k).halted != 0 ? "1" : "0");
        }},
   };
   for (const Row& row : kRows) {
     p.family(row.name, row.type, row.help);
     for (uint16_t k = 0; k < s.strategy_count(); ++k) {
-      p.sample(row.name, {{"strategy", strategy_name(s, k)}}, std::string_view(row.value(s, k)));
+      p.sample(row.name, {{"strategy", strategy_name(s.names, k)}},
+               std::string_view(row.value(s, k)));
     }
   }
 }
 
 // Per (account, instrument) and (strategy, instrument): the positions any fill or leverage
 // change touched, as the canonical JSON lists them.
-void position_metrics(PrometheusText& p, const State& s) {
+void position_metrics(PrometheusText& p, const MetricTables& s) {
   struct Field {
     const char* suffix;
     const char* help;
@@ -258,7 +312,7 @@ void position_metrics(PrometheusText& p, const State& s) {
         const PositionRecord& q = s.position(a, i);
         if (q.touched == 0) continue;
         p.sample(account_metric,
-                 {{"account", account_name(s, a)}, {"symbol", instrument_name(s, i)}},
+                 {{"account", account_name(s.names, a)}, {"symbol", instrument_name(s.names, i)}},
                  std::string_view(dec(f.get(q))));
       }
     }
@@ -269,7 +323,7 @@ void position_metrics(PrometheusText& p, const State& s) {
         const PositionRecord& q = s.strategy_position(k, i);
         if (q.touched == 0) continue;
         p.sample(strategy_metric,
-                 {{"strategy", strategy_name(s, k)}, {"symbol", instrument_name(s, i)}},
+                 {{"strategy", strategy_name(s.names, k)}, {"symbol", instrument_name(s.names, i)}},
                  std::string_view(dec(f.get(q))));
       }
     }
@@ -279,17 +333,17 @@ void position_metrics(PrometheusText& p, const State& s) {
   for (uint16_t i = 0; i < s.instrument_count(); ++i) {
     int64_t fees = 0;
     for (uint16_t a = 0; a < s.account_count(); ++a) fees += s.position(a, i).fees.e8;
-    p.sample("ose_instrument_fees", {{"symbol", instrument_name(s, i)}},
+    p.sample("ose_instrument_fees", {{"symbol", instrument_name(s.names, i)}},
              std::string_view(dec(fees)));
   }
 }
 
-void balance_and_market_metrics(PrometheusText& p, const State& s) {
+void balance_and_market_metrics(PrometheusText& p, const MetricTables& s) {
   p.family("ose_balance", "gauge", "Balance per account and asset: free and locked");
   for (uint16_t a = 0; a < s.account_count(); ++a) {
     for (uint16_t k = 0; k < s.asset_count(); ++k) {
       const BalanceRecord& b = s.balance(a, k);
-      const std::string account = account_name(s, a), asset = asset_name(s, k);
+      const std::string account = account_name(s.names, a), asset = asset_name(s.names, k);
       p.sample("ose_balance", {{"account", account}, {"asset", asset}, {"kind", "free"}},
                std::string_view(dec(b.free.e8)));
       p.sample("ose_balance", {{"account", account}, {"asset", asset}, {"kind", "locked"}},
@@ -299,7 +353,7 @@ void balance_and_market_metrics(PrometheusText& p, const State& s) {
   p.family("ose_market_price", "gauge", "The instrument's last known bid, ask, last and mark");
   for (uint16_t i = 0; i < s.instrument_count(); ++i) {
     const MarketRecord& m = s.market(i);
-    const std::string symbol = instrument_name(s, i);
+    const std::string symbol = instrument_name(s.names, i);
     const auto price = [&](const char* kind, uint8_t has, Price v) {
       if (has != 0)
         p.sample("ose_market_price", {{"symbol", symbol}, {"kind", kind}},
@@ -315,16 +369,29 @@ void balance_and_market_metrics(PrometheusText& p, const State& s) {
 }  // namespace
 
 Result<std::string> render_metrics(const StateReader& r, int copy_attempts) {
-  auto copy = r.copy(copy_attempts);
-  if (!copy) return Error{copy.error()};
-  const State& s = copy->state;
+  // A seqlocked read gives up after ~2^20 tries on a row the engine holds mid-write: an engine
+  // descheduled mid-input on a loaded host (seen beside a busy benchmark: a few 503s in a
+  // hundred scrapes) looks stuck for that long. The reads are cheap; try again before
+  // answering 503.
+  constexpr int kTries = 3;
+  const auto tried = [](auto read) {
+    for (int i = 1;; ++i) {
+      auto got = read();
+      if (got || i == kTries) return got;
+    }
+  };
+  auto tables = tried([&] { return copy_metric_tables(r, copy_attempts); });
+  if (!tables) return Error{tables.error()};
+  auto orders = tried([&] { return r.count_orders_by_status(); });
+  if (!orders) return Error{orders.error()};
+  const MetricTables& s = *tables;
   PrometheusText p;
-  engine_metrics(p, r, s.header());
+  engine_metrics(p, r, s.header);
   p.family("ose_state_seq", "gauge", "Seq of the state copy the table figures below come from");
-  p.sample("ose_state_seq", {}, s.header().seq);
+  p.sample("ose_state_seq", {}, s.header.seq);
   latency_metrics(p, r);
   client_metrics(p, r);
-  order_metrics(p, s);
+  order_metrics(p, s, *orders);
   strategy_metrics(p, s);
   position_metrics(p, s);
   balance_and_market_metrics(p, s);

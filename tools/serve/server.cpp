@@ -196,7 +196,9 @@ void ServeServer::install_routes() {
           if (std::string wrong = unknown_filter_name(reader->names(), f); !wrong.empty()) {
             return error_body(res, 400, wrong);
           }
-          auto j = tables_json(*reader, req.matches[1].str(), f, kCopyAttempts);
+          auto snapshot = state_copy_.get(reader, kCopyAttempts);
+          if (!snapshot) return error_body(res, 503, snapshot.error());
+          auto j = tables_json((*snapshot)->copy, req.matches[1].str(), f, (*snapshot)->state_hash);
           if (!j) return error_body(res, 503, j.error());
           res.set_header("X-Ose-Consistent", j->consistent ? "true" : "false");
           json_body(res, std::move(j->text));

@@ -16,6 +16,7 @@
 #include "engine/core/result.hpp"
 #include "tools/serve/engine_mapping.hpp"
 #include "tools/serve/listen_address.hpp"
+#include "tools/serve/shared_state_copy.hpp"
 
 namespace httplib {
 class Server;
@@ -53,6 +54,7 @@ class ServeServer {
 
   ServeOptions options_;
   EngineMapping mapping_;
+  SharedStateCopy state_copy_;  // what the table views render
   std::unique_ptr<httplib::Server> http_;
   int port_ = 0;
   std::atomic<bool> stopping_{false};

@@ -176,9 +176,14 @@ Result<TablesJson> tables_json(const StateReader& r, std::string_view view, cons
   if (!is_table_view(view)) return Error{fmt::format("no table view '{}'", view)};
   auto copy = r.copy(copy_attempts);
   if (!copy) return Error{copy.error()};
+  return tables_json(*copy, view, f);
+}
+
+Result<TablesJson> tables_json(const StateReader::Copy& copy, std::string_view view,
+                               const ViewFilter& f, std::optional<uint64_t> state_hash) {
+  if (!is_table_view(view)) return Error{fmt::format("no table view '{}'", view)};
   StateJsonParts parts;
   if (view != "state") {
-    parts = StateJsonParts{false, false, false, false, false, false};
     parts.balances = view == "balances";
     parts.orders = view == "orders";
     parts.positions = view == "positions";
@@ -186,7 +191,8 @@ Result<TablesJson> tables_json(const StateReader& r, std::string_view view, cons
     parts.market = view == "market";
   }
   parts.open_orders_only = f.open_only;  // filter_json would drop them anyway
-  nlohmann::json j = state_to_json(copy->state, parts);
+  parts.state_hash = state_hash;
+  nlohmann::json j = state_to_json(copy.state, parts);
   filter_json(j, f);
   if (view != "state") {
     const std::string key(view);
@@ -197,7 +203,7 @@ Result<TablesJson> tables_json(const StateReader& r, std::string_view view, cons
     part["state_hash"] = j["state_hash"];
     j = std::move(part);
   }
-  return TablesJson{j.dump(2) + "\n", copy->consistent};
+  return TablesJson{j.dump(2) + "\n", copy.consistent};
 }
 
 }  // namespace ose::tools

@@ -40,6 +40,11 @@ struct TablesJson {
 // `copy_attempts` as StateReader::copy's.
 Result<TablesJson> tables_json(const StateReader& r, std::string_view view, const ViewFilter& f,
                                int copy_attempts = 200);
+// The same view of a copy the caller took (`ose serve` shares one between requests), and its
+// hash when the caller has it (StateJsonParts::state_hash).
+Result<TablesJson> tables_json(const StateReader::Copy& copy, std::string_view view,
+                               const ViewFilter& f,
+                               std::optional<uint64_t> state_hash = std::nullopt);
 
 // The status as `ose inspect status --json` prints it.
 inline std::string status_text(const StateReader& r) {
