@@ -13,7 +13,7 @@
 name="rt$$"
 fol="${name}f"
 fol2="${name}g"
-on_cleanup() { kill_all; rm -f /dev/shm/ose."$fol".* /dev/shm/ose."$fol2".*; }
+on_cleanup() { kill_all; rm -f /dev/shm/ose."$name".* /dev/shm/ose."$fol".* /dev/shm/ose."$fol2".*; }
 
 inspect_field() { "$ose" inspect --engine "$1" "${@:3}" --json | grep -o "\"$2\": *\"\\?[0-9a-f]*" | head -1 | sed 's/.*: *"\{0,1\}//'; }
 
