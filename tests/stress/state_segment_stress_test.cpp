@@ -22,12 +22,14 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <numeric>
 #include <string>
 #include <thread>
 #include <unordered_set>
@@ -153,13 +155,26 @@ TableHashes table_hashes(const State& s) {
   return h;
 }
 
+using StatusCounts = std::array<uint64_t, kOrderStatusCount>;
+
+// The used order slots (id != 0) of `s` by status, counted on the plain heap State.
+StatusCounts status_counts(const State& s) {
+  StatusCounts c{};
+  for (uint32_t slot = 0; slot < s.header().next_unused_slot; ++slot) {
+    const OrderRecord& o = s.order_at(slot);
+    if (o.id != 0) ++c.at(static_cast<size_t>(o.status));
+  }
+  return c;
+}
+
 // Everything a reader checks against, computed before any reader starts.
 struct Expected {
   EngineConfig config;
   std::vector<Input> stream;
-  std::string initial;                 // serialized initial state: each pass restores it
-  std::vector<uint64_t> hash_at;       // state hash after seq (index 0: the initial state)
-  std::vector<TableHashes> tables_at;  // each of kCopiedTables' hash after seq
+  std::string initial;                    // serialized initial state: each pass restores it
+  std::vector<uint64_t> hash_at;          // state hash after seq (index 0: the initial state)
+  std::vector<TableHashes> tables_at;     // each of kCopiedTables' hash after seq
+  std::vector<StatusCounts> statuses_at;  // used order slots by status after seq
   std::unordered_set<uint64_t> images;
   std::vector<AccountType> account_type;
   std::vector<bool> alerted;  // per balance (account × asset): see balance_ok
@@ -178,6 +193,7 @@ const Expected& expected() {
     const auto snap = [&] {
       x.hash_at.push_back(s->hash());
       x.tables_at.push_back(table_hashes(*s));
+      x.statuses_at.push_back(status_counts(*s));
       for_each_record(
           *s, [&](uint32_t v, const void* p, size_t n) { x.images.insert(image_key(v, p, n)); });
     };
@@ -398,12 +414,17 @@ class Writer {
   ~Writer() { w_->unlink(); }
 
   // One pass of the stream from the initial state. False if the publication check failed.
-  bool pass(bool check) {
+  // `pause_every` > 0: a short sleep after that many inputs, a quiet moment for readers.
+  bool pass(bool check, int pause_every = 0) {
     const Expected& e = expected();
     w_->begin_input();
     if (!w_->state().restore(e.initial)) return false;
     w_->publish_input();
+    int inputs = 0;
     for (const Input& in : e.stream) {
+      if (pause_every > 0 && ++inputs % pause_every == 0) {
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+      }
       w_->begin_input();
       // Published as the Runner does, the header's counters only when the outcome counted one:
       // the check proves no counter changes without the outcome saying so.
@@ -484,6 +505,75 @@ void expect_quiet_copy_is_exact(const std::string& engine) {
   EXPECT_EQ(orders.rows, used);
   StateReader::TableRequest header{VersionedTable::kHeader, small, 0};
   EXPECT_FALSE(r->copy_tables(std::span(&header, 1)).ok());
+}
+
+// count_orders_by_status() with a tally kept between calls, while the writer runs its stream
+// (and restores the initial state between passes, so the used slots also shrink): a consistent
+// count is the stream's after its seq, as a full pass's is; an inconsistent one still counts
+// no more slots than there are; and once the writer stops, both are consistent and agree.
+TEST(StateReaderOrderTally, IncrementalCountsMatchAFullPassWhileTheWriterChangesStatuses) {
+  const Expected& e = expected();
+  const std::string name = fmt::format("sot{}", getpid());
+  Writer w(name);
+  auto r = StateReader::attach(name);
+  ASSERT_TRUE(r.ok()) << r.error();
+  const uint64_t slots = r->names().caps().orders;
+  std::atomic<uint32_t> done{0};
+  std::thread writer([&] {
+    const Budget budget(std::chrono::milliseconds(1500));
+    // Release: ends the loop below, which reads nothing else of this thread's.
+    for (int p = 0; !budget.spent(); ++p) {
+      if (!w.pass(false, p % 32 == 0 ? 64 : 0)) break;
+    }
+    done.store(1, std::memory_order_release);
+  });
+  StateReader::OrderStatusTally tally;
+  uint64_t calls = 0, consistent = 0, full_consistent = 0, failed = 0;
+  const auto matches_stream = [&](const StateReader::OrderStatusCounts& c) {
+    if (c.seq >= e.statuses_at.size()) return false;
+    return std::equal(std::begin(c.by_status), std::end(c.by_status), e.statuses_at[c.seq].begin());
+  };
+  // Acquire: pairs with the writer thread's release store of done.
+  while (done.load(std::memory_order_acquire) == 0) {
+    auto inc = r->count_orders_by_status(tally);
+    auto full = r->count_orders_by_status();
+    if (!inc || !full) {
+      ++failed;  // the writer descheduled mid-input on a loaded machine: not what is tested
+      continue;
+    }
+    ++calls;
+    const uint64_t total =
+        std::accumulate(std::begin(inc->by_status), std::end(inc->by_status), uint64_t{0});
+    EXPECT_LE(total, slots);
+    if (inc->consistent) {
+      ++consistent;
+      EXPECT_TRUE(matches_stream(*inc)) << "incremental count at seq " << inc->seq;
+    }
+    if (full->consistent) {
+      ++full_consistent;
+      EXPECT_TRUE(matches_stream(*full)) << "full pass at seq " << full->seq;
+    }
+  }
+  writer.join();
+  std::printf("order tally: %llu calls, %llu consistent (full pass: %llu), %llu failed\n",
+              static_cast<unsigned long long>(calls), static_cast<unsigned long long>(consistent),
+              static_cast<unsigned long long>(full_consistent),
+              static_cast<unsigned long long>(failed));
+  EXPECT_GT(consistent, 0u);
+  auto inc = r->count_orders_by_status(tally);
+  auto full = r->count_orders_by_status();
+  ASSERT_TRUE(inc.ok()) << inc.error();
+  ASSERT_TRUE(full.ok()) << full.error();
+  EXPECT_TRUE(inc->consistent);
+  EXPECT_TRUE(full->consistent);
+  EXPECT_EQ(inc->seq, full->seq);
+  EXPECT_TRUE(matches_stream(*inc));
+  EXPECT_TRUE(std::equal(std::begin(inc->by_status), std::end(inc->by_status),
+                         std::begin(full->by_status)));
+  // The stream leaves orders of several statuses: the comparison is not of empty tables.
+  EXPECT_GT(std::count_if(std::begin(inc->by_status), std::end(inc->by_status),
+                          [](uint64_t n) { return n > 0; }),
+            1);
 }
 
 uint64_t reads_wanted() {

@@ -368,7 +368,19 @@ void balance_and_market_metrics(PrometheusText& p, const MetricTables& s) {
 
 }  // namespace
 
-Result<std::string> render_metrics(const StateReader& r, int copy_attempts) {
+Result<StateReader::OrderStatusCounts> ScrapeOrderTally::count(
+    const std::shared_ptr<const StateReader>& reader) {
+  std::lock_guard lock(mutex_);
+  if (reader_ != reader) {
+    tally_ = {};
+    reader_ = reader;
+  }
+  return reader->count_orders_by_status(tally_);
+}
+
+Result<std::string> render_metrics(const std::shared_ptr<const StateReader>& reader,
+                                   ScrapeOrderTally& order_tally, int copy_attempts) {
+  const StateReader& r = *reader;
   // A seqlocked read gives up after ~2^20 tries on a row the engine holds mid-write: an engine
   // descheduled mid-input on a loaded host (seen beside a busy benchmark: a few 503s in a
   // hundred scrapes) looks stuck for that long. The reads are cheap; try again before
@@ -382,7 +394,7 @@ Result<std::string> render_metrics(const StateReader& r, int copy_attempts) {
   };
   auto tables = tried([&] { return copy_metric_tables(r, copy_attempts); });
   if (!tables) return Error{tables.error()};
-  auto orders = tried([&] { return r.count_orders_by_status(); });
+  auto orders = tried([&] { return order_tally.count(reader); });
   if (!orders) return Error{orders.error()};
   const MetricTables& s = *tables;
   PrometheusText p;

@@ -16,6 +16,7 @@
 #include "engine/core/result.hpp"
 #include "tools/serve/engine_mapping.hpp"
 #include "tools/serve/listen_address.hpp"
+#include "tools/serve/metrics.hpp"
 #include "tools/serve/shared_state_copy.hpp"
 
 namespace httplib {
@@ -54,7 +55,8 @@ class ServeServer {
 
   ServeOptions options_;
   EngineMapping mapping_;
-  SharedStateCopy state_copy_;  // what the table views render
+  SharedStateCopy state_copy_;    // what the table views render
+  ScrapeOrderTally order_tally_;  // /metrics' order counts between scrapes
   std::unique_ptr<httplib::Server> http_;
   int port_ = 0;
   std::atomic<bool> stopping_{false};
