@@ -86,6 +86,7 @@ class Replicator {
   bool publish(const std::string& subject, std::string_view body, const std::string& msg_id,
                std::initializer_list<std::pair<const char*, std::string>> headers);
   void write_status(bool force);
+  std::string status_json(uint64_t acked) const;  // the status file's content
 
   EngineConfig config_;
   std::string config_text_;
@@ -105,7 +106,9 @@ class Replicator {
   uint64_t last_snapshot_ = 0;  // the newest snapshot seq the stream holds a manifest for
   uint64_t journal_last_ = 0;   // the journal's end as last seen
   int64_t next_status_ns_ = 0;
-  uint64_t mark_written_ = 0;  // the acknowledged seq last written for retention
+  int64_t next_caught_up_ns_ = 0;  // the earliest next write on catching up (write_status)
+  uint64_t status_acked_ = 0;      // the acknowledged seq the status file last said
+  uint64_t mark_written_ = 0;      // the acknowledged seq last written for retention
   bool mark_failed_ = false;
   std::string buffer_;
 
