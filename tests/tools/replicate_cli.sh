@@ -50,7 +50,13 @@ check "... every seq 1..$want once and in order" \
 check "... with the engine's snapshots" test "$(json_num "$work/c1.json" snapshots)" -ge 1
 
 # --- kill -9 at random moments while clients trade --------------------------------------------
-( for i in $(seq 100); do send_random $((10 + i)) 40; sleep 0.05; done ) &
+# Stopped through a file, never by kill: a killed loop would leave its running `ose send`
+# journaling after the test has read the seq it expects.
+( for i in $(seq 100); do
+    [ -e "$work/stop_traffic" ] && break
+    send_random $((10 + i)) 40
+    sleep 0.05
+  done ) &
 traffic=$!
 pids+=("$traffic")
 for c in $(seq "$cycles"); do
@@ -59,7 +65,7 @@ for c in $(seq "$cycles"); do
   sleep "0.$((RANDOM % 20 + 5))"
   kill -KILL "$rep"; wait "$rep" 2>/dev/null
 done
-kill "$traffic" 2>/dev/null; wait "$traffic" 2>/dev/null
+touch "$work/stop_traffic"; wait "$traffic" 2>/dev/null
 want="$(durable_seq)"
 "${replicate[@]}" 2>>"$work/rep.log" &
 rep=$!
