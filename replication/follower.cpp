@@ -436,12 +436,13 @@ FollowResult follow(const FollowOptions& o, const std::atomic<bool>& stop) {
   return r;
 }
 
-Result<State> rebuild_in_memory(Link& link, const StreamNames& names) {
+Result<InMemoryReplica> InMemoryReplica::rebuild(Link& link, const StreamNames& names) {
   auto claim = link.last_on(names.stream, names.claim);
   if (!claim) return Error{claim.error()};
   if (!*claim) return Error{fmt::format("stream {} holds no claim", names.stream)};
   auto config = load_config_string(data(claim->get()), "the config in stream " + names.stream);
   if (!config) return Error{config.error()};
+  const uint64_t genesis = header_u64(claim->get(), kHdrGenesis, 16).value_or(0);
   auto ends = link.stream_ends(names.stream);
   if (!ends) return Error{ends.error()};
   auto state = genesis_state(*config);
@@ -453,26 +454,41 @@ Result<State> rebuild_in_memory(Link& link, const StreamNames& names) {
     const auto view = decode_snapshot(snap->value, &why);
     if (auto ok = state->restore(view->state_bytes); !ok) return Error{ok.error()};
   }
-  if (snap->next_stream_seq > ends->last) return state;
+  InMemoryReplica replica(names, std::move(*state), genesis);
+  if (snap->next_stream_seq > ends->last) return replica;  // nothing past the snapshot yet
   auto reader = StreamReader::open(link, names, snap->next_stream_seq, snap->seq + 1, snap->owner);
   if (!reader) return Error{reader.error()};
+  replica.reader_.emplace(std::move(*reader));
+  if (auto ok = replica.catch_up(ends->last); !ok) return Error{ok.error()};
+  return replica;
+}
+
+Result<bool> InMemoryReplica::catch_up(uint64_t stream_last) {
+  if (!reader_) {
+    return Error{
+        fmt::format("stream {} grew past the snapshot this replica was built from", names_.stream)};
+  }
   NullEventSink sink;
   StreamItem item;
-  while (reader->last_stream_seq() < ends->last) {
-    auto got = reader->next(item, 2000);
-    if (!got) return Error{fmt::format("stream {}: {}", names.stream, got.error())};
-    if (!*got)
-      return Error{fmt::format("stream {}: no message past sequence {} of {}", names.stream,
-                               reader->last_stream_seq(), ends->last)};
+  while (reader_->last_stream_seq() < stream_last) {
+    auto got = reader_->next(item, 2000);
+    if (!got) return Error{fmt::format("stream {}: {}", names_.stream, got.error())};
+    if (!*got) {
+      return Error{fmt::format("stream {}: no message past sequence {} of {}", names_.stream,
+                               reader_->last_stream_seq(), stream_last)};
+    }
     if (item.kind == StreamItem::Kind::kRecords) {
-      for (const Input& in : item.inputs) apply(*state, in, sink);
+      for (const Input& in : item.inputs) apply(state_, in, sink);
+    } else if (item.kind == StreamItem::Kind::kClaim && genesis_ != 0 && item.genesis != genesis_) {
+      return Error{fmt::format("stream {}: a claim at stream sequence {} has another genesis hash",
+                               names_.stream, item.stream_seq)};
     } else if (item.kind == StreamItem::Kind::kSnapshot &&
-               item.snapshot_seq == state->header().seq && state->hash() != item.state_hash) {
-      return Error{fmt::format("stream {}: state hash mismatch at snapshot seq {}", names.stream,
+               item.snapshot_seq == state_.header().seq && state_.hash() != item.state_hash) {
+      return Error{fmt::format("stream {}: state hash mismatch at snapshot seq {}", names_.stream,
                                item.snapshot_seq)};
     }
   }
-  return state;
+  return true;
 }
 
 }  // namespace ose::replication

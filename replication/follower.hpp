@@ -12,12 +12,14 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "engine/core/result.hpp"
 #include "engine/core/state.hpp"
 #include "replication/nats_link.hpp"
 #include "replication/stream_layout.hpp"
+#include "replication/stream_reader.hpp"
 
 namespace ose::replication {
 
@@ -48,7 +50,26 @@ FollowResult follow(const FollowOptions& options, const std::atomic<bool>& stop)
 
 // An engine's state rebuilt in memory from its stream as a follower would (the newest snapshot,
 // then every record to the stream's current end, every snapshot point verified), for
-// `ose fleet`. The State's names are the engine's config's.
-Result<State> rebuild_in_memory(Link& link, const StreamNames& names);
+// `ose fleet`, which keeps one per engine and brings it up to a grown stream's end by applying
+// only the messages past where it stands. The State's names are the engine's config's.
+class InMemoryReplica {
+ public:
+  static Result<InMemoryReplica> rebuild(Link& link, const StreamNames& names);
+
+  // Reads and applies the stream's messages up to stream sequence `stream_last`. An Error (a
+  // gap, a corrupt record, a hash mismatch, a claim with another genesis: the stream now holds
+  // another engine's journal) leaves the replica unusable: rebuild it.
+  Result<bool> catch_up(uint64_t stream_last);
+
+  const State& state() const noexcept { return state_; }
+
+ private:
+  InMemoryReplica(StreamNames names, State state, uint64_t genesis)
+      : names_(std::move(names)), state_(std::move(state)), genesis_(genesis) {}
+  StreamNames names_;
+  State state_;
+  uint64_t genesis_ = 0;                // the claim's genesis hash the state started from
+  std::optional<StreamReader> reader_;  // open past the snapshot; none: the stream ended there
+};
 
 }  // namespace ose::replication

@@ -2,8 +2,9 @@
 // firm-wide view over every engine that replicates to this NATS server (every OSE_* stream):
 // each engine's state rebuilt in memory as a follower does (replication/follower.hpp), listed per
 // engine and summed over the fleet (tools/fleet_views.hpp). `--watch` keeps asking the server for
-// each stream's last sequence every interval, rebuilds the engines whose stream grew (and any new
-// one), and prints the view again when one did, until SIGINT or SIGTERM.
+// each stream's last sequence every interval, applies to each engine whose stream grew only the
+// messages past where its state stands (rebuilding it from the newest snapshot when that fails),
+// builds any new engine, and prints the view again when one changed, until SIGINT or SIGTERM.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -11,6 +12,7 @@
 #include <cstdio>
 #include <ctime>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "replication/follower.hpp"
@@ -31,10 +33,10 @@ struct FleetArgs {
   double interval_s = 1.0;
 };
 
-// An engine as last rebuilt: at which stream sequence, and its state.
+// An engine as last brought up to date: to which stream sequence, and its state.
 struct Rebuilt {
   uint64_t stream_last = 0;
-  State state;
+  replication::InMemoryReplica replica;
 };
 
 std::string utc_now() {
@@ -57,36 +59,45 @@ class Fleet {
     *damaged = false;
     auto streams = link_.stream_names(std::string(replication::kStreamPrefix));
     if (!streams) return Error{streams.error()};
+    // engines_ is updated in place, so an error part way leaves every engine either brought up
+    // to date or as it was, never moved from.
     bool changed = false;
-    std::map<std::string, Rebuilt> now;
+    std::set<std::string> present;
     for (const std::string& stream : *streams) {
       const std::string engine = stream.substr(replication::kStreamPrefix.size());
       const auto names = replication::stream_names(engine, nullptr);
       if (!names) continue;
+      present.insert(engine);
       auto ends = link_.stream_ends(stream);
       if (!ends) return Error{ends.error()};
       auto old = engines_.find(engine);
-      if (old != engines_.end() && old->second.stream_last == ends->last) {
-        now.emplace(engine, std::move(old->second));
+      if (old != engines_.end() && old->second.stream_last == ends->last) continue;
+      changed = true;
+      // The stream grew: apply only what is new. Anything that does not continue where the
+      // replica stands (a purge, a snapshot it started at, another engine's claim) rebuilds it.
+      if (old != engines_.end() && old->second.stream_last < ends->last &&
+          old->second.replica.catch_up(ends->last)) {
+        old->second.stream_last = ends->last;
         continue;
       }
-      auto state = replication::rebuild_in_memory(link_, *names);
-      if (!state) {
+      if (old != engines_.end()) engines_.erase(old);  // a failed catch-up leaves it unusable
+      auto replica = replication::InMemoryReplica::rebuild(link_, *names);
+      if (!replica) {
         *damaged = true;
-        return Error{fmt::format("engine {}: {}", engine, state.error())};
+        return Error{fmt::format("engine {}: {}", engine, replica.error())};
       }
-      now.emplace(engine, Rebuilt{ends->last, std::move(*state)});
-      changed = true;
+      engines_.emplace(engine, Rebuilt{ends->last, std::move(*replica)});
     }
-    changed = changed || now.size() != engines_.size();
-    engines_ = std::move(now);
+    changed = changed || std::erase_if(engines_, [&](const auto& e) {
+                           return !present.contains(e.first);
+                         }) > 0;
     return changed;
   }
 
   Result<std::string> render() const {
     fleet::FleetView view(a_.view);
     for (const auto& [engine, e] : engines_) {
-      if (auto ok = view.add(engine, e.state); !ok) {
+      if (auto ok = view.add(engine, e.replica.state()); !ok) {
         return Error{fmt::format("engine {}: {}", engine, ok.error())};
       }
     }
