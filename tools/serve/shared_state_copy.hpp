@@ -34,7 +34,9 @@ class SharedStateCopy {
 
   // A copy of `reader`'s state: the last one while the engine has applied nothing since it was
   // taken (the same state) or while it is younger than its reuse time; otherwise a new one
-  // (StateReader::copy with `attempts`).
+  // (StateReader::copy with `attempts`, or one attempt after a copy of this reader that fell
+  // back to row-by-row reads: beside a busy engine a whole-region copy does not fit between two
+  // inputs, and each failed attempt costs the state's size in memory traffic).
   Result<std::shared_ptr<const Snapshot>> get(const std::shared_ptr<const StateReader>& reader,
                                               int attempts);
 
@@ -45,6 +47,7 @@ class SharedStateCopy {
   // (use_count 1: only this object, under mutex_, hands out new references).
   std::shared_ptr<Snapshot> last_;
   Clock::time_point reuse_until_{};
+  bool busy_ = false;  // the last copy of reader_ was not consistent (the engine was busy)
 };
 
 }  // namespace ose::tools
