@@ -23,9 +23,11 @@ class SharedStateCopy {
   // How long a copy of a busy engine's state is served after it was taken: at least
   // kMinReuse, and kCostShare times the CPU time the copy and its hash took, so that the views
   // spend at most about 1/kCostShare of one core on copies however large the state. The views
-  // may be this far behind the engine (their "seq" says which input they show).
+  // may be this far behind the engine (their "seq" says which input they show). 50 let the
+  // views take ~20 ms/s of CPU beside a busy engine, the largest part of what `ose serve` cost it
+  // (docs/PERFORMANCE.md, "Issue 19").
   static constexpr auto kMinReuse = std::chrono::milliseconds(100);
-  static constexpr int kCostShare = 50;
+  static constexpr int kCostShare = 100;
 
   struct Snapshot {
     StateReader::Copy copy;
