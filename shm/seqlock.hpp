@@ -27,6 +27,8 @@
 // processes that map the same memory, including readers whose mapping is PROT_READ.
 #pragma once
 
+#include <sched.h>
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -86,6 +88,25 @@ inline bool seqlock_try_read(const std::atomic<uint32_t>& version, const T& src,
   return version.load(std::memory_order_relaxed) == s1;
 }
 
+// What a reader does after its failed attempt number `attempt` (from 0) on a version the writer
+// held odd or moved. A write takes well under a microsecond, so the first attempts only pause.
+// A version still odd after kSeqlockSpinsBeforeYield attempts means the writer was descheduled
+// mid-write: on a host with few cores, often to run this very reader, whose spinning then keeps
+// the writer off its core for the rest of the reader's time slice (seen: `ose serve` spending
+// most of its CPU in such spins beside a busy engine, docs/PERFORMANCE.md "Issue 19"). From
+// then on every 16th attempt gives the core away. sched_yield() is a syscall on the reader's
+// side only; the writer never waits for a reader.
+inline constexpr uint32_t kSeqlockSpinsBeforeYield = 64;
+inline void seqlock_read_backoff(uint32_t attempt) noexcept {
+  if (attempt >= kSeqlockSpinsBeforeYield && attempt % 16 == 0) {
+    sched_yield();
+    return;
+  }
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
 // Retries until a consistent copy is made. A writer holds a record odd for the duration of one
 // input (well under a microsecond), so the loop is short; `max_attempts` bounds it for readers
 // of a writer that died mid-write (then the version stays odd forever).
@@ -94,9 +115,7 @@ inline bool seqlock_read(const std::atomic<uint32_t>& version, const T& src, T& 
                          uint32_t max_attempts = 1u << 20) noexcept {
   for (uint32_t i = 0; i < max_attempts; ++i) {
     if (seqlock_try_read(version, src, out)) return true;
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
+    seqlock_read_backoff(i);
   }
   return false;
 }

@@ -200,11 +200,10 @@ uint32_t StateReader::even_global_version() const noexcept {
   // SYNC(seqlock.read) on the global version: see record_versions.hpp.
   uint32_t v = global.load(std::memory_order_acquire);
   // An input in progress takes well under a microsecond: wait it out (bounded, for an engine
-  // that died mid-input) rather than spend an attempt on it.
+  // that died mid-input) rather than spend an attempt on it, giving the core away if it takes
+  // longer (an engine descheduled mid-input, shm::seqlock_read_backoff).
   for (uint32_t spin = 0; (v & 1) != 0 && spin < (1u << 16); ++spin) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
+    shm::seqlock_read_backoff(spin);
     // SYNC(seqlock.read): acquire, as above.
     v = global.load(std::memory_order_acquire);
   }

@@ -10,7 +10,6 @@
 #include <optional>
 #include <span>
 #include <string>
-#include <vector>
 
 #include "engine/core/enums.hpp"
 #include "engine/core/event.hpp"
@@ -119,33 +118,6 @@ class StateReader {
     bool fits;
   };
   Result<TablesCopy> copy_tables(std::span<TableRequest> requests, int attempts = 200) const;
-  // The used order slots (id != 0) counted by status, reading only each slot's id and status
-  // word, not the rest of the order table: for a reader that shows counts (`ose serve`'s
-  // ose_orders), one pass over one cache line per slot instead of a copy of three. Each slot's
-  // two words are read under the slot's own seqlock; the pass is `consistent` (as of one input
-  // boundary, `seq`) when the header's version was even and the same before and after it, which
-  // a quiet engine allows. Beside a busy engine the counts may mix inputs (no second pass: it
-  // would fail the same way) and `seq` is the header's just after the pass.
-  struct OrderStatusCounts {
-    uint64_t by_status[kOrderStatusCount];
-    uint64_t seq;
-    bool consistent;
-  };
-  Result<OrderStatusCounts> count_orders_by_status() const;
-  // What count_orders_by_status(tally) keeps between calls: each slot's version when its
-  // status was last read, the bucket it is counted in, and the running counts. Belongs to one
-  // reader (a new mapping needs a new tally) and one caller at a time.
-  struct OrderStatusTally {
-    static constexpr uint8_t kNotCounted = 0xff;  // an unused slot (id 0) or a bad status
-    std::vector<uint32_t> versions;               // odd: never read (a read slot's version is even)
-    std::vector<uint8_t> counted;                 // the status it is counted under, or kNotCounted
-    uint64_t by_status[kOrderStatusCount] = {};
-  };
-  // The same figures, incrementally: the used slots' versions are read (a compact array beside
-  // the table, one cache line per 16 slots) and a slot's id and status only when its version
-  // moved since the last call, so a call costs the orders changed since the last one, not the
-  // table. `consistent` and `seq` as above.
-  Result<OrderStatusCounts> count_orders_by_status(OrderStatusTally& tally) const;
   // The bytes of one row of `t` (kHeader: the StateHeader).
   static size_t table_record_size(VersionedTable t) noexcept;
   // The rows copy_tables() copies of `t` in a state with header `h`.

@@ -69,7 +69,23 @@ struct Ctx {
 };
 
 // ---- order table mechanics (order_table.cpp) -----------------------------------------------
-uint32_t alloc_order_slot(State& s) noexcept;  // kNoSlot when the table is full
+// kNoSlot when the table is full. A reused slot's last order leaves the header's counts by
+// status (StateHeader::orders_by_status); the caller gives the new one its first status with
+// set_first_status() in the same input.
+uint32_t alloc_order_slot(State& s) noexcept;
+// The only two writers of an order's status, so that the header's counts by status stay equal
+// to a recount of the table (State::recount_orders_by_status) at every input boundary: two
+// increments in a header line the input writes anyway, no branch.
+inline void set_first_status(State& s, OrderRecord& o, OrderStatus first) noexcept {
+  ++s.edit_header().orders_by_status[static_cast<uint8_t>(first)];
+  o.status = first;
+}
+inline void set_status(State& s, OrderRecord& o, OrderStatus next) noexcept {
+  uint32_t* by_status = s.edit_header().orders_by_status;
+  --by_status[static_cast<uint8_t>(o.status)];
+  ++by_status[static_cast<uint8_t>(next)];
+  o.status = next;
+}
 void live_link(State& s, uint32_t slot) noexcept;
 void live_unlink(State& s, uint32_t slot) noexcept;
 void trigger_link(State& s, uint32_t slot) noexcept;

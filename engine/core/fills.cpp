@@ -138,7 +138,7 @@ void create_exit(Ctx& c, OrderRecord& entry, bool is_stop, Qty qty, uint32_t& sl
   x.side = opposite(entry.side);
   x.type = is_stop ? OrderType::kStopMarket : OrderType::kTakeProfitMarket;
   x.tif = Tif::kGtc;
-  x.status = OrderStatus::kUntriggered;
+  set_first_status(s, x, OrderStatus::kUntriggered);
   x.flags = kFlagReduceOnly | kFlagBracketExit;
   x.lock_asset = kNoIndex;
   x.fee_asset = kNoIndex;
@@ -413,7 +413,7 @@ void on_fill(Ctx& c) noexcept {
   o.avg_fill_price = order_avg->avg;
   o.fees += fee;
   o.fee_asset = f.fee_asset;
-  o.status = next;
+  set_status(s, o, next);
   o.updated_ts = c.ts();
 
   roll_strategy_day(st, c.ts());

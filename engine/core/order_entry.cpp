@@ -281,7 +281,7 @@ void on_new_order(Ctx& c) noexcept {
   s.index_insert(n.client, n.cl_id, slot);
 
   if (reason != RejectReason::kNone) {
-    rec.status = OrderStatus::kRejected;
+    set_first_status(s, rec, OrderStatus::kRejected);
     rec.reject_reason = reason;
     retire(s, slot);
     c.count_reject(reason);
@@ -291,7 +291,8 @@ void on_new_order(Ctx& c) noexcept {
     return;
   }
 
-  rec.status = is_conditional(rec.type) ? OrderStatus::kUntriggered : OrderStatus::kPendingNew;
+  set_first_status(s, rec,
+                   is_conditional(rec.type) ? OrderStatus::kUntriggered : OrderStatus::kPendingNew);
   rec.lock_asset = reservation->asset;
   rec.reserved = reservation->amount;
   c.post(rec.account, rec.lock_asset, LedgerKind::kLock, -rec.reserved, rec.reserved, rec.id);
@@ -320,7 +321,7 @@ void request_cancel(Ctx& c, OrderRecord& o) noexcept {
     c.emit(e);
     return;
   }
-  o.status = next_status(o.status, OrderEvent::kCancelRequest);
+  set_status(c.s, o, next_status(o.status, OrderEvent::kCancelRequest));
   o.updated_ts = c.ts();
   Event e = c.order_event(EventType::kCancelRequested, o);
   c.emit(e);

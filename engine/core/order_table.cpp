@@ -13,6 +13,7 @@ uint32_t alloc_order_slot(State& s) noexcept {
   ++h.retire_head;
   h.retire_head_pos = ring_next(h.retire_head_pos, h.caps.orders);
   OrderRecord& old = s.edit_order_at(slot);
+  --h.orders_by_status[static_cast<uint8_t>(old.status)];
   if (old.cl_id != 0 && old.client != kNoIndex) s.index_erase(old.client, old.cl_id, slot);
   // Never-used slots are zero; a reused one must not show its last order's venue id.
   s.edit_venue_order_id(slot) = VenueId{};
@@ -137,7 +138,7 @@ void finish_order(Ctx& c, OrderRecord& o, OrderStatus status) noexcept {
   if (o.tif == Tif::kGtd) --s.edit_header().gtd_count;
   live_unlink(s, slot);
   retire(s, slot);
-  o.status = status;
+  set_status(s, o, status);
   o.updated_ts = c.ts();
 }
 

@@ -477,6 +477,16 @@ Result<bool> State::restore(std::string_view bytes) {
   return true;
 }
 
+std::array<uint32_t, kOrderStatusCount> State::recount_orders_by_status() const noexcept {
+  std::array<uint32_t, kOrderStatusCount> by_status{};
+  for (uint32_t slot = 0; slot < header().next_unused_slot; ++slot) {
+    const OrderRecord& o = order_at(slot);
+    const auto status = static_cast<unsigned>(o.status);
+    if (o.id != 0 && status < kOrderStatusCount) ++by_status[status];
+  }
+  return by_status;
+}
+
 std::string State::integrity_problem() const {
   const StateHeader& h = header();
   const StateCapacities& c = h.caps;
@@ -551,6 +561,10 @@ std::string State::integrity_problem() const {
     prev = slot;
   }
   if (seen != h.live_count || prev != h.live_tail) return "live list length";
+  if (const auto counted = recount_orders_by_status();
+      !std::equal(counted.begin(), counted.end(), std::begin(h.orders_by_status))) {
+    return "order counts by status";
+  }
   for (uint16_t i = 0; i < c.instruments; ++i) {
     const TriggerBookRecord& tb = trigger_book(i);
     uint32_t n = 0;

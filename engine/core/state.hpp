@@ -5,6 +5,7 @@
 // from the header's offsets.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -28,7 +29,8 @@ inline constexpr uint64_t kStateMagic = 0x3130'4554'4154'5345ull;  // "ESTATE01"
 // venue id moved to the venue_order_ids table.
 // 4: both index entries are 8 bytes (a 32-bit hash and the slot or ring position), not 16; the
 // header keeps each ring's position next to its counter.
-inline constexpr uint32_t kStateLayoutVersion = 4;
+// 5: the header counts the used order slots by their order's status (orders_by_status).
+inline constexpr uint32_t kStateLayoutVersion = 5;
 
 struct StateCapacities {
   uint32_t assets;
@@ -104,6 +106,13 @@ struct StateHeader {
   uint8_t reserved1[2];
   uint64_t inputs_applied;
   uint64_t illegal_transitions;
+  // The used order slots ([0, next_unused_slot)) by their order's status: derived from the
+  // order table, kept by the engine at each status change and slot reuse (set_status() and
+  // alloc_order_slot(), apply_context.hpp) so that a reader has the figures from the header in
+  // O(1) instead of a pass over the table. Serialized and hashed with the rest of the header;
+  // restore() checks them against a recount.
+  uint32_t orders_by_status[kOrderStatusCount];
+  uint32_t reserved2;  // keeps rejects[] 8-byte aligned (kOrderStatusCount is odd)
   uint64_t rejects[kRejectReasonCount];
   uint64_t alerts[kAlertReasonCount];
 };
@@ -118,7 +127,8 @@ struct StateHeader {
   X(StateHeader, next_expiry_ts)                                                                  \
   X(StateHeader, gtd_count) X(StateHeader, halted_global) X(StateHeader, persistence_stopped)     \
   X(StateHeader, reserved1) X(StateHeader, inputs_applied) X(StateHeader, illegal_transitions)    \
-  X(StateHeader, rejects) X(StateHeader, alerts)
+  X(StateHeader, orders_by_status) X(StateHeader, reserved2) X(StateHeader, rejects)              \
+  X(StateHeader, alerts)
 // clang-format on
 OSE_LAYOUT_ASSERT(StateHeader, OSE_STATE_HEADER_FIELDS, 0);
 static_assert(std::has_unique_object_representations_v<StateHeader>);
@@ -311,6 +321,10 @@ class State {
   // Empty when every index, enum and intrusive list in the State is consistent; otherwise what
   // is wrong. restore() refuses a snapshot that fails it.
   std::string integrity_problem() const;
+  // The used order slots by their order's status, counted from the table (one pass): what
+  // StateHeader::orders_by_status must equal. Slots with id 0 (never an order) are not counted;
+  // a status outside OrderStatus is not counted either (integrity_problem() reports it).
+  std::array<uint32_t, kOrderStatusCount> recount_orders_by_status() const noexcept;
   // xxHash3-64 over serialize()'s bytes (streamed, nothing materialized).
   uint64_t hash() const noexcept;
 

@@ -57,7 +57,7 @@ bool trigger_order(Ctx& c, OrderRecord& o) noexcept {
     }
   }
   trigger_unlink(s, order_slot(o.id));
-  o.status = next_status(o.status, OrderEvent::kTrigger);
+  set_status(s, o, next_status(o.status, OrderEvent::kTrigger));
   o.flags |= kFlagTriggered;
   o.updated_ts = c.ts();
   Event e = c.order_event(EventType::kTriggered, o);

@@ -47,7 +47,7 @@ void on_ack(Ctx& c) noexcept {
   }
   const OrderStatus next = transition(c, *o, OrderEvent::kAck);
   if (next == fsm::kX) return;
-  o->status = next;
+  set_status(c.s, *o, next);
   if (!a.venue_order_id.empty()) c.s.edit_venue_order_id(order_slot(o->id)) = a.venue_order_id;
   o->updated_ts = c.ts();
   Event e = c.order_event(EventType::kAcked, *o);

@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <iterator>
+#include <string_view>
 
 namespace ose {
 
@@ -265,81 +268,199 @@ json event_to_json(const State& s, const Event& e) {
   return event_to_json(s, e, event_venue_ids(s, e));
 }
 
-json event_to_json(const State& s, const Event& e, const EventVenueIds& ids) {
-  json j;
-  j["seq"] = e.seq;
-  j["ts"] = e.ts;
-  j["type"] = to_string(e.type);
+namespace {
+
+// The fields of an event's JSON, told to `out` (event_to_json's nlohmann::json, or
+// append_event_json's text) in one place, so that both give the same object. A later field of
+// a key replaces an earlier one, as nlohmann::json's operator[] does.
+template <typename Out>
+void event_fields(const State& s, const Event& e, const EventVenueIds& ids, Out& out) {
+  const auto name_field = [&out](const char* key, const std::string& n) {
+    if (n.empty()) {
+      out.null(key);
+    } else {
+      out.str(key, n);
+    }
+  };
+  const auto venue_id_field = [&out](const char* key, const VenueId& id) {
+    if (id.empty() || !id.well_formed()) {
+      out.null(key);
+    } else {
+      out.str(key, id.view());
+    }
+  };
+  out.u64("seq", e.seq);
+  out.i64("ts", e.ts);
+  out.str("type", to_string(e.type));
   const bool order_event = e.order_id != 0 || e.cl_id != 0;
   if (order_event) {
-    j["order_id"] = e.order_id;
-    j["client"] = name_or_null(client_name(s, e.client));
-    j["cl_id"] = e.cl_id;
+    out.u64("order_id", e.order_id);
+    name_field("client", client_name(s, e.client));
+    out.u64("cl_id", e.cl_id);
     if (e.order_id != 0) {
-      j["status"] = to_string(e.status);
-      j["side"] = to_string(e.side);
-      j["account"] = name_or_null(account_name(s, e.account));
-      j["strategy"] = name_or_null(strategy_name(s, e.strategy));
-      j["symbol"] = name_or_null(instrument_name(s, e.instrument));
+      out.str("status", to_string(e.status));
+      out.str("side", to_string(e.side));
+      name_field("account", account_name(s, e.account));
+      name_field("strategy", strategy_name(s, e.strategy));
+      name_field("symbol", instrument_name(s, e.instrument));
     }
   }
   switch (e.type) {
     case EventType::kAccepted:
     case EventType::kAmended:
-      j["qty"] = dec(e.qty);
-      j["price"] = dec(e.price);
+      out.str("qty", to_string(e.qty));
+      out.str("price", to_string(e.price));
       break;
     case EventType::kRejected:
-      j["reason"] = to_string(e.reason);
-      j["op"] = to_string(e.op);
+      out.str("reason", to_string(e.reason));
+      out.str("op", to_string(e.op));
       break;
     case EventType::kAcked:
-      j["venue_order_id"] = venue_id_json(ids.venue_order_id);
+      venue_id_field("venue_order_id", ids.venue_order_id);
       break;
     case EventType::kFill: {
-      j["trade_id"] = venue_id_json(ids.trade_id);
-      j["qty"] = dec(e.qty);
-      j["price"] = dec(e.price);
-      j["fee"] = dec(e.amount);
-      j["fee_asset"] = name_or_null(asset_name(s, e.asset));
-      j["liquidity"] = to_string(e.liquidity);
+      venue_id_field("trade_id", ids.trade_id);
+      out.str("qty", to_string(e.qty));
+      out.str("price", to_string(e.price));
+      out.str("fee", to_string(e.amount));
+      name_field("fee_asset", asset_name(s, e.asset));
+      out.str("liquidity", to_string(e.liquidity));
       break;
     }
     case EventType::kTriggered:
     case EventType::kCreated:
-      j["qty"] = dec(e.qty);
-      j["stop_price"] = dec(e.price);
+      out.str("qty", to_string(e.qty));
+      out.str("stop_price", to_string(e.price));
       break;
     case EventType::kAlert:
-      j["reason"] = to_string(e.alert);
+      out.str("reason", to_string(e.alert));
       break;
     case EventType::kBalance:
-      j["account"] = account_name(s, e.account);
-      j["asset"] = asset_name(s, e.asset);
-      j["amount"] = dec(e.amount);
+      out.str("account", account_name(s, e.account));
+      out.str("asset", asset_name(s, e.asset));
+      out.str("amount", to_string(e.amount));
       break;
     case EventType::kStrategyState:
-      j["strategy"] = strategy_name(s, e.strategy);
-      j["state"] = to_string(static_cast<StrategyState>(e.amount.e8 / kScale));
+      out.str("strategy", strategy_name(s, e.strategy));
+      out.str("state", to_string(static_cast<StrategyState>(e.amount.e8 / kScale)));
       break;
     case EventType::kHalted:
     case EventType::kResumed: {
       const auto scope = static_cast<HaltScope>(e.amount.e8 / kScale);
-      j["scope"] = to_string(scope);
-      if (scope == HaltScope::kAccount) j["name"] = account_name(s, e.account);
-      if (scope == HaltScope::kStrategy) j["name"] = strategy_name(s, e.strategy);
-      if (scope == HaltScope::kInstrument) j["name"] = instrument_name(s, e.instrument);
+      out.str("scope", to_string(scope));
+      if (scope == HaltScope::kAccount) out.str("name", account_name(s, e.account));
+      if (scope == HaltScope::kStrategy) out.str("name", strategy_name(s, e.strategy));
+      if (scope == HaltScope::kInstrument) out.str("name", instrument_name(s, e.instrument));
       break;
     }
     case EventType::kLeverage:
-      j["account"] = account_name(s, e.account);
-      j["symbol"] = instrument_name(s, e.instrument);
-      j["leverage"] = e.amount.e8 / kScale;
+      out.str("account", account_name(s, e.account));
+      out.str("symbol", instrument_name(s, e.instrument));
+      out.i64("leverage", e.amount.e8 / kScale);
       break;
     default:
       break;
   }
-  return j;
+}
+
+struct JsonFields {
+  json j;
+  void u64(const char* key, uint64_t v) { j[key] = v; }
+  void i64(const char* key, int64_t v) { j[key] = v; }
+  void str(const char* key, std::string_view v) { j[key] = std::string(v); }
+  void null(const char* key) { j[key] = nullptr; }
+};
+
+// The same fields kept as they come, then written as nlohmann::json::dump() writes an object:
+// keys in byte order (its std::map), no spaces, integers in decimal.
+class TextFields {
+ public:
+  void u64(const char* key, uint64_t v) { at(key) = Field{key, Kind::kU64, v, 0, {}}; }
+  void i64(const char* key, int64_t v) { at(key) = Field{key, Kind::kI64, 0, v, {}}; }
+  void str(const char* key, std::string_view v) {
+    at(key) = Field{key, Kind::kStr, 0, 0, std::string(v)};
+  }
+  void null(const char* key) { at(key) = Field{key, Kind::kNull, 0, 0, {}}; }
+
+  void write(std::string& out) {
+    std::sort(fields_, fields_ + count_,
+              [](const Field& a, const Field& b) { return a.key < b.key; });
+    out += '{';
+    for (size_t i = 0; i < count_; ++i) {
+      const Field& f = fields_[i];
+      if (i != 0) out += ',';
+      out += '"';
+      out += f.key;  // the keys above are plain ASCII: nothing to escape
+      out += "\":";
+      switch (f.kind) {
+        case Kind::kU64:
+          fmt::format_to(std::back_inserter(out), "{}", f.u);
+          break;
+        case Kind::kI64:
+          fmt::format_to(std::back_inserter(out), "{}", f.i);
+          break;
+        case Kind::kNull:
+          out += "null";
+          break;
+        case Kind::kStr:
+          append_string(out, f.s);
+          break;
+      }
+    }
+    out += '}';
+  }
+
+ private:
+  enum class Kind : uint8_t { kU64, kI64, kStr, kNull };
+  struct Field {
+    std::string_view key;
+    Kind kind;
+    uint64_t u;
+    int64_t i;
+    std::string s;
+  };
+  // A string with nothing to escape is written as it is; any other (a quote, a backslash, a
+  // control or non-ASCII byte) the way nlohmann::json writes it, escapes and UTF-8 checks alike.
+  static void append_string(std::string& out, const std::string& v) {
+    const bool plain = std::all_of(v.begin(), v.end(), [](char c) {
+      const auto b = static_cast<unsigned char>(c);
+      return b >= 0x20 && b < 0x7f && c != '"' && c != '\\';
+    });
+    if (!plain) {
+      out += json(v).dump();
+      return;
+    }
+    out += '"';
+    out += v;
+    out += '"';
+  }
+  Field& at(std::string_view key) {
+    for (size_t i = 0; i < count_; ++i) {
+      if (fields_[i].key == key) return fields_[i];
+    }
+    // Unreachable (kMaxFields above); loud rather than a write past the array.
+    if (count_ == kMaxFields) std::abort();
+    return fields_[count_++];
+  }
+  // event_fields() sets at most 17 keys (a fill: 3 of every event, 8 of an order's, 6 of its
+  // own); what it sets does not depend on the event's values, and every type is in the tests.
+  static constexpr size_t kMaxFields = 17;
+  Field fields_[kMaxFields];
+  size_t count_ = 0;
+};
+
+}  // namespace
+
+json event_to_json(const State& s, const Event& e, const EventVenueIds& ids) {
+  JsonFields f;
+  event_fields(s, e, ids, f);
+  return std::move(f.j);
+}
+
+void append_event_json(std::string& out, const State& s, const Event& e, const EventVenueIds& ids) {
+  TextFields f;
+  event_fields(s, e, ids, f);
+  f.write(out);
 }
 
 }  // namespace ose

@@ -34,6 +34,11 @@ nlohmann::json event_to_json(const State& state, const Event& event);
 // An event whose venue ids the caller looked up (a live reader: StateReader::read_event_ids);
 // `names` is only used for names.
 nlohmann::json event_to_json(const State& names, const Event& event, const EventVenueIds& ids);
+// The same event's JSON text, exactly event_to_json(names, event, ids).dump(), appended to
+// `out` without building the nlohmann::json (`ose serve`'s event stream writes thousands a
+// second: the object's allocations were most of its cost).
+void append_event_json(std::string& out, const State& names, const Event& event,
+                       const EventVenueIds& ids);
 // The venue ids of `event` as `state` holds them: the trade window, the order's venue id.
 EventVenueIds event_venue_ids(const State& state, const Event& event);
 nlohmann::json order_to_json(const State& state, const OrderRecord& order);

@@ -8,8 +8,9 @@
 //   - the ledger entries of the input chain per (account, asset) (free_after/locked_after =
 //     previous + deltas), lock/release/margin entries move free ↔ locked only, and every total
 //     equals initial + deposits − withdrawals + settled flows (settlements, fees, realized PnL);
-//   - the engine agrees with the model: events, balances, every order in the table, account
-//     and strategy positions, strategy statistics, market marks.
+//   - the engine agrees with the model: events, balances, every order in the table, the
+//     header's order counts by status, account and strategy positions, strategy statistics,
+//     market marks.
 // A failure names the seed and the step and lists the inputs that led there; rerun one stream
 // with OSE_PROPERTY_SEED=<seed> (and OSE_PROPERTY_STEPS=<n>); OSE_PROPERTY_TRIAGE=1 prints the
 // first problem of every failing stream.
@@ -413,6 +414,16 @@ class Checker {
     }
     if (in_table != m.orders().size()) {
       fail("the engine's table holds {} orders, the model's {}", in_table, m.orders().size());
+    }
+    // The header's counts by status (kept by the engine at each transition and slot reuse) are
+    // the model's orders counted by status.
+    uint32_t by_status[kOrderStatusCount] = {};
+    for (const auto& [id, mo] : m.orders()) ++by_status[static_cast<int>(mo.status)];
+    for (int k = 0; k < kOrderStatusCount; ++k) {
+      if (h.orders_by_status[k] != by_status[k]) {
+        fail("the header counts {} {} orders, the model has {}", h.orders_by_status[k],
+             to_string(static_cast<OrderStatus>(k)), by_status[k]);
+      }
     }
     // The (client, cl_id) index finds exactly the model's orders.
     State& mut = const_cast<State&>(s);

@@ -115,5 +115,18 @@ TEST_F(SnapshotIntegrity, RefusesATriggerListThatLosesAnOrder) {
   EXPECT_FALSE(restores(bad));
 }
 
+TEST_F(SnapshotIntegrity, CarriesTheOrderCountsByStatusAndRefusesWrongOnes) {
+  // By hand: two limit orders wait for the venue's ack, the stop waits for its trigger.
+  const StateHeader& h = h_.state().header();
+  EXPECT_EQ(h.orders_by_status[static_cast<int>(OrderStatus::kPendingNew)], 2u);
+  EXPECT_EQ(h.orders_by_status[static_cast<int>(OrderStatus::kUntriggered)], 1u);
+  EXPECT_EQ(h.orders_by_status[static_cast<int>(OrderStatus::kOpen)], 0u);
+  std::string bad = bytes_;
+  // One pending order counted as open instead: the right total, the wrong statuses.
+  const uint32_t counts[] = {1, 1, 1};  // untriggered, pending new, open
+  std::memcpy(bad.data() + offsetof(StateHeader, orders_by_status), counts, sizeof counts);
+  EXPECT_FALSE(restores(bad));
+}
+
 }  // namespace
 }  // namespace ose

@@ -76,7 +76,7 @@ check "... and its buckets are cumulative" awk -F' ' '
   /^ose_command_latency_seconds_bucket/ { if ($2 < last) bad = 1; last = $2; n++ }
   END { exit (bad || n != 29) }' "$work/metrics_latency.txt"
 
-# /metrics' order figures, which it counts without copying the order table: ose_orders by
+# /metrics' order figures, which the engine keeps in its state header: ose_orders by
 # status are the orders `ose inspect orders --json` lists, counted by status here with jq, and
 # the table figures come from the same (quiet) seq.
 http /metrics >"$work/metrics_orders.txt"

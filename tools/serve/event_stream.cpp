@@ -23,7 +23,7 @@ size_t EventStream::poll(std::string& out, size_t max_events) {
     if (st != shm::RingStatus::kOk) break;
     // The ids are read from the live segment, under its seqlocks, as `ose inspect events` does.
     out += "data: ";
-    out += event_to_json(reader_->names(), e, reader_->read_event_ids(e)).dump();
+    append_event_json(out, reader_->names(), e, reader_->read_event_ids(e));
     out += "\n\n";
     ++n;
   }

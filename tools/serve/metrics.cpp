@@ -170,7 +170,7 @@ void client_metrics(PrometheusText& p, const StateReader& r) {
 }
 
 // The tables /metrics shows, copied with StateReader::copy_tables (a few KB: never the order
-// table, whose figures come from StateReader::count_orders_by_status), with State's accessors
+// table, whose figures come from the header's orders_by_status), with State's accessors
 // for them. Names and counts come from the reader's attach-time copy (configuration).
 struct MetricTables {
   explicit MetricTables(const State& n) : names(n) {}
@@ -222,13 +222,12 @@ Result<MetricTables> copy_metric_tables(const StateReader& r, int copy_attempts)
   return t;
 }
 
-void order_metrics(PrometheusText& p, const MetricTables& s,
-                   const StateReader::OrderStatusCounts& orders) {
+void order_metrics(PrometheusText& p, const MetricTables& s) {
   p.family("ose_orders", "gauge",
            "Orders in the order table by status (finished ones until their slot is reused)");
   for (int i = 0; i < kOrderStatusCount; ++i) {
     p.sample("ose_orders", {{"status", to_string(static_cast<OrderStatus>(i))}},
-             orders.by_status[i]);
+             uint64_t{s.header.orders_by_status[i]});
   }
   p.family("ose_live_orders", "gauge", "Orders not yet finished");
   p.sample("ose_live_orders", {}, uint64_t{s.header.live_count});
@@ -368,19 +367,7 @@ void balance_and_market_metrics(PrometheusText& p, const MetricTables& s) {
 
 }  // namespace
 
-Result<StateReader::OrderStatusCounts> ScrapeOrderTally::count(
-    const std::shared_ptr<const StateReader>& reader) {
-  std::lock_guard lock(mutex_);
-  if (reader_ != reader) {
-    tally_ = {};
-    reader_ = reader;
-  }
-  return reader->count_orders_by_status(tally_);
-}
-
-Result<std::string> render_metrics(const std::shared_ptr<const StateReader>& reader,
-                                   ScrapeOrderTally& order_tally, int copy_attempts) {
-  const StateReader& r = *reader;
+Result<std::string> render_metrics(const StateReader& r, int copy_attempts) {
   // A seqlocked read gives up after ~2^20 tries on a row the engine holds mid-write: an engine
   // descheduled mid-input on a loaded host (seen beside a busy benchmark: a few 503s in a
   // hundred scrapes) looks stuck for that long. The reads are cheap; try again before
@@ -394,8 +381,6 @@ Result<std::string> render_metrics(const std::shared_ptr<const StateReader>& rea
   };
   auto tables = tried([&] { return copy_metric_tables(r, copy_attempts); });
   if (!tables) return Error{tables.error()};
-  auto orders = tried([&] { return order_tally.count(reader); });
-  if (!orders) return Error{orders.error()};
   const MetricTables& s = *tables;
   PrometheusText p;
   engine_metrics(p, r, s.header);
@@ -403,7 +388,7 @@ Result<std::string> render_metrics(const std::shared_ptr<const StateReader>& rea
   p.sample("ose_state_seq", {}, s.header.seq);
   latency_metrics(p, r);
   client_metrics(p, r);
-  order_metrics(p, s, *orders);
+  order_metrics(p, s);
   strategy_metrics(p, s);
   position_metrics(p, s);
   balance_and_market_metrics(p, s);

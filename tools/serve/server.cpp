@@ -176,7 +176,7 @@ void ServeServer::install_routes() {
       res.set_content(render_metrics_down(mapping_.engine()), "text/plain; version=0.0.4");
       return;
     }
-    auto text = render_metrics(reader, order_tally_, kCopyAttempts);
+    auto text = render_metrics(*reader, kCopyAttempts);
     if (!text) return error_body(res, 503, text.error());
     res.set_content(std::move(*text), "text/plain; version=0.0.4; charset=utf-8");
   });

@@ -55,8 +55,7 @@ class ServeServer {
 
   ServeOptions options_;
   EngineMapping mapping_;
-  SharedStateCopy state_copy_;    // what the table views render
-  ScrapeOrderTally order_tally_;  // /metrics' order counts between scrapes
+  SharedStateCopy state_copy_;  // what the table views render
   std::unique_ptr<httplib::Server> http_;
   int port_ = 0;
   std::atomic<bool> stopping_{false};

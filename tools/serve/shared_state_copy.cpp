@@ -32,10 +32,12 @@ Result<std::shared_ptr<const SharedStateCopy::Snapshot>> SharedStateCopy::get(
   if (last_ != nullptr && last_.use_count() == 1 && reader_ == reader) {
     spare.emplace(std::move(last_->copy.state));
   }
+  const int tries = busy_ && reader_ == reader ? 1 : attempts;
   last_.reset();
   const int64_t cpu0 = thread_cpu_ns();
-  auto copy = reader->copy(attempts, std::move(spare));
+  auto copy = reader->copy(tries, std::move(spare));
   if (!copy) return Error{copy.error()};
+  busy_ = !copy->consistent;
   const uint64_t hash = copy->state.hash();
   last_ = std::make_shared<Snapshot>(Snapshot{std::move(*copy), hash});
   reader_ = reader;

@@ -23,9 +23,11 @@ class SharedStateCopy {
   // How long a copy of a busy engine's state is served after it was taken: at least
   // kMinReuse, and kCostShare times the CPU time the copy and its hash took, so that the views
   // spend at most about 1/kCostShare of one core on copies however large the state. The views
-  // may be this far behind the engine (their "seq" says which input they show).
+  // may be this far behind the engine (their "seq" says which input they show). 50 let the
+  // views take ~20 ms/s of CPU beside a busy engine, the largest part of what `ose serve` cost it
+  // (docs/PERFORMANCE.md, "Issue 19").
   static constexpr auto kMinReuse = std::chrono::milliseconds(100);
-  static constexpr int kCostShare = 50;
+  static constexpr int kCostShare = 100;
 
   struct Snapshot {
     StateReader::Copy copy;
@@ -34,7 +36,9 @@ class SharedStateCopy {
 
   // A copy of `reader`'s state: the last one while the engine has applied nothing since it was
   // taken (the same state) or while it is younger than its reuse time; otherwise a new one
-  // (StateReader::copy with `attempts`).
+  // (StateReader::copy with `attempts`, or one attempt after a copy of this reader that fell
+  // back to row-by-row reads: beside a busy engine a whole-region copy does not fit between two
+  // inputs, and each failed attempt costs the state's size in memory traffic).
   Result<std::shared_ptr<const Snapshot>> get(const std::shared_ptr<const StateReader>& reader,
                                               int attempts);
 
@@ -45,6 +49,7 @@ class SharedStateCopy {
   // (use_count 1: only this object, under mutex_, hands out new references).
   std::shared_ptr<Snapshot> last_;
   Clock::time_point reuse_until_{};
+  bool busy_ = false;  // the last copy of reader_ was not consistent (the engine was busy)
 };
 
 }  // namespace ose::tools
