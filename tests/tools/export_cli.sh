@@ -158,5 +158,20 @@ sqlite3 "$work/one.db" .dump >"$work/after.sql"
 check "  and the database is unchanged" cmp -s "$work/before.sql" "$work/after.sql"
 "$ose" export --config "$config" --data-dir "$work/other" --to "sqlite:$work/x.db" 2>"$work/cfg.err"
 check "a journal under another config is refused" test $? -eq 1
+# The same config, another journal: a database exported from one day with ema_fast=5, then the
+# two-day backtest (the default parameters) into it. The two journals differ by the first day's
+# orders, so the two-day one is refused once replayed to the database's seq, and the database is
+# left as it was, its engines row (the journal's data_dir) included.
+"$ose" backtest -q --data "$klines/ETHUSDT-1m-2022-08-14.csv" --set symbol=ETHUSDT --set ema_fast=5 \
+  --out "$work/bt5" >/dev/null 2>&1
+check "a one-day backtest with ema_fast=5 runs" test $? -eq 0
+"$ose" export -q --config "$config" --data-dir "$work/bt5" --to "sqlite:$work/bt5.db"
+check "  and exports" test $? -eq 0
+sqlite3 "$work/bt5.db" .dump >"$work/before.sql"
+"${exp[@]}" --to "sqlite:$work/bt5.db" 2>"$work/j.err"
+check "another journal of the same config is refused with exit 1" test $? -eq 1
+check "  saying the export was made from another journal" contains "$work/j.err" "another journal"
+sqlite3 "$work/bt5.db" .dump >"$work/after.sql"
+check "  and the database is unchanged" cmp -s "$work/before.sql" "$work/after.sql"
 
 finish "$work/check.txt" "$work/one.err" "$work/other.err"

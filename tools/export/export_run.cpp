@@ -189,7 +189,9 @@ Result<ExportSummary> run_export(const EngineConfig& config, Store& store, SqlSi
   if (!journal_last) return Error{journal_last.error()};
 
   Deriver d(config.name, *genesis, sink);
-  // One transaction: the schema, the checks, the engine's row. Any refusal rolls it all back.
+  // One transaction: the schema, the checks (the journal's state hash at the database's seq
+  // among them), the engine's row. Any refusal rolls it all back, so a refused database is left
+  // exactly as it was: its schema version and its engines row (data_dir) included.
   if (auto ok = sink.exec("BEGIN"); !ok) return Error{ok.error()};
   const auto refuse = [&](const std::string& why) -> Error {
     (void)sink.exec("ROLLBACK");
@@ -204,13 +206,11 @@ Result<ExportSummary> run_export(const EngineConfig& config, Store& store, SqlSi
         sink.describe(), config.name, held->seq, store.dir(), *journal_last));
   }
   if (auto ok = d.prepare(); !ok) return refuse(ok.error());
-  if (auto ok = d.write_engine(genesis_hash, store.dir()); !ok) return refuse(ok.error());
-  if (auto ok = sink.exec("COMMIT"); !ok) return Error{ok.error()};
 
   ExportSummary summary;
   summary.resumed_from = held->seq;
   auto state = genesis->clone();
-  if (!state) return Error{state.error()};
+  if (!state) return refuse(state.error());
   State& s = *state;
   WriteLog log(VersionLayout::for_caps(s.caps()));
   s.log_writes(&log);
@@ -220,20 +220,22 @@ Result<ExportSummary> run_export(const EngineConfig& config, Store& store, SqlSi
   while (s.header().seq < held->seq) {
     const size_t want = std::min<uint64_t>(kChunk, held->seq - s.header().seq);
     if (auto ok = read_journal(store, s.header().seq + 1, want, chunk); !ok)
-      return Error{ok.error()};
-    if (chunk.empty()) return Error{fmt::format("the journal ends before seq {}", held->seq)};
+      return refuse(ok.error());
+    if (chunk.empty()) return refuse(fmt::format("the journal ends before seq {}", held->seq));
     for (const Input& in : chunk) {
       log.clear();
       apply(s, in, d);
-      if (auto ok = d.after_input(in, s, log, false); !ok) return Error{ok.error()};
+      if (auto ok = d.after_input(in, s, log, false); !ok) return refuse(ok.error());
     }
   }
   if (held->seq > 0 && hex(s.hash()) != held->hash) {
-    return Error{fmt::format(
+    return refuse(fmt::format(
         "{} holds engine '{}' up to seq {} with state hash {}, but this journal gives {} there: "
         "the export was made from another journal. Export into another database",
-        sink.describe(), config.name, held->seq, held->hash, hex(s.hash()))};
+        sink.describe(), config.name, held->seq, held->hash, hex(s.hash())));
   }
+  if (auto ok = d.write_engine(genesis_hash, store.dir()); !ok) return refuse(ok.error());
+  if (auto ok = sink.exec("COMMIT"); !ok) return Error{ok.error()};
 
   bool open = false;
   uint32_t in_batch = 0;
