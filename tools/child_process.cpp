@@ -46,9 +46,15 @@ Result<ChildProcess> ChildProcess::spawn(const std::string& label, const std::st
   posix_spawn_file_actions_init(&files);
   posix_spawnattr_init(&attr);
   posix_spawn_file_actions_addopen(&files, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&files, STDOUT_FILENO, log_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&files, STDOUT_FILENO, STDERR_FILENO);
+  if (log_path == kThisStderr) {
+    // A dup, not an open of /dev/stderr: reopening a socket fails (ENXIO), and reopening a file
+    // gives the child its own offset, so the two processes' writes land on each other's.
+    posix_spawn_file_actions_adddup2(&files, STDERR_FILENO, STDOUT_FILENO);
+  } else {
+    posix_spawn_file_actions_addopen(&files, STDOUT_FILENO, log_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_adddup2(&files, STDOUT_FILENO, STDERR_FILENO);
+  }
   // Own process group: the terminal's SIGINT goes to the demo only.
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
   posix_spawnattr_setpgroup(&attr, 0);

@@ -1,6 +1,7 @@
 // A child process for the demo (`ose` itself, or the sample strategy's program): started with
 // posix_spawn in its own process group (so the terminal's Ctrl-C reaches only the demo, which stops
-// the children in order), its stdout and stderr appended to a log file.
+// the children in order), its stdout and stderr appended to a log file (or sent to this process's
+// stderr: kThisStderr).
 #pragma once
 
 #include <sys/types.h>
@@ -14,6 +15,11 @@ namespace ose::tools {
 
 class ChildProcess {
  public:
+  // The log_path that gives a child this process's stderr as its stdout and stderr: the same open
+  // file description (a terminal, a pipe, a file, journald's socket), shared offset included, so
+  // its lines and this process's interleave and neither overwrites the other.
+  static constexpr const char* kThisStderr = "";
+
   // Runs this executable (/proc/self/exe) with `args`.
   static Result<ChildProcess> spawn_self(const std::string& label, std::vector<std::string> args,
                                          const std::string& log_path);

@@ -30,8 +30,9 @@ Result<std::unique_ptr<EngineReplication>> EngineReplication::start(const std::s
   std::vector<std::string> args{"replicate", "--config", config_path,
                                 "--nats",    url,        "--with-parent"};
   if (takeover) args.emplace_back("--takeover");
-  // /dev/stderr is opened by the child before its own stderr is redirected: this process's.
-  auto child = ChildProcess::spawn_self("ose replicate", std::move(args), "/dev/stderr");
+  // Its log goes to the engine's stderr, whatever that is (journald's socket under systemd).
+  auto child =
+      ChildProcess::spawn_self("ose replicate", std::move(args), ChildProcess::kThisStderr);
   if (!child) return Error{child.error()};
   log(fmt::format("replicating to {} (ose replicate, pid {}{})", url, child->pid(),
                   takeover ? ", taking the stream over" : ""));

@@ -85,6 +85,24 @@ pid=""
 check "the old primary restarted as \`ose engine --replicate\` does not start (exit 4)" test $? -eq 4
 check "... saying why" contains "$work/old_engine.err" "not starting"
 check "... and never took clients" sh -c "! grep -q 'taking clients' '$work/old_engine.err'"
+# The replicator's own reason is in the engine's stderr: it shares the engine's open file (with
+# `2>FILE`, an open of its own gave it another offset and the engine's next lines overwrote it).
+check "... with its replicator's reason (2>FILE)" contains "$work/old_engine.err" "ose replicate: fenced out"
+# Under systemd the engine's stderr is a socket to the journal, which cannot be opened again by
+# path: the replicator must still start there, and say why it was fenced out.
+python3 - "$work/socket.err" "$ose" engine --config "$work/config.toml" -q --replicate "$nats_url" <<'PY'
+import socket, subprocess, sys
+a, b = socket.socketpair()
+p = subprocess.Popen(sys.argv[2:], stderr=b, stdout=subprocess.DEVNULL)
+b.close()
+with open(sys.argv[1], "wb") as f:
+    while d := a.recv(65536):
+        f.write(d)
+sys.exit(p.wait())
+PY
+check "... and with stderr a socket (journald): exit 4, not a failure to start its replicator" \
+  test $? -eq 4
+check "... with its replicator's reason in the socket" contains "$work/socket.err" "ose replicate: fenced out"
 check "... and the stream's end is still the new primary's" \
   sh -c "'$ose' follow --nats '$nats_url' --engine '$name' --check | grep -qF '1..$seq ($seq records'"
 
@@ -114,4 +132,4 @@ pid=""
 gone() { for _ in $(seq 150); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.02; done; return 1; }
 check "killed -9, its replicator (pid $child) stops too" gone "$child"
 finish "$work/take.log" "$work/rep.log" "$work/follow.log" "$work/engine.log" "$work/old.err" \
-  "$work/old_engine.err" "$work/again.log" "$work/thief.log" "$work/last.log"
+  "$work/old_engine.err" "$work/socket.err" "$work/again.log" "$work/thief.log" "$work/last.log"
