@@ -69,7 +69,11 @@ Replicator::~Replicator() {
     natsSubscription_Destroy(control_);
   }
   link_.reset();  // closes the connection: no ack callback runs past this point
-  if (!options_.status_path.empty()) std::remove(options_.status_path.c_str());
+  // Only its own: a second replicator refused at start (another one writes the stream) or fenced
+  // out by a takeover beside it must not remove the file the running writer keeps.
+  if (!options_.status_path.empty()) {
+    remove_status_file_holding(options_.status_path, fmt::format("\"writer\": \"{}\"", writer_));
+  }
 }
 
 void Replicator::on_ack(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* closure) {

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 
 namespace ose::replication {
 
@@ -37,6 +39,13 @@ bool write_status_file(const std::string& path, const std::string& text,
     return false;
   }
   return true;
+}
+
+void remove_status_file_holding(const std::string& path, const std::string& mark) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (text.str().find(mark) != std::string::npos) std::remove(path.c_str());
 }
 
 }  // namespace ose::replication

@@ -16,4 +16,8 @@ namespace ose::replication {
 bool write_status_file(const std::string& path, const std::string& text,
                        const shm::SegmentOwner& owner, uint32_t mode);
 
+// Removes the file at `path` only if it holds `mark` (the writer's own id): a process that never
+// wrote it, or was replaced by another writer, leaves the live writer's file alone.
+void remove_status_file_holding(const std::string& path, const std::string& mark);
+
 }  // namespace ose::replication

@@ -38,6 +38,8 @@ check "inspect status shows the replication lag" contains "$work/status.txt" "re
 "${replicate[@]}" 2>"$work/second.err"
 check "a second replicator is refused (exit 4)" test $? -eq 4
 check "... saying another one writes the stream" contains "$work/second.err" "another replicator already writes"
+# Checked at once: the running replicator rewrites its status file only every 100 ms.
+check "... and leaves the running one's status file in place" test -e "/dev/shm/ose.$name.replication"
 send_random 2 200
 want="$(durable_seq)"
 check "the first replicator still publishes (seq $want)" wait_acked "$name" "$want"
