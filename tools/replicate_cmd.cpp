@@ -111,12 +111,15 @@ Run add_replicate_command(CLI::App& app) {
   cmd->add_option("--max-bytes", a->options.limits.max_bytes,
                   "Stream limit: bytes kept (-1: unlimited; a new stream only)");
   cmd->add_option("--batch", a->options.batch_records, "Most journal records per message")
-      ->check(CLI::Range(1u, 65536u));
+      ->check(CLI::Range(1u, 65536u))
+      ->capture_default_str();
   cmd->add_option("--max-in-flight", a->options.max_in_flight,
                   "Most messages published without an acknowledgement")
-      ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 20))
+      ->capture_default_str();
   cmd->add_option("--ack-wait-ms", a->options.ack_wait_ms,
-                  "A publish unacknowledged this long is retried (after a resync)");
+                  "A publish unacknowledged this long is retried (after a resync)")
+      ->capture_default_str();
   cmd->add_flag("--takeover", a->options.takeover,
                 "Claim the stream even while another replicator writes it (it is fenced out)");
   cmd->add_option("--status-file", a->options.status_path,

@@ -19,6 +19,13 @@ stream_check() {  # stream_check OUT: the whole stream checked, totals as JSON
   "$ose" follow --nats "$nats_url" --engine "$name" --check --json >"$1" 2>"$work/check.err"
 }
 
+# --help names the defaults docs/SCALE_OUT.md gives: 512 records a message, 256 in flight, 2 s.
+"$ose" replicate --help >"$work/help.txt"
+check "ose replicate --help exits 0" test $? -eq 0
+check "... showing the --batch default (512)" grep -q -- '--batch .*=512' "$work/help.txt"
+check "... the --max-in-flight default (256)" grep -q -- '--max-in-flight .*=256' "$work/help.txt"
+check "... and the --ack-wait-ms default (2000)" grep -q -- '--ack-wait-ms .*=2000' "$work/help.txt"
+
 check "nats-server starts on loopback" start_nats
 sed -e "s/^name = \"demo\"/name = \"$name\"/" -e "s|^data_dir = .*|data_dir = \"$work/data\"|" \
   -e "s/^snapshot_every = .*/snapshot_every = 400/" "$src/config/example.toml" >"$work/config.toml"
