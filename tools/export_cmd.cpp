@@ -108,7 +108,8 @@ Run add_export_command(CLI::App& app) {
   cmd->add_flag("--follow", o->follow,
                 "Keep tailing the journal of a live engine until SIGINT/SIGTERM");
   cmd->add_flag("--json", o->json, "Print the summary as JSON");
-  cmd->add_flag("--progress", o->progress, "A progress line every second (default on a terminal)");
+  cmd->add_flag("--progress", o->progress,
+                "A progress line every second (default on a terminal, and with --follow)");
   cmd->add_flag("-q,--quiet", o->quiet, "No progress, no summary");
   cmd->add_option("--batch", o->batch, "Inputs per database transaction (20000)")
       ->check(CLI::Range(1u, 10'000'000u));
