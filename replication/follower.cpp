@@ -355,6 +355,10 @@ FollowResult follow(const FollowOptions& o, const std::atomic<bool>& stop) {
   FollowResult r;
   // Relaxed: a stop flag.
   while (!stop.load(std::memory_order_relaxed)) {
+    // Relaxed: a liveness figure, as the engine's Runner writes it. This loop comes round at least
+    // every 100 ms (the stream read's timeout), so a quiet stream never looks like a hung follower
+    // (`ose inspect status`, ose_heartbeat_age_seconds and its alert in docs/OPERATIONS.md).
+    segment->segment_header().heartbeat_ns.store(shm::monotonic_ns(), std::memory_order_relaxed);
     const uint64_t applied = segment->state().header().seq;
     status.write(names->stream, applied, verified, reader->last_stream_seq(), false);
     advance_position((*journal)->durable_seq());
