@@ -56,7 +56,14 @@ Result<bool> StreamReader::next(StreamItem& out, int64_t timeout_ms) {
 
 Result<bool> StreamReader::take(natsMsg* m, uint64_t stream_seq, StreamItem& out) {
   const std::string_view subject = natsMsg_GetSubject(m);
-  out = StreamItem{};
+  // Field by field: the inputs keep their capacity from one message to the next.
+  out.kind = StreamItem::Kind::kClaim;
+  out.config_text.clear();
+  out.genesis = 0;
+  out.inputs.clear();
+  out.snapshot_seq = 0;
+  out.state_hash = 0;
+  out.snapshot_value.clear();
   out.stream_seq = stream_seq;
   if (subject == names_.claim) {
     out.kind = StreamItem::Kind::kClaim;
