@@ -23,6 +23,7 @@
 #include <nats/nats.h>
 #include <netinet/in.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,7 +31,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cinttypes>
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -40,7 +43,9 @@
 #include <CLI/CLI.hpp>
 #include "bench/study/engine_runs.hpp"
 #include "engine/client/state_reader.hpp"
+#include "engine/runtime/runner.hpp"
 #include "replication/nats_link.hpp"
+#include "replication/stream_layout.hpp"
 #include "shm/clock.hpp"
 
 extern char** environ;
@@ -54,7 +59,22 @@ struct Options {
   std::string ose = OSE_TOOL_PATH;
   std::string dir = "/tmp";
   bool pin = true;  // the engine on cpu 0 (its journal thread too), the client on cpu 1
+  std::string engine_idle = "spin";  // [engine] idle: spin | yield | sleep (the product default)
+  uint32_t client_sleep_us = 0;      // > 0: the open-loop client sleeps instead of spinning
+  uint64_t catch_up = 0;             // > 0: the catch-up mode over a journal of this many inputs
+  double catch_up_rate = 400'000;    // the rate that journal is written at
+  std::vector<std::string> replicate_args;  // more `ose replicate` options, e.g. --batch 1024
+  uint32_t stream_poll_us = 0;  // > 0: the stream's end polled (direct get), not a consumer
+  std::string trace;            // a file for one line per stream message (the last rate's)
 };
+
+// `ose replicate` for `config_file` with the bench's options.
+std::vector<std::string> replicate_command(const Options& o, const std::string& config_file,
+                                           const std::string& url) {
+  std::vector<std::string> c{o.ose, "replicate", "--config", config_file, "--nats", url, "-q"};
+  c.insert(c.end(), o.replicate_args.begin(), o.replicate_args.end());
+  return c;
+}
 
 pid_t spawn(std::vector<std::string> args, const std::string& log) {
   std::vector<char*> argv;
@@ -70,11 +90,15 @@ pid_t spawn(std::vector<std::string> args, const std::string& log) {
   return rc == 0 ? pid : -1;
 }
 
-void stop(pid_t pid) {
-  if (pid <= 0) return;
+// Kills `pid` and returns the CPU seconds (user + system, all threads) it used.
+double stop(pid_t pid) {
+  if (pid <= 0) return 0;
   ::kill(pid, SIGKILL);
   int status = 0;
-  ::waitpid(pid, &status, 0);
+  rusage ru{};
+  ::wait4(pid, &status, 0, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 int free_port() {
@@ -118,15 +142,21 @@ struct Delivery {
 // Both ends of the replication, observed from this process on one clock.
 class LagObserver {
  public:
-  explicit LagObserver(std::string url) : url_(std::move(url)) {}
+  // poll_us > 0: the stream side is the stream's newest journal message, asked for every
+  // poll_us (a direct get), instead of a push consumer's deliveries. A push consumer is flow
+  // controlled: when its process is slow to answer, the server holds deliveries back, which
+  // reads as lag the replicator did not cause.
+  LagObserver(std::string url, uint32_t poll_us) : url_(std::move(url)), poll_us_(poll_us) {}
   ~LagObserver() { stop(); }
 
   void start(const std::string& engine) {
     thread_ = std::thread([this, engine] { run(engine); });
+    if (poll_us_ > 0) poller_ = std::thread([this, engine] { poll_stream(engine); });
   }
   void stop() {
     stop_.store(true, std::memory_order_release);  // release: pairs with run()'s acquire
     if (thread_.joinable()) thread_.join();
+    if (poller_.joinable()) poller_.join();
   }
   // Once the client is done: waits (≤ `ms`) until the stream holds every input the engine
   // applied (read from its segment now, not from the observer's samples, which a starved
@@ -173,6 +203,38 @@ class LagObserver {
     natsMsg_Destroy(m);
   }
 
+  void poll_stream(const std::string& engine) {
+    std::string why;
+    const auto names = replication::stream_names(engine, &why);
+    replication::LinkOptions lo;
+    lo.url = url_;
+    lo.client_name = "ose-bench-lag-poll";
+    auto link = replication::Link::connect_within(lo, 5000);
+    if (!names || !link) return;
+    bool exists = false;
+    uint64_t seen = 0;
+    // Acquire: pairs with stop()'s release store.
+    while (!stop_.load(std::memory_order_acquire)) {
+      std::this_thread::sleep_for(std::chrono::microseconds(poll_us_));
+      if (!exists) {  // nats-server 2.9.10 can crash on a get-last racing the stream's creation
+        bool missing = false;
+        auto ends = link->stream_ends(names->stream, &missing);
+        exists = ends && !missing && ends->msgs > 0;
+        if (!exists) continue;
+      }
+      auto m = link->last_on(names->stream, names->journal);
+      if (!m || !*m) continue;
+      const auto last = replication::header_u64(m->get(), "Ose-Last-Seq");
+      const int64_t t = shm::monotonic_ns();
+      if (!last || *last <= seen) continue;
+      std::lock_guard<std::mutex> lock(mu_);
+      deliveries.push_back({t, seen + 1, *last});
+      seen = *last;
+      // Release: wait_caught_up() reads it from another thread.
+      delivered_.store(*last, std::memory_order_release);
+    }
+  }
+
   void run(const std::string& engine) {
     Result<StateReader> reader = Error{"not attached"};
     for (int i = 0; i < 1000 && !reader; ++i) {
@@ -206,7 +268,7 @@ class LagObserver {
     commits.reserve(1 << 22);
     while (!stop_.load(std::memory_order_acquire)) {
       const int64_t now = shm::monotonic_ns();
-      if (sub == nullptr && now - last_try > 20'000'000) {  // the replicator creates the stream
+      if (poll_us_ == 0 && sub == nullptr && now - last_try > 20'000'000) {  // once it exists
         last_try = now;
         jsErrCode jerr{};
         if (js_Subscribe(&sub, link->js(), subject.c_str(), on_msg, this, nullptr, &so, &jerr) !=
@@ -240,7 +302,9 @@ class LagObserver {
   }
 
   std::string url_;
+  uint32_t poll_us_;
   std::thread thread_;
+  std::thread poller_;
   std::atomic<bool> stop_{false};
   std::atomic<const StateSegmentHeader*> segment_{nullptr};
   std::atomic<uint64_t> durable_{0};
@@ -258,13 +322,28 @@ struct LagFigures {
   double replicated_per_s = 0;  // records in the stream per second over the same span
 };
 
-LagFigures figures_of(const LagObserver& o) {
+LagFigures figures_of(const LagObserver& o, const std::string& trace_path) {
   LagFigures f;
   if (o.commits.empty()) return f;
   std::vector<int64_t> lags;
   // deliveries are in stream order (an ordered consumer); commits in seq order.
   uint64_t done = o.first_seq;  // an ordered consumer that reset delivers some records again
+  // One line per stream message for --trace: when it reached the stream and when its first
+  // record was seen committed, in ms from the first commit seen, and that record's lag.
+  std::FILE* trace = trace_path.empty() ? nullptr : std::fopen(trace_path.c_str(), "w");
+  if (trace != nullptr) std::fprintf(trace, "# in_stream_ms first_seq last_seq lag_ms commit_ms\n");
+  const auto ms_since_start = [&](int64_t t) {
+    return static_cast<double>(t - o.commits.front().t) / 1e6;
+  };
   for (const Delivery& d : o.deliveries) {
+    if (trace != nullptr) {
+      auto c = std::lower_bound(o.commits.begin(), o.commits.end(), d.first,
+                                [](const Commit& x, uint64_t seq) { return x.seq < seq; });
+      const bool seen = c != o.commits.end();
+      std::fprintf(trace, "%.3f %" PRIu64 " %" PRIu64 " %.3f %.3f\n", ms_since_start(d.t), d.first,
+                   d.last, seen ? static_cast<double>(d.t - c->t) / 1e6 : -1.0,
+                   seen ? ms_since_start(c->t) : -1.0);
+    }
     if (d.first > done + 1) f.gaps += d.first - done - 1;
     for (uint64_t s = std::max(d.first, done + 1); s <= d.last; ++s) {
       done = s;
@@ -298,6 +377,7 @@ LagFigures figures_of(const LagObserver& o) {
     const uint64_t in_stream = done - o.first_seq;
     if (rspan > 0) f.replicated_per_s = static_cast<double>(in_stream) / rspan;
   }
+  if (trace != nullptr) std::fclose(trace);
   return f;
 }
 
@@ -318,7 +398,7 @@ int run_rate(const Options& o, double rate) {
       return 1;
     }
   }
-  LagObserver observer(url);
+  LagObserver observer(url, o.stream_poll_us);
   uint64_t backlog_at_end = 0;
   bool caught_up = false;
   int64_t catch_up_ns = 0;
@@ -326,16 +406,17 @@ int run_rate(const Options& o, double rate) {
   e.journal = "async";
   e.data_dir_base = dir;
   e.pin = o.pin;
+  e.idle = o.engine_idle;
+  e.client_sleep_us = o.client_sleep_us;
   std::string engine;
   e.companion = [&](const std::string& config_file) -> pid_t {
     engine = engine_name_of(config_file);
     observer.start(engine);
-    const pid_t p = spawn({o.ose, "replicate", "--config", config_file, "--nats", url, "-q"},
-                          dir + "/replicate.log");
+    const pid_t p = spawn(replicate_command(o, config_file, url), dir + "/replicate.log");
     std::this_thread::sleep_for(std::chrono::milliseconds(300));  // claim, stream created
     return p;
   };
-  e.before_stop = [&] {
+  e.before_stop = [&](const std::string&) {
     const int64_t t0 = shm::monotonic_ns();
     std::this_thread::sleep_for(std::chrono::milliseconds(5));  // the async journal's last commit
     backlog_at_end = observer.durable() - std::min(observer.durable(), observer.delivered());
@@ -350,6 +431,7 @@ int run_rate(const Options& o, double rate) {
   std::error_code ec;
   if (!engine.empty()) {
     std::filesystem::remove(fmt::format("/dev/shm/ose.{}.replication", engine), ec);
+    std::filesystem::remove(fmt::format("/dev/shm/ose.{}.replication.tmp", engine), ec);
   }
   const std::string load_after = load_average();
   if (points.empty() || !observer.error.empty()) {
@@ -359,7 +441,7 @@ int run_rate(const Options& o, double rate) {
   }
   // A client that fell behind (the engine did not keep up) still leaves a measured lag.
   if (!points[0].error.empty()) fmt::print("rate {:.0f}: {}\n", rate, points[0].error);
-  const LagFigures f = figures_of(observer);
+  const LagFigures f = figures_of(observer, o.trace);
   fmt::print(stderr,
              "rate {:.0f}: observer saw seq {} → {} in {} commits, {} stream messages; {} records "
              "delivered after the last commit seen, {} skipped by the stream\n",
@@ -380,6 +462,202 @@ int run_rate(const Options& o, double rate) {
   return 0;
 }
 
+// Asks `pid` to stop (SIGTERM: a follower removes its segment), then kills it after 5 s.
+// Returns the CPU seconds it used.
+double stop_politely(pid_t pid) {
+  if (pid <= 0) return 0;
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  rusage ru{};
+  for (int i = 0; i < 500; ++i) {
+    if (::wait4(pid, &status, WNOHANG, &ru) == pid) {
+      return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+             static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return stop(pid);
+}
+
+// The state hash of a running engine's (or follower's) segment, 0 if it cannot be read whole.
+uint64_t state_hash_of(const std::string& engine) {
+  auto reader = StateReader::attach(engine);
+  if (!reader) return 0;
+  auto copy = reader->copy();
+  return copy && copy->consistent ? copy->state.hash() : 0;
+}
+
+double seconds_between(int64_t from_ns, int64_t to_ns) {
+  return static_cast<double>(to_ns - from_ns) / 1e9;
+}
+
+// Catch-up mode: the engine journals `o.catch_up` inputs first (open loop at o.catch_up_rate, no
+// replicator). Then, while the engine idles, `ose replicate` starts on an empty stream and is
+// timed until the stream's newest journal message holds the journal's last seq (stored, so
+// acknowledged), and then `ose follow` is timed until its own segment has applied that seq, its
+// state hash compared with the engine's. A journal this large makes process start-up (connect,
+// stream creation, segment creation) small beside the rates.
+int run_catch_up(const Options& o) {
+  const std::string dir = fmt::format("{}/ose-bench-catchup-{}", o.dir, ::getpid());
+  std::filesystem::create_directories(dir);
+  const int port = free_port();
+  const std::string url = fmt::format("nats://127.0.0.1:{}", port);
+  const pid_t nats = spawn(
+      {"nats-server", "-a", "127.0.0.1", "-p", std::to_string(port), "-js", "-sd", dir + "/js"},
+      dir + "/nats.log");
+  {
+    replication::LinkOptions lo;
+    lo.url = url;
+    if (!replication::Link::connect_within(lo, 5000)) {
+      fmt::print(stderr, "nats-server did not start (see {}/nats.log)\n", dir);
+      stop(nats);
+      return 1;
+    }
+  }
+  EngineRunOptions e;
+  e.journal = "async";
+  e.data_dir_base = dir;
+  e.pin = o.pin;
+  e.idle = o.engine_idle;
+  e.client_sleep_us = o.client_sleep_us;
+  std::string engine, failure;
+  uint64_t last = 0;
+  double replicate_s = 0, replicate_steady_s = 0, follow_s = 0, follow_first_s = 0;
+  double replicate_cpu_s = 0, follow_cpu_s = 0;
+  uint64_t first_message_last = 0;
+  bool hash_equal = false;
+  const std::string load_before = load_average();
+  e.before_stop = [&](const std::string& config_file) {
+    engine = engine_name_of(config_file);
+    auto reader = StateReader::attach(engine);
+    if (!reader) {
+      failure = reader.error();
+      return;
+    }
+    // Every input answered was applied; the async journal commits it within milliseconds.
+    const auto& h = reader->header();
+    // Relaxed: the target the journal's durable seq is waited for.
+    const uint64_t applied = h.applied_seq.load(std::memory_order_relaxed);
+    // Acquire (both loads): pairs with the journal thread's release store after its commit.
+    for (int i = 0; i < 10'000 && h.journal.durable_seq.load(std::memory_order_acquire) < applied;
+         ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    last = h.journal.durable_seq.load(std::memory_order_acquire);
+    fmt::print(stderr, "catch-up: {} inputs journaled; replicating\n", last);
+    // The stream's newest journal message, asked for every ~1 ms: a direct get, so the server
+    // does not also deliver the whole stream to an observer while it stores it.
+    std::string why;
+    const auto names = replication::stream_names(engine, &why);
+    replication::LinkOptions lo;
+    lo.url = url;
+    lo.client_name = "ose-bench-catchup";
+    auto link = replication::Link::connect_within(lo, 5000);
+    if (!names || !link) {
+      failure = names ? link.error() : why;
+      return;
+    }
+    bool stream_exists = false;
+    const auto stream_last = [&]() -> uint64_t {
+      // nats-server 2.9.10 can crash on a get-last request that races the stream's creation
+      // (a nil pointer in jsMsgGetRequest): ask for the last message only once the stream
+      // info shows one.
+      if (!stream_exists) {
+        bool missing = false;
+        auto ends = link->stream_ends(names->stream, &missing);
+        stream_exists = ends && !missing && ends->msgs > 0;
+        if (!stream_exists) return 0;
+      }
+      auto m = link->last_on(names->stream, names->journal);
+      if (!m || !*m) return 0;
+      return replication::header_u64(m->get(), "Ose-Last-Seq").value_or(0);
+    };
+    const int64_t t0 = shm::monotonic_ns();
+    const pid_t rep = spawn(replicate_command(o, config_file, url), dir + "/replicate.log");
+    const int64_t give_up = t0 + 120'000'000'000;
+    int64_t first_seen = 0;
+    uint64_t in_stream = 0;
+    while (in_stream < last && shm::monotonic_ns() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      in_stream = stream_last();
+      if (in_stream > 0 && first_seen == 0) {
+        first_seen = shm::monotonic_ns();
+        first_message_last = in_stream;
+      }
+    }
+    const int64_t t1 = shm::monotonic_ns();
+    replicate_cpu_s = stop(rep);
+    std::error_code ec;
+    std::filesystem::remove(fmt::format("/dev/shm/ose.{}.replication", engine), ec);
+    std::filesystem::remove(fmt::format("/dev/shm/ose.{}.replication.tmp", engine), ec);
+    if (in_stream < last) {
+      failure = fmt::format("the stream holds {} of {} records after 120 s", in_stream, last);
+      return;
+    }
+    replicate_s = seconds_between(t0, t1);
+    // From the first journal message seen in the stream: the rate without the start-up.
+    replicate_steady_s = seconds_between(first_seen, t1);
+    fmt::print(stderr, "catch-up: stream complete; following\n");
+    const std::string local = engine + "f";
+    const int64_t t2 = shm::monotonic_ns();
+    const pid_t fol = spawn({o.ose, "follow", "--nats", url, "--engine", engine, "--as", local,
+                             "--data-dir", dir + "/follower", "-q"},
+                            dir + "/follow.log");
+    Result<StateReader> f = Error{"not attached"};
+    while (!f && shm::monotonic_ns() < t2 + 30'000'000'000) {
+      f = StateReader::attach(local);
+      if (!f) std::this_thread::sleep_for(std::chrono::microseconds(500));
+    }
+    if (f) {
+      follow_first_s = seconds_between(t2, shm::monotonic_ns());
+      // Acquire: pairs with the follower's release store after each applied input.
+      while (f->header().applied_seq.load(std::memory_order_acquire) < last &&
+             shm::monotonic_ns() < t2 + 120'000'000'000) {
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+      }
+      // Acquire: as above.
+      if (f->header().applied_seq.load(std::memory_order_acquire) >= last) {
+        follow_s = seconds_between(t2, shm::monotonic_ns());
+        const uint64_t want = state_hash_of(engine);
+        hash_equal = want != 0 && want == state_hash_of(local);
+      } else {
+        failure = "the follower did not apply the journal's end within 120 s";
+      }
+    } else {
+      failure = fmt::format("the follower's segment did not appear: {}", f.error());
+    }
+    f = Error{"detached"};
+    follow_cpu_s = stop_politely(fol);
+    remove_dead_engine_files(local);
+  };
+  const auto points =
+      ose_open_loop(e, {o.catch_up_rate}, static_cast<double>(o.catch_up) / o.catch_up_rate);
+  stop(nats);
+  const std::string load_after = load_average();
+  if (points.empty() || !failure.empty() || last == 0) {
+    fmt::print(stderr, "catch-up: {}{} (logs kept in {})\n", points.empty() ? "no run " : "",
+               failure, dir);
+    return 1;
+  }
+  const auto per_s = [](uint64_t n, double s) { return s > 0 ? static_cast<double>(n) / s : 0.0; };
+  fmt::print(
+      "| journal written (inputs/s answered) | records | replicate: start → last ack | "
+      "records/s | from the first message | records/s | replicate CPU | follow: start → last "
+      "applied | inputs/s | segment up after | follow CPU | state hash equal | load avg before → "
+      "after |\n"
+      "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
+  fmt::print(
+      "| {:.0f} | {} | {:.3f} s | {:.0f} | {:.3f} s | {:.0f} | {:.2f} s | {:.3f} s | {:.0f} | "
+      "{:.3f} s | {:.2f} s | {} | {} → {} |\n",
+      points[0].achieved_per_s, last, replicate_s, per_s(last, replicate_s), replicate_steady_s,
+      per_s(last - first_message_last, replicate_steady_s), replicate_cpu_s, follow_s,
+      per_s(last, follow_s), follow_first_s, follow_cpu_s, hash_equal ? "yes" : "NO", load_before,
+      load_after);
+  std::fflush(stdout);
+  std::filesystem::remove_all(dir);
+  return hash_equal ? 0 : 1;
+}
+
 }  // namespace
 }  // namespace ose::bench
 
@@ -393,7 +671,28 @@ int main(int argc, char** argv) {
   app.add_option("--dir", o.dir, "Scratch directory (journals, JetStream store)");
   app.add_flag("!--no-pin", o.pin,
                "Leave the engine and the client unpinned (the study pins them on 2+ cores)");
+  app.add_option("--engine-idle", o.engine_idle,
+                 "The engine's idle mode: spin (the study's), yield, or sleep (the product's "
+                 "default)")
+      ->check(CLI::IsMember({"spin", "yield", "sleep"}));
+  app.add_option("--client-sleep-us", o.client_sleep_us,
+                 "Let the open-loop client sleep this long when nothing is due (0: it spins)");
+  app.add_option("--catch-up", o.catch_up,
+                 "Catch-up mode: journal this many inputs first, then time `ose replicate` from an "
+                 "empty stream and `ose follow` from that stream");
+  app.add_option("--catch-up-rate", o.catch_up_rate,
+                 "The open-loop rate the catch-up journal is written at (inputs/s)");
+  app.add_option("--stream-poll-us", o.stream_poll_us,
+                 "See the stream's end by asking for its newest journal message this often "
+                 "(0: an ordered push consumer's deliveries)");
+  app.add_option("--trace", o.trace,
+                 "Write one line per stream message (times, seqs, lag) to this file, to find "
+                 "where a tail comes from");
+  app.add_option("--replicate-arg", o.replicate_args,
+                 "An option passed on to `ose replicate` (repeat it: --replicate-arg=--batch "
+                 "--replicate-arg=1024)");
   CLI11_PARSE(app, argc, argv);
+  if (o.catch_up > 0) return ose::bench::run_catch_up(o);
   fmt::print(
       "| target inputs/s | client sent+answered/s | journaled records/s | in stream records/s | "
       "records measured | lag p50 ms | lag p99 ms | lag max ms | backlog at client end | caught "

@@ -159,15 +159,20 @@ EngineRun::~EngineRun() {
   remove_dead_engine_files(name_);
 }
 
-bool EngineRun::start_companion(const std::function<pid_t(const std::string&)>& companion) {
+const std::string& EngineRun::config_file() {
+  if (!config_file_.empty()) return config_file_;
   // Without a journal directory (journal "none": e.g. `ose serve`, which needs only the
   // engine's name) the file goes to the temp directory, removed with the run.
-  const std::string file =
-      dir_.path().empty() ? (std::filesystem::temp_directory_path() / (name_ + ".toml")).string()
-                          : dir_.path() + "/engine.toml";
-  if (dir_.path().empty()) loose_config_ = file;
-  std::ofstream(file) << config_text_;
-  companion_ = companion(file);
+  config_file_ = dir_.path().empty()
+                     ? (std::filesystem::temp_directory_path() / (name_ + ".toml")).string()
+                     : dir_.path() + "/engine.toml";
+  if (dir_.path().empty()) loose_config_ = config_file_;
+  std::ofstream(config_file_) << config_text_;
+  return config_file_;
+}
+
+bool EngineRun::start_companion(const std::function<pid_t(const std::string&)>& companion) {
+  companion_ = companion(config_file());
   return companion_ > 0;
 }
 
@@ -249,6 +254,10 @@ std::vector<int64_t> round_trip_samples(Client& c, int strategy, uint64_t first_
 std::string engine_run_config(const std::string& name, const EngineRunOptions& o) {
   const uint64_t max_orders = std::max<uint64_t>(65'536, o.working_orders + 65'536);
   std::string c = study_engine_table(name, o.journal, o.data_dir_base, max_orders, 64);
+  if (o.idle != "spin") {
+    const std::string spin = "idle = \"spin\"";
+    c.replace(c.find(spin), spin.size(), fmt::format("idle = \"{}\"", o.idle));
+  }
   c += R"(
 [[assets]]
 code = "USDT"
@@ -450,7 +459,9 @@ std::vector<OpenLoopPoint> ose_open_loop(const EngineRunOptions& o,
         if (sent == 0) first_request = request;
         ++sent;
       }
+      bool answers = false;
       while (client->poll(r)) {
+        answers = true;
         if ((r.flags & kResponseLast) == 0 || r.request < first_request) continue;
         const uint64_t i = r.request - first_request;
         if (i >= count) continue;
@@ -463,6 +474,10 @@ std::vector<OpenLoopPoint> ose_open_loop(const EngineRunOptions& o,
         p.error = "the engine stopped answering";
         break;
       }
+      // Nothing was waiting and the next command is not due yet: give the core away.
+      if (o.client_sleep_us > 0 && !answers && (sent == count || due[sent] > now)) {
+        std::this_thread::sleep_for(std::chrono::microseconds(o.client_sleep_us));
+      }
     }
     p.achieved_per_s = static_cast<double>(answered) * 1e9 /
                        static_cast<double>(std::max<int64_t>(last_answer - t0, 1));
@@ -470,7 +485,7 @@ std::vector<OpenLoopPoint> ose_open_loop(const EngineRunOptions& o,
     out.push_back(p);
     if (!p.error.empty()) break;
   }
-  if (o.before_stop) o.before_stop();
+  if (o.before_stop) o.before_stop(run.config_file());
   run.stop_companion();
   client = Error{"detached"};
   return out;

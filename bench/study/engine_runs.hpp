@@ -32,6 +32,13 @@ struct EngineRunOptions {
   bool pin = true;  // engine on cpu 0, clients on the others (only with 2+ cores)
   uint32_t readers = 0;
   uint64_t working_orders = 0;
+  // The engine's [engine] idle mode (shm/idle.hpp): "spin" for the study's latency figures; the
+  // product's default "sleep" where the run needs the cores for other processes (replication).
+  std::string idle = "spin";
+  // Open-loop runs: > 0 makes the client sleep this long whenever no command is due and no answer
+  // is waiting, instead of spinning (commands then go in small bursts, each still timed from its
+  // scheduled send time), leaving its core to the processes beside the engine.
+  uint32_t client_sleep_us = 0;
   // Throughput and round-trip runs: a process started beside the engine once it is up (and
   // before the clients measure), given the run's config file (its data_dir is the run's journal,
   // if any), and ended with SIGKILL once they are done: e.g. `ose export --follow` or `ose serve`
@@ -39,8 +46,9 @@ struct EngineRunOptions {
   // Returns the process id, or −1 when it could not be started.
   std::function<pid_t(const std::string& config_file)> companion;
   // Open-loop runs: called once the clients are done, before the companion is stopped (e.g. to
-  // wait until a replicator has caught up with the journal).
-  std::function<void()> before_stop;
+  // wait until a replicator has caught up with the journal), with the run's config file (as a
+  // companion gets it) while the engine still runs.
+  std::function<void(const std::string& config_file)> before_stop;
 };
 
 struct RoundTripRun {
@@ -92,6 +100,9 @@ class EngineRun {
   // Starts `companion` with the run's config written to a file in its journal directory (the
   // temp directory when it has none).
   bool start_companion(const std::function<pid_t(const std::string&)>& companion);
+  // The run's config written to a file (once): in its journal directory, or the temp directory
+  // when it has none.
+  const std::string& config_file();
   void stop_companion();
   // The CPU for client k (-1: unpinned): the engine has cpu 0.
   int client_cpu(int k) const;
@@ -104,6 +115,7 @@ class EngineRun {
   pid_t engine_ = -1;
   pid_t companion_ = -1;
   std::string config_text_;
+  std::string config_file_;   // written by config_file()
   std::string loose_config_;  // the companion's config file outside a journal directory
   std::vector<pid_t> readers_;
 };
