@@ -90,15 +90,20 @@ pid_t spawn(std::vector<std::string> args, const std::string& log) {
   return rc == 0 ? pid : -1;
 }
 
-// Kills `pid` and returns the CPU seconds (user + system, all threads) it used.
+// User + system CPU seconds of a reaped process (all its threads).
+double cpu_seconds(const rusage& ru) {
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+// Kills `pid` and returns the CPU seconds it used.
 double stop(pid_t pid) {
   if (pid <= 0) return 0;
   ::kill(pid, SIGKILL);
   int status = 0;
   rusage ru{};
   ::wait4(pid, &status, 0, &ru);
-  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  return cpu_seconds(ru);
 }
 
 int free_port() {
@@ -470,10 +475,7 @@ double stop_politely(pid_t pid) {
   int status = 0;
   rusage ru{};
   for (int i = 0; i < 500; ++i) {
-    if (::wait4(pid, &status, WNOHANG, &ru) == pid) {
-      return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-             static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-    }
+    if (::wait4(pid, &status, WNOHANG, &ru) == pid) return cpu_seconds(ru);
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return stop(pid);
@@ -523,7 +525,7 @@ int run_catch_up(const Options& o) {
   std::string engine, failure;
   uint64_t last = 0;
   double replicate_s = 0, replicate_steady_s = 0, follow_s = 0, follow_first_s = 0;
-  double replicate_cpu_s = 0, follow_cpu_s = 0;
+  double replicate_cpu_s = 0, follow_cpu_s = 0, check_s = 0, check_cpu_s = 0;
   uint64_t first_message_last = 0;
   bool hash_equal = false;
   const std::string load_before = load_average();
@@ -597,6 +599,18 @@ int run_catch_up(const Options& o) {
     replicate_s = seconds_between(t0, t1);
     // From the first journal message seen in the stream: the rate without the start-up.
     replicate_steady_s = seconds_between(first_seen, t1);
+    // The stream read alone (ose follow --check: every message decoded, nothing applied): what
+    // a follower's apply would run at if its reading cost nothing.
+    {
+      const int64_t tc = shm::monotonic_ns();
+      const pid_t chk = spawn({o.ose, "follow", "--nats", url, "--engine", engine, "--check", "-q"},
+                              dir + "/check.log");
+      int status = 0;
+      rusage ru{};
+      ::wait4(chk, &status, 0, &ru);
+      check_s = seconds_between(tc, shm::monotonic_ns());
+      check_cpu_s = cpu_seconds(ru);
+    }
     fmt::print(stderr, "catch-up: stream complete; following\n");
     const std::string local = engine + "f";
     const int64_t t2 = shm::monotonic_ns();
@@ -642,17 +656,17 @@ int run_catch_up(const Options& o) {
   const auto per_s = [](uint64_t n, double s) { return s > 0 ? static_cast<double>(n) / s : 0.0; };
   fmt::print(
       "| journal written (inputs/s answered) | records | replicate: start → last ack | "
-      "records/s | from the first message | records/s | replicate CPU | follow: start → last "
-      "applied | inputs/s | segment up after | follow CPU | state hash equal | load avg before → "
-      "after |\n"
-      "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
+      "records/s | from the first message | records/s | replicate CPU | stream read (follow "
+      "--check) | records/s | its CPU | follow: start → last applied | inputs/s | segment up "
+      "after | follow CPU | state hash equal | load avg before → after |\n"
+      "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
   fmt::print(
       "| {:.0f} | {} | {:.3f} s | {:.0f} | {:.3f} s | {:.0f} | {:.2f} s | {:.3f} s | {:.0f} | "
-      "{:.3f} s | {:.2f} s | {} | {} → {} |\n",
+      "{:.2f} s | {:.3f} s | {:.0f} | {:.3f} s | {:.2f} s | {} | {} → {} |\n",
       points[0].achieved_per_s, last, replicate_s, per_s(last, replicate_s), replicate_steady_s,
-      per_s(last - first_message_last, replicate_steady_s), replicate_cpu_s, follow_s,
-      per_s(last, follow_s), follow_first_s, follow_cpu_s, hash_equal ? "yes" : "NO", load_before,
-      load_after);
+      per_s(last - first_message_last, replicate_steady_s), replicate_cpu_s, check_s,
+      per_s(last, check_s), check_cpu_s, follow_s, per_s(last, follow_s), follow_first_s,
+      follow_cpu_s, hash_equal ? "yes" : "NO", load_before, load_after);
   std::fflush(stdout);
   std::filesystem::remove_all(dir);
   return hash_equal ? 0 : 1;
