@@ -336,7 +336,11 @@ LagFigures figures_of(const LagObserver& o, const std::string& trace_path) {
   // One line per stream message for --trace: when it reached the stream and when its first
   // record was seen committed, in ms from the first commit seen, and that record's lag.
   std::FILE* trace = trace_path.empty() ? nullptr : std::fopen(trace_path.c_str(), "w");
-  if (trace != nullptr) std::fprintf(trace, "# in_stream_ms first_seq last_seq lag_ms commit_ms\n");
+  if (trace != nullptr) {
+    std::fprintf(trace, "# times in ms after the first commit seen, at CLOCK_MONOTONIC %.6f s\n",
+                 static_cast<double>(o.commits.front().t) / 1e9);
+    std::fprintf(trace, "# in_stream_ms first_seq last_seq lag_ms commit_ms\n");
+  }
   const auto ms_since_start = [&](int64_t t) {
     return static_cast<double>(t - o.commits.front().t) / 1e6;
   };
