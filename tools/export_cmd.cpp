@@ -103,7 +103,8 @@ Run add_export_command(CLI::App& app) {
   auto o = std::make_shared<ExportCmdOptions>();
   cmd->add_option("-c,--config", o->store.config_path, "The engine's config (TOML)")->required();
   cmd->add_option("--data-dir", o->store.data_dir, "Journal directory (default: the config's)");
-  cmd->add_option("--to", o->to, "sqlite:PATH, or postgresql://USER[:PASSWORD]@HOST:PORT/DB")
+  cmd->add_option("--to", o->to,
+                  "sqlite:PATH, or postgresql://USER[:PASSWORD]@HOST:PORT/DB (postgres:// too)")
       ->required();
   cmd->add_flag("--follow", o->follow,
                 "Keep tailing the journal of a live engine until SIGINT/SIGTERM");

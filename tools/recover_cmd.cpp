@@ -38,7 +38,8 @@ int recover_check(const RecoverArgs& a) {
     fmt::print(stderr,
                "ose recover: the journal's history before seq {} was pruned by retention "
                "([engine].snapshots_keep keeps the newest snapshots and the records after the "
-               "oldest of them): nothing is damaged, but a replay from seq 1 is not possible. "
+               "oldest of them), or never was in it (a follower's journal starts at the snapshot "
+               "it started from): nothing is damaged, but a replay from seq 1 is not possible. "
                "Drop --no-snapshots to recover from the snapshots\n",
                o->check.pruned_through + 1);
     return kExitFailed;

@@ -41,7 +41,8 @@ int run_report_cmd(const ReportCmdOptions& o) {
     fmt::print(stderr,
                "ose report: the journal's history before seq {} was pruned by retention "
                "([engine].snapshots_keep keeps the newest snapshots and the records after the "
-               "oldest of them): nothing is damaged, but the run cannot be replayed from its "
+               "oldest of them), or never was in it (a follower's journal starts at the snapshot "
+               "it started from): nothing is damaged, but the run cannot be replayed from its "
                "start. `--from-oldest-snapshot` reports from the snapshot at seq {} on\n",
                opened->check.pruned_through + 1, opened->check.pruned_through);
     return kExitFailed;

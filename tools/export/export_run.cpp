@@ -41,7 +41,9 @@ Result<bool> read_journal(Store& store, uint64_t from, size_t max, std::vector<I
       if (expected == 1) {
         return Error{
             fmt::format("the journal starts at seq {}: its history before was pruned by retention "
-                        "([engine].snapshots_keep), and an export needs every input from seq 1",
+                        "([engine].snapshots_keep), or never was in it (a follower's journal, and "
+                        "an engine's after a takeover, start at the snapshot the follower started "
+                        "from), and an export needs every input from seq 1",
                         *seq)};
       }
       return Error{fmt::format(

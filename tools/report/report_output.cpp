@@ -91,7 +91,8 @@ void print_run_report(std::ostream& out, const RunReport& r) {
                      seconds(r.last_ts_ns - r.first_ts_ns));
   if (r.from_snapshot_seq > 0) {
     out << fmt::format(
-        "from the snapshot at seq {}: the history before it was pruned by retention, so inputs, "
+        "from the snapshot at seq {}: the history before it was pruned by retention (or is not "
+        "in a follower's journal), so inputs, "
         "orders and fills count seq {} on; positions, balances and PnL are the whole run's\n",
         r.from_snapshot_seq, r.from_snapshot_seq + 1);
   }
