@@ -255,10 +255,11 @@ void export_benchmarks(const Options& o) {
 }
 
 // `ose export --follow` into `db` beside the engine of `config_file`.
-pid_t spawn_follower(const std::string& ose, const std::string& config_file,
-                     const std::string& db) {
-  std::vector<std::string> args{ose,    "export",       "--config", config_file,
-                                "--to", "sqlite:" + db, "--follow", "-q"};
+pid_t spawn_follower(const std::string& ose, const std::string& config_file, const std::string& db,
+                     const std::string& priority) {
+  std::vector<std::string> args{ose,          "export",       "--config", config_file,
+                                "--to",       "sqlite:" + db, "--follow", "-q",
+                                "--priority", priority};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -276,36 +277,46 @@ void follow_benchmark(const Options& o) {
   e.data_dir_base = dir.path();
   fmt::print(
       "engine throughput ({} inputs, async journal, 1 client) without / with a concurrent "
-      "`ose export --follow` into SQLite:\n",
+      "`ose export --follow` into SQLite (at normal priority, and with --priority idle):\n",
       o.follow_inputs);
-  std::vector<double> bare, followed;
+  // "" : no export beside the engine.
+  const std::vector<std::string> modes{"", "normal", "idle"};
+  std::vector<std::vector<double>> rates(modes.size());
   for (int r = 0; r < o.follow_rounds; ++r) {
-    for (const bool follow : {false, true}) {
+    for (size_t m = 0; m < modes.size(); ++m) {
+      const std::string& priority = modes[m];
       EngineRunOptions run = e;
-      const std::string db = fmt::format("{}/follow{}.db", dir.path(), r);
-      if (follow) {
-        run.companion = [&](const std::string& file) { return spawn_follower(o.ose, file, db); };
+      const std::string db = fmt::format("{}/follow{}{}.db", dir.path(), r, priority);
+      if (!priority.empty()) {
+        run.companion = [&](const std::string& file) {
+          return spawn_follower(o.ose, file, db, priority);
+        };
       }
+      const std::string label = priority.empty() ? "without" : "with, " + priority;
       const ThroughputRun t = ose_throughput(run, o.follow_inputs);
       if (!t.error.empty()) {
-        fmt::print("  round {} {}: {}\n", r, follow ? "with" : "without", t.error);
+        fmt::print("  round {} {}: {}\n", r, label, t.error);
         continue;
       }
       std::string behind;
-      if (follow) {
+      if (!priority.empty()) {
         if (auto sink = sql_export::open_sink("sqlite:" + db); sink) {
           behind = fmt::format("  (the export had reached seq {} when killed)",
                                count(**sink, "SELECT max(last_seq) FROM ose_export_state"));
         }
       }
-      fmt::print("  round {} {:<7} {:>12.0f} inputs/s{}\n", r, follow ? "with" : "without",
-                 t.inputs_per_s, behind);
-      (follow ? followed : bare).push_back(t.inputs_per_s);
+      fmt::print("  round {} {:<12} {:>12.0f} inputs/s{}\n", r, label, t.inputs_per_s, behind);
+      rates[m].push_back(t.inputs_per_s);
     }
   }
-  const double a = median(bare), b = median(followed);
-  fmt::print("  median without {:.0f}, with {:.0f} inputs/s: ratio {:.3f}\n", a, b,
-             a > 0 ? b / a : 0.0);
+  const double bare = median(rates[0]);
+  for (size_t m = 1; m < modes.size(); ++m) {
+    const double with = median(rates[m]);
+    fmt::print(
+        "  median without {:.0f}, with the export at {} priority {:.0f} inputs/s: ratio "
+        "{:.3f}\n",
+        bare, modes[m], with, bare > 0 ? with / bare : 0.0);
+  }
 }
 
 }  // namespace

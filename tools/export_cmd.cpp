@@ -3,10 +3,13 @@
 // (tools/export/export_run.hpp; docs/SQL.md lists them). Read-only on the journal: it runs beside
 // a live engine, and `--follow` tails it until SIGINT/SIGTERM.
 #include <fmt/format.h>
+#include <sched.h>
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <iostream>
 
 #include "persistence/store_check.hpp"
@@ -26,11 +29,27 @@ struct ExportCmdOptions {
   bool json = false;
   bool progress = false;
   bool quiet = false;
+  std::string priority = "normal";
   uint32_t batch = 20'000;
   uint64_t rebuild_indexes_over = sql_export::ExportOptions{}.rebuild_indexes_over;
 };
 
+// SCHED_IDLE: the kernel runs this process only on CPU time nothing else at normal priority wants,
+// so a follow beside a busy engine (its Runner, its journal thread, its clients) takes none of
+// theirs; it falls behind while they are busy and catches up when they idle. Set before any
+// thread starts, so every thread has it.
+bool lower_priority() {
+  sched_param none{};
+  none.sched_priority = 0;
+  return sched_setscheduler(0, SCHED_IDLE, &none) == 0;
+}
+
 int run_export_cmd(const ExportCmdOptions& o) {
+  if (o.priority == "idle" && !lower_priority()) {
+    fmt::print(stderr, "ose export: cannot run at idle priority (SCHED_IDLE): {}\n",
+               std::strerror(errno));
+    return kExitFailed;
+  }
   int code = kExitFailed;
   auto opened = open_store(o.store, true, &code);
   if (!opened) {
@@ -112,6 +131,11 @@ Run add_export_command(CLI::App& app) {
   cmd->add_flag("--progress", o->progress,
                 "A progress line every second (default on a terminal, and with --follow)");
   cmd->add_flag("-q,--quiet", o->quiet, "No progress, no summary");
+  cmd->add_option("--priority", o->priority,
+                  "normal, or idle: run only on CPU time nothing else wants (SCHED_IDLE), so a "
+                  "--follow beside a busy engine never takes its cores; it catches up when they "
+                  "idle. The PostgreSQL server's own work keeps its priority")
+      ->check(CLI::IsMember({"normal", "idle"}));
   cmd->add_option("--batch", o->batch, "Inputs per database transaction (20000)")
       ->check(CLI::Range(1u, 10'000'000u));
   cmd->add_option("--rebuild-indexes-over", o->rebuild_indexes_over,

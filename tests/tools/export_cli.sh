@@ -54,6 +54,23 @@ check "a rerun exits 0 having nothing new to write" test "$(jq -r .inputs "$work
 sqlite3 "$work/one.db" .dump >"$work/again.sql"
 check "  and leaves the database as it was" cmp -s "$work/one.sql" "$work/again.sql"
 
+# 2b. At idle priority (SCHED_IDLE, for a --follow beside a busy engine): the same database.
+"${exp[@]}" --priority idle -q --to "sqlite:$work/idle.db"
+check "an export at --priority idle exits 0" test $? -eq 0
+sqlite3 "$work/idle.db" .dump >"$work/idle.sql"
+check "  and writes the same database" cmp -s "$work/one.sql" "$work/idle.sql"
+"${exp[@]}" --priority idle --follow -q --to "sqlite:$work/idle.db" &
+p=$!
+sleep 0.5
+check "  --follow --priority idle runs as SCHED_IDLE (policy 5)" \
+  grep -Eq '^policy +: +5$' "/proc/$p/sched"
+kill -TERM "$p"
+wait "$p"
+check "  and SIGTERM ends it with exit 0" test $? -eq 0
+"${exp[@]}" --priority low --to "sqlite:$work/x.db" 2>"$work/prio.err"
+check "an unknown --priority is refused" test $? -ne 0
+check "  and creates nothing" test ! -e "$work/x.db"
+
 # 3. SIGKILL at random moments. Small batches, so a kill lands between many commits; every few
 # kills the export is run to its end and the database compared with one uninterrupted export
 # with the same batch, then thrown away.
