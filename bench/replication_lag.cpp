@@ -390,23 +390,30 @@ LagFigures figures_of(const LagObserver& o, const std::string& trace_path) {
   return f;
 }
 
-int run_rate(const Options& o, double rate) {
-  const std::string dir = fmt::format("{}/ose-bench-lag-{}-{}", o.dir, ::getpid(), rate);
+// A fresh nats-server with JetStream file storage in `dir`, on a free loopback port (its URL in
+// `url`); its pid once it answers, else -1 (its log says why).
+pid_t start_nats(const std::string& dir, std::string& url) {
   std::filesystem::create_directories(dir);
   const int port = free_port();
-  const std::string url = fmt::format("nats://127.0.0.1:{}", port);
+  url = fmt::format("nats://127.0.0.1:{}", port);
   const pid_t nats = spawn(
       {"nats-server", "-a", "127.0.0.1", "-p", std::to_string(port), "-js", "-sd", dir + "/js"},
       dir + "/nats.log");
-  {
-    replication::LinkOptions lo;
-    lo.url = url;
-    if (!replication::Link::connect_within(lo, 5000)) {
-      fmt::print(stderr, "nats-server did not start (see {}/nats.log)\n", dir);
-      stop(nats);
-      return 1;
-    }
+  replication::LinkOptions lo;
+  lo.url = url;
+  if (!replication::Link::connect_within(lo, 5000)) {
+    fmt::print(stderr, "nats-server did not start (see {}/nats.log)\n", dir);
+    stop(nats);
+    return -1;
   }
+  return nats;
+}
+
+int run_rate(const Options& o, double rate) {
+  const std::string dir = fmt::format("{}/ose-bench-lag-{}-{}", o.dir, ::getpid(), rate);
+  std::string url;
+  const pid_t nats = start_nats(dir, url);
+  if (nats <= 0) return 1;
   LagObserver observer(url, o.stream_poll_us);
   uint64_t backlog_at_end = 0;
   bool caught_up = false;
@@ -505,21 +512,9 @@ double seconds_between(int64_t from_ns, int64_t to_ns) {
 // stream creation, segment creation) small beside the rates.
 int run_catch_up(const Options& o) {
   const std::string dir = fmt::format("{}/ose-bench-catchup-{}", o.dir, ::getpid());
-  std::filesystem::create_directories(dir);
-  const int port = free_port();
-  const std::string url = fmt::format("nats://127.0.0.1:{}", port);
-  const pid_t nats = spawn(
-      {"nats-server", "-a", "127.0.0.1", "-p", std::to_string(port), "-js", "-sd", dir + "/js"},
-      dir + "/nats.log");
-  {
-    replication::LinkOptions lo;
-    lo.url = url;
-    if (!replication::Link::connect_within(lo, 5000)) {
-      fmt::print(stderr, "nats-server did not start (see {}/nats.log)\n", dir);
-      stop(nats);
-      return 1;
-    }
-  }
+  std::string url;
+  const pid_t nats = start_nats(dir, url);
+  if (nats <= 0) return 1;
   EngineRunOptions e;
   e.journal = "async";
   e.data_dir_base = dir;
