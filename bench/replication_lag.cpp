@@ -144,6 +144,46 @@ struct Delivery {
   uint64_t last;
 };
 
+// The last journal seq in an engine's stream, asked for by a direct get of its newest journal
+// message: the server does not also have to deliver the stream to an observer.
+class StreamEnd {
+ public:
+  static Result<StreamEnd> connect(const std::string& url, const std::string& engine,
+                                   const char* client_name) {
+    std::string why;
+    auto names = replication::stream_names(engine, &why);
+    if (!names) return Error{why};
+    replication::LinkOptions lo;
+    lo.url = url;
+    lo.client_name = client_name;
+    auto link = replication::Link::connect_within(lo, 5000);
+    if (!link) return Error{link.error()};
+    return StreamEnd(std::move(*names), std::move(*link));
+  }
+  // 0 while the stream holds no journal message (or cannot be asked).
+  uint64_t last_seq() {
+    // nats-server 2.9.10 can crash on a get-last request that races the stream's creation (a
+    // nil pointer in jsMsgGetRequest): the last message is asked for only once the stream info
+    // shows one.
+    if (!exists_) {
+      bool missing = false;
+      auto ends = link_.stream_ends(names_.stream, &missing);
+      exists_ = ends && !missing && ends->msgs > 0;
+      if (!exists_) return 0;
+    }
+    auto m = link_.last_on(names_.stream, names_.journal);
+    if (!m || !*m) return 0;
+    return replication::header_u64(m->get(), "Ose-Last-Seq").value_or(0);
+  }
+
+ private:
+  StreamEnd(replication::StreamNames names, replication::Link link)
+      : names_(std::move(names)), link_(std::move(link)) {}
+  replication::StreamNames names_;
+  replication::Link link_;
+  bool exists_ = false;
+};
+
 // Both ends of the replication, observed from this process on one clock.
 class LagObserver {
  public:
@@ -209,34 +249,20 @@ class LagObserver {
   }
 
   void poll_stream(const std::string& engine) {
-    std::string why;
-    const auto names = replication::stream_names(engine, &why);
-    replication::LinkOptions lo;
-    lo.url = url_;
-    lo.client_name = "ose-bench-lag-poll";
-    auto link = replication::Link::connect_within(lo, 5000);
-    if (!names || !link) return;
-    bool exists = false;
+    auto end = StreamEnd::connect(url_, engine, "ose-bench-lag-poll");
+    if (!end) return;
     uint64_t seen = 0;
     // Acquire: pairs with stop()'s release store.
     while (!stop_.load(std::memory_order_acquire)) {
       std::this_thread::sleep_for(std::chrono::microseconds(poll_us_));
-      if (!exists) {  // nats-server 2.9.10 can crash on a get-last racing the stream's creation
-        bool missing = false;
-        auto ends = link->stream_ends(names->stream, &missing);
-        exists = ends && !missing && ends->msgs > 0;
-        if (!exists) continue;
-      }
-      auto m = link->last_on(names->stream, names->journal);
-      if (!m || !*m) continue;
-      const auto last = replication::header_u64(m->get(), "Ose-Last-Seq");
+      const uint64_t last = end->last_seq();
       const int64_t t = shm::monotonic_ns();
-      if (!last || *last <= seen) continue;
+      if (last <= seen) continue;
       std::lock_guard<std::mutex> lock(mu_);
-      deliveries.push_back({t, seen + 1, *last});
-      seen = *last;
+      deliveries.push_back({t, seen + 1, last});
+      seen = last;
       // Release: wait_caught_up() reads it from another thread.
-      delivered_.store(*last, std::memory_order_release);
+      delivered_.store(last, std::memory_order_release);
     }
   }
 
@@ -546,33 +572,11 @@ int run_catch_up(const Options& o) {
     }
     last = h.journal.durable_seq.load(std::memory_order_acquire);
     fmt::print(stderr, "catch-up: {} inputs journaled; replicating\n", last);
-    // The stream's newest journal message, asked for every ~1 ms: a direct get, so the server
-    // does not also deliver the whole stream to an observer while it stores it.
-    std::string why;
-    const auto names = replication::stream_names(engine, &why);
-    replication::LinkOptions lo;
-    lo.url = url;
-    lo.client_name = "ose-bench-catchup";
-    auto link = replication::Link::connect_within(lo, 5000);
-    if (!names || !link) {
-      failure = names ? link.error() : why;
+    auto stream_end = StreamEnd::connect(url, engine, "ose-bench-catchup");
+    if (!stream_end) {
+      failure = stream_end.error();
       return;
     }
-    bool stream_exists = false;
-    const auto stream_last = [&]() -> uint64_t {
-      // nats-server 2.9.10 can crash on a get-last request that races the stream's creation
-      // (a nil pointer in jsMsgGetRequest): ask for the last message only once the stream
-      // info shows one.
-      if (!stream_exists) {
-        bool missing = false;
-        auto ends = link->stream_ends(names->stream, &missing);
-        stream_exists = ends && !missing && ends->msgs > 0;
-        if (!stream_exists) return 0;
-      }
-      auto m = link->last_on(names->stream, names->journal);
-      if (!m || !*m) return 0;
-      return replication::header_u64(m->get(), "Ose-Last-Seq").value_or(0);
-    };
     const int64_t t0 = shm::monotonic_ns();
     const pid_t rep = spawn(replicate_command(o, config_file, url), dir + "/replicate.log");
     const int64_t give_up = t0 + 120'000'000'000;
@@ -580,7 +584,7 @@ int run_catch_up(const Options& o) {
     uint64_t in_stream = 0;
     while (in_stream < last && shm::monotonic_ns() < give_up) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      in_stream = stream_last();
+      in_stream = stream_end->last_seq();
       if (in_stream > 0 && first_seen == 0) {
         first_seen = shm::monotonic_ns();
         first_message_last = in_stream;
